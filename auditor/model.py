@@ -1,0 +1,306 @@
+"""The normalised model every other package speaks (DESIGN.md, "The normalised model").
+
+All models are frozen pydantic v2 models; sequences are tuples so nothing can be mutated after
+validation. Timestamps are aware UTC (see ``auditor.timestamps``). A ``Credential`` holds facts
+only, never a secret value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import datetime
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    computed_field,
+)
+
+from auditor.timestamps import format_timestamp, parse_timestamp
+
+ProviderName = Literal["conductorone", "sailpoint"]
+OwnerStatus = Literal["active", "disabled", "deleted", "not_found", "unknown"]
+ScopeMode = Literal["full", "scoped", "unknown"]
+FindingStatus = Literal["fail", "waived", "manual", "not_applicable", "pass"]
+Severity = Literal["critical", "high", "medium", "low", "info"]
+CoverageStatus = Literal["complete", "partial", "failed"]
+ScanStatus = Literal["complete", "partial", "incomplete"]
+Change = Literal["new", "persisting"]
+
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+"""Most severe first."""
+
+SEVERITY_RANK: dict[str, int] = {name: len(SEVERITIES) - i for i, name in enumerate(SEVERITIES)}
+"""critical=5 … info=1: compare with ``SEVERITY_RANK[a] >= SEVERITY_RANK[b]``."""
+
+
+def _parse_utc(value: object) -> datetime | None:
+    return parse_timestamp(value)
+
+
+def _parse_required_utc(value: object) -> datetime:
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise ValueError("a timestamp is required here")
+    return parsed
+
+
+UtcDatetime = Annotated[
+    datetime,
+    BeforeValidator(_parse_required_utc),
+    PlainSerializer(format_timestamp, return_type=str),
+]
+"""An aware UTC instant, serialised as ``2026-01-02T03:04:05.123456Z``."""
+
+OptionalUtcDatetime = Annotated[
+    datetime | None,
+    BeforeValidator(_parse_utc),
+    PlainSerializer(format_timestamp, return_type=str | None),
+]
+
+
+def _parse_network(value: object) -> IPv4Network | IPv6Network:
+    if isinstance(value, IPv4Network | IPv6Network):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a CIDR string, got {type(value).__name__}")
+    # strict=False: vendors accept "10.0.0.1/24"; the network it denotes is 10.0.0.0/24.
+    return ip_network(value.strip(), strict=False)
+
+
+Network = Annotated[
+    IPv4Network | IPv6Network,
+    BeforeValidator(_parse_network),
+    PlainSerializer(str, return_type=str),
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Owner(_Frozen):
+    """The person a credential belongs to, as far as the vendor told us."""
+
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    status: OwnerStatus = "unknown"
+    roles: tuple[str, ...] = ()
+    """Role names (ConductorOne) the owner holds; used by ``privileged-access``."""
+
+
+class Capabilities(_Frozen):
+    """What the vendor can express. A rule whose fact is not expressible is ``not_applicable``."""
+
+    network_restriction: bool
+    expiry: bool
+    last_used: bool
+    last_used_granularity_seconds: int = 0
+    """0: exact. SailPoint refreshes ``lastUsed`` at most daily (86400)."""
+
+
+class Credential(_Frozen):
+    """One personal credential, normalised. Facts only, never a secret."""
+
+    provider: ProviderName
+    tenant: str
+    id: str
+    client_id: str | None = None
+    name: str = ""
+    owner: Owner = Owner()
+    created_at: OptionalUtcDatetime = None
+    updated_at: OptionalUtcDatetime = None
+    last_used_at: OptionalUtcDatetime = None
+    expires_at: OptionalUtcDatetime = None
+    deleted_at: OptionalUtcDatetime = None
+    scopes: tuple[str, ...] = ()
+    scope_mode: ScopeMode = "unknown"
+    allowed_cidrs: tuple[Network, ...] = ()
+    managed: bool | None = None
+    access_token_ttl_seconds: int | None = None
+    capabilities: Capabilities
+    notes: tuple[str, ...] = ()
+    """Per-credential facts worth a reader's attention (an unresolved role id, …)."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.tenant, self.id)
+
+
+class WaiverRef(_Frozen):
+    """The waiver that applied to (or expired on) a finding."""
+
+    id: str
+    reason: str
+    approved_by: str
+    expires: UtcDatetime
+    ticket: str | None = None
+    expired: bool = False
+
+
+def fingerprint(tenant: str, credential_id: str, rule_id: str) -> str:
+    """Stable identity of a finding across scans: same tenant, credential and rule."""
+    material = "\x1f".join((tenant, credential_id, rule_id)).encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+class Finding(_Frozen):
+    """One rule's result for one credential; flat so it maps 1:1 to CSV and OCSF rows."""
+
+    rule_id: str
+    status: FindingStatus
+    severity: Severity
+    provider: ProviderName
+    tenant: str
+    credential_id: str
+    credential_name: str = ""
+    owner_id: str | None = None
+    owner_name: str | None = None
+    message: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    remediation: str = ""
+    controls: tuple[str, ...] = ()
+    fingerprint: str
+    waiver: WaiverRef | None = None
+    first_seen: OptionalUtcDatetime = None
+    change: Change | None = None
+
+
+class RecordError(_Frozen):
+    """A vendor record that could not be normalised; it is reported, never dropped silently."""
+
+    index: int | None = None
+    record_id: str | None = None
+    message: str
+
+
+class TenantCoverage(_Frozen):
+    """How completely one tenant was collected."""
+
+    tenant: str
+    provider: ProviderName
+    status: CoverageStatus
+    base_url: str | None = None
+    credential_count: int = 0
+    excluded_deleted: int = 0
+    """Soft-deleted credentials the vendor still listed; excluded from the population."""
+    notes: tuple[str, ...] = ()
+    record_errors: tuple[RecordError, ...] = ()
+    error: str | None = None
+    requests: int = 0
+    retries: int = 0
+    duration_seconds: float = 0.0
+
+
+class TenantInventory(_Frozen):
+    """What a provider returns: the credentials and how complete they are."""
+
+    coverage: TenantCoverage
+    credentials: tuple[Credential, ...] = ()
+
+
+class ConstraintGap(_Frozen):
+    """A framework threshold the effective policy does not meet (e.g. CIS 5.3: 45 idle days)."""
+
+    framework: str
+    control: str
+    rule_id: str
+    parameter: str
+    required: float
+    configured: float
+    tenant: str | None = None
+    message: str
+
+
+class WaiverStatus(_Frozen):
+    """A waiver as the evaluation found it: active, expiring, expired or stale."""
+
+    id: str
+    rule_id: str
+    state: Literal["active", "expiring", "expired", "stale"]
+    reason: str
+    approved_by: str
+    expires: UtcDatetime
+    ticket: str | None = None
+    matched: int = 0
+    message: str = ""
+
+
+class Evaluation(_Frozen):
+    """What the policy evaluator hands back to the engine."""
+
+    findings: tuple[Finding, ...] = ()
+    """Every non-pass result."""
+    result_counts: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """rule id → status → count, including ``pass``."""
+    policy: dict[str, Any] = Field(default_factory=dict)
+    """The effective policy, JSON-serialisable."""
+    waivers: tuple[WaiverStatus, ...] = ()
+    constraint_gaps: tuple[ConstraintGap, ...] = ()
+
+
+class ToolInfo(_Frozen):
+    name: str = "credaudit"
+    version: str
+
+
+class ScanInfo(_Frozen):
+    id: str
+    started_at: UtcDatetime
+    finished_at: UtcDatetime
+    as_of: UtcDatetime
+    status: ScanStatus
+
+
+class ScanResult(_Frozen):
+    """Everything a report needs; ``results.json`` is its serialisation."""
+
+    schema_version: str = "1.0"
+    tool: ToolInfo
+    scan: ScanInfo
+    coverage: tuple[TenantCoverage, ...]
+    credentials: tuple[Credential, ...]
+    evaluation: Evaluation
+    resolved: tuple[Finding, ...] = ()
+    """Findings of the previous complete scan that are gone now (filled by history)."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def summary(self) -> dict[str, Any]:
+        findings = self.evaluation.findings
+        open_findings = [f for f in findings if f.status in ("fail", "manual")]
+        return {
+            "tenants": len(self.coverage),
+            "tenants_failed": sum(1 for c in self.coverage if c.status == "failed"),
+            "tenants_partial": sum(1 for c in self.coverage if c.status == "partial"),
+            "credentials": len(self.credentials),
+            "record_errors": sum(len(c.record_errors) for c in self.coverage),
+            "findings": len(open_findings),
+            "by_status": dict(Counter(f.status for f in findings)),
+            "by_severity": {s: sum(1 for f in open_findings if f.severity == s) for s in SEVERITIES},
+            "by_rule": dict(sorted(Counter(f.rule_id for f in open_findings).items())),
+            "by_tenant": dict(sorted(Counter(f.tenant for f in open_findings).items())),
+            "new": sum(1 for f in open_findings if f.change == "new"),
+            "resolved": len(self.resolved),
+        }
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.evaluation.findings
+
+
+def scan_status(coverage: tuple[TenantCoverage, ...] | list[TenantCoverage]) -> ScanStatus:
+    """``incomplete`` if any tenant failed, ``partial`` if any was partial, else ``complete``."""
+    statuses = {c.status for c in coverage}
+    if "failed" in statuses:
+        return "incomplete"
+    if "partial" in statuses:
+        return "partial"
+    return "complete"
