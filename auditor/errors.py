@@ -125,9 +125,12 @@ class ResponseError(ProviderError):
         tenant: str | None = None,
         status_code: int,
         vendor_message: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status_code = status_code
         self.vendor_message = vendor_message
+        self.retry_after = retry_after
+        """Seconds the vendor asked us to wait (``Retry-After``), when it said."""
         super().__init__(message, tenant=tenant)
 
 

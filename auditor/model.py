@@ -284,7 +284,9 @@ class ScanResult(_Frozen):
             "record_errors": sum(len(c.record_errors) for c in self.coverage),
             "findings": len(open_findings),
             "by_status": dict(Counter(f.status for f in findings)),
-            "by_severity": {s: sum(1 for f in open_findings if f.severity == s) for s in SEVERITIES},
+            "by_severity": {
+                sev: sum(1 for f in open_findings if f.severity == sev) for sev in SEVERITIES
+            },
             "by_rule": dict(sorted(Counter(f.rule_id for f in open_findings).items())),
             "by_tenant": dict(sorted(Counter(f.tenant for f in open_findings).items())),
             "new": sum(1 for f in open_findings if f.change == "new"),

@@ -1,0 +1,463 @@
+"""The one HTTP client every provider uses, over ``httpx.AsyncClient``.
+
+What it adds to httpx, and why:
+
+- **Timeouts** for connect and read, so a hung vendor never hangs a scheduled scan.
+- **A concurrency cap** per tenant (a semaphore around each send).
+- **A request-rate limit** per tenant: a sliding-window log that never lets more than N requests
+  start in any window of T seconds. SailPoint counts "100 requests per client_id per 10 seconds"
+  (sailpoint.md §5.4). A leaky/token bucket such as ``aiolimiter`` allows a full burst plus a
+  window's refill, i.e. up to 2N in one window, which that limit would reject with 429.
+- **Retries** (tenacity) with exponential backoff and jitter on 429, 502/503/504 and connection
+  errors; ``Retry-After`` (seconds or an HTTP date) wins when present, capped. Only idempotent
+  methods retry by default; read-only POST searches opt in with ``retry=True`` (conductorone.md §4:
+  the official C1 CLI retries 429 for any method, 5xx only for idempotent ones; a search is
+  read-only, so repeating it is safe). Token endpoints never retry: a refused credential is final.
+- **An auth hook**: a ``TokenProvider`` supplies the bearer token; on 401 the token is invalidated
+  and fetched once more, then a second 401 is an ``AuthError``.
+- **A pagination-loop guard** (``PageGuard``): a repeated page token or too many pages.
+- **A custom CA bundle** for corporate TLS-intercepting proxies. Redirects are never followed: a
+  redirect from an API is a misconfiguration (ConductorOne 301-redirects a trailing slash to the
+  parent collection, conductorone.md §2.4), not something to chase silently.
+- **One mapping** from httpx errors and HTTP statuses onto ``auditor.errors`` (``_raise_for_status``
+  and ``_transport_error``). Messages carry the method, the URL path and the vendor's own error
+  text, never headers, query strings or bodies; JWT- and secret-looking text is redacted anyway.
+
+Time is injected (``clock``, ``sleep``, ``wall_clock``, ``jitter``) so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import re
+import ssl
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from auditor import __version__
+from auditor.errors import (
+    AuthError,
+    ClientRequestError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    ProviderError,
+    RateLimitedError,
+    ResponseError,
+    ResponseFormatError,
+    ServerError,
+    TransportError,
+)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+USER_AGENT = f"credaudit/{__version__}"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``requests`` request starts in any window of ``per_seconds`` seconds."""
+
+    requests: int
+    per_seconds: float
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_concurrency: int = 8
+    max_retries: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    retry_after_cap: float = 60.0
+    rate_limit: RateLimit | None = None
+    max_pages: int = 10_000
+    ca_bundle: str | None = None
+
+
+@dataclass
+class RequestStats:
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+
+
+class TokenProvider(Protocol):
+    async def get_token(self, client: ApiClient) -> str:
+        """A cached bearer token, or a freshly minted one."""
+
+    def invalidate(self) -> None:
+        """Forget the cached token (the API answered 401 with it)."""
+
+
+ErrorParser = Callable[[httpx.Response], str | None]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class SlidingWindowLimiter:
+    """Never more than ``limit.requests`` acquisitions in any ``limit.per_seconds`` window."""
+
+    def __init__(self, limit: RateLimit, *, clock: Callable[[], float], sleep: Sleep) -> None:
+        if limit.requests < 1 or limit.per_seconds <= 0:
+            raise ValueError("a rate limit needs at least 1 request per positive period")
+        self.limit = limit
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:  # FIFO: waiters are served in order, none starves
+            while True:
+                now = self._clock()
+                while self._starts and self._starts[0] <= now - self.limit.per_seconds:
+                    self._starts.popleft()
+                if len(self._starts) < self.limit.requests:
+                    self._starts.append(now)
+                    return
+                await self._sleep(self._starts[0] + self.limit.per_seconds - now)
+
+
+class PageGuard:
+    """Stops a pagination loop: a page token seen before, or more pages than allowed."""
+
+    def __init__(self, what: str, *, max_pages: int, tenant: str) -> None:
+        self.what = what
+        self.max_pages = max_pages
+        self.tenant = tenant
+        self.pages = 1
+        self._seen: set[str] = set()
+
+    def next_page(self, token: str) -> None:
+        """Record that the next page will be fetched with ``token``."""
+        if token in self._seen:
+            raise PaginationError(
+                f"{self.what}: the API returned a page token it had already returned "
+                f"(after {self.pages} pages); stopping to avoid an endless loop",
+                tenant=self.tenant,
+            )
+        self._seen.add(token)
+        self.pages += 1
+        if self.pages > self.max_pages:
+            raise PaginationError(
+                f"{self.what}: more than {self.max_pages} pages; stopping (raise "
+                "http.max_pages in the tenant's configuration if the tenant really is this large)",
+                tenant=self.tenant,
+            )
+
+
+_REDACTIONS = (
+    (re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), "[redacted token]"),
+    (re.compile(r"secret-token:\S+"), "[redacted secret]"),
+    (re.compile(r"(?i)bearer\s+\S+"), "Bearer [redacted]"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_vendor_text(text: str, limit: int = 300) -> str:
+    """Vendor text fit for our messages: single line, bounded, no token-looking strings."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    text = _CONTROL.sub(" ", text).replace("\n", " ").strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def default_error_parser(response: httpx.Response) -> str | None:
+    """Best effort for bodies nobody described: ``message``/``error``/``detail`` or raw text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text or None
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "error", "detail"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value
+    return None
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an HTTP date is always GMT
+            return None
+        seconds = when.timestamp() - now
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TransportError):
+        return True
+    return isinstance(exc, ResponseError) and exc.status_code in RETRYABLE_STATUSES
+
+
+@dataclass
+class _Attempt:
+    number: int = 0
+    refreshed_auth: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ApiClient:
+    """One tenant's HTTP client. Use as an async context manager."""
+
+    def __init__(
+        self,
+        *,
+        tenant: str,
+        base_url: str,
+        settings: HttpSettings,
+        auth: TokenProvider | None = None,
+        error_parser: ErrorParser | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.tenant = tenant
+        self.base_url = base_url.rstrip("/")
+        self.settings = settings
+        self.auth = auth
+        self.error_parser = error_parser or default_error_parser
+        self.clock = clock
+        self.stats = RequestStats()
+        self._sleep = sleep
+        self._wall_clock = wall_clock
+        self._jitter = jitter
+        self._semaphore = asyncio.Semaphore(max(1, settings.max_concurrency))
+        self._limiter = (
+            SlidingWindowLimiter(settings.rate_limit, clock=clock, sleep=sleep)
+            if settings.rate_limit
+            else None
+        )
+        self._auth_lock = asyncio.Lock()
+        self._last_token: str | None = None
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            verify=self._verify(settings),
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=None,
+            ),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+
+    @staticmethod
+    def _verify(settings: HttpSettings) -> ssl.SSLContext | bool:
+        if settings.ca_bundle is None:
+            return True
+        try:
+            return ssl.create_default_context(cafile=settings.ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise TransportError(f"cannot load ca_bundle {settings.ca_bundle}: {exc}") from exc
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def page_guard(self, what: str) -> PageGuard:
+        return PageGuard(what, max_pages=self.settings.max_pages, tenant=self.tenant)
+
+    async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        return self._json(await self.request("GET", path, params=params), "GET", path)
+
+    async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
+        response = await self.request("POST", path, json=json, retry=read_only)
+        return self._json(response, "POST", path)
+
+    async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
+        response = await self.request("POST", path, data=data, retry=False, authenticated=False)
+        return self._json(response, "POST", path)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: bool | None = None,
+        authenticated: bool = True,
+    ) -> httpx.Response:
+        """Send one logical request; returns a 2xx response or raises (see module docstring)."""
+        method = method.upper()
+        retryable = method in IDEMPOTENT_METHODS if retry is None else retry
+        attempts = self.settings.max_retries + 1 if retryable else 1
+        state = _Attempt(headers=dict(headers or {}))
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_is_transient),
+            sleep=self._sleep,
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    state.number = attempt.retry_state.attempt_number
+                    response = await self._send(
+                        method, path, params, json, data, state, authenticated
+                    )
+        except (ResponseError, TransportError) as exc:
+            if state.number > 1:
+                exc.args = (f"{exc.args[0]} (after {state.number} attempts)",)
+            raise
+        return response
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        state: _Attempt,
+        authenticated: bool,
+    ) -> httpx.Response:
+        headers = dict(state.headers)
+        token: str | None = None
+        if authenticated and self.auth is not None:
+            token = await self._token()
+            headers["Authorization"] = f"Bearer {token}"
+        response = await self._send_raw(method, path, params, json, data, headers)
+        if response.status_code == 401 and token is not None and not state.refreshed_auth:
+            state.refreshed_auth = True  # refresh once per logical request, then give up
+            headers["Authorization"] = f"Bearer {await self._token(stale=token)}"
+            response = await self._send_raw(method, path, params, json, data, headers)
+        if response.is_success:
+            return response
+        raise self._status_error(method, path, response)
+
+    async def _token(self, stale: str | None = None) -> str:
+        assert self.auth is not None
+        async with self._auth_lock:  # one mint at a time, however many requests saw a 401
+            if stale is not None and stale == self._last_token:
+                self.auth.invalidate()
+                self._last_token = None
+            token = await self.auth.get_token(self)
+            self._last_token = token
+            return token
+
+    async def _send_raw(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        if self._limiter is not None:
+            await self._limiter.acquire()
+        async with self._semaphore:
+            self.stats.requests += 1
+            try:
+                response = await self._client.request(
+                    method, path, params=params, json=json, data=data, headers=headers
+                )
+            except httpx.HTTPError as exc:
+                raise self._transport_error(method, path, exc) from exc
+        if response.status_code == 429:
+            self.stats.rate_limited += 1
+        return response
+
+    def _status_error(self, method: str, path: str, response: httpx.Response) -> ResponseError:
+        code = response.status_code
+        try:
+            vendor = self.error_parser(response)
+        except Exception:  # noqa: BLE001 - a broken error body must not hide the status
+            vendor = None
+        vendor = clean_vendor_text(vendor) if vendor else None
+        message = f"{method} {path} returned HTTP {code}"
+        if vendor:
+            message += f": {vendor}"
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._wall_clock())
+        cls: type[ResponseError]
+        if code == 401:
+            cls = AuthError
+            message += " (the credential was refused; check the client id and secret)"
+        elif code == 403:
+            cls = PermissionDeniedError
+        elif code == 404:
+            cls = NotFoundError
+        elif code == 429:
+            cls = RateLimitedError
+        elif 300 <= code < 400:
+            cls = ClientRequestError
+            message += f" (redirect to {response.headers.get('Location', '?')!r} not followed)"
+        elif code >= 500:
+            cls = ServerError
+        else:
+            cls = ClientRequestError
+        return cls(
+            message,
+            tenant=self.tenant,
+            status_code=code,
+            vendor_message=vendor,
+            retry_after=retry_after,
+        )
+
+    def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ProviderError:
+        host = self.base_url
+        if isinstance(exc, httpx.TimeoutException):
+            kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
+            return TransportError(f"{method} {path}: timed out {kind} {host}", tenant=self.tenant)
+        detail = clean_vendor_text(str(exc) or type(exc).__name__)
+        if "CERTIFICATE_VERIFY_FAILED" in detail:
+            detail += " (behind a TLS-intercepting proxy? set ca_bundle for this tenant)"
+        return TransportError(f"{method} {path}: cannot reach {host}: {detail}", tenant=self.tenant)
+
+    def _wait(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, ResponseError) and exc.retry_after is not None:
+            return min(exc.retry_after, self.settings.retry_after_cap)
+        delay = self.settings.backoff_base * 2.0 ** (retry_state.attempt_number - 1)
+        delay = min(delay, self.settings.backoff_max)
+        return delay / 2 + self._jitter() * delay / 2  # "equal jitter": in [d/2, d]
+
+    def _count_retry(self, retry_state: RetryCallState) -> None:
+        self.stats.retries += 1
+
+    def _json(self, response: httpx.Response, method: str, path: str) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            kind = response.headers.get("Content-Type", "no content type")
+            raise ResponseFormatError(
+                f"{method} {path} returned HTTP {response.status_code} with a body that is not "
+                f"JSON ({kind})",
+                tenant=self.tenant,
+            ) from exc

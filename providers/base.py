@@ -1,0 +1,113 @@
+"""The provider contract: how a vendor adapter plugs into the engine.
+
+A provider turns one configured tenant into a ``TenantInventory``: every credential it could
+normalise, plus coverage that says how complete that is (``complete``/``partial``), with notes and
+per-record errors. A provider raises a ``ProviderError`` only when the tenant cannot be collected at
+all; the engine turns that into coverage ``failed`` and goes on with the other tenants.
+
+Providers build their HTTP clients through the ``ClientFactory`` the engine hands them, so that
+tests and the in-process demo can inject a transport, a fake clock and a fake sleep in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import httpx
+from pydantic import SecretStr
+
+from auditor.errors import ConfigError
+from auditor.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
+from auditor.model import Capabilities, TenantInventory
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    """One tenant, as the configuration resolved it. ``client_secret`` never leaves a SecretStr."""
+
+    name: str
+    provider: str
+    client_id: str
+    client_secret: SecretStr = field(repr=False)
+    base_url: str | None = None
+    api_version: str | None = None
+    http: HttpSettings = field(default_factory=HttpSettings)
+
+
+@dataclass(frozen=True)
+class ClientFactory:
+    """Builds ``ApiClient`` instances; the engine decides transport, clock and sleep."""
+
+    transport: httpx.AsyncBaseTransport | None = None
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    clock: Callable[[], float] = time.monotonic
+    jitter: Callable[[], float] = random.random
+
+    def client(
+        self,
+        *,
+        tenant: str,
+        base_url: str,
+        settings: HttpSettings,
+        auth: TokenProvider | None = None,
+        error_parser: ErrorParser | None = None,
+    ) -> ApiClient:
+        return ApiClient(
+            tenant=tenant,
+            base_url=base_url,
+            settings=settings,
+            auth=auth,
+            error_parser=error_parser,
+            transport=self.transport,
+            sleep=self.sleep,
+            clock=self.clock,
+            jitter=self.jitter,
+        )
+
+
+def _ignore(collected: int) -> None:
+    return None
+
+
+class Provider(ABC):
+    """One vendor adapter. Subclasses live in ``providers/<vendor>/``."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    default_rate_limit: ClassVar[RateLimit | None] = None
+    """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""
+    supported_api_versions: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, settings: TenantSettings, clients: ClientFactory) -> None:
+        self.settings = settings
+        self.clients = clients
+        self.on_progress: Callable[[int], None] = _ignore
+        """The engine sets this; call it with the running count of credentials collected."""
+
+    @classmethod
+    def validate(cls, settings: TenantSettings) -> None:
+        """Raise ``ConfigError`` (with ``key`` relative to the tenant entry) for a bad setting.
+
+        Called by ``credaudit validate`` and before every scan, so a malformed client id or secret
+        is reported as configuration, never as a vendor failure. Must never echo a secret.
+        """
+        return None
+
+    @classmethod
+    def base_url_for(cls, settings: TenantSettings) -> str:
+        """The API base URL this tenant will be reached at (recorded in coverage and evidence)."""
+        if settings.base_url is None:
+            raise ConfigError(
+                f"{cls.name} tenants need base_url", key="base_url", fix="set the tenant's API URL"
+            )
+        return settings.base_url.rstrip("/")
+
+    @abstractmethod
+    async def collect(self) -> TenantInventory:
+        """Collect every credential of the tenant; see the module docstring."""

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from auditor.config import load_config
+from auditor.engine import ScanPlan, run_scan, tenant_settings
+from auditor.errors import ConfigError, PermissionDeniedError
+from auditor.http import RateLimit
+from auditor.model import (
+    Capabilities,
+    Credential,
+    Evaluation,
+    TenantCoverage,
+    TenantInventory,
+)
+from providers.base import ClientFactory, Provider, TenantSettings
+
+AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
+CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
+
+
+class GoodProvider(Provider):
+    name = "conductorone"
+    capabilities = CAPS
+
+    @classmethod
+    def base_url_for(cls, settings: TenantSettings) -> str:
+        return "https://good.example"
+
+    async def collect(self) -> TenantInventory:
+        creds = tuple(
+            Credential(
+                provider="conductorone", tenant=self.settings.name, id=f"c{i}", capabilities=CAPS
+            )
+            for i in range(3)
+        )
+        self.on_progress(len(creds))
+        return TenantInventory(
+            coverage=TenantCoverage(
+                tenant=self.settings.name, provider="conductorone", status="complete"
+            ),
+            credentials=creds,
+        )
+
+
+class DeniedProvider(Provider):
+    """Makes one real request through the factory's client, then fails like a 403 would."""
+
+    name = "sailpoint"
+    capabilities = CAPS
+    default_rate_limit: ClassVar[RateLimit | None] = RateLimit(95, 10.0)
+
+    @classmethod
+    def validate(cls, settings: TenantSettings) -> None:
+        if settings.base_url and "ui" in settings.base_url:
+            raise ConfigError("that is the UI host", key="base_url", fix="use the API host")
+
+    async def collect(self) -> TenantInventory:
+        client = self.clients.client(
+            tenant=self.settings.name,
+            base_url="https://denied.example",
+            settings=self.settings.http,
+        )
+        await client.get_json("/list")
+        raise AssertionError("unreachable")
+
+
+class BuggyProvider(Provider):
+    name = "conductorone"
+    capabilities = CAPS
+
+    async def collect(self) -> TenantInventory:
+        raise KeyError("d")
+
+
+def settings(name: str, provider: str) -> TenantSettings:
+    return TenantSettings(
+        name=name,
+        provider=provider,
+        client_id="id",
+        client_secret=SecretStr("hunter2"),
+        base_url="https://x.example",
+    )
+
+
+def transport() -> httpx.MockTransport:
+    return httpx.MockTransport(
+        lambda request: httpx.Response(403, json={"messages": [{"text": "nope"}]})
+    )
+
+
+def test_one_failing_tenant_does_not_stop_the_others() -> None:
+    seen: list[Sequence[TenantInventory]] = []
+
+    def evaluator(inventories: Sequence[TenantInventory], as_of: datetime) -> Evaluation:
+        seen.append(inventories)
+        return Evaluation()
+
+    plan = ScanPlan(
+        tenants=(settings("good", "conductorone"), settings("denied", "sailpoint")),
+        evaluator=evaluator,
+    )
+    registry = {"conductorone": GoodProvider, "sailpoint": DeniedProvider}
+    result = run_scan(
+        plan, AS_OF, registry=registry, clients=ClientFactory(transport=transport()), scan_id="s1"
+    )
+    good, denied = result.coverage
+    assert (good.status, good.credential_count, good.base_url) == (
+        "complete",
+        3,
+        "https://good.example",
+    )
+    assert denied.status == "failed"
+    assert denied.error is not None and "HTTP 403" in denied.error
+    assert denied.requests == 1  # stats survive the failure
+    assert result.scan.status == "incomplete"
+    assert len(result.credentials) == 3
+    assert len(seen) == 1 and len(seen[0]) == 2
+
+
+def test_internal_error_is_contained_and_secret_free() -> None:
+    plan = ScanPlan(
+        tenants=(settings("buggy", "conductorone"),),
+        evaluator=lambda inv, as_of: Evaluation(),
+    )
+    result = run_scan(plan, AS_OF, registry={"conductorone": BuggyProvider})
+    (cov,) = result.coverage
+    assert cov.status == "failed"
+    assert (
+        cov.error is not None
+        and "internal error in the conductorone adapter (KeyError)" in cov.error
+    )
+    assert "hunter2" not in result.model_dump_json()
+
+
+def test_naive_as_of_is_refused() -> None:
+    plan = ScanPlan(tenants=(), evaluator=lambda inv, as_of: Evaluation())
+    with pytest.raises(Exception, match="time zone"):
+        run_scan(plan, datetime(2026, 1, 1), registry={})
+
+
+def test_tenant_settings_apply_defaults_and_locate_provider_errors(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        """
+tenants:
+  - name: a
+    provider: sailpoint
+    base_url: https://acme.api.identitynow.com
+    client_id: id
+    client_secret_env: S
+  - name: b
+    provider: sailpoint
+    base_url: https://acme.ui.example
+    client_id: id
+    client_secret_env: S
+    http: {rate_limit: {requests: 10, per_seconds: 1}}
+"""
+    )
+    loaded = load_config(path, env={"S": "x"})
+    registry = {"sailpoint": DeniedProvider}
+    with pytest.raises(ConfigError, match=r"c\.yaml: tenants\[1\]\.base_url: that is the UI host"):
+        tenant_settings(loaded, registry)
+    path.write_text(path.read_text().replace("acme.ui.example", "other.api.identitynow.com"))
+    a, b = tenant_settings(load_config(path, env={"S": "x"}), registry)
+    assert a.http.rate_limit == RateLimit(95, 10.0)
+    assert b.http.rate_limit == RateLimit(10, 1.0)
+    assert a.client_secret.get_secret_value() == "x"

@@ -1,0 +1,419 @@
+from __future__ import annotations
+
+import asyncio
+import email.utils
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from auditor.errors import (
+    AuthError,
+    ClientRequestError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ResponseFormatError,
+    ServerError,
+    TransportError,
+)
+from auditor.http import ApiClient, HttpSettings, RateLimit, parse_retry_after
+from tests.fakes import FakeTime
+
+BASE = "https://api.example.test"
+WALL = 1_800_000_000.0
+
+
+class CountingTokens:
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.minted = 0
+        self.invalidated = 0
+        self.current: str | None = None
+
+    async def get_token(self, client: ApiClient) -> str:
+        if self.current is None:
+            self.current = self.tokens[min(self.minted, len(self.tokens) - 1)]
+            self.minted += 1
+        return self.current
+
+    def invalidate(self) -> None:
+        self.invalidated += 1
+        self.current = None
+
+
+def make_client(fake: FakeTime, settings: HttpSettings | None = None, **kwargs: Any) -> ApiClient:
+    return ApiClient(
+        tenant="t1",
+        base_url=BASE,
+        settings=settings or HttpSettings(),
+        sleep=fake.sleep,
+        clock=fake.clock,
+        wall_clock=lambda: WALL,
+        jitter=lambda: 0.0,
+        **kwargs,
+    )
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@respx.mock(base_url=BASE)
+def test_429_honours_retry_after_seconds(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    route = respx_mock.get("/items").mock(
+        side_effect=[
+            httpx.Response(
+                429, headers={"Retry-After": "7"}, json={"message": " Rate Limit Exceeded "}
+            ),
+            httpx.Response(200, json=[1]),
+        ]
+    )
+
+    async def go() -> Any:
+        async with make_client(fake) as client:
+            return await client.get_json("/items"), client.stats
+
+    body, stats = run(go())
+    assert body == [1]
+    assert route.call_count == 2
+    assert fake.sleeps == [7.0]
+    assert (stats.requests, stats.retries, stats.rate_limited) == (2, 1, 1)
+
+
+@respx.mock(base_url=BASE)
+def test_429_honours_retry_after_http_date(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    when = email.utils.formatdate(WALL + 12, usegmt=True)
+    respx_mock.get("/items").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": when}),
+            httpx.Response(200, json={}),
+        ]
+    )
+
+    async def go() -> None:
+        async with make_client(fake) as client:
+            await client.get_json("/items")
+
+    run(go())
+    assert fake.sleeps == [12.0]
+
+
+@respx.mock(base_url=BASE)
+def test_retry_after_is_capped(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    respx_mock.get("/items").mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "86400"}),
+            httpx.Response(200, json={}),
+        ]
+    )
+
+    async def go() -> None:
+        async with make_client(fake, HttpSettings(retry_after_cap=45)) as client:
+            await client.get_json("/items")
+
+    run(go())
+    assert fake.sleeps == [45.0]
+
+
+@respx.mock(base_url=BASE)
+def test_backoff_is_exponential_then_gives_up(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    route = respx_mock.get("/items").mock(
+        return_value=httpx.Response(503, json={"message": "down"})
+    )
+
+    async def go() -> None:
+        async with make_client(fake, HttpSettings(max_retries=4, backoff_base=0.5)) as client:
+            await client.get_json("/items")
+
+    with pytest.raises(ServerError, match=r"HTTP 503: down \(after 5 attempts\)") as info:
+        run(go())
+    assert info.value.status_code == 503
+    assert route.call_count == 5
+    # jitter=0 gives the lower edge of [d/2, d] for d = 0.5, 1, 2, 4
+    assert fake.sleeps == [0.25, 0.5, 1.0, 2.0]
+
+
+def test_jitter_stays_within_half_to_full_delay() -> None:
+    fake = FakeTime()
+    client = ApiClient(
+        tenant="t",
+        base_url=BASE,
+        settings=HttpSettings(backoff_base=1.0, backoff_max=8.0),
+        sleep=fake.sleep,
+        clock=fake.clock,
+        jitter=lambda: 1.0,
+    )
+
+    class State:
+        attempt_number = 5
+        outcome = None
+
+    assert client._wait(State()) == 8.0  # type: ignore[arg-type]  # 1 * 2**4 = 16, capped at 8
+
+
+@respx.mock(base_url=BASE)
+def test_post_is_not_retried_unless_read_only(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    route = respx_mock.post("/write").mock(return_value=httpx.Response(503))
+
+    async def go() -> None:
+        async with make_client(fake) as client:
+            await client.post_json("/write", json={}, read_only=False)
+
+    with pytest.raises(ServerError):
+        run(go())
+    assert route.call_count == 1
+    assert fake.sleeps == []
+
+
+@respx.mock(base_url=BASE)
+def test_read_only_search_post_is_retried(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    route = respx_mock.post("/search").mock(
+        side_effect=[httpx.Response(502), httpx.Response(200, json={"list": []})]
+    )
+
+    async def go() -> Any:
+        async with make_client(fake) as client:
+            return await client.post_json("/search", json={"pageSize": 25})
+
+    assert run(go()) == {"list": []}
+    assert route.call_count == 2
+
+
+@respx.mock(base_url=BASE)
+def test_connection_errors_are_retried_then_mapped(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    respx_mock.get("/items").mock(side_effect=httpx.ConnectError("connection refused"))
+
+    async def go() -> None:
+        async with make_client(fake, HttpSettings(max_retries=2)) as client:
+            await client.get_json("/items")
+
+    with pytest.raises(
+        TransportError, match=r"cannot reach .*connection refused.*after 3 attempts"
+    ):
+        run(go())
+    assert len(fake.sleeps) == 2
+
+
+@respx.mock(base_url=BASE)
+def test_timeout_is_a_transport_error(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    respx_mock.get("/items").mock(side_effect=httpx.ReadTimeout("slow"))
+
+    async def go() -> None:
+        async with make_client(fake, HttpSettings(max_retries=0)) as client:
+            await client.get_json("/items")
+
+    with pytest.raises(TransportError, match="timed out waiting for"):
+        run(go())
+
+
+@respx.mock(base_url=BASE)
+def test_401_refreshes_token_once_then_succeeds(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    tokens = CountingTokens(["old", "new"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        ok = request.headers["Authorization"] == "Bearer new"
+        return httpx.Response(200, json={"ok": True}) if ok else httpx.Response(401)
+
+    respx_mock.get("/me").mock(side_effect=handler)
+
+    async def go() -> Any:
+        async with make_client(fake, auth=tokens) as client:
+            return await client.get_json("/me")
+
+    assert run(go()) == {"ok": True}
+    assert (tokens.minted, tokens.invalidated) == (2, 1)
+
+
+@respx.mock(base_url=BASE)
+def test_second_401_raises_auth_error_without_token(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    tokens = CountingTokens(["eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln"])
+    route = respx_mock.get("/me").mock(
+        return_value=httpx.Response(401, json={"error": "JWT validation failed: JWT is expired"})
+    )
+
+    async def go() -> None:
+        async with make_client(fake, auth=tokens) as client:
+            await client.get_json("/me")
+
+    with pytest.raises(AuthError) as info:
+        run(go())
+    assert route.call_count == 2
+    assert tokens.minted == 2
+    assert "JWT validation failed: JWT is expired" in str(info.value)
+    assert "eyJ" not in str(info.value)
+
+
+@respx.mock(base_url=BASE)
+def test_vendor_error_text_surfaces_and_tokens_are_redacted(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    respx_mock.get("/x").mock(
+        return_value=httpx.Response(
+            403,
+            json={
+                "code": 7,
+                "message": "Permission denied for Bearer abc.def secret-token:xyz\nnext",
+            },
+        )
+    )
+
+    async def go() -> None:
+        async with make_client(fake) as client:
+            await client.get_json("/x")
+
+    with pytest.raises(PermissionDeniedError) as info:
+        run(go())
+    text = str(info.value)
+    assert text.startswith("t1: GET /x returned HTTP 403: Permission denied for Bearer [redacted]")
+    assert "secret-token:xyz" not in text and "abc.def" not in text and "\n" not in text
+
+
+@respx.mock(base_url=BASE)
+def test_non_json_success_is_a_format_error(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    respx_mock.get("/x").mock(return_value=httpx.Response(200, text="<html>login</html>"))
+
+    async def go() -> None:
+        async with make_client(fake) as client:
+            await client.get_json("/x")
+
+    with pytest.raises(ResponseFormatError, match="not JSON"):
+        run(go())
+
+
+@respx.mock(base_url=BASE)
+def test_redirects_are_not_followed(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    respx_mock.get("/x/").mock(return_value=httpx.Response(301, headers={"Location": "/x"}))
+
+    async def go() -> None:
+        async with make_client(fake) as client:
+            await client.get_json("/x/")
+
+    with pytest.raises(ClientRequestError, match="redirect to '/x' not followed"):
+        run(go())
+
+
+@respx.mock(base_url=BASE)
+def test_rate_limited_error_after_retries(respx_mock: respx.MockRouter) -> None:
+    fake = FakeTime()
+    respx_mock.get("/x").mock(return_value=httpx.Response(429, headers={"Retry-After": "1"}))
+
+    async def go() -> None:
+        async with make_client(fake, HttpSettings(max_retries=1)) as client:
+            await client.get_json("/x")
+
+    with pytest.raises(RateLimitedError):
+        run(go())
+
+
+def test_page_guard_detects_repeated_token() -> None:
+    fake = FakeTime()
+    guard = make_client(fake).page_guard("search personal clients")
+    guard.next_page("a")
+    guard.next_page("b")
+    with pytest.raises(PaginationError, match="already returned \\(after 3 pages\\)"):
+        guard.next_page("a")
+
+
+def test_page_guard_limits_pages() -> None:
+    fake = FakeTime()
+    guard = make_client(fake, HttpSettings(max_pages=3)).page_guard("list")
+    guard.next_page("1")
+    guard.next_page("2")
+    with pytest.raises(PaginationError, match="more than 3 pages"):
+        guard.next_page("3")
+
+
+def test_rate_limit_never_exceeded_in_any_window() -> None:
+    fake = FakeTime()
+    starts: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        starts.append(fake.now)
+        return httpx.Response(200, json={})
+
+    settings = HttpSettings(rate_limit=RateLimit(100, 10.0), max_concurrency=50)
+
+    async def go() -> None:
+        async with make_client(fake, settings, transport=httpx.MockTransport(handler)) as client:
+            await asyncio.gather(*(client.get_json("/x") for _ in range(350)))
+
+    run(go())
+    assert len(starts) == 350
+    for i, start in enumerate(starts):
+        in_window = [s for s in starts[i:] if s < start + 10.0]
+        assert len(in_window) <= 100
+    # and it is not needlessly slow: 350 requests need 3 full waits of one window
+    assert fake.now - 1000.0 == pytest.approx(30.0)
+
+
+def test_concurrency_cap() -> None:
+    fake = FakeTime()
+    in_flight = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        in_flight -= 1
+        return httpx.Response(200, json={})
+
+    async def go() -> None:
+        settings = HttpSettings(max_concurrency=3)
+        async with make_client(fake, settings, transport=httpx.MockTransport(handler)) as client:
+            await asyncio.gather(*(client.get_json("/x") for _ in range(20)))
+
+    run(go())
+    assert peak == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5", 5.0),
+        ("0", 0.0),
+        ("-3", 0.0),
+        ("1.5", 1.5),
+        (email.utils.formatdate(WALL + 30, usegmt=True), 30.0),
+        (email.utils.formatdate(WALL - 30, usegmt=True), 0.0),
+        ("soon", None),
+        (None, None),
+        ("nan", None),
+    ],
+)
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value, now=WALL) == expected
+
+
+@respx.mock(base_url=BASE)
+def test_token_refreshed_at_most_once_per_request_even_across_retries(
+    respx_mock: respx.MockRouter,
+) -> None:
+    fake = FakeTime()
+    tokens = CountingTokens(["a", "b", "c"])
+    respx_mock.get("/me").mock(
+        side_effect=[httpx.Response(401), httpx.Response(503), httpx.Response(401)]
+    )
+
+    async def go() -> None:
+        async with make_client(fake, auth=tokens) as client:
+            await client.get_json("/me")
+
+    with pytest.raises(AuthError):
+        run(go())
+    assert tokens.minted == 2
