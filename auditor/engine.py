@@ -15,7 +15,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -330,8 +330,3 @@ def assemble(
         credentials=tuple(c for inv in inventories for c in inv.credentials),
         evaluation=evaluation,
     )
-
-
-def with_tenant(settings: TenantSettings, **changes: Any) -> TenantSettings:
-    """A copy of ``settings`` with ``changes`` (used by the demo and sandbox wiring)."""
-    return replace(settings, **changes)

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from auditor.config import load_config
 from auditor.engine import ScanPlan, run_scan, tenant_settings
-from auditor.errors import ConfigError, PermissionDeniedError
+from auditor.errors import ConfigError
 from auditor.http import RateLimit
 from auditor.model import (
     Capabilities,
