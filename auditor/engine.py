@@ -164,12 +164,30 @@ def prepare(
     tenants = tenant_settings(loaded, registry)
     if only:
         tenants = tuple(t for t in tenants if t.name in only)
+    return plan_for(tenants, policy, waivers, loaded=loaded)
+
+
+def plan_for(
+    tenants: Sequence[TenantSettings],
+    policy: Any,
+    waivers: Sequence[Any],
+    *,
+    loaded: LoadedConfig | None = None,
+) -> ScanPlan:
+    """A plan from already-validated parts (the demo and the sandbox build theirs directly)."""
+    import policies
+
+    frozen_waivers = tuple(waivers)
 
     def evaluator(inventories: Sequence[TenantInventory], as_of: datetime) -> Evaluation:
-        return policies.evaluate(inventories, policy, waivers, as_of)
+        return policies.evaluate(inventories, policy, frozen_waivers, as_of)
 
     return ScanPlan(
-        tenants=tenants, evaluator=evaluator, policy=policy, waivers=waivers, loaded=loaded
+        tenants=tuple(tenants),
+        evaluator=evaluator,
+        policy=policy,
+        waivers=frozen_waivers,
+        loaded=loaded,
     )
 
 

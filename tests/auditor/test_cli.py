@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli, exit_code_for, parse_as_of
+from auditor.errors import UsageError
+from auditor.model import (
+    Evaluation,
+    Finding,
+    ScanInfo,
+    ScanResult,
+    TenantCoverage,
+    ToolInfo,
+    fingerprint,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+def result_with(statuses: list[str], findings: list[tuple[str, str]]) -> ScanResult:
+    coverage = tuple(
+        TenantCoverage(tenant=f"t{i}", provider="sailpoint", status=s)  # type: ignore[arg-type]
+        for i, s in enumerate(statuses)
+    )
+    from auditor.model import scan_status
+
+    return ScanResult(
+        tool=ToolInfo(version="0"),
+        scan=ScanInfo(id="x", started_at=AS_OF, finished_at=AS_OF, as_of=AS_OF, status=scan_status(coverage)),
+        coverage=coverage,
+        credentials=(),
+        evaluation=Evaluation(
+            findings=tuple(
+                Finding(
+                    rule_id="stale",
+                    status=status,  # type: ignore[arg-type]
+                    severity=severity,  # type: ignore[arg-type]
+                    provider="sailpoint",
+                    tenant="t0",
+                    credential_id=f"c{i}",
+                    message="m",
+                    fingerprint=fingerprint("t0", f"c{i}", "stale"),
+                )
+                for i, (status, severity) in enumerate(findings)
+            )
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("statuses", "findings", "fail_on", "code"),
+    [
+        (["complete"], [], "high", 0),
+        (["complete"], [("fail", "medium")], "high", 0),
+        (["complete"], [("fail", "high")], "high", 1),
+        (["complete"], [("fail", "critical")], "high", 1),
+        (["complete"], [("waived", "critical")], "high", 0),
+        (["complete"], [("manual", "critical")], "high", 0),
+        (["complete"], [("not_applicable", "critical")], "info", 0),
+        (["complete"], [("fail", "info")], "info", 1),
+        (["complete"], [("fail", "critical")], "never", 0),
+        (["complete", "failed"], [], "high", 3),
+        (["complete", "failed"], [("fail", "critical")], "high", 3),
+        (["partial"], [("fail", "critical")], "never", 3),
+    ],
+)
+def test_exit_code_for_each_branch(
+    statuses: list[str], findings: list[tuple[str, str]], fail_on: str, code: int
+) -> None:
+    assert exit_code_for(result_with(statuses, findings), fail_on) == code
+
+
+def test_parse_as_of() -> None:
+    assert parse_as_of("2026-11-24") == AS_OF
+    assert parse_as_of("2026-11-24T01:00:00+01:00") == AS_OF
+    with pytest.raises(UsageError, match="no time zone offset"):
+        parse_as_of("2026-11-24T00:00:00")
+
+
+def test_validate_example_lists_every_missing_variable() -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["validate", "-c", str(ROOT / "config.example.yaml")], env={})
+    assert result.exit_code == 2
+    for var in ("C1_CLIENT_ID", "C1_CLIENT_SECRET", "SAIL_CLIENT_ID", "SAIL_CLIENT_SECRET"):
+        assert f"environment variable {var} is not set" in result.output
+
+
+def test_validate_example_passes_with_well_formed_credentials(tmp_path: Path) -> None:
+    from providers.conductorone import ConductorOneSimulator
+
+    sim = ConductorOneSimulator(anchor=AS_OF)
+    client_id, secret = sim.mint_client()
+    env = {
+        "C1_CLIENT_ID": client_id,
+        "C1_CLIENT_SECRET": secret,
+        "SAIL_CLIENT_ID": "0123456789abcdef0123456789abcdef",
+        "SAIL_CLIENT_SECRET": "x" * 64,
+    }
+    result = CliRunner().invoke(cli, ["validate", "-c", str(ROOT / "config.example.yaml")], env=env)
+    assert result.exit_code == 0, result.output
+    assert "valid; 2 tenant(s)" in result.output
+    assert secret not in result.output
+
+
+def test_missing_config_is_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["scan", "-c", "/nonexistent/c.yaml"])
+    assert result.exit_code == 2
+    assert "file not found" in result.output
+
+
+def test_bad_as_of_is_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["scan", "-c", "x.yaml", "--as-of", "tomorrow"])
+    assert result.exit_code == 2
+    assert "--as-of" in result.output
+
+
+def test_unreachable_tenant_exits_3_and_reports_failed(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        """
+tenants:
+  - name: down
+    provider: sailpoint
+    base_url: http://127.0.0.1:9
+    client_id: 0123456789abcdef0123456789abcdef
+    client_secret_env: S
+    http: {max_retries: 0, connect_timeout: 2}
+"""
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["-q", "scan", "-c", str(config), "-o", str(out), "-f", "json"], env={"S": "hunter2"}
+    )
+    assert result.exit_code == 3, result.output
+    assert "down (sailpoint): failed" in result.output
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["scan"]["status"] == "incomplete"
+    assert doc["coverage"][0]["status"] == "failed"
+    assert "hunter2" not in (out / "results.json").read_text()
+
+
+def test_unknown_tenant_filter_is_usage_error(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "tenants:\n  - {name: a, provider: sailpoint, base_url: 'http://127.0.0.1:9', "
+        "client_id: x, client_secret_env: S}\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["scan", "-c", str(config), "-f", "json", "--tenant", "b"], env={"S": "s"}
+    )
+    assert result.exit_code == 2
+    assert "--tenant b: no such tenant" in result.output
+
+
+def test_python_dash_m_auditor() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "--version"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0
+    assert "credaudit, version" in proc.stdout
