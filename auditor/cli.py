@@ -8,6 +8,7 @@ cannot be the whole story, and a CI gate must not read the run as a normal one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -285,7 +286,9 @@ def demo(ctx: click.Context, out_dir: Path, as_of: str | None) -> int:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address only.")
-@click.option("--port", type=int, default=8600, show_default=True, help="ConductorOne; +1 SailPoint.")
+@click.option(
+    "--port", type=int, default=8600, show_default=True, help="ConductorOne; +1 SailPoint."
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--size", type=int, help="Credentials per tenant (default: the curated demo set).")
 @click.option("--latency-ms", type=int, default=0, show_default=True)
@@ -335,10 +338,8 @@ def sandbox(
         click.echo(f"wrote {config} and {env}", err=True)
         click.echo(f"scan it:  set -a; . {env}; set +a; credaudit scan -c {config}", err=True)
     click.echo("serving; Ctrl-C stops", err=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve())
-    except KeyboardInterrupt:
-        pass
     return EXIT_OK
 
 

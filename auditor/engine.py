@@ -160,7 +160,7 @@ def prepare(
             loaded.config.waivers, base_dir=loaded.base_dir, known_rules=policy.rule_ids
         )
     except ConfigError as exc:
-        raise exc.located(exc.file or file) from None
+        raise exc.located(file) from None
     tenants = tenant_settings(loaded, registry)
     if only:
         tenants = tuple(t for t in tenants if t.name in only)

@@ -81,7 +81,7 @@ class ConfigError(AuditorError):
             key = f"{key_prefix}.{key}" if key else key_prefix
         return ConfigError(
             self.message,
-            file=file or self.file,
+            file=self.file or file,
             key=key,
             fix=self.fix,
             problems=[p.located(file, key_prefix) for p in self.problems],

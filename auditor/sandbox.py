@@ -55,7 +55,7 @@ class HostRouter(httpx.AsyncBaseTransport):
 
 @dataclass(frozen=True)
 class Faults:
-    """``--faults`` for both vendors: ``rate-limit=0.1,burst-503=50:3,deny-owner-lookup,malformed=2``."""
+    """``--faults`` for both vendors, e.g. ``rate-limit=0.1,burst-503=50:3,deny-owner-lookup``."""
 
     rate_limit_fraction: float = 0.0
     burst_503_every: int = 0
@@ -86,8 +86,8 @@ class Faults:
                     raise ValueError(name)
             except ValueError:
                 raise UsageError(
-                    f"--faults: cannot read {item!r}; use rate-limit=FRACTION, burst-503=EVERY:LENGTH,"
-                    " error-503=FRACTION, deny-owner-lookup, malformed=COUNT"
+                    f"--faults: cannot read {item!r}; use rate-limit=FRACTION, "
+                    "burst-503=EVERY:LENGTH, error-503=FRACTION, deny-owner-lookup, malformed=COUNT"
                 ) from None
         return cls(**values)
 
@@ -194,7 +194,10 @@ class Sandbox:
 
     async def serve(self) -> None:
         await asyncio.gather(
-            *(server.serve(sockets=[sock]) for server, sock in zip(self.servers, self.sockets, strict=True))
+            *(
+                server.serve(sockets=[sock])
+                for server, sock in zip(self.servers, self.sockets, strict=True)
+            )
         )
 
     def start_in_thread(self) -> None:

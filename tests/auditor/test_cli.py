@@ -27,22 +27,24 @@ AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 
 def result_with(statuses: list[str], findings: list[tuple[str, str]]) -> ScanResult:
     coverage = tuple(
-        TenantCoverage(tenant=f"t{i}", provider="sailpoint", status=s)  # type: ignore[arg-type]
+        TenantCoverage(tenant=f"t{i}", provider="sailpoint", status=s)
         for i, s in enumerate(statuses)
     )
     from auditor.model import scan_status
 
     return ScanResult(
         tool=ToolInfo(version="0"),
-        scan=ScanInfo(id="x", started_at=AS_OF, finished_at=AS_OF, as_of=AS_OF, status=scan_status(coverage)),
+        scan=ScanInfo(
+            id="x", started_at=AS_OF, finished_at=AS_OF, as_of=AS_OF, status=scan_status(coverage)
+        ),
         coverage=coverage,
         credentials=(),
         evaluation=Evaluation(
             findings=tuple(
                 Finding(
                     rule_id="stale",
-                    status=status,  # type: ignore[arg-type]
-                    severity=severity,  # type: ignore[arg-type]
+                    status=status,
+                    severity=severity,
                     provider="sailpoint",
                     tenant="t0",
                     credential_id=f"c{i}",

@@ -97,8 +97,8 @@ def test_credential_is_frozen_and_serialises_utc() -> None:
         tenant="t",
         id="a",
         capabilities=CAPS,
-        created_at="2026-01-01T01:00:00+01:00",  # type: ignore[arg-type]
-        allowed_cidrs=("10.0.0.7/24",),  # type: ignore[arg-type]
+        created_at="2026-01-01T01:00:00+01:00",
+        allowed_cidrs=("10.0.0.7/24",),
     )
     with pytest.raises(ValidationError):
         cred.id = "b"  # type: ignore[misc]

@@ -1,0 +1,303 @@
+"""Evaluate every enabled rule against every credential: findings, counts, waivers, gaps.
+
+Performance (issue 5: 200,000 credentials x every rule in under 2 s on two cores) shapes this
+module: a pass costs one rule call and nothing else (pass counts are derived as
+``credentials - non-pass``), per-rule constants (severity, remediation, controls, waivers,
+context) are prepared once per tenant, and findings are built without re-validation
+(``_construct``, see there). Order is deterministic: tenant, credential id, rule id.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from itertools import pairwise
+from typing import Any
+
+from auditor.model import (
+    ConstraintGap,
+    Credential,
+    Evaluation,
+    Finding,
+    FindingStatus,
+    TenantInventory,
+    WaiverRef,
+)
+from auditor.timestamps import parse_timestamp
+from policies.base import Outcome, RuleContext
+from policies.compliance import constraint_gaps, controls_for
+from policies.policy import Policy, RuleSettings
+from policies.rules.too_many_per_owner import counts_toward_owner
+from policies.waiver_status import WaiverTally, waiver_statuses
+from policies.waivers import Waiver
+
+STATUSES: tuple[FindingStatus, ...] = ("fail", "waived", "manual", "not_applicable", "pass")
+_FIELDS_SET = frozenset(Finding.model_fields)
+
+
+class _FindingKeys:
+    """Holds every Finding field in order, so that its ``__dict__`` is a key-sharing dict."""
+
+    def __init__(self) -> None:
+        for name in Finding.model_fields:
+            setattr(self, name, None)
+
+
+_TEMPLATE: dict[str, Any] = _FindingKeys().__dict__
+"""Copies of a key-sharing dict are key-sharing too: ~40 % smaller and faster to fill than a
+17-key dict literal, which matters at half a million findings per scan (measured)."""
+_sha256 = hashlib.sha256  # the fingerprint: auditor.model.fingerprint, computed incrementally
+
+
+def _fast_construct(values: dict[str, Any]) -> Finding:
+    # What ``Finding.model_construct`` does for a complete, already-valid field dict, minus the
+    # per-field default handling that makes it cost ~4 µs a finding (measured, pydantic 2.14).
+    finding = object.__new__(Finding)
+    object.__setattr__(finding, "__dict__", values)
+    object.__setattr__(finding, "__pydantic_fields_set__", _FIELDS_SET)
+    object.__setattr__(finding, "__pydantic_extra__", None)
+    object.__setattr__(finding, "__pydantic_private__", None)
+    return finding
+
+
+def _slow_construct(values: dict[str, Any]) -> Finding:
+    return Finding.model_construct(**values)
+
+
+def _pick_constructor() -> Callable[[dict[str, Any]], Finding]:
+    """Use the fast path only while it builds exactly what ``model_construct`` builds."""
+    probe: dict[str, Any] = {
+        "rule_id": "r", "status": "fail", "severity": "low", "provider": "sailpoint",
+        "tenant": "t", "credential_id": "c", "credential_name": "", "owner_id": None,
+        "owner_name": None, "message": "m", "evidence": {}, "remediation": "",
+        "controls": (), "fingerprint": "f", "waiver": None, "first_seen": None, "change": None,
+    }  # fmt: skip
+    try:
+        fast = _fast_construct(dict(probe))
+        same = fast == _slow_construct(dict(probe)) and fast.model_dump() == probe
+    except Exception:  # noqa: BLE001 - any incompatibility means: use the public API
+        same = False
+    return _fast_construct if same else _slow_construct
+
+
+_construct = _pick_constructor()
+
+
+class _Prepared:
+    """One enabled rule, ready for one tenant."""
+
+    __slots__ = ("controls", "counts", "ctx", "evaluate", "remediation", "rule_id", "rule_key",
+                 "severity", "waivers")  # fmt: skip
+
+    def __init__(
+        self, settings: RuleSettings, ctx: RuleContext[Any], waivers: list[Waiver]
+    ) -> None:
+        rule = settings.rule
+        self.rule_id = rule.id
+        self.rule_key = rule.id.encode()
+        self.evaluate = rule.evaluate
+        self.ctx = ctx
+        self.severity = settings.severity
+        self.remediation = rule.remediation
+        self.controls = controls_for(rule.id) + rule.controls
+        self.waivers = waivers
+        self.counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+
+
+def evaluate(
+    inventories: Sequence[TenantInventory],
+    policy: Policy,
+    waivers: Sequence[Waiver],
+    as_of: datetime,
+) -> Evaluation:
+    """Run the policy over every collected tenant; see the module docstring."""
+    as_of_utc = parse_timestamp(as_of)
+    if as_of_utc is None:
+        raise ValueError("as_of is required")
+    by_rule: dict[str, list[Waiver]] = {}
+    for waiver in waivers:
+        by_rule.setdefault(waiver.rule_id, []).append(waiver)
+    with _no_gc():
+        return _evaluate(inventories, policy, waivers, by_rule, as_of_utc)
+
+
+def _evaluate(
+    inventories: Sequence[TenantInventory],
+    policy: Policy,
+    waivers: Sequence[Waiver],
+    by_rule: Mapping[str, list[Waiver]],
+    as_of: datetime,
+) -> Evaluation:
+    tally = WaiverTally()
+    findings: list[Finding] = []
+    counts: dict[str, dict[str, int]] = {}
+    for inventory in sorted(inventories, key=lambda inv: inv.coverage.tenant):
+        tenant = inventory.coverage.tenant
+        tally.tenant_seen(tenant, inventory.coverage.status)
+        prepared = _prepare(policy.for_tenant(tenant), tenant, inventory, by_rule, as_of)
+        credentials = _sorted(inventory.credentials)
+        _run(credentials, prepared, as_of, tally, findings)
+        for item in prepared:
+            row = counts.setdefault(item.rule_id, dict.fromkeys(STATUSES, 0))
+            for status, number in item.counts.items():
+                row[status] += number
+            row["pass"] += len(credentials) - sum(item.counts.values())
+    return Evaluation.model_construct(
+        findings=tuple(findings),
+        result_counts=dict(sorted(counts.items())),
+        policy=policy.to_dict(),
+        waivers=waiver_statuses(waivers, tally, policy, as_of),
+        constraint_gaps=tuple(policy_gaps(policy)),
+    )
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while findings are allocated.
+
+    Every finding allocates a few container objects and none of them forms a cycle, yet the
+    allocation bursts trigger full collections that traverse the whole inventory and every
+    finding built so far; pausing the collector for the evaluation halved the benchmark's time.
+    Reference counting still frees memory; the collector resumes (if it was on) afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # The findings hold no reference cycles; moving everything alive now to the permanent
+        # generation spares the next full collection from traversing half a million of them
+        # (0.3 s at 200,000 credentials, measured). Reference counting still frees them.
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def policy_gaps(policy: Policy) -> list[ConstraintGap]:
+    """Framework thresholds the effective policy (global and per tenant) does not meet."""
+    effective: dict[str | None, dict[str, tuple[bool, Mapping[str, Any]]]] = {
+        None: {rid: (s.enabled, s.params.model_dump()) for rid, s in policy.rules.items()}
+    }
+    for tenant, rules in sorted(policy.tenant_rules.items()):
+        effective[tenant] = {rid: (s.enabled, s.params.model_dump()) for rid, s in rules.items()}
+    return constraint_gaps(effective)
+
+
+def _sorted(credentials: tuple[Credential, ...]) -> Sequence[Credential]:
+    ids = [c.id for c in credentials]
+    if all(a <= b for a, b in pairwise(ids)):
+        return credentials
+    return sorted(credentials, key=lambda c: c.id)
+
+
+def _prepare(
+    settings: Mapping[str, RuleSettings],
+    tenant: str,
+    inventory: TenantInventory,
+    by_rule: Mapping[str, list[Waiver]],
+    as_of: datetime,
+) -> list[_Prepared]:
+    enabled = sorted((rid, s) for rid, s in settings.items() if s.enabled)
+    owner_counts: Mapping[str, int] = {}
+    if any(s.rule.needs_owner_counts for _, s in enabled):
+        owner_counts = Counter(
+            c.owner.id
+            for c in inventory.credentials
+            if c.owner.id is not None and counts_toward_owner(c, as_of)
+        )
+    return [
+        _Prepared(
+            s,
+            s.rule.context(as_of, s.params, tenant=tenant, owner_counts=owner_counts),
+            by_rule.get(rid, []),
+        )
+        for rid, s in enabled
+    ]
+
+
+def _run(
+    credentials: Sequence[Credential],
+    prepared: list[_Prepared],
+    as_of: datetime,
+    tally: WaiverTally,
+    findings: list[Finding],
+) -> None:
+    # The hot loop: names are bound to locals and the construction of a finding is inlined
+    # (see ``_fast_construct``) because per-finding function calls were a measurable share.
+    append = findings.append
+    fast = _construct is _fast_construct
+    new, setattr_, fields_set, sha256 = object.__new__, object.__setattr__, _FIELDS_SET, _sha256
+    steps = [(item.evaluate, item.ctx, item) for item in prepared]
+    template = _TEMPLATE
+    for credential in credentials:
+        prefix: Any = None
+        base: dict[str, Any] = template
+        for evaluate_rule, ctx, item in steps:
+            outcome: Outcome | None = evaluate_rule(credential, ctx)
+            if outcome is None:
+                continue
+            status: FindingStatus
+            status, message, evidence = outcome
+            waiver_ref: WaiverRef | None = None
+            if item.waivers and status != "not_applicable":
+                status, message, waiver_ref = _apply_waivers(
+                    item.waivers, credential, status, message, as_of, tally
+                )
+            item.counts[status] += 1
+            if prefix is None:
+                prefix = sha256(f"{credential.tenant}\x1f{credential.id}\x1f".encode())
+                owner = credential.owner
+                base = template.copy()
+                base["provider"] = credential.provider
+                base["tenant"] = credential.tenant
+                base["credential_id"] = credential.id
+                base["credential_name"] = credential.name
+                base["owner_id"] = owner.id
+                base["owner_name"] = owner.name
+            state = prefix.copy()
+            state.update(item.rule_key)
+            values = base.copy()
+            values["rule_id"] = item.rule_id
+            values["status"] = status
+            values["severity"] = item.severity
+            values["message"] = message
+            values["evidence"] = evidence
+            values["remediation"] = item.remediation
+            values["controls"] = item.controls
+            values["fingerprint"] = state.hexdigest()[:32]
+            values["waiver"] = waiver_ref
+            if fast:
+                finding = new(Finding)
+                setattr_(finding, "__dict__", values)
+                setattr_(finding, "__pydantic_fields_set__", fields_set)
+                setattr_(finding, "__pydantic_extra__", None)
+                setattr_(finding, "__pydantic_private__", None)
+                append(finding)
+            else:
+                append(_construct(values))
+
+
+def _apply_waivers(
+    candidates: list[Waiver],
+    credential: Credential,
+    status: FindingStatus,
+    message: str,
+    as_of: datetime,
+    tally: WaiverTally,
+) -> tuple[FindingStatus, str, WaiverRef | None]:
+    matching = [w for w in candidates if w.match.matches(credential)]
+    if not matching:
+        return status, message, None
+    for waiver in matching:
+        tally.matched(waiver.id)
+    active = [w for w in matching if not w.expired_at(as_of)]
+    if active:
+        chosen = max(active, key=lambda w: (w.expires, w.id))
+        return "waived", message, chosen.ref(expired=False)
+    chosen = max(matching, key=lambda w: (w.expires, w.id))
+    reopened = f"{message}; waiver {chosen.id} expired on {chosen.expires_label}"
+    return status, reopened, chosen.ref(expired=True)

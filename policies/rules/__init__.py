@@ -1,0 +1,1 @@
+"""One module per rule of the catalogue (DESIGN.md, "Rule catalogue")."""

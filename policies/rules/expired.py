@@ -1,0 +1,33 @@
+"""``expired``: ``expires_at`` ≤ as-of and the credential still exists.
+
+An expired credential cannot mint tokens any more (conductorone.md §5, sailpoint.md §8.4), so the
+risk is low; the finding asks for the clean-up. A credential with ``deleted_at`` set no longer
+exists and passes.
+"""
+
+from __future__ import annotations
+
+from auditor.model import Credential, Severity
+from policies.base import NoParams, Outcome, Rule, RuleContext, iso, not_applicable, span
+
+
+class Expired(Rule[NoParams]):
+    id = "expired"
+    title = "Expired credential still present"
+    description = "Fails when expires_at ≤ as-of and the credential has not been deleted."
+    remediation = "Delete the expired credential so the inventory only holds usable credentials."
+    default_severity: Severity = "low"
+    params_model = NoParams
+
+    def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
+        if not credential.capabilities.expiry:
+            return not_applicable("expiry", credential)
+        expires = credential.expires_at
+        if expires is None or expires > ctx.as_of or credential.deleted_at is not None:
+            return None
+        expires_iso = iso(expires)
+        return (
+            "fail",
+            f"expired {span(ctx.as_of - expires)} ago ({expires_iso}) but still exists",
+            {"expires_at": expires_iso, "as_of": ctx.as_of_iso, "deleted_at": None},
+        )

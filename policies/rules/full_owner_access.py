@@ -1,0 +1,38 @@
+"""``full-owner-access``: the credential inherits every permission of its owner.
+
+ConductorOne: empty ``scopedRoles`` means "Full Permissions" (conductorone.md §5). SailPoint: a
+null scope or one containing ``sp:scopes:all`` grants every right of the owner's user level
+(sailpoint.md §3). The adapters normalise both to ``scope_mode == "full"``; ``unknown`` is
+``manual``.
+"""
+
+from __future__ import annotations
+
+from auditor.model import Credential, Severity
+from policies.base import NoParams, Outcome, Rule, RuleContext
+
+
+class FullOwnerAccess(Rule[NoParams]):
+    id = "full-owner-access"
+    title = "Credential inherits all of its owner's access"
+    description = "Fails when scope_mode is full; manual when the scope could not be determined."
+    remediation = (
+        "Replace the credential with one scoped to the roles or scopes its job needs "
+        "(ConductorOne: scoped roles; SailPoint: explicit scopes instead of sp:scopes:all)."
+    )
+    default_severity: Severity = "high"
+    params_model = NoParams
+
+    def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
+        mode = credential.scope_mode
+        if mode == "scoped":
+            return None
+        evidence = {"scope_mode": mode, "scopes": list(credential.scopes)}
+        if mode == "unknown":
+            return ("manual", "the credential's scope could not be determined; review it", evidence)
+        return (
+            "fail",
+            f"not scoped: holds every permission of its owner ({len(credential.scopes)} "
+            "explicit scopes)",
+            evidence,
+        )

@@ -1,0 +1,44 @@
+"""``inactive-owner``: the owner is disabled, deleted or could not be found.
+
+An owner whose status is ``unknown`` (lookup refused or failed) cannot be confirmed active, so this
+rule is ``manual`` for it, never ``pass``; ``owner-unverified`` reports the lookup failure itself.
+"""
+
+from __future__ import annotations
+
+from auditor.model import Credential, Severity
+from policies.base import NoParams, Outcome, Rule, RuleContext
+
+INACTIVE = frozenset({"disabled", "deleted", "not_found"})
+
+
+def owner_label(credential: Credential) -> str:
+    owner = credential.owner
+    if owner.name and owner.id:
+        return f"{owner.name} ({owner.id})"
+    return owner.name or owner.id or "with no id"
+
+
+class InactiveOwner(Rule[NoParams]):
+    id = "inactive-owner"
+    title = "Owner is no longer active"
+    description = "Fails when the owner's status is disabled, deleted or not_found."
+    remediation = (
+        "Delete the credential (or transfer the integration to an active owner's new credential): "
+        "it outlives the person it belongs to."
+    )
+    default_severity: Severity = "critical"
+    params_model = NoParams
+
+    def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
+        status = credential.owner.status
+        if status == "active":
+            return None
+        evidence = {"owner_id": credential.owner.id, "owner_status": status}
+        if status in INACTIVE:
+            return ("fail", f"owner {owner_label(credential)} is {status}", evidence)
+        return (
+            "manual",
+            f"owner {owner_label(credential)} could not be verified, so it may be inactive",
+            evidence,
+        )

@@ -1,0 +1,33 @@
+"""``no-expiry``: the credential never expires (``expires_at`` is null).
+
+ConductorOne offers "never expires" (conductorone.md §5); SailPoint v2025+ lets a PAT never expire
+when ``expirationDate`` is null (sailpoint.md §2.6).
+"""
+
+from __future__ import annotations
+
+from auditor.model import Credential, Severity
+from policies.base import NoParams, Outcome, Rule, RuleContext, not_applicable
+
+
+class NoExpiry(Rule[NoParams]):
+    id = "no-expiry"
+    title = "Credential never expires"
+    description = "Fails when expires_at is null."
+    remediation = (
+        "Replace the credential with one that has an expiry date (ConductorOne: 30 or 90 days; "
+        "SailPoint: set expirationDate), then delete this one."
+    )
+    default_severity: Severity = "high"
+    params_model = NoParams
+
+    def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
+        if not credential.capabilities.expiry:
+            return not_applicable("expiry", credential)
+        if credential.expires_at is not None:
+            return None
+        return (
+            "fail",
+            "no expiry date is set, so the credential stays valid until someone deletes it",
+            {"expires_at": None},
+        )

@@ -1,0 +1,33 @@
+"""``no-source-restriction``: the vendor supports CIDR limits and none is set.
+
+ConductorOne ``allowSourceCidr`` (conductorone.md §2.1, §5); SailPoint PATs have no per-token
+network restriction, so their capability is false and the rule is ``not_applicable``.
+"""
+
+from __future__ import annotations
+
+from auditor.model import Credential, Severity
+from policies.base import NoParams, Outcome, Rule, RuleContext, not_applicable
+
+
+class NoSourceRestriction(Rule[NoParams]):
+    id = "no-source-restriction"
+    title = "No source network restriction"
+    description = "Fails when the vendor supports source CIDR limits and the credential has none."
+    remediation = (
+        "Limit the credential to the networks it is used from (ConductorOne: 'Limit source IPs' "
+        "/ allowSourceCidr)."
+    )
+    default_severity: Severity = "medium"
+    params_model = NoParams
+
+    def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
+        if not credential.capabilities.network_restriction:
+            return not_applicable("network_restriction", credential)
+        if credential.allowed_cidrs:
+            return None
+        return (
+            "fail",
+            "usable from any network: 0 source networks are configured",
+            {"allowed_cidrs": []},
+        )

@@ -1,0 +1,32 @@
+"""``owner-unverified``: the owner lookup was refused or failed (status ``unknown``): ``manual``."""
+
+from __future__ import annotations
+
+from auditor.model import Credential, Severity
+from policies.base import NoParams, Outcome, Rule, RuleContext
+from policies.rules.inactive_owner import owner_label
+
+
+class OwnerUnverified(Rule[NoParams]):
+    id = "owner-unverified"
+    title = "Owner could not be verified"
+    description = "Manual when the owner's status is unknown (the lookup was refused or failed)."
+    remediation = (
+        "Give the auditing credential the right to read users/identities, or confirm the owner "
+        "by hand in the vendor's console."
+    )
+    default_severity: Severity = "medium"
+    params_model = NoParams
+
+    def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
+        if credential.owner.status != "unknown":
+            return None
+        return (
+            "manual",
+            f"owner {owner_label(credential)} could not be looked up; verify it by hand",
+            {
+                "owner_id": credential.owner.id,
+                "owner_status": "unknown",
+                "notes": list(credential.notes),
+            },
+        )

@@ -1,0 +1,191 @@
+"""``privileged-access``: the credential's effective access includes a privileged role or scope.
+
+ConductorOne (conductorone.md §5): a personal client with empty ``scopedRoles`` ("full") holds
+every role of its owner; a scoped one holds ``scopedRoles ∩ owner roles`` ("AND'ed against the
+owning User's own permissions", SPEC:L25045). Effective roles therefore need the owner's roles;
+when the owner could not be looked up (status ``unknown`` or ``not_found``) and the answer
+depends on them, the result is ``manual``. A scoped client none of whose scopes is privileged
+passes without the owner: the intersection cannot add a role. Default privileged role:
+``system:owner`` (Super Administrator, conductorone.md §2.5).
+
+SailPoint (sailpoint.md §3): effective rights = PAT scopes ∩ the owner's user level. Listed
+scopes are an upper bound, so a privileged scope on the PAT fails (it grants the right whenever
+the owner's level holds it). A full-scope PAT (``sp:scopes:all`` or null) holds everything the
+owner's user level allows; the level is not part of the PAT record, so unless the adapter
+supplied it in ``Owner.roles`` the result is ``manual`` (never ``pass``: an ORG_ADMIN owner makes
+it all-powerful, and never ``fail``: most owners are plain users). ``full-owner-access`` already
+fails such PATs.
+Default privileged scopes: the ``*:manage`` scopes on all-personal-access-tokens, oauth-client,
+auth-user, auth-org, identity and workflow, in both ``sp:`` and ``idn:`` forms (sailpoint.md §3);
+default privileged user level: ``ORG_ADMIN``. Entries may use ``*`` wildcards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from fnmatch import translate
+from typing import Any
+
+from pydantic import Field
+
+from auditor.model import Credential, Severity
+from policies.base import Outcome, Params, Rule, RuleContext
+
+DEFAULT_SAILPOINT_SCOPES = [
+    f"{prefix}:{resource}:manage"
+    for resource in (
+        "all-personal-access-tokens",
+        "oauth-client",
+        "auth-user",
+        "auth-org",
+        "identity",
+        "workflow",
+    )
+    for prefix in ("sp", "idn")
+]
+OWNER_ROLES_UNKNOWN = frozenset({"unknown", "not_found"})
+
+
+class _Matcher:
+    """Exact names plus ``*`` patterns, compiled once per parameter set."""
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        entries = list(entries)
+        self.exact = frozenset(e for e in entries if "*" not in e)
+        patterns = [translate(e) for e in entries if "*" in e]
+        self.regex = re.compile("|".join(patterns)) if patterns else None
+
+    def select(self, names: Iterable[str]) -> list[str]:
+        exact, regex = self.exact, self.regex
+        if regex is None:
+            if exact.isdisjoint(names):  # the common case, without building a list
+                return []
+            return [name for name in names if name in exact]
+        return [name for name in names if name in exact or regex.match(name) is not None]
+
+
+class _Matchers:
+    def __init__(self, params: PrivilegedParams) -> None:
+        self.conductorone = _Matcher(params.conductorone_roles)
+        self.sailpoint_scopes = _Matcher(params.sailpoint_scopes)
+        self.sailpoint_levels = _Matcher(params.sailpoint_user_levels)
+
+
+class PrivilegedParams(Params):
+    conductorone_roles: list[str] = Field(default_factory=lambda: ["system:owner"])
+    sailpoint_scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_SAILPOINT_SCOPES))
+    sailpoint_user_levels: list[str] = Field(default_factory=lambda: ["ORG_ADMIN"])
+
+
+class PrivilegedAccess(Rule[PrivilegedParams]):
+    id = "privileged-access"
+    title = "Credential carries privileged access"
+    description = (
+        "Fails when the effective access includes a privileged role (ConductorOne: owner roles "
+        "when full, scoped ∩ owner roles otherwise) or a privileged scope (SailPoint)."
+    )
+    remediation = (
+        "Replace the credential with one scoped to non-administrative roles or scopes; keep "
+        "administrative automation on dedicated, reviewed service credentials."
+    )
+    default_severity: Severity = "critical"
+    params_model = PrivilegedParams
+
+    def prepare(self, as_of: datetime, params: PrivilegedParams) -> _Matchers:
+        """Compile the role and scope lists once per scan."""
+        return _Matchers(params)
+
+    def evaluate(
+        self, credential: Credential, ctx: RuleContext[PrivilegedParams]
+    ) -> Outcome | None:
+        mode = credential.scope_mode
+        if mode == "unknown":
+            return (
+                "manual",
+                "the credential's scope could not be determined, so its privileges are unknown",
+                {"scope_mode": mode, "scopes": list(credential.scopes)},
+            )
+        matchers: _Matchers = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
+        if credential.provider == "conductorone":
+            return _conductorone(credential, matchers.conductorone)
+        return _sailpoint(credential, matchers)
+
+
+def _evidence(credential: Credential, **extra: Any) -> dict[str, Any]:
+    owner = credential.owner
+    evidence = {
+        "scope_mode": credential.scope_mode,
+        "scopes": list(credential.scopes),
+        "owner_status": owner.status,
+        "owner_roles": list(owner.roles),
+    }
+    if extra:
+        evidence.update(extra)
+    return evidence
+
+
+def _conductorone(credential: Credential, matcher: _Matcher) -> Outcome | None:
+    if credential.scope_mode == "scoped":
+        candidates = matcher.select(credential.scopes)
+        if not candidates:
+            return None
+        if credential.owner.status in OWNER_ROLES_UNKNOWN:
+            return (
+                "manual",
+                f"scoped to privileged role(s) {', '.join(candidates)}, but the owner's roles are "
+                "unknown, so the effective access cannot be computed",
+                _evidence(credential, privileged_scoped_roles=candidates),
+            )
+        owner_roles = set(credential.owner.roles)
+        effective = [role for role in credential.scopes if role in owner_roles]
+        basis = "scoped roles ∩ owner roles"
+    else:
+        if credential.owner.status in OWNER_ROLES_UNKNOWN:
+            return (
+                "manual",
+                "holds every role of its owner, whose roles are unknown; review the owner's roles",
+                _evidence(credential),
+            )
+        effective = list(credential.owner.roles)
+        basis = "all owner roles (not scoped)"
+    privileged = matcher.select(effective)
+    if not privileged:
+        return None
+    return (
+        "fail",
+        f"effective roles ({basis}) include {len(privileged)} privileged role(s): "
+        f"{', '.join(privileged)}",
+        _evidence(credential, effective_roles=effective, privileged=privileged),
+    )
+
+
+def _sailpoint(credential: Credential, matchers: _Matchers) -> Outcome | None:
+    if credential.scope_mode == "scoped":
+        privileged = matchers.sailpoint_scopes.select(credential.scopes)
+        if not privileged:
+            return None
+        return (
+            "fail",
+            f"{len(privileged)} privileged scope(s) granted (effective where the owner's user "
+            f"level holds them): {', '.join(privileged)}",
+            _evidence(credential, privileged=privileged),
+        )
+    levels = list(credential.owner.roles)
+    if credential.owner.status in OWNER_ROLES_UNKNOWN or not levels:
+        return (
+            "manual",
+            "full scope (sp:scopes:all) grants every right of the owner's user level, which is "
+            "unknown; review the owner's level",
+            _evidence(credential),
+        )
+    privileged = matchers.sailpoint_levels.select(levels)
+    if not privileged:
+        return None
+    return (
+        "fail",
+        f"full scope (sp:scopes:all) with an owner at privileged user level(s) "
+        f"{', '.join(privileged)}",
+        _evidence(credential, privileged=privileged),
+    )

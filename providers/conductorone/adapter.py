@@ -1,0 +1,339 @@
+"""The ConductorOne adapter: every user's personal clients, their owners and role names.
+
+Calls (conductorone.md §6), for N personal clients owned by U distinct users and R roles:
+
+- 1 token request (``POST /auth/v1/token``), plus one more each time the token nears the end of
+  its ``expires_in`` (600 s in the docs) during a long scan, plus one on a 401;
+- ⌈N/25⌉ pages of ``POST /api/v1/search/iam/personal_clients`` (at least 1; the spec asks for a
+  page size of at most 25, SPEC:L58132). These are the only inherently sequential requests:
+  each page needs the previous page's token;
+- ⌈R/100⌉ pages of ``GET /api/v1/iam/roles`` (at least 1), concurrent with the search;
+- ⌈U/100⌉ batches of ``POST /api/v1/search/users`` with 100 ``refs`` each, started while the
+  search is still paging, so owner lookups overlap it (never one request per owner);
+- on a 403 from the search: that 1 refused request plus 1 ``GET /api/v1/iam/personal_clients``.
+
+Total without faults: 1 + max(1, ⌈N/25⌉) + max(1, ⌈R/100⌉) + ⌈U/100⌉; retries (429 with
+``Retry-After``, 502/503/504) come on top and are counted in coverage. Concurrency is bounded by
+the tenant's ``http.max_concurrency`` (the ``ApiClient`` semaphore plus our own for owner batches).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from ipaddress import ip_address
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from auditor.errors import ConfigError, PermissionDeniedError, ProviderError
+from auditor.http import ApiClient, RateLimit
+from auditor.model import Capabilities, TenantCoverage, TenantInventory
+from providers.base import ClientFactory, Provider, TenantSettings
+from providers.conductorone.auth import AssertionTokenProvider, parse_client_id, parse_client_secret
+from providers.conductorone.normalise import (
+    CAPABILITIES,
+    BadRecord,
+    OwnerTable,
+    owner_from_user,
+    parse_client,
+    parse_error,
+    read_page,
+    record_error,
+    to_credential,
+    users_of,
+)
+
+SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # SPEC:L58128
+LIST_OWN_PATH = "/api/v1/iam/personal_clients"  # SPEC:L55475 (caller's own, no paging params)
+ROLES_PATH = "/api/v1/iam/roles"  # SPEC:L55741 (page_size/page_token in the query)
+USERS_SEARCH_PATH = "/api/v1/search/users"  # SPEC:L58636
+# conductorone.md §2.6: unknown whether DELETED users come back unless asked for; ask for all.
+USER_STATUSES = ("ENABLED", "DISABLED", "DELETED")  # SPEC SearchUsersRequest.userStatuses
+
+
+class ConductorOneProvider(Provider):
+    """Collects ConductorOne personal clients; see the module docstring for the calls."""
+
+    name: ClassVar[str] = "conductorone"
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
+    # conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by retries.
+    default_rate_limit: ClassVar[RateLimit | None] = None
+    search_page_size: ClassVar[int] = 25
+    roles_page_size: ClassVar[int] = 100
+    owner_batch_size: ClassVar[int] = 100  # SearchUsersRequest.pageSize <= 100 (SPEC:L41850)
+
+    def __init__(
+        self,
+        settings: TenantSettings,
+        clients: ClientFactory,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(settings, clients)
+        self.wall_clock = wall_clock
+        """Real time for the assertion's iat/exp; the server checks them against its clock."""
+
+    @classmethod
+    def validate(cls, settings: TenantSettings) -> None:
+        parse_client_id(settings.client_id)
+        parse_client_secret(settings.client_secret.get_secret_value())
+        if settings.api_version not in (None, "", *cls.supported_api_versions):
+            raise ConfigError(
+                f"api_version {settings.api_version!r} is not supported",
+                key="api_version",
+                fix="remove api_version or set it to v1",
+            )
+        if settings.base_url:
+            _check_base_url(settings.base_url)
+
+    @classmethod
+    def base_url_for(cls, settings: TenantSettings) -> str:
+        if settings.base_url:
+            return settings.base_url.rstrip("/")
+        return f"https://{parse_client_id(settings.client_id).host}"  # §1.1: https://<host>
+
+    async def collect(self) -> TenantInventory:
+        self.validate(self.settings)
+        base_url = self.base_url_for(self.settings)
+        auth = AssertionTokenProvider(
+            self.settings.client_id.strip(),
+            parse_client_secret(self.settings.client_secret.get_secret_value()),
+            urlsplit(base_url).hostname or "",  # aud = host without port (§1.3 A step 1)
+            wall_clock=self.wall_clock,
+        )
+        async with self.clients.client(
+            tenant=self.settings.name,
+            base_url=base_url,
+            settings=self.settings.http,
+            auth=auth,
+            error_parser=parse_error,
+        ) as api:
+            return await _Run(self, api).collect(base_url)
+
+
+def _check_base_url(url: str) -> None:
+    parts = urlsplit(url)
+    fix = "use https://<tenant>.conductor.one (http only for a loopback simulator)"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"base_url {url!r} is not an http(s) URL", key="base_url", fix=fix)
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"base_url {url!r} uses plain http for a non-loopback host", key="base_url", fix=fix
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Run:
+    """One collection: search pages, with roles and owner batches running alongside."""
+
+    def __init__(self, provider: ConductorOneProvider, api: ApiClient) -> None:
+        self.provider = provider
+        self.api = api
+        self.tenant = provider.settings.name
+        self.notes: list[str] = []
+        self.partial = False
+        self.roles: dict[str, str] = {}
+        self.users: list[dict[str, Any]] = []
+        self.unresolved: set[str] = set()
+        self.owner_failures: Counter[str] = Counter()
+        self._requested: set[str] = set()
+        self._pending: list[str] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._slots = asyncio.Semaphore(max(1, provider.settings.http.max_concurrency))
+
+    async def collect(self, base_url: str) -> TenantInventory:
+        roles_task = asyncio.create_task(self._load_roles())
+        try:
+            items = await self._load_clients()
+            self._flush_owners()
+            await roles_task
+            await asyncio.gather(*self._tasks)
+        except BaseException:
+            for task in (roles_task, *self._tasks):
+                task.cancel()
+            await asyncio.gather(roles_task, *self._tasks, return_exceptions=True)
+            raise
+        return self._inventory(items, base_url)
+
+    # -- personal clients ---------------------------------------------------------------------
+
+    async def _load_clients(self) -> list[Any]:
+        items: list[Any] = []
+        size = self.provider.search_page_size
+        guard = self.api.page_guard("personal client search")
+        token = ""
+        try:
+            while True:
+                request: dict[str, Any] = {"pageSize": size}
+                if token:
+                    request["pageToken"] = token  # same request plus the token (§3)
+                body = await self.api.post_json(SEARCH_PATH, json=request, read_only=True)
+                page, token = read_page(body, "personal client search", self.tenant)
+                self._add(items, page)
+                if not token:
+                    return items
+                guard.next_page(token)
+        except PermissionDeniedError as exc:
+            if guard.pages > 1:
+                raise  # refused half-way: nothing sensible to fall back to
+            return await self._load_own(exc)
+
+    async def _load_own(self, refused: PermissionDeniedError) -> list[Any]:
+        # Search needs Super Administrator (conductorone.md §2.3, DOCS api.mdx L52); List shows
+        # only the caller's own clients (SPEC:L55475), so the population is incomplete.
+        self.partial = True
+        why = refused.vendor_message or f"HTTP {refused.status_code}"
+        self.notes.append(
+            "partial population: searching every user's personal clients was refused "
+            f"({why}); only the calling user's own personal clients were collected. "
+            "Give the scanning credential's owner the Super Administrator role."
+        )
+        items: list[Any] = []
+        page, token = read_page(
+            await self.api.get_json(LIST_OWN_PATH), "personal client list", self.tenant
+        )
+        self._add(items, page)
+        if token:  # the List operation documents no page_token parameter (conductorone.md §2.2)
+            self.notes.append("the own-clients list announced more pages, which it cannot serve")
+        return items
+
+    def _add(self, items: list[Any], page: list[Any]) -> None:
+        items.extend(page)
+        for raw in page:
+            user_id = raw.get("userId") if isinstance(raw, dict) else None
+            if isinstance(user_id, str) and user_id and user_id not in self._requested:
+                self._requested.add(user_id)
+                self._pending.append(user_id)
+        if len(self._pending) >= self.provider.owner_batch_size:
+            self._flush_owners(full_only=True)
+        self.provider.on_progress(len(items))
+
+    # -- owners -------------------------------------------------------------------------------
+
+    def _flush_owners(self, *, full_only: bool = False) -> None:
+        """Start lookups for the pending ids; mid-search only full batches (so ⌈U/100⌉ in all)."""
+        size = self.provider.owner_batch_size
+        while len(self._pending) >= (size if full_only else 1):
+            batch, self._pending = self._pending[:size], self._pending[size:]
+            self._tasks.append(asyncio.create_task(self._lookup_owners(batch)))
+
+    async def _lookup_owners(self, ids: list[str]) -> None:
+        request: dict[str, Any] = {
+            "refs": [{"id": i} for i in ids],  # `ids` is deprecated (SPEC SearchUsersRequest)
+            "userStatuses": list(USER_STATUSES),
+            "pageSize": self.provider.owner_batch_size,
+        }
+        found: list[dict[str, Any]] = []
+        async with self._slots:
+            try:
+                guard = self.api.page_guard("user search")
+                while True:
+                    body = await self.api.post_json(USERS_SEARCH_PATH, json=request)
+                    page, token = read_page(body, "user search", self.tenant)
+                    found.extend(users_of(page, self.unresolved, self.owner_failures))
+                    if not token:
+                        break
+                    guard.next_page(token)
+                    request = {**request, "pageToken": token}
+            except ProviderError as exc:
+                refused = isinstance(exc, PermissionDeniedError)
+                reason = "refused" if refused else "failed"
+                detail = getattr(exc, "vendor_message", None) or exc.message
+                self.owner_failures[f"owner lookup {reason} ({detail})"] += len(ids)
+                self.unresolved.update(ids)
+                return
+        self.users.extend(found)
+
+    # -- roles --------------------------------------------------------------------------------
+
+    async def _load_roles(self) -> None:
+        guard = self.api.page_guard("role list")
+        params: dict[str, Any] = {"page_size": self.provider.roles_page_size}
+        try:
+            while True:
+                body = await self.api.get_json(ROLES_PATH, params=params)
+                page, token = read_page(body, "role list", self.tenant)
+                for role in page:
+                    if isinstance(role, dict) and isinstance(role.get("id"), str):
+                        name = role.get("name") or role.get("displayName") or role["id"]
+                        self.roles[role["id"]] = str(name)
+                if not token:
+                    return
+                guard.next_page(token)
+                params = {**params, "page_token": token}
+        except ProviderError as exc:
+            self.partial = True
+            detail = getattr(exc, "vendor_message", None) or exc.message
+            self.notes.append(
+                f"the role catalogue could not be read ({detail}); role ids are reported as "
+                "ids, so privileged-access cannot recognise privileged roles"
+            )
+
+    # -- assembly -----------------------------------------------------------------------------
+
+    def _inventory(self, items: list[Any], base_url: str) -> TenantInventory:
+        owners = OwnerTable(unresolved=self.unresolved)
+        for user in self.users:
+            try:
+                owner, notes = owner_from_user(user, self.roles)
+            except BadRecord as exc:
+                owners.unresolved.add(user["id"])
+                self.owner_failures[f"owner record unreadable ({exc})"] += 1
+                continue
+            owners.found[user["id"]] = owner
+            owners.notes[user["id"]] = tuple(notes)
+        for reason, count in sorted(self.owner_failures.items()):
+            self.partial = True
+            self.notes.append(f"{reason} for {count} owner(s); their status is unknown")
+        credentials, errors, seen = [], [], set()
+        deleted = duplicates = 0
+        for index, raw in enumerate(items):
+            try:
+                parsed = parse_client(raw)
+                if parsed.deleted:
+                    deleted += 1  # revoked (conductorone.md §5): not part of the population
+                    continue
+                if parsed.raw_id in seen:
+                    duplicates += 1
+                    continue
+                credential = to_credential(
+                    parsed, tenant=self.tenant, roles=self.roles, owners=owners
+                )
+            except (BadRecord, ValidationError) as exc:
+                errors.append(record_error(index, raw, exc))
+                continue
+            seen.add(parsed.raw_id)
+            credentials.append(credential)
+        if deleted:
+            self.notes.append(f"{deleted} soft-deleted personal client(s) excluded (deletedAt set)")
+        if duplicates:
+            self.notes.append(f"{duplicates} record(s) listed twice across pages, counted once")
+        if errors:
+            self.partial = True
+            self.notes.append(f"{len(errors)} personal client record(s) could not be read")
+        coverage = TenantCoverage(
+            tenant=self.tenant,
+            provider="conductorone",
+            status="partial" if self.partial else "complete",
+            base_url=base_url,
+            credential_count=len(credentials),
+            excluded_deleted=deleted,
+            notes=tuple(self.notes),
+            record_errors=tuple(errors),
+            requests=self.api.stats.requests,
+            retries=self.api.stats.retries,
+        )
+        return TenantInventory(coverage=coverage, credentials=tuple(credentials))

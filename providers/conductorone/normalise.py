@@ -1,0 +1,265 @@
+"""ConductorOne JSON -> the normalised model: personal clients, owners, error bodies.
+
+Vendor data is untrusted. Every field is optional in the spec and may be absent, ``null`` or empty
+with the same meaning (conductorone.md §2, SPEC:L25045), enums may grow (``x-speakeasy-unknown-
+values: allow``), and a record of the wrong shape must become a per-record error, never a crash
+and never a silently dropped credential. So each reader here checks the type it gets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from auditor.errors import ResponseFormatError
+from auditor.model import Capabilities, Credential, Owner, OwnerStatus, RecordError
+from auditor.timestamps import TimestampError, parse_timestamp
+
+CAPABILITIES = Capabilities(
+    network_restriction=True,  # allowSourceCidr (SPEC:L25048)
+    expiry=True,  # expiresTime (SPEC:L25077)
+    last_used=True,  # lastUsedAt, exact instant (SPEC:L25085)
+    last_used_granularity_seconds=0,
+)
+
+# google.rpc.Code names for the numbers ConductorOne returns (conductorone.md §4).
+_RPC_CODES = {
+    1: "CANCELLED",
+    2: "UNKNOWN",
+    3: "INVALID_ARGUMENT",
+    4: "DEADLINE_EXCEEDED",
+    5: "NOT_FOUND",
+    6: "ALREADY_EXISTS",
+    7: "PERMISSION_DENIED",
+    8: "RESOURCE_EXHAUSTED",
+    9: "FAILED_PRECONDITION",
+    13: "INTERNAL",
+    14: "UNAVAILABLE",
+    16: "UNAUTHENTICATED",
+}
+
+
+def parse_error(response: httpx.Response) -> str | None:
+    """A vendor error body as one line: ``google.rpc.Status`` (SPEC:L44148), the token endpoint's
+    OAuth2 ``{"error", "error_description"}`` (conductorone.md §1.3), or raw text (an empty 500).
+    The http layer bounds and redacts whatever we return; requests never echo our token back."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:300] or None
+    if isinstance(body, dict):
+        message, code = body.get("message"), body.get("code")
+        if isinstance(message, str) and message.strip():
+            if isinstance(code, int) and not isinstance(code, bool):
+                return f"{message.strip()} ({_RPC_CODES.get(code, 'code')} {code})"
+            return message.strip()
+        error, description = body.get("error"), body.get("error_description")
+        if isinstance(error, str) and error:
+            if isinstance(description, str) and description.strip():
+                return f"{error}: {description.strip()}"
+            return error
+    return None
+
+
+class BadRecord(ValueError):
+    """A vendor record (or one field of it) that does not have the documented shape."""
+
+
+def _clip(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def read_str(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadRecord(f"{key} must be a string, got {type(value).__name__} {_clip(value)}")
+    return value
+
+
+def read_str_list(raw: Mapping[str, Any], key: str) -> list[str]:
+    """Absent, ``null`` and ``[]`` all mean "none" (conductorone.md §2)."""
+    value = raw.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRecord(f"{key} must be a list of strings, got {_clip(value)}")
+    return [v for v in value if v.strip()]
+
+
+def read_time(raw: Mapping[str, Any], key: str) -> datetime | None:
+    try:
+        return parse_timestamp(raw.get(key))
+    except TimestampError as exc:
+        raise BadRecord(f"{key}: {exc}") from None
+
+
+def map_owner_status(user: Mapping[str, Any]) -> tuple[OwnerStatus, str | None]:
+    """``status``/``directoryStatus`` (SPEC:L42061 User) -> owner status, plus a note.
+
+    The worse of the two wins: a user ENABLED in C1 but DISABLED in the directory has left.
+    ``UNKNOWN`` directory status is normal for local users, so it never makes an owner unknown.
+    """
+    status = user.get("status")
+    directory = user.get("directoryStatus")
+    values = {status, directory}
+    if "DELETED" in values or read_time(user, "deletedAt") is not None:
+        return "deleted", None
+    if "DISABLED" in values:
+        return "disabled", None
+    if status == "ENABLED":
+        return "active", None
+    return "unknown", f"owner status {_clip(status)} is not one the API documents"
+
+
+@dataclass
+class OwnerTable:
+    """Owners by user id, as far as the users search told us."""
+
+    found: dict[str, Owner] = field(default_factory=dict)
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unresolved: set[str] = field(default_factory=set)
+    """Ids whose lookup failed or was refused: their status is ``unknown``, not ``not_found``."""
+
+    def owner(self, user_id: str | None) -> tuple[Owner, tuple[str, ...]]:
+        if user_id is None:
+            return Owner(status="unknown"), ("the record names no owner (userId is empty)",)
+        if user_id in self.found:
+            return self.found[user_id], self.notes.get(user_id, ())
+        if user_id in self.unresolved:
+            return Owner(id=user_id, status="unknown"), ()
+        return Owner(id=user_id, status="not_found"), ()
+
+
+def owner_from_user(user: Mapping[str, Any], roles: Mapping[str, str]) -> tuple[Owner, list[str]]:
+    status, note = map_owner_status(user)
+    notes = [note] if note else []
+    role_ids = read_str_list(user, "roleIds")
+    unknown = [r for r in role_ids if r not in roles]
+    if unknown and roles:
+        notes.append(f"owner role ids not in the role catalogue: {', '.join(unknown)}")
+    owner = Owner(
+        id=read_str(user, "id"),
+        name=read_str(user, "displayName"),
+        email=read_str(user, "email"),
+        status=status,
+        roles=tuple(roles.get(r, r) for r in role_ids),
+    )
+    return owner, notes
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A personal client's own facts, before owners are known."""
+
+    raw_id: str
+    user_id: str | None
+    fields: dict[str, Any]
+    deleted: bool
+
+
+def parse_client(raw: Any) -> Parsed:
+    """Check one PersonalClient (SPEC:L25045); raise ``BadRecord`` on a wrong shape."""
+    if not isinstance(raw, dict):
+        raise BadRecord(f"expected a JSON object, got {type(raw).__name__}")
+    record_id = read_str(raw, "id")
+    if record_id is None:
+        raise BadRecord("the record has no id")
+    deleted_at = read_time(raw, "deletedAt")
+    networks: list[IPv4Network | IPv6Network] = []
+    for text in read_str_list(raw, "allowSourceCidr"):
+        try:
+            networks.append(ip_network(text.strip(), strict=False))
+        except ValueError:
+            raise BadRecord(f"allowSourceCidr: {_clip(text)} is not an IP network") from None
+    fields = {
+        "client_id": read_str(raw, "clientId"),
+        "name": read_str(raw, "displayName") or "",
+        "created_at": read_time(raw, "createdAt"),
+        "updated_at": read_time(raw, "updatedAt"),
+        "last_used_at": read_time(raw, "lastUsedAt"),
+        "expires_at": read_time(raw, "expiresTime"),
+        "deleted_at": deleted_at,
+        "scoped_role_ids": read_str_list(raw, "scopedRoles"),
+        "allowed_cidrs": tuple(networks),
+    }
+    return Parsed(record_id, read_str(raw, "userId"), fields, deleted_at is not None)
+
+
+def to_credential(
+    parsed: Parsed, *, tenant: str, roles: Mapping[str, str], owners: OwnerTable
+) -> Credential:
+    fields = dict(parsed.fields)
+    scoped: list[str] = fields.pop("scoped_role_ids")
+    notes: list[str] = []
+    unknown = [r for r in scoped if r not in roles]
+    if unknown and roles:
+        notes.append(
+            f"scoped role ids not in the role catalogue (kept as ids): {', '.join(unknown)}"
+        )
+    owner, owner_notes = owners.owner(parsed.user_id)
+    notes.extend(owner_notes)
+    return Credential(
+        provider="conductorone",
+        tenant=tenant,
+        id=parsed.raw_id,
+        owner=owner,
+        scopes=tuple(roles.get(r, r) for r in scoped),
+        scope_mode="scoped" if scoped else "full",  # empty = all of the owner's roles (§5)
+        capabilities=CAPABILITIES,
+        notes=tuple(notes),
+        **fields,
+    )
+
+
+def record_error(index: int, raw: Any, exc: BadRecord | ValidationError) -> RecordError:
+    record_id = raw.get("id") if isinstance(raw, dict) else None
+    message = str(exc) if isinstance(exc, BadRecord) else _pydantic_message(exc)
+    return RecordError(
+        index=index,
+        record_id=record_id if isinstance(record_id, str) and record_id else None,
+        message=f"personal client could not be read: {message}",
+    )
+
+
+def _pydantic_message(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {first.get('msg', 'invalid')}"
+
+
+def read_page(body: Any, what: str, tenant: str) -> tuple[list[Any], str]:
+    """``{"list": [...], "nextPageToken": "..."}``; absent/null list = empty, ""/absent = last."""
+    if not isinstance(body, dict):
+        raise ResponseFormatError(f"{what}: the response is not a JSON object", tenant=tenant)
+    items = body.get("list")
+    token = body.get("nextPageToken")
+    if items is not None and not isinstance(items, list):
+        raise ResponseFormatError(f"{what}: 'list' is not an array", tenant=tenant)
+    if token is not None and not isinstance(token, str):
+        raise ResponseFormatError(f"{what}: 'nextPageToken' is not a string", tenant=tenant)
+    return items or [], token or ""  # conductorone.md §3: end = "" or absent
+
+
+def users_of(page: list[Any], unresolved: set[str], failures: Counter[str]) -> list[dict[str, Any]]:
+    """The ``User`` objects inside ``UserView`` items (SPEC:L42390); an unreadable view whose
+    ``userId`` we can still see leaves that owner ``unknown`` rather than ``not_found``."""
+    users = []
+    for view in page:
+        user = view.get("user") if isinstance(view, dict) else None
+        if isinstance(user, dict) and isinstance(user.get("id"), str) and user["id"]:
+            users.append(user)
+        elif isinstance(view, dict) and isinstance(view.get("userId"), str):
+            unresolved.add(view["userId"])
+            failures["owner record unreadable (a user view without a user)"] += 1
+    return users

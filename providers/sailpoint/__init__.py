@@ -1,0 +1,14 @@
+"""SailPoint Identity Security Cloud personal access tokens (issue 4).
+
+``SailPointProvider`` collects a tenant's PATs; ``SailPointSimulator`` is a faithful simulated
+tenant (ASGI) for tests, ``credaudit demo`` and ``credaudit sandbox``; ``SimFaults`` configures its
+latency and fault injection. Vendor facts: ``/work/shared/vendors/sailpoint.md`` (sailpoint.md).
+"""
+
+from __future__ import annotations
+
+from providers.sailpoint.adapter import SailPointProvider
+from providers.sailpoint.simfaults import SimFaults
+from providers.sailpoint.simulator import SailPointSimulator
+
+__all__ = ["SailPointProvider", "SailPointSimulator", "SimFaults"]

@@ -1,0 +1,253 @@
+"""``SailPointProvider``: one ISC tenant's personal access tokens → ``TenantInventory``.
+
+Flow: mint a client-credentials token (``auth``), list every PAT of the tenant with one
+``GET …/personal-access-tokens`` without ``owner-id`` (a bare JSON array; the list declares no
+paging, sailpoint.md §2.2), fall back to ``owner-id=me`` when that is refused (coverage
+``partial``), normalise each record (``records``), then resolve owners in batches (``owners``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import replace
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from auditor.errors import (
+    ConfigError,
+    NotFoundError,
+    PermissionDeniedError,
+    ResponseFormatError,
+)
+from auditor.http import ApiClient, RateLimit
+from auditor.model import (
+    Capabilities,
+    Credential,
+    Owner,
+    RecordError,
+    TenantCoverage,
+    TenantInventory,
+)
+from providers.base import Provider, TenantSettings
+from providers.sailpoint.auth import SailPointTokenProvider
+from providers.sailpoint.errorbody import parse_error
+from providers.sailpoint.owners import OwnerLookup, resolve_owners
+from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
+from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
+
+API_HOST_FIX = "use the API host https://<tenant>.api.identitynow.com (no path)"
+MANAGED_NOTE = (
+    "platform-managed PATs (e.g. created by Workflows) are listed only when the credential holds "
+    "idn:managed-personal-access-tokens:read; this scan listed {count}"
+)
+LAST_USED_NOTE = "SailPoint refreshes lastUsed at most once a day: idle times are accurate to a day"
+_UI_HOST = re.compile(r"^(?P<tenant>[^.]+)\.(?P<domain>identitynow(?:-demo)?\.com)$")
+_LOGIN_HOST = re.compile(r"^(?P<tenant>[^.]+)\.login\.sailpoint\.com$")  # authorize host, §1.1
+
+
+class SailPointProvider(Provider):
+    """SailPoint ISC personal access tokens (config: ``base_url``, optional ``api_version``)."""
+
+    name = "sailpoint"
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    # sailpoint.md §5.4: 100 requests per client_id (per API version) per 10 s. 95 leaves room for
+    # the gap between when we start a request and when SailPoint's gateway counts it.
+    default_rate_limit: ClassVar[RateLimit | None] = RateLimit(95, 10.0)
+    supported_api_versions: ClassVar[tuple[str, ...]] = SUPPORTED_VERSIONS
+
+    @classmethod
+    def validate(cls, settings: TenantSettings) -> None:
+        client_id = settings.client_id.strip()
+        if not client_id or any(ch.isspace() for ch in client_id):
+            raise ConfigError(
+                "the client id is empty or contains whitespace",
+                key="client_id",
+                fix="set it to the personal access token's client id (32 hexadecimal characters)",
+            )
+        if re.fullmatch(r"[0-9a-fA-F]{64}", client_id):
+            raise ConfigError(
+                "the client id has the shape of a PAT secret (64 hex characters), not of its id",
+                key="client_id",
+                fix="put the PAT's client id here and its secret in the secret variable",
+            )
+        secret = settings.client_secret.get_secret_value()
+        if not secret.strip():
+            raise ConfigError("the client secret is empty", key="client_secret_env")
+        if secret.strip() == client_id:
+            raise ConfigError(
+                "the client secret equals the client id",
+                key="client_secret_env",
+                fix="set it to the PAT's secret, shown once when the PAT was created",
+            )
+        cls.base_url_for(settings)
+        version = settings.api_version
+        if version is not None and version not in VERSIONS:
+            raise ConfigError(
+                f"api_version {version!r} is not supported",
+                key="api_version",
+                fix=f"use one of {', '.join(SUPPORTED_VERSIONS)} (v1 = /personal-access-tokens/v1)",
+            )
+
+    @classmethod
+    def base_url_for(cls, settings: TenantSettings) -> str:
+        raw = (settings.base_url or "").strip()
+        if not raw:
+            raise ConfigError("SailPoint needs base_url", key="base_url", fix=API_HOST_FIX)
+        parts = urlsplit(raw)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("https", "http") or not host:
+            raise ConfigError(
+                f"base_url {raw!r} is not an http(s) URL", key="base_url", fix=API_HOST_FIX
+            )
+        if parts.scheme == "http" and not _is_loopback(host):
+            raise ConfigError(
+                "base_url must use https (http only for loopback hosts)",
+                key="base_url",
+                fix=f"use https://{host}",
+            )
+        ui = _UI_HOST.match(host)
+        if (
+            ui
+        ):  # sailpoint.md §1.3: API host {tenant}.api.identitynow.com, UI {tenant}.identitynow.com
+            api = f"https://{ui['tenant']}.api.{ui['domain']}"
+            raise ConfigError(
+                f"base_url {raw!r} is the user-interface host, not the API host",
+                key="base_url",
+                fix=f"use {api}",
+            )
+        login = _LOGIN_HOST.match(host)
+        if login:
+            raise ConfigError(
+                f"base_url {raw!r} is the login (OAuth authorize) host, not the API host",
+                key="base_url",
+                fix=f"use https://{login['tenant']}.api.identitynow.com",
+            )
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise ConfigError(
+                f"base_url {raw!r} has a path; it must be the API host only",
+                key="base_url",
+                fix=f"use {parts.scheme}://{parts.netloc} and set api_version for the version",
+            )
+        return f"{parts.scheme}://{parts.netloc}"
+
+    async def collect(self) -> TenantInventory:
+        settings = self.settings
+        base_url = self.base_url_for(settings)
+        version = VERSIONS[settings.api_version or DEFAULT_VERSION]
+        http = settings.http
+        if http.rate_limit is None:
+            http = replace(http, rate_limit=self.default_rate_limit)
+        auth = SailPointTokenProvider(
+            settings.client_id, settings.client_secret, tenant=settings.name
+        )
+        async with self.clients.client(
+            tenant=settings.name,
+            base_url=base_url,
+            settings=http,
+            auth=auth,
+            error_parser=parse_error,
+        ) as client:
+            started = client.clock()
+            items, notes, partial = await self._list(client, version)
+            credentials, errors = self._normalise(items)
+            self.on_progress(len(credentials))
+            lookup = await resolve_owners(
+                client, [c.owner.id or "" for c in credentials], concurrency=http.max_concurrency
+            )
+            credentials = [_with_owner(c, lookup) for c in credentials]
+            managed = sum(1 for c in credentials if c.managed)
+            notes += [*lookup.notes, MANAGED_NOTE.format(count=managed), LAST_USED_NOTE]
+            coverage = TenantCoverage(
+                tenant=settings.name,
+                provider="sailpoint",
+                status="partial" if partial else "complete",
+                base_url=base_url,
+                credential_count=len(credentials),
+                notes=tuple(notes),
+                record_errors=tuple(errors),
+                requests=client.stats.requests,
+                retries=client.stats.retries,
+                duration_seconds=round(max(0.0, client.clock() - started), 3),
+            )
+        return TenantInventory(coverage=coverage, credentials=tuple(credentials))
+
+    async def _list(
+        self, client: ApiClient, version: ApiVersion
+    ) -> tuple[list[Any], list[str], bool]:
+        """The PAT list, coverage notes, and whether only the caller's own PATs were listed."""
+        notes = [f"api version {version.name} ({version.pat_path})"]
+        partial = False
+        try:
+            body = await client.get_json(version.pat_path)
+        except NotFoundError as exc:
+            exc.args = (
+                f"{exc.args[0]} (is base_url the API host, and does this tenant serve api_version "
+                f"{version.name}? v3 is available on every tenant until Q1 2029)",
+            )
+            raise
+        except PermissionDeniedError as exc:
+            # SPEC personal-access-tokens.yaml L15-29: the whole tenant needs the right
+            # idn:all-personal-access-tokens:read, owner-id=me idn:my-personal-access-tokens:read
+            body = await client.get_json(version.pat_path, params={"owner-id": "me"})
+            reason = f": {exc.vendor_message}" if exc.vendor_message else ""
+            partial = True
+            notes.insert(
+                0,
+                "Listing the whole tenant was refused (HTTP 403"
+                f"{reason}); only the auditing credential's own PATs (owner-id=me) were "
+                "collected. Give the PAT's owner the right idn:all-personal-access-tokens:read "
+                "and the PAT the scope sp:all-personal-access-tokens:read (or sp:scopes:all)",
+            )
+        if not isinstance(body, list):
+            raise ResponseFormatError(
+                f"GET {version.pat_path} returned a {type(body).__name__}, not a JSON array",
+                tenant=self.settings.name,
+            )
+        return body, notes, partial
+
+    def _normalise(self, items: list[Any]) -> tuple[list[Credential], list[RecordError]]:
+        credentials: list[Credential] = []
+        errors: list[RecordError] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(items):
+            try:
+                credential = parse_pat(raw, tenant=self.settings.name)
+            except RecordProblem as exc:
+                errors.append(RecordError(index=index, record_id=exc.record_id, message=str(exc)))
+                continue
+            if credential.id in seen:
+                errors.append(
+                    RecordError(
+                        index=index,
+                        record_id=credential.id,
+                        message="duplicate PAT id in the list; the first occurrence was kept",
+                    )
+                )
+                continue
+            seen.add(credential.id)
+            credentials.append(credential)
+        return credentials, errors
+
+
+def _with_owner(credential: Credential, lookup: OwnerLookup) -> Credential:
+    facts = lookup.facts.get(credential.owner.id or "")
+    if facts is None:
+        return credential
+    owner = Owner(
+        id=credential.owner.id,
+        name=credential.owner.name or facts.name,
+        email=facts.email,
+        status=facts.status,
+    )
+    notes = credential.notes + ((facts.note,) if facts.note else ())
+    return credential.model_copy(update={"owner": owner, "notes": notes})
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

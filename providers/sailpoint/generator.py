@@ -1,0 +1,99 @@
+"""The seeded generator of simulated tenants of any size (10 to 100,000 PATs)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from providers.sailpoint.tenantdata import (
+    EXPIRY_ADDED,
+    MANAGED_ADDED,
+    NEVER_EXPIRES_ADDED,
+    PRIVILEGED_SCOPES,
+    Dataset,
+    Identity,
+    PatRecord,
+    fmt,
+    hex_id,
+)
+
+_SCOPES = (
+    "idn:identity:read", "sp:search:read", "idn:access-request:manage", "idn:nelm:manage",
+    "idn:sources:read", "idn:accounts:read", "idn:campaign:read", "sp:report:read",
+    "sp:workflow:manage", "idn:role-checked:read", "sp:scopes:default", *PRIVILEGED_SCOPES,
+)  # fmt: skip
+_PURPOSES = ("CI pipeline", "Terraform", "ServiceNow sync", "Reporting", "Postman", "Backup",
+             "Access review export", "Migration script", "Jenkins", "Power BI")  # fmt: skip
+_FIRST = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jo", "Kofi",
+          "Lena", "Mateo", "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sami", "Tariq")  # fmt: skip
+_LAST = ("Novak", "Okoro", "Silva", "Tanaka", "Ulrich", "Varga", "Weber", "Xu", "Yilmaz", "Zhou")
+
+
+def generate(seed: int, size: int, anchor: datetime) -> Dataset:
+    """``size`` PATs (10 to 100,000) with a realistic mix, fully determined by ``seed``.
+
+    Mix: about one owner per three PATs (skewed: a few owners hold many), 5 % + 5 % inactive
+    owners, 1 % owners without identityState, 2 % PATs of owners unknown to the tenant, 20 %
+    never used, 18 % null scope, 10 % ``sp:scopes:all``, 1 % empty scope, 8 % managed, and field
+    presence that follows each record's creation date (sailpoint.md §2.6 field history).
+    """
+    if not 10 <= size <= 100_000:
+        raise ValueError("size must be between 10 and 100000")
+    rng = random.Random(seed)  # noqa: S311 - simulated data, not a secret
+    states = (("ACTIVE", "Active"), ("INACTIVE_SHORT_TERM", "Inactive"),
+              ("INACTIVE_LONG_TERM", "Terminated"), (None, None))  # fmt: skip
+    identities: list[Identity] = []
+    for i in range(max(3, size // 3)):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        state, status = rng.choices(states, weights=(89, 5, 5, 1))[0] if i else states[0]
+        alias = f"{first}.{last}.{i}".lower()
+        email = None if rng.random() < 0.03 else f"{alias}@example.com"
+        identities.append(Identity(hex_id(f"{seed}:identity:{i}"), f"{first} {last}", alias,
+                                   email, status, state, first, last))  # fmt: skip
+    ghosts = [
+        (hex_id(f"{seed}:ghost:{i}"), f"Deleted user {i}") for i in range(max(1, size // 200))
+    ]
+    pats: list[PatRecord] = []
+    for i in range(size):
+        if rng.random() < 0.02:
+            owner_id, owner_name = rng.choice(ghosts)
+        else:
+            owner = identities[int(len(identities) * rng.random() ** 2)]
+            owner_id, owner_name = owner.id, owner.name
+        digits = rng.choices((3, 0, 6), weights=(85, 5, 10))[0]
+        created_at = anchor - timedelta(seconds=rng.randrange(1, 4 * 365 * 86400),
+                                        microseconds=rng.randrange(1_000_000))  # fmt: skip
+        last_used = None
+        if rng.random() >= 0.2:
+            span = (anchor - created_at).total_seconds()
+            last_used = fmt(created_at + timedelta(seconds=span * rng.random()), digits)
+        managed: bool | None = rng.random() < 0.08 if created_at >= MANAGED_ADDED else None
+        roll = rng.random()
+        scope: tuple[str, ...] | None
+        if roll < 0.18:
+            scope = None
+        elif roll < 0.28:
+            scope = ("sp:scopes:all",)
+        elif roll < 0.29:
+            scope = ()
+        else:
+            scope = tuple(rng.sample(_SCOPES, rng.randint(1, 4)))
+        expiration, ttl, user_aware, has_expiry = None, None, None, created_at >= EXPIRY_ADDED
+        if has_expiry:
+            ttl = rng.choices((43200, 3600, 36900, 900), weights=(70, 15, 10, 5))[0]
+            if created_at < NEVER_EXPIRES_ADDED:  # v3 rule then: at most 6 months
+                expiration = fmt(created_at + timedelta(days=rng.randint(30, 182)), digits)
+            elif rng.random() < 0.2:
+                user_aware = True
+            else:
+                user_aware = False
+                lifetime = rng.choice((30, 90, 180, 365, 730))
+                expiration = fmt(created_at + timedelta(days=lifetime), digits)
+        pats.append(PatRecord(
+            id=hex_id(f"{seed}:pat:{i}"),
+            name=f"{'Workflow: ' if managed else ''}{rng.choice(_PURPOSES)} #{i}",
+            scope=scope, owner_id=owner_id, owner_name=owner_name,
+            created=fmt(created_at, digits), last_used=last_used, managed=managed, ttl=ttl,
+            has_expiry_fields=has_expiry, expiration=expiration, user_aware=user_aware,
+        ))  # fmt: skip
+    return Dataset(identities=tuple(identities), pats=tuple(pats), me=identities[0].id)

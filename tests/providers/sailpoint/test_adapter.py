@@ -1,0 +1,461 @@
+"""The adapter against mocked HTTP (respx): every response shape, version and error path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from auditor.errors import (
+    ConfigError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ResponseFormatError,
+)
+from auditor.http import HttpSettings, RateLimit
+from auditor.model import TenantInventory
+from providers.sailpoint import SailPointProvider
+from providers.sailpoint.owners import batches, id_filter
+from providers.sailpoint.versions import VERSIONS
+from tests.fakes import FakeTime
+from tests.providers.sailpoint.conftest import BASE, respx_factory, settings
+
+SECRET = "s3cr3t-value-never-shown"
+FORBIDDEN = {
+    "detailCode": "403 Forbidden",
+    "trackingId": "b21b1f7ce4da4d639f2c62a57171b427",
+    "messages": [
+        {
+            "locale": "en-US",
+            "localeOrigin": "DEFAULT",
+            "text": "The server understood the request but refuses to authorize it.",
+        }
+    ],
+}
+DENIED_TEXT = (
+    "403 Forbidden: The server understood the request but refuses to authorize it. "
+    "(tracking id b21b1f7ce4da4d639f2c62a57171b427)"
+)
+
+
+def pat(n: int, owner: str = "o1", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"{n:032x}",
+        "name": f"PAT {n}",
+        "scope": ["idn:identity:read"],
+        "owner": {"type": "IDENTITY", "id": owner, "name": f"Owner {owner}"},
+        "created": "2026-01-02T03:04:05.678Z",
+        "lastUsed": "2026-11-01T00:00:00.000Z",
+        **extra,
+    }
+
+
+def identity(owner: str, state: str | None = "ACTIVE", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": owner,
+        "name": f"Owner {owner}",
+        "alias": owner,
+        "email": f"{owner}@x.example",
+        "status": "Active",
+        "identityState": state,
+        **extra,
+    }
+
+
+def collect(
+    mock: respx.MockRouter,
+    *,
+    version: str | None = None,
+    retries: int = 0,
+    identities: list[dict[str, Any]] | None = None,
+) -> TenantInventory:
+    mock.post("/oauth/token").respond(200, json={"access_token": "t", "expires_in": 749})
+    if identities is not None:
+        mock.get("/v3/public-identities").respond(200, json=identities)
+    http = HttpSettings(max_retries=retries)
+    provider = SailPointProvider(
+        settings(api_version=version, http=http), respx_factory(FakeTime())
+    )
+    return asyncio.run(provider.collect())
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+def test_class_contract() -> None:
+    assert SailPointProvider.name == "sailpoint"
+    caps = SailPointProvider.capabilities
+    assert (caps.network_restriction, caps.expiry, caps.last_used) == (False, True, True)
+    assert caps.last_used_granularity_seconds == 86400
+    assert SailPointProvider.default_rate_limit == RateLimit(95, 10.0)
+    assert SailPointProvider.supported_api_versions == (
+        "v3",
+        "beta",
+        "v2024",
+        "v2025",
+        "v2026",
+        "v1",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key", "message", "fix"),
+    [
+        (
+            {"base_url": "https://acme.identitynow.com"},
+            "base_url",
+            "base_url 'https://acme.identitynow.com' is the user-interface host, not the API host",
+            "use https://acme.api.identitynow.com",
+        ),
+        (
+            {"base_url": "https://acme.identitynow-demo.com/"},
+            "base_url",
+            "base_url 'https://acme.identitynow-demo.com/' is the user-interface host, "
+            "not the API host",
+            "use https://acme.api.identitynow-demo.com",
+        ),
+        (
+            {"base_url": "https://acme.login.sailpoint.com"},
+            "base_url",
+            "base_url 'https://acme.login.sailpoint.com' is the login (OAuth authorize) host, "
+            "not the API host",
+            "use https://acme.api.identitynow.com",
+        ),
+        (
+            {"base_url": "https://acme.api.identitynow.com/v3"},
+            "base_url",
+            "base_url 'https://acme.api.identitynow.com/v3' has a path; "
+            "it must be the API host only",
+            "use https://acme.api.identitynow.com and set api_version for the version",
+        ),
+        (
+            {"base_url": "http://acme.api.identitynow.com"},
+            "base_url",
+            "base_url must use https (http only for loopback hosts)",
+            "use https://acme.api.identitynow.com",
+        ),
+        (
+            {"base_url": ""},
+            "base_url",
+            "SailPoint needs base_url",
+            "use the API host https://<tenant>.api.identitynow.com (no path)",
+        ),
+        (
+            {"api_version": "v4"},
+            "api_version",
+            "api_version 'v4' is not supported",
+            "use one of v3, beta, v2024, v2025, v2026, v1 (v1 = /personal-access-tokens/v1)",
+        ),
+        (
+            {"client_id": "ab" * 32},
+            "client_id",
+            "the client id has the shape of a PAT secret (64 hex characters), not of its id",
+            "put the PAT's client id here and its secret in the secret variable",
+        ),
+        (
+            {"client_id": " "},
+            "client_id",
+            "the client id is empty or contains whitespace",
+            "set it to the personal access token's client id (32 hexadecimal characters)",
+        ),
+        ({"secret": ""}, "client_secret_env", "the client secret is empty", None),
+        (
+            {"client_id": "abc", "secret": "abc"},
+            "client_secret_env",
+            "the client secret equals the client id",
+            "set it to the PAT's secret, shown once when the PAT was created",
+        ),
+    ],
+)
+def test_validate_rejects(kwargs: dict[str, str], key: str, message: str, fix: str | None) -> None:
+    with pytest.raises(ConfigError) as info:
+        SailPointProvider.validate(settings(**kwargs))  # type: ignore[arg-type]
+    assert (info.value.key, info.value.message, info.value.fix) == (key, message, fix)
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://acme.api.identitynow.com",
+        "https://acme.api.identitynow-demo.com/",
+        "https://isc.sovereign.example.gov",
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:80",
+    ],
+)
+def test_validate_accepts_api_demo_sovereign_and_loopback_hosts(base_url: str) -> None:
+    for version in (None, *SailPointProvider.supported_api_versions):
+        SailPointProvider.validate(settings(base_url=base_url, api_version=version))
+    assert SailPointProvider.base_url_for(settings(base_url=base_url)) == base_url.rstrip("/")
+
+
+# -- listing and versions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", [None, "v3", "beta", "v2024", "v2025", "v2026", "v1"])
+def test_each_version_uses_its_path_and_every_shape_maps(version: str | None) -> None:
+    records = [
+        pat(
+            1,
+            accessTokenValiditySeconds=3600,
+            managed=True,
+            expirationDate="2027-01-01T00:00:00Z",
+            userAwareTokenNeverExpires=False,
+        ),
+        pat(2, scope=None, expirationDate=None, userAwareTokenNeverExpires=True, lastUsed=None),
+        pat(3),  # an old record: no managed, TTL, expirationDate
+    ]
+    path = VERSIONS[version or "v3"].pat_path
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        listing = mock.get(path).respond(200, json=records)
+        inventory = collect(mock, version=version, identities=[identity("o1")])
+    assert listing.calls.last.request.url.params.multi_items() == []  # whole tenant: no owner-id
+    one, two, three = inventory.credentials
+    assert (one.managed, one.access_token_ttl_seconds) == (True, 3600)
+    assert one.expires_at == datetime(2027, 1, 1, tzinfo=UTC)
+    assert (two.scope_mode, two.expires_at, two.last_used_at) == ("full", None, None)
+    assert (three.managed, three.access_token_ttl_seconds, three.expires_at) == (False, None, None)
+    assert all(
+        c.owner.status == "active" and c.owner.email == "o1@x.example"
+        for c in inventory.credentials
+    )
+    coverage = inventory.coverage
+    assert coverage.status == "complete"
+    assert coverage.notes == (
+        f"api version {version or 'v3'} ({path})",
+        "platform-managed PATs (e.g. created by Workflows) are listed only when the credential "
+        "holds idn:managed-personal-access-tokens:read; this scan listed 1",
+        "SailPoint refreshes lastUsed at most once a day: idle times are accurate to a day",
+    )
+    assert (coverage.requests, coverage.retries, coverage.credential_count) == (3, 0, 3)
+
+
+def test_403_falls_back_to_own_tokens_and_marks_partial() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.get("/v3/personal-access-tokens")
+        route.side_effect = lambda request: (
+            httpx.Response(200, json=[pat(9)])
+            if request.url.params.get("owner-id") == "me"
+            else httpx.Response(403, json=FORBIDDEN)
+        )
+        inventory = collect(mock, identities=[identity("o1")])
+    assert [c.id for c in inventory.credentials] == [f"{9:032x}"]
+    assert inventory.coverage.status == "partial"
+    assert inventory.coverage.notes[0] == (
+        f"Listing the whole tenant was refused (HTTP 403: {DENIED_TEXT}); only the auditing "
+        "credential's own PATs (owner-id=me) were collected. Give the PAT's owner the right "
+        "idn:all-personal-access-tokens:read and the PAT the scope "
+        "sp:all-personal-access-tokens:read (or sp:scopes:all)"
+    )
+
+
+def test_when_even_own_tokens_are_refused_the_tenant_fails() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(403, json=FORBIDDEN)
+        with pytest.raises(PermissionDeniedError) as info:
+            collect(mock)
+    assert info.value.vendor_message == DENIED_TEXT
+
+
+def test_404_on_the_list_hints_at_host_and_version() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v2026/personal-access-tokens").respond(
+            404, json={"detailCode": "404 Not found", "messages": [{"text": "No such path."}]}
+        )
+        with pytest.raises(NotFoundError) as info:
+            collect(mock, version="v2026")
+    assert str(info.value) == (
+        "acme-isc: GET /v2026/personal-access-tokens returned HTTP 404: 404 Not found: No such "
+        "path. (is base_url the API host, and does this tenant serve api_version v2026? v3 is "
+        "available on every tenant until Q1 2029)"
+    )
+
+
+def test_429_message_surfaces_after_retries() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(
+            429, json={"message": " Rate Limit Exceeded "}, headers={"Retry-After": "2"}
+        )
+        with pytest.raises(RateLimitedError) as info:
+            collect(mock, retries=2)
+    assert info.value.vendor_message == "Rate Limit Exceeded"
+    assert str(info.value) == (
+        "acme-isc: GET /v3/personal-access-tokens returned HTTP 429: Rate Limit Exceeded "
+        "(after 3 attempts)"
+    )
+
+
+@pytest.mark.parametrize("body", [{"items": []}, "text", 5])
+def test_a_list_that_is_not_an_array_fails_the_tenant(body: object) -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(200, json=body)
+        with pytest.raises(ResponseFormatError, match="not a JSON array"):
+            collect(mock)
+
+
+def test_malformed_and_duplicate_records_are_per_record_errors() -> None:
+    records = [pat(1), {**pat(2), "created": "soon"}, "junk", pat(1), pat(4, owner="o2")]
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(200, json=records)
+        inventory = collect(mock, identities=[identity("o1"), identity("o2")])
+    assert [c.id for c in inventory.credentials] == [f"{1:032x}", f"{4:032x}"]
+    errors = [(e.index, e.record_id, e.message) for e in inventory.coverage.record_errors]
+    assert errors == [
+        (1, f"{2:032x}", "created: 'soon' is not an RFC 3339 timestamp"),
+        (2, None, "the list item is a str, not an object"),
+        (3, f"{1:032x}", "duplicate PAT id in the list; the first occurrence was kept"),
+    ]
+    assert inventory.coverage.status == "complete"
+
+
+# -- owners ---------------------------------------------------------------------------------------
+
+
+def test_owner_states_map_to_statuses() -> None:
+    owners = ["a", "s", "l", "n", "x", "gone"]
+    records = [pat(i, owner=o) for i, o in enumerate(owners)]
+    found = [
+        identity("a"),
+        identity("s", "INACTIVE_SHORT_TERM"),
+        identity("l", "INACTIVE_LONG_TERM", email=None),
+        identity("n", None, status="Pending"),
+        identity("x", "SUSPENDED"),
+    ]
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(200, json=records)
+        inventory = collect(mock, identities=found)
+    got = [(c.owner.id, c.owner.status, c.owner.email, c.notes) for c in inventory.credentials]
+    assert got == [
+        ("a", "active", "a@x.example", ()),
+        ("s", "disabled", "s@x.example", ()),
+        ("l", "disabled", None, ()),
+        (
+            "n",
+            "unknown",
+            "n@x.example",
+            ("SailPoint returned no identityState for the owner (lifecycle status 'Pending')",),
+        ),
+        (
+            "x",
+            "unknown",
+            "x@x.example",
+            (
+                "SailPoint returned identityState 'SUSPENDED' for the owner "
+                "(lifecycle status 'Active')",
+            ),
+        ),
+        ("gone", "not_found", None, ()),
+    ]
+
+
+def test_owner_lookup_is_batched_by_id_in_filters() -> None:
+    owners = [f"{i:032x}" for i in range(250)]
+    records = [pat(i, owner=o) for i, o in enumerate(owners)] + [pat(999, owner=owners[0])]
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(200, json=records)
+        lookups = mock.get("/v3/public-identities")
+        lookups.side_effect = lambda request: httpx.Response(
+            200, json=[identity(o) for o in owners if f'"{o}"' in request.url.params["filters"]]
+        )
+        inventory = collect(mock)
+    sent = sorted(
+        (
+            c.request.url.params["filters"],
+            c.request.url.params["limit"],
+            c.request.url.params["offset"],
+        )
+        for c in lookups.calls
+    )
+    assert sent == sorted(
+        [
+            (id_filter(owners[0:100]), "250", "0"),
+            (id_filter(owners[100:200]), "250", "0"),
+            (id_filter(owners[200:250]), "250", "0"),
+        ]
+    )
+    assert id_filter(owners[:2]) == f'id in ("{owners[0]}","{owners[1]}")'
+    assert all(c.owner.status == "active" for c in inventory.credentials)
+    assert max(len(str(c.request.url)) for c in lookups.calls) < 4500
+
+
+def test_batches_respect_the_encoded_length_and_escape_quotes() -> None:
+    long_ids = ["x" * 400 for _ in range(30)]
+    split = batches(long_ids)
+    assert [len(b) for b in split] == [10, 10, 10]
+    assert id_filter(['a"b']) == 'id in ("a\\"b")'
+
+
+def test_a_full_page_is_followed_by_the_next_offset() -> None:
+    owners = [f"o{i}" for i in range(3)]
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(
+            200, json=[pat(i, owner=o) for i, o in enumerate(owners)]
+        )
+        lookups = mock.get("/v3/public-identities").mock(
+            side_effect=[
+                httpx.Response(200, json=[identity("o0")] + [identity("zz")] * 249),
+                httpx.Response(200, json=[identity("o1")]),
+            ]
+        )
+        inventory = collect(mock)
+    assert [c.request.url.params["offset"] for c in lookups.calls] == ["0", "250"]
+    assert [c.owner.status for c in inventory.credentials] == ["active", "active", "not_found"]
+
+
+def test_refused_identity_lookup_leaves_owners_unknown_with_a_note() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(200, json=[pat(1), pat(2, owner="o2")])
+        lookups = mock.get("/v3/public-identities").respond(403, json=FORBIDDEN)
+        inventory = collect(mock)
+    assert lookups.call_count == 1
+    assert [c.owner.status for c in inventory.credentials] == ["unknown", "unknown"]
+    assert inventory.credentials[0].notes == ("the owner lookup failed",)
+    assert inventory.coverage.status == "complete"
+    assert inventory.coverage.notes[1] == (
+        f"owner status unverified for 2 owners: /v3/public-identities was refused (HTTP 403: "
+        f"{DENIED_TEXT}); the auditing PAT's owner needs user level USER and the PAT the scope "
+        "sp:scopes:default or sp:scopes:all"
+    )
+
+
+def test_a_failed_batch_leaves_only_its_owners_unknown() -> None:
+    owners = [f"{i:032x}" for i in range(150)]
+    error = {
+        "detailCode": "500.0 Internal Fault",
+        "messages": [{"text": "An internal fault occurred."}],
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if f'"{owners[0]}"' in request.url.params["filters"]:
+            return httpx.Response(500, json=error)
+        return httpx.Response(200, json=[identity(o) for o in owners[100:]])
+
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(
+            200, json=[pat(i, owner=o) for i, o in enumerate(owners)]
+        )
+        mock.get("/v3/public-identities").mock(side_effect=answer)
+        inventory = collect(mock)
+    statuses = [c.owner.status for c in inventory.credentials]
+    assert statuses == ["unknown"] * 100 + ["active"] * 50
+    assert inventory.coverage.notes[1] == (
+        "owner status unverified after failed identity lookups: 100 owners: HTTP 500: "
+        "500.0 Internal Fault: An internal fault occurred."
+    )
+
+
+def test_no_secret_in_any_request_but_the_token_form() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(200, json=[pat(1)])
+        collect(mock, identities=[identity("o1")])
+        for call in mock.calls:
+            if call.request.url.path != "/oauth/token":
+                assert SECRET not in str(call.request.url) + json.dumps(dict(call.request.headers))

@@ -1,0 +1,220 @@
+"""End to end: the adapter against the simulated tenant, in-process and over loopback HTTP.
+
+The expected inventory is derived here from the simulator's ground truth (the JSON it serves)
+and its identity store, independently of the adapter's own normalisation code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import uvicorn
+
+from auditor.http import HttpSettings, RateLimit
+from auditor.model import TenantInventory
+from auditor.timestamps import parse_timestamp
+from providers.base import ClientFactory
+from providers.sailpoint import SailPointProvider, SailPointSimulator, SimFaults
+from tests.fakes import FakeTime
+from tests.providers.sailpoint.conftest import ANCHOR, make_sim, settings, sim_factory
+
+STATUS = {"ACTIVE": "active", "INACTIVE_SHORT_TERM": "disabled", "INACTIVE_LONG_TERM": "disabled"}
+
+
+def expected(
+    sim: SailPointSimulator, version: str, include_managed: bool
+) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """(credential facts in served order, indices of malformed records)."""
+    served = sim.ground_truth(version, include_managed)
+    clean = SailPointSimulator(seed=sim.seed, size=sim.size, anchor=ANCHOR)
+    pristine_rows = clean.ground_truth(version, include_managed)
+    people = {i.id: i for i in sim.dataset.identities}
+    rows, bad = [], []
+    for index, (record, pristine) in enumerate(zip(served, pristine_rows, strict=True)):
+        if record != pristine:
+            bad.append(index)
+            continue
+        person = people.get(record["owner"]["id"])
+        status = (
+            "not_found" if person is None else STATUS.get(person.identity_state or "", "unknown")
+        )
+        scope = record["scope"]
+        mode = (
+            "full"
+            if scope is None or "sp:scopes:all" in scope
+            else "unknown"
+            if scope == []
+            else "scoped"
+        )
+        rows.append(
+            (
+                record["id"],
+                record["id"],
+                record["name"],
+                record["owner"]["id"],
+                record["owner"]["name"],
+                None if person is None else person.email,
+                status,
+                parse_timestamp(record["created"]),
+                parse_timestamp(record["lastUsed"]),
+                parse_timestamp(record.get("expirationDate")),
+                tuple(scope or ()),
+                mode,
+                record.get("managed", False),
+                record.get("accessTokenValiditySeconds"),
+                (),
+            )
+        )
+    return rows, bad
+
+
+def actual(inventory: TenantInventory) -> list[tuple[Any, ...]]:
+    return [
+        (
+            c.id,
+            c.client_id,
+            c.name,
+            c.owner.id,
+            c.owner.name,
+            c.owner.email,
+            c.owner.status,
+            c.created_at,
+            c.last_used_at,
+            c.expires_at,
+            c.scopes,
+            c.scope_mode,
+            c.managed,
+            c.access_token_ttl_seconds,
+            c.allowed_cidrs,
+        )
+        for c in inventory.credentials
+    ]
+
+
+async def _collect(
+    sim: SailPointSimulator,
+    factory: ClientFactory,
+    kind: str,
+    version: str,
+    base_url: str = "https://acme.api.identitynow.com",
+) -> TenantInventory:
+    client_id, secret = sim.mint_client(kind)  # type: ignore[arg-type]
+    tenant = settings(client_id, secret, base_url=base_url, api_version=version)
+    SailPointProvider.validate(tenant)
+    return await SailPointProvider(tenant, factory).collect()
+
+
+@pytest.mark.parametrize(
+    ("size", "version", "kind"),
+    [
+        (None, "v3", "admin"),
+        (None, "v2025", "no_managed"),
+        (36_000, "v1", "no_managed"),
+        (5_000, "v3", "admin"),
+        (5_000, "beta", "admin"),
+        (5_000, "v2024", "admin"),
+        (5_000, "v2026", "admin"),
+    ],
+)
+def test_inventory_equals_ground_truth_with_faults_and_respects_the_rate_limit(
+    size: int | None, version: str, kind: str
+) -> None:
+    fake = FakeTime()
+    faults = SimFaults(latency_ms=40, error_503_fraction=0.15, malformed_records=7)
+    sim = SailPointSimulator(
+        seed=21,
+        size=size,
+        anchor=ANCHOR,
+        faults=faults,
+        clock=fake.clock,
+        sleep=fake.sleep,
+        token_ttl_seconds=8,
+    )
+    inventory = asyncio.run(_collect(sim, sim_factory(sim, fake), kind, version))
+    rows, bad = expected(sim, version, include_managed=kind == "admin")
+    assert actual(inventory) == rows
+    assert [e.index for e in inventory.coverage.record_errors] == bad
+    assert len(bad) == 7
+    coverage = inventory.coverage
+    assert coverage.status == "complete"
+    assert coverage.credential_count == len(rows)
+    (client_id,) = sim.request_log
+    assert sim.max_in_window(client_id) <= 100
+    assert 429 not in sim.served
+    assert sim.served.get(503, 0) == coverage.retries
+    assert coverage.requests == sum(sim.served.values())
+    if size:
+        assert coverage.retries > 0
+    if size == 36_000:  # enough traffic for the limit to bind: the default 95 per 10 s holds
+        assert coverage.requests > 100
+        assert sim.max_in_window(client_id) <= 95
+
+
+def test_429_from_the_tenant_is_waited_out_with_retry_after() -> None:
+    """A client set above the real limit gets 429s, waits Retry-After, and still completes."""
+    fake = FakeTime()
+    sim = SailPointSimulator(seed=8, size=36_000, anchor=ANCHOR, clock=fake.clock, sleep=fake.sleep)
+    client_id, secret = sim.mint_client()
+    tenant = settings(client_id, secret, http=HttpSettings(rate_limit=RateLimit(1000, 10.0)))
+    inventory = asyncio.run(SailPointProvider(tenant, sim_factory(sim, fake)).collect())
+    rows, _ = expected(sim, "v3", include_managed=True)
+    assert actual(inventory) == rows
+    assert sim.served[429] == inventory.coverage.retries > 0
+    assert {round(s) for s in fake.sleeps if s >= 1} <= set(range(1, 11))  # Retry-After values
+
+
+def test_partial_coverage_and_unverified_owners_end_to_end() -> None:
+    fake = FakeTime()
+    sim = make_sim(fake, faults=SimFaults(deny_identity_lookup=True))
+    inventory = asyncio.run(_collect(sim, sim_factory(sim, fake), "own_only", "v2025"))
+    mine = [r for r in sim.ground_truth("v2025", False) if r["owner"]["id"] == sim.dataset.me]
+    assert [c.id for c in inventory.credentials] == [r["id"] for r in mine]
+    assert {c.owner.status for c in inventory.credentials} == {"unknown"}
+    assert inventory.coverage.status == "partial"
+    assert sim.served == {200: 2, 403: 2}
+
+
+@contextmanager
+def loopback(sim: SailPointSimulator) -> Iterator[str]:
+    """Serve ``sim.app`` with uvicorn on 127.0.0.1 (a free port), in a thread."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)  # connections queue in the kernel until uvicorn accepts: no start-up wait
+    config = uvicorn.Config(sim.app, lifespan="off", log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()
+
+
+@pytest.mark.e2e
+def test_over_loopback_http_with_faults() -> None:
+    # the server keeps real time (few requests: far from the limit); the client's retry back-off
+    # runs on a fake clock so the test never sleeps
+    sim = SailPointSimulator(
+        seed=4,
+        size=3000,
+        anchor=ANCHOR,
+        faults=SimFaults(error_503_fraction=0.2, malformed_records=3),
+    )
+    fake = FakeTime()
+    factory = ClientFactory(sleep=fake.sleep, clock=fake.clock, jitter=lambda: 0.5)
+    with loopback(sim) as base_url:
+        inventory = asyncio.run(_collect(sim, factory, "admin", "v2025", base_url=base_url))
+    rows, bad = expected(sim, "v2025", include_managed=True)
+    assert actual(inventory) == rows
+    assert [e.index for e in inventory.coverage.record_errors] == bad
+    assert inventory.coverage.base_url == base_url
+    assert sim.served.get(503, 0) == inventory.coverage.retries > 0
+    assert 429 not in sim.served
