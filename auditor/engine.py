@@ -261,8 +261,16 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
+    status, notes = inventory.coverage.status, inventory.coverage.notes
+    if inventory.coverage.record_errors and status == "complete":
+        # A record we could not read is a credential we did not evaluate: the population is
+        # incomplete whatever the adapter thought, and the scan must not read as a clean one.
+        status = "partial"
+        notes = (*notes, "some records could not be read; the population is incomplete")
     coverage = inventory.coverage.model_copy(
         update={
+            "status": status,
+            "notes": notes,
             "base_url": inventory.coverage.base_url or base_url,
             "credential_count": len(inventory.credentials),
             "requests": requests,

@@ -233,6 +233,23 @@ class WaiverStatus(_Frozen):
     message: str = ""
 
 
+class ControlRule(_Frozen):
+    rule_id: str
+    strength: Literal["direct", "supporting"]
+
+
+class ControlInfo(_Frozen):
+    """One framework control and the rules that support it (the compliance matrix's rows)."""
+
+    framework: str
+    version: str
+    ref: str
+    """What findings carry in ``controls``, e.g. ``CIS Controls v8 5.3``."""
+    control_id: str
+    name: str
+    rules: tuple[ControlRule, ...] = ()
+
+
 class Evaluation(_Frozen):
     """What the policy evaluator hands back to the engine."""
 
@@ -244,6 +261,8 @@ class Evaluation(_Frozen):
     """The effective policy, JSON-serialisable."""
     waivers: tuple[WaiverStatus, ...] = ()
     constraint_gaps: tuple[ConstraintGap, ...] = ()
+    controls: tuple[ControlInfo, ...] = ()
+    """The compliance catalogue the findings' ``controls`` refer to."""
 
 
 class ToolInfo(_Frozen):

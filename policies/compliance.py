@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from auditor.model import ConstraintGap
+from auditor.model import ConstraintGap, ControlInfo, ControlRule
 
 MAPPING_FILE = Path(__file__).with_name("compliance.yaml")
 Strength = Literal["direct", "supporting"]
@@ -187,3 +187,22 @@ def _gap(
 
 def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
+
+
+def control_catalogue(path: Path = MAPPING_FILE) -> tuple[ControlInfo, ...]:
+    """Every mapped control with its rules, for the scan result's compliance matrix."""
+    return tuple(
+        ControlInfo(
+            framework=framework.name,
+            version=framework.version,
+            ref=framework.ref(control),
+            control_id=control.id,
+            name=control.name,
+            rules=tuple(
+                ControlRule(rule_id=rule, strength=strength)
+                for rule, strength in control.rules.items()
+            ),
+        )
+        for framework in load_mapping(path).frameworks
+        for control in framework.controls
+    )

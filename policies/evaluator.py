@@ -29,7 +29,7 @@ from auditor.model import (
 )
 from auditor.timestamps import parse_timestamp
 from policies.base import Outcome, RuleContext
-from policies.compliance import constraint_gaps, controls_for
+from policies.compliance import constraint_gaps, control_catalogue, controls_for
 from policies.policy import Policy, RuleSettings
 from policies.rules.too_many_per_owner import counts_toward_owner
 from policies.waiver_status import WaiverTally, waiver_statuses
@@ -152,6 +152,7 @@ def _evaluate(
         policy=policy.to_dict(),
         waivers=waiver_statuses(waivers, tally, policy, as_of),
         constraint_gaps=tuple(policy_gaps(policy)),
+        controls=control_catalogue(),
     )
 
 

@@ -173,3 +173,25 @@ tenants:
     assert a.http.rate_limit == RateLimit(95, 10.0)
     assert b.http.rate_limit == RateLimit(10, 1.0)
     assert a.client_secret.get_secret_value() == "x"
+
+
+class UnreadableRecordProvider(GoodProvider):
+    async def collect(self) -> TenantInventory:
+        from auditor.model import RecordError
+
+        inventory = await super().collect()
+        coverage = inventory.coverage.model_copy(
+            update={"record_errors": (RecordError(index=4, message="bad created"),)}
+        )
+        return TenantInventory(coverage=coverage, credentials=inventory.credentials)
+
+
+def test_unreadable_records_make_a_tenant_partial_whatever_the_adapter_says() -> None:
+    plan = ScanPlan(
+        tenants=(settings("t", "conductorone"),), evaluator=lambda inv, as_of: Evaluation()
+    )
+    result = run_scan(plan, AS_OF, registry={"conductorone": UnreadableRecordProvider})
+    (cov,) = result.coverage
+    assert cov.status == "partial"
+    assert "population is incomplete" in cov.notes[-1]
+    assert result.scan.status == "partial"

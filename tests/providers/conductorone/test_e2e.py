@@ -87,7 +87,7 @@ def test_denied_user_search_leaves_owners_unknown(fake_time: FakeTime) -> None:
     sim = make_sim(faults=SimFaults(deny_user_search=True))
     inventory = asyncio.run(provider_for(sim, fake_time).collect())
     assert {c.owner.status for c in inventory.credentials} == {"unknown"}
-    assert inventory.coverage.status == "partial"
+    assert inventory.coverage.status == "complete"  # owners unknown, population whole
     assert len(inventory.credentials) == len(sim.ground_truth())
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,14 +25,9 @@ from providers.base import ClientFactory
 from providers.conductorone import ConductorOneProvider, ConductorOneSimulator, SimFaults
 from tests.providers.conductorone.conftest import NOW, FakeTime, make_sim, settings_for
 from tests.providers.conductorone.simclient import call, login
+from tests.specs import require, specs_dir
 
-_REPO = Path(__file__).resolve().parents[3]
-_CANDIDATES = [
-    Path(os.environ.get("CREDAUDIT_SPECS_DIR", _REPO / "specs")) / "conductorone/openapi.yaml",
-    _REPO.parent / "shared/specs/conductorone/openapi.yaml",
-    Path("/work/shared/specs/conductorone/openapi.yaml"),
-]
-SPEC_PATH = next((p for p in _CANDIDATES if p.exists()), _CANDIDATES[0])
+SPEC_PATH = specs_dir() / "conductorone" / "openapi.yaml"
 
 # openapi-core does not model oauth2 security schemes and warns; the bearer scheme is checked.
 pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning")
@@ -42,8 +35,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarn
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"the ConductorOne spec is not at {SPEC_PATH}")
+    require(SPEC_PATH)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with SPEC_PATH.open(encoding="utf-8") as handle:
         loaded: dict[str, Any] = yaml.load(handle, Loader=loader)

@@ -7,7 +7,6 @@ their relative ``$ref`` files inlined, exactly as copied from sailpoint-oss/api-
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,10 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from tests.specs import specs_dir
+
 _REPO = Path(__file__).resolve().parents[3]
-_CANDIDATES = [  # the same search order as the ConductorOne spec tests
-    Path(os.environ.get("CREDAUDIT_SPECS_DIR", _REPO / "specs")) / "sailpoint",
-    _REPO.parent / "shared/specs/sailpoint",
-    Path("/work/shared/specs/sailpoint"),
-]
-SPECS = next((p for p in _CANDIDATES if p.is_dir()), _CANDIDATES[0])
+SPECS = specs_dir() / "sailpoint"
 VERSION_FILES = {
     "beta": ("idn/beta/paths/personal-access-tokens.yaml", "/beta/personal-access-tokens"),
     "v2024": ("idn/v2024/paths/personal-access-tokens.yaml", "/v2024/personal-access-tokens"),

@@ -15,12 +15,17 @@ from providers.sailpoint.versions import SUPPORTED_VERSIONS, VERSIONS
 from tests.fakes import FakeTime
 from tests.providers.sailpoint.conftest import BASE, make_sim
 from tests.providers.sailpoint.spec_check import SPECS, validate_exchange
+from tests.specs import require
 
 # openapi-core cannot check oauth2 security schemes; it says so once per validation
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning"),
-    pytest.mark.skipif(not SPECS.is_dir(), reason=f"the SailPoint specs are not at {SPECS}"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _specs_present() -> None:
+    require(SPECS)
 
 
 def exchange(
