@@ -44,6 +44,21 @@ def _guard(func: Callable[..., int]) -> Callable[..., None]:
             code = func(*args, **kwargs)
         except AuditorError as exc:
             _fail(exc)
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except OSError as exc:
+            # Unwritable output folder, full disk, …: the user's environment, not a finding.
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"credaudit: error: {exc.strerror or type(exc).__name__}{where}", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as exc:
+            logger.debug("internal error", exc_info=True)
+            click.echo(
+                f"credaudit: internal error ({type(exc).__name__}); no complete result was "
+                "produced. Run with -v for the traceback and report it.",
+                err=True,
+            )
+            sys.exit(EXIT_INCOMPLETE)
         sys.exit(code)
 
     wrapper.__name__ = func.__name__
@@ -116,8 +131,9 @@ def summarize(result: ScanResult) -> list[str]:
     lines = [
         f"scan {result.scan.id} as of {result.scan.as_of.isoformat()}: {result.scan.status}",
         f"  {s['credentials']} credentials in {s['tenants']} tenant(s); "
-        f"{s['findings']} open finding(s): "
-        + ", ".join(f"{s['by_severity'][sev]} {sev}" for sev in SEVERITIES),
+        f"{s['findings']} failing: "
+        + ", ".join(f"{s['by_severity'][sev]} {sev}" for sev in SEVERITIES)
+        + f"; {s['manual']} to review manually, {s['waived']} waived",
     ]
     for cov in result.coverage:
         line = f"  {cov.tenant} ({cov.provider}): {cov.status}, {cov.credential_count} credentials"

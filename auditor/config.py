@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
+import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,25 @@ SECRET_KEYS = frozenset(
     {"client_secret", "secret", "password", "token", "access_token", "api_key", "webhook_url"}
 )
 TENANT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def _env_name(value: str | None) -> str | None:
+    """A ``*_env`` value must be a variable NAME; a pasted secret must not be echoed back."""
+    if value is not None and not ENV_NAME.match(value):
+        raise ValueError(
+            "not a valid environment variable name (letters, digits and _); did you paste the "
+            "value itself? It is not shown here. Put the NAME of the variable holding it"
+        )
+    return value
+
+
+def _shown_path(raw: Path, target: Path) -> str:
+    """A ``*_file`` path for a message, unless it looks like a pasted secret rather than a path."""
+    text = str(raw)
+    if "/" in text or "." in text or target.exists():
+        return str(target)
+    return "the file named there (not shown: it does not look like a path; a pasted secret?)"
 
 
 class _Strict(BaseModel):
@@ -81,6 +101,8 @@ class TenantConfig(_Strict):
     api_version: str | None = None
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
+
+    _env_names = field_validator("client_id_env", "client_secret_env")(_env_name)
 
     @field_validator("provider")
     @classmethod
@@ -155,6 +177,8 @@ class NotifyConfig(_Strict):
     webhook_url_file: Path | None = None
     min_severity: Severity = "high"
     timeout_seconds: PositiveFloat = 10.0
+
+    _env_names = field_validator("webhook_url_env")(_env_name)
 
 
 class EvidenceConfig(_Strict):
@@ -317,14 +341,16 @@ def _resolve(
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(
                 ConfigError(
-                    f"cannot read {target}: {type(exc).__name__}",
+                    f"cannot read {_shown_path(file, target)}: {type(exc).__name__}",
                     key=f"{key}.{name}_file",
                     fix="check the path and that credaudit may read it",
                 )
             )
             return None
         if not value:
-            problems.append(ConfigError(f"{target} is empty", key=f"{key}.{name}_file"))
+            problems.append(
+                ConfigError(f"{_shown_path(file, target)} is empty", key=f"{key}.{name}_file")
+            )
             return None
         return value
     return None

@@ -248,10 +248,18 @@ async def collect_tenant(
         inventory = _failed(settings, base_url, str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug in one adapter must not sink the other tenants
         logger.error(
-            "internal error collecting %s: %s",
+            "%s: internal error in the %s adapter (%s)",
             settings.name,
-            _clean("".join(traceback.format_exception(exc)), limit=20_000),
+            settings.provider,
+            type(exc).__name__,
         )
+        # The traceback only with --verbose, and never with the tenant's own secret in it: an
+        # exception message may quote anything the adapter held.
+        secret = settings.client_secret.get_secret_value()
+        detail = "".join(traceback.format_exception(exc))
+        if secret:
+            detail = detail.replace(secret, "[redacted secret]")
+        logger.debug("%s", _clean(detail, limit=20_000))
         inventory = _failed(
             settings,
             base_url,

@@ -8,11 +8,12 @@ What it adds to httpx, and why:
   start in any window of T seconds. SailPoint counts "100 requests per client_id per 10 seconds"
   (sailpoint.md §5.4). A leaky/token bucket such as ``aiolimiter`` allows a full burst plus a
   window's refill, i.e. up to 2N in one window, which that limit would reject with 429.
-- **Retries** (tenacity) with exponential backoff and jitter on 429, 502/503/504 and connection
-  errors; ``Retry-After`` (seconds or an HTTP date) wins when present, capped. Only idempotent
-  methods retry by default; read-only POST searches opt in with ``retry=True`` (conductorone.md §4:
-  the official C1 CLI retries 429 for any method, 5xx only for idempotent ones; a search is
-  read-only, so repeating it is safe). Token endpoints never retry: a refused credential is final.
+- **Retries** (tenacity) with exponential backoff and jitter on 408, 429, 500, 502/503/504 and
+  connection errors; ``Retry-After`` (seconds or an HTTP date) wins when present, capped. Only
+  idempotent methods retry by default; read-only POST searches opt in with ``retry=True``
+  (conductorone.md §4: the official C1 CLI retries 429 for any method, 5xx only for idempotent
+  ones; a search is read-only, so repeating it is safe). Token endpoints never retry: a refused
+  credential is final.
 - **An auth hook**: a ``TokenProvider`` supplies the bearer token; on 401 the token is invalidated
   and fetched once more, then a second 401 is an ``AuthError``.
 - **A pagination-loop guard** (``PageGuard``): a repeated page token or too many pages.
@@ -58,7 +59,10 @@ from auditor.errors import (
 )
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+"""Transient by experience: the official ConductorOne clients retry 500 (conductorone.md §4),
+SailPoint's guidance is to back off on every 5xx but 501 (sailpoint.md §5.5), and 408 has been
+observed from the ConductorOne API. Only for requests that are safe to repeat."""
 USER_AGENT = f"credaudit/{__version__}"
 
 

@@ -128,6 +128,9 @@ class Credential(_Frozen):
     capabilities: Capabilities
     notes: tuple[str, ...] = ()
     """Per-credential facts worth a reader's attention (an unresolved role id, …)."""
+    unresolved_roles: tuple[str, ...] = ()
+    """Role ids (in ``scopes`` or the owner's ``roles``) the vendor's role catalogue did not
+    resolve to names: a rule judging role names cannot rule them out."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -294,7 +297,11 @@ class ScanResult(_Frozen):
     @property
     def summary(self) -> dict[str, Any]:
         findings = self.evaluation.findings
-        open_findings = [f for f in findings if f.status in ("fail", "manual")]
+        # "findings" and the severity counts are failures only. A `manual` result (the owner
+        # lookup was refused, a role id unresolved) is a question for a reviewer, not a confirmed
+        # failure; counting it under its rule's severity would inflate "critical" by every
+        # unverifiable owner. It is counted on its own.
+        open_findings = [f for f in findings if f.status == "fail"]
         return {
             "tenants": len(self.coverage),
             "tenants_failed": sum(1 for c in self.coverage if c.status == "failed"),
@@ -302,6 +309,8 @@ class ScanResult(_Frozen):
             "credentials": len(self.credentials),
             "record_errors": sum(len(c.record_errors) for c in self.coverage),
             "findings": len(open_findings),
+            "manual": sum(1 for f in findings if f.status == "manual"),
+            "waived": sum(1 for f in findings if f.status == "waived"),
             "by_status": dict(Counter(f.status for f in findings)),
             "by_severity": {
                 sev: sum(1 for f in open_findings if f.severity == sev) for sev in SEVERITIES

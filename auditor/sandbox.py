@@ -246,7 +246,8 @@ class Sandbox:
             sp_env[0]: self.simulation.sp_credentials[0],
             sp_env[1]: self.simulation.sp_credentials[1],
         }
-        fd = os.open(env, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # created 0600 and never through a symlink planted where the file goes
+        fd = os.open(env, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.writelines(f"{name}='{value}'\n" for name, value in values.items())
         os.chmod(env, 0o600)

@@ -57,11 +57,13 @@ def parse_timestamp(value: object) -> datetime | None:
         base = datetime(
             year, month, day, hour, minute, 59 if leap else second, micro, tzinfo=_zone(match["tz"])
         )
-    except ValueError as exc:
+        if leap:
+            base += timedelta(seconds=1)
+        return base.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        # OverflowError: 0001-01-01T00:00:00+01:00 or 9999-12-31T23:59:59-01:00 leave the
+        # representable range once shifted to UTC; it is one bad record, not a crash.
         raise TimestampError(f"{_clip(text)!r} is not a valid date and time: {exc}") from exc
-    if leap:
-        base += timedelta(seconds=1)
-    return base.astimezone(UTC)
 
 
 def format_timestamp(value: datetime | None) -> str | None:

@@ -12,6 +12,7 @@ Null semantics: a comparison on a null (or, for lists, empty) field is false, ex
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -208,7 +209,7 @@ def _time_test(op: str, value: Any, path: str) -> Test:
         instant = _instant(value, path)
         compare = _ORDER[op]
         return lambda v, t: v is not None and bool(compare(v, instant))
-    span = _number(value, path, minimum=0) * DAY
+    span = _number(value, path, minimum=0, maximum=MAX_DAYS) * DAY
     if op == "older_than_days":  # strictly more than N x 24 h before as-of (DESIGN.md)
         return lambda v, t: v is not None and t - v > span
     if op == "newer_than_days":  # at most N x 24 h before as-of (or later)
@@ -265,9 +266,20 @@ def _bool(value: Any, path: str) -> bool:
     return value
 
 
-def _number(value: Any, path: str, minimum: float | None = None) -> float:
+MAX_NUMBER = 1e12
+"""Large enough for any count or seconds value a credential field holds."""
+MAX_DAYS = 36_500
+"""A century: day spans beyond it would overflow date arithmetic near the calendar's ends."""
+
+
+def _number(
+    value: Any, path: str, minimum: float | None = None, maximum: float = MAX_NUMBER
+) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConditionError(path, f"expected a number, got {value!r}")
+    if not math.isfinite(value) or abs(value) > maximum:
+        # .inf or 1e308 days would overflow the date arithmetic at evaluation time
+        raise ConditionError(path, f"expected a finite number of at most {maximum:g}, got {value}")
     if minimum is not None and value < minimum:
         raise ConditionError(path, f"must be at least {minimum:g}, got {value}")
     return value

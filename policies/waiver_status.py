@@ -1,9 +1,9 @@
 """Each waiver's state after a scan: active, expiring (within 14 days), expired or stale.
 
 "Stale" (matches nothing) is only said when we could check: a waiver scoped to a tenant that was
-not collected (coverage ``failed``) or not part of this scan stays ``active``/``expiring`` with a
-message saying its matches could not be checked, and so does an unscoped waiver that matched
-nothing while some tenant failed.
+not collected completely (coverage ``failed`` or ``partial``) or not part of this scan stays
+``active``/``expiring`` with a message saying its matches could not be checked, and so does an
+unscoped waiver that matched nothing while some tenant was not collected completely.
 """
 
 from __future__ import annotations
@@ -83,12 +83,18 @@ def _unchecked(waiver: Waiver, tally: WaiverTally) -> str | None:
             return f"tenant {tenant} was not part of this scan; its matches could not be checked"
         if status == "failed":
             return f"tenant {tenant} could not be collected; its matches could not be checked"
+        if status == "partial":
+            # the credential it names may be one we did not collect: not evidence it is gone
+            return (
+                f"tenant {tenant} was collected only partially; its matches could not be fully "
+                "checked"
+            )
         return None
-    failed = sorted(name for name, status in tally.tenants.items() if status == "failed")
-    if failed:
+    incomplete = sorted(name for name, status in tally.tenants.items() if status != "complete")
+    if incomplete:
         return (
-            f"matches nothing in the collected tenants, but {len(failed)} tenant(s) could not be "
-            f"collected ({', '.join(failed)}), so it may still apply"
+            f"matches nothing in the collected tenants, but {len(incomplete)} tenant(s) were not "
+            f"collected completely ({', '.join(incomplete)}), so it may still apply"
         )
     return None
 

@@ -130,7 +130,7 @@ def _conductorone(credential: Credential, matcher: _Matcher) -> Outcome | None:
     if credential.scope_mode == "scoped":
         candidates = matcher.select(credential.scopes)
         if not candidates:
-            return None
+            return _unresolved(credential, list(credential.scopes))
         if credential.owner.status in OWNER_ROLES_UNKNOWN:
             return (
                 "manual",
@@ -152,12 +152,32 @@ def _conductorone(credential: Credential, matcher: _Matcher) -> Outcome | None:
         basis = "all owner roles (not scoped)"
     privileged = matcher.select(effective)
     if not privileged:
-        return None
+        # scoped to a privileged role: it is effective if the owner holds it under an id we
+        # could not resolve, so the owner's unresolved ids count too
+        relevant = effective if credential.scope_mode == "full" else list(credential.owner.roles)
+        return _unresolved(credential, relevant)
     return (
         "fail",
         f"effective roles ({basis}) include {len(privileged)} privileged role(s): "
         f"{', '.join(privileged)}",
         _evidence(credential, effective_roles=effective, privileged=privileged),
+    )
+
+
+def _unresolved(credential: Credential, relevant: list[str]) -> Outcome | None:
+    """A pass, unless a role id that could be part of the access has no name.
+
+    An unresolved role id never matches a privileged role *name*, so a pass would be a guess
+    (the role catalogue was unreadable, or lacks the id; conductorone.md §2.5).
+    """
+    unresolved = [r for r in credential.unresolved_roles if r in relevant]
+    if not unresolved:
+        return None
+    return (
+        "manual",
+        f"role id(s) {', '.join(unresolved)} could not be resolved to role names, so privileged "
+        "roles cannot be ruled out",
+        _evidence(credential, unresolved_roles=unresolved),
     )
 
 

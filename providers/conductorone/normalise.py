@@ -112,7 +112,11 @@ def map_owner_status(user: Mapping[str, Any]) -> tuple[OwnerStatus, str | None]:
     """
     status = user.get("status")
     directory = user.get("directoryStatus")
-    values = {status, directory}
+    # Both are enums in the spec, but vendor data is untrusted: a list or object here must give
+    # "unknown" for this owner, not a TypeError that fails the whole tenant.
+    status = status if isinstance(status, str) or status is None else repr(status)
+    directory = directory if isinstance(directory, str) or directory is None else repr(directory)
+    values = (status, directory)
     if "DELETED" in values or read_time(user, "deletedAt") is not None:
         return "deleted", None
     if "DISABLED" in values:
@@ -209,6 +213,10 @@ def to_credential(
         )
     owner, owner_notes = owners.owner(parsed.user_id)
     notes.extend(owner_notes)
+    names = set(roles.values())
+    # Role ids without a name (the catalogue was unreadable, or lacks them) stay ids; recording
+    # them lets privileged-access say "manual" instead of silently passing (names never match).
+    unresolved = sorted({*unknown, *(r for r in owner.roles if r not in names)})
     return Credential(
         provider="conductorone",
         tenant=tenant,
@@ -218,6 +226,7 @@ def to_credential(
         scope_mode="scoped" if scoped else "full",  # empty = all of the owner's roles (§5)
         capabilities=CAPABILITIES,
         notes=tuple(notes),
+        unresolved_roles=tuple(unresolved),
         **fields,
     )
 

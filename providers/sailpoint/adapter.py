@@ -46,6 +46,10 @@ _UI_HOST = re.compile(r"^(?P<tenant>[^.]+)\.(?P<domain>identitynow(?:-demo)?\.co
 _LOGIN_HOST = re.compile(r"^(?P<tenant>[^.]+)\.login\.sailpoint\.com$")  # authorize host, §1.1
 
 
+STANDARD_PAGE = 250
+"""ISC's default and maximum ``limit`` for collections (sailpoint.md §5.1)."""
+
+
 class SailPointProvider(Provider):
     """SailPoint ISC personal access tokens (config: ``base_url``, optional ``api_version``)."""
 
@@ -161,7 +165,8 @@ class SailPointProvider(Provider):
             coverage = TenantCoverage(
                 tenant=settings.name,
                 provider="sailpoint",
-                status="partial" if partial else "complete",
+                # an unreadable record is a PAT we could not evaluate: the population is short
+                status="partial" if partial or errors else "complete",
                 base_url=base_url,
                 credential_count=len(credentials),
                 notes=tuple(notes),
@@ -199,12 +204,59 @@ class SailPointProvider(Provider):
                 "collected. Give the PAT's owner the right idn:all-personal-access-tokens:read "
                 "and the PAT the scope sp:all-personal-access-tokens:read (or sp:scopes:all)",
             )
+        self._check_array(body, version)
+        if body and len(body) % STANDARD_PAGE == 0:
+            params = {"owner-id": "me"} if partial else {}
+            body = await self._probe_further_pages(client, version, params, body, notes)
+        return body, notes, partial
+
+    def _check_array(self, body: Any, version: ApiVersion) -> None:
         if not isinstance(body, list):
             raise ResponseFormatError(
                 f"GET {version.pat_path} returned a {type(body).__name__}, not a JSON array",
                 tenant=self.settings.name,
             )
-        return body, notes, partial
+
+    async def _probe_further_pages(
+        self,
+        client: ApiClient,
+        version: ApiVersion,
+        params: dict[str, str],
+        body: list[Any],
+        notes: list[str],
+    ) -> list[Any]:
+        """Make sure a list of exactly k x 250 records was not cut at a default page size.
+
+        The PAT list declares no paging, but ISC collections default to ``limit=250``
+        (sailpoint.md §5.1, §8.1); a silently truncated population would be the worst kind of
+        false pass. So ask for the records after the ones we have: an empty answer or the same
+        records again (the server ignores ``offset``) confirm the list was whole.
+        """
+        seen = {r.get("id") for r in body if isinstance(r, dict)}
+        guard = client.page_guard(f"GET {version.pat_path}")
+        while True:
+            offset = len(body)
+            guard.next_page(str(offset))
+            page = await client.get_json(
+                version.pat_path, params={**params, "limit": STANDARD_PAGE, "offset": offset}
+            )
+            self._check_array(page, version)
+            fresh = [r for r in page if not (isinstance(r, dict) and r.get("id") in seen)]
+            if not fresh:
+                notes.append(
+                    f"{offset} PATs is a multiple of SailPoint's default page size "
+                    f"({STANDARD_PAGE}); asked for more at offset {offset} and got none: the "
+                    "list is whole"
+                )
+                return body
+            body = [*body, *fresh]
+            seen.update(r.get("id") for r in fresh if isinstance(r, dict))
+            if len(page) < STANDARD_PAGE:
+                notes.append(
+                    f"the server paged the PAT list at {STANDARD_PAGE}; every page was "
+                    f"collected ({len(body)} records)"
+                )
+                return body
 
     def _normalise(self, items: list[Any]) -> tuple[list[Credential], list[RecordError]]:
         credentials: list[Credential] = []

@@ -168,3 +168,35 @@ def test_python_dash_m_auditor() -> None:
     )
     assert proc.returncode == 0
     assert "credaudit, version" in proc.stdout
+
+
+def test_unwritable_output_is_a_usage_error_not_findings(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(
+        cli, ["-q", "demo", "-o", str(blocker / "sub"), "--as-of", "2026-11-24"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "credaudit: error: Not a directory" in result.output
+
+
+def test_internal_error_exits_3_not_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.cli
+
+    def boom(value: str | None) -> datetime:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(auditor.cli, "parse_as_of", boom)
+    result = CliRunner().invoke(cli, ["demo", "-o", "x"])
+    assert result.exit_code == 3
+    assert "internal error (RuntimeError)" in result.output
+
+
+def test_summary_counts_failures_by_severity_and_manual_apart() -> None:
+    result = result_with(
+        ["complete"], [("fail", "critical"), ("manual", "critical"), ("waived", "high")]
+    )
+    summary = result.summary
+    assert summary["findings"] == 1
+    assert summary["by_severity"]["critical"] == 1
+    assert (summary["manual"], summary["waived"]) == (1, 1)

@@ -206,3 +206,39 @@ def test_item_errors_do_not_cascade_into_too_short(tmp_path: Path) -> None:
 def test_empty_tenants(tmp_path: Path) -> None:
     err = error_for(tmp_path, "tenants: []\n")
     assert "tenants: at least one tenant is required" in str(err)
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        f"secret-token:conductorone.com:v1:{SECRET}",
+        "1d1bef2b9f426383447f64f69349fc7cac17604" + SECRET,
+    ],
+)
+def test_secret_pasted_as_env_name_is_not_echoed(tmp_path: Path, pasted: str) -> None:
+    err = error_for(
+        tmp_path, GOOD.replace("client_secret_env: C1_SECRET", f"client_secret_env: '{pasted}'")
+    )
+    assert "tenants[0].client_secret_env: not a valid environment variable name" in str(err)
+    assert pasted not in str(err)
+
+
+def test_secret_pasted_as_file_path_is_not_echoed(tmp_path: Path) -> None:
+    pasted = "1d1bef2b9f426383447f64f69349fc7c" + SECRET.replace("-", "")
+    text = GOOD.replace("client_secret_env: C1_SECRET", f"client_secret_file: {pasted}")
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env=ENV)
+    assert "tenants[0].client_secret_file: cannot read the file named there" in str(info.value)
+    assert pasted not in str(info.value)
+
+
+def test_missing_secret_file_with_a_real_path_is_named(tmp_path: Path) -> None:
+    text = GOOD.replace("client_secret_env: C1_SECRET", "client_secret_file: secrets/c1.txt")
+    err = error_for(tmp_path, text)
+    assert f"cannot read {tmp_path / 'secrets/c1.txt'}: FileNotFoundError" in str(err)
+
+
+def test_webhook_env_name_validated(tmp_path: Path) -> None:
+    err = error_for(tmp_path, GOOD + f"notify: {{webhook_url_env: 'https://hooks/{SECRET}'}}\n")
+    assert "notify.webhook_url_env: not a valid environment variable name" in str(err)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,7 +78,8 @@ class BuggyProvider(Provider):
     capabilities = CAPS
 
     async def collect(self) -> TenantInventory:
-        raise KeyError("d")
+        # the worst case: a bug whose message quotes the secret it was handling
+        raise ValueError(f"cannot decode {self.settings.client_secret.get_secret_value()}")
 
 
 def settings(name: str, provider: str) -> TenantSettings:
@@ -125,17 +127,21 @@ def test_one_failing_tenant_does_not_stop_the_others() -> None:
     assert len(seen) == 1 and len(seen[0]) == 2
 
 
-def test_internal_error_is_contained_and_secret_free() -> None:
+def test_internal_error_is_contained_and_secret_free(caplog: pytest.LogCaptureFixture) -> None:
     plan = ScanPlan(
         tenants=(settings("buggy", "conductorone"),),
         evaluator=lambda inv, as_of: Evaluation(),
     )
-    result = run_scan(plan, AS_OF, registry={"conductorone": BuggyProvider})
+    with caplog.at_level(logging.DEBUG, logger="credaudit"):
+        result = run_scan(plan, AS_OF, registry={"conductorone": BuggyProvider})
     (cov,) = result.coverage
     assert cov.status == "failed"
+    assert "Traceback" in caplog.text  # the debug detail is there ...
+    assert "[redacted secret]" in caplog.text
+    assert "hunter2" not in caplog.text  # ... without the secret
     assert (
         cov.error is not None
-        and "internal error in the conductorone adapter (KeyError)" in cov.error
+        and "internal error in the conductorone adapter (ValueError)" in cov.error
     )
     assert "hunter2" not in result.model_dump_json()
 

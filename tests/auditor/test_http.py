@@ -417,3 +417,19 @@ def test_token_refreshed_at_most_once_per_request_even_across_retries(
     with pytest.raises(AuthError):
         run(go())
     assert tokens.minted == 2
+
+
+@pytest.mark.parametrize("code", [408, 500])
+@respx.mock(base_url=BASE)
+def test_500_and_408_are_retried_for_safe_requests(respx_mock: respx.MockRouter, code: int) -> None:
+    fake = FakeTime()
+    route = respx_mock.get("/items").mock(
+        side_effect=[httpx.Response(code), httpx.Response(200, json=[])]
+    )
+
+    async def go() -> Any:
+        async with make_client(fake) as client:
+            return await client.get_json("/items")
+
+    assert run(go()) == []
+    assert route.call_count == 2

@@ -49,6 +49,8 @@ def test_parse_timestamp_table(text: str | None, expected: datetime | None) -> N
         ("2026-08-01T09:15:02.1234567890Z", "not an RFC 3339 timestamp"),
         ("2026-02-30T00:00:00Z", "not a valid date"),
         ("2026-08-01T09:15:02+25:00", "not a valid date"),
+        ("0001-01-01T00:00:00+01:00", "not a valid date"),
+        ("9999-12-31T23:59:59-01:00", "not a valid date"),
         (datetime(2026, 8, 1), "no time zone offset"),
         (1722503702, "expected an RFC 3339 timestamp string"),
     ],

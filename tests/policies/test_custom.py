@@ -215,6 +215,20 @@ ERROR_CASES = [
         {"condition": "name == x"},
         ("policy.custom_rules[0].condition", "a condition must be a mapping"),
     ),
+    (
+        {"condition": {"field": "created_at", "older_than_days": float("inf")}},
+        (
+            "policy.custom_rules[0].condition.older_than_days",
+            "expected a finite number of at most 36500, got inf",
+        ),
+    ),
+    (
+        {"condition": {"field": "expires_at", "within_days": 1e7}},
+        (
+            "policy.custom_rules[0].condition.within_days",
+            "expected a finite number of at most 36500, got 10000000.0",
+        ),
+    ),
     ({"id": "stale"}, ("policy.custom_rules[0].id", "'stale' is a built-in rule id")),
     ({"id": "Bad Id"}, ("policy.custom_rules[0].id", "invalid rule id 'Bad Id'")),
     ({"severity": "urgent"}, ("policy.custom_rules[0].severity", "invalid severity 'urgent'")),

@@ -431,3 +431,41 @@ def test_sailpoint_privileged_scopes_are_configurable() -> None:
     assert status("privileged-access", credential) == "pass"
     custom = params("privileged-access", sailpoint_scopes=["idn:*:manage"])
     assert status("privileged-access", credential, custom) == "fail"
+
+
+@pytest.mark.parametrize(
+    ("mode", "scopes", "owner_roles", "unresolved", "expected"),
+    [
+        # the role catalogue was unreadable: the owner's role ids never match "system:owner"
+        ("full", (), ("2Pq9roleidroleidroleidrole1",), ("2Pq9roleidroleidroleidrole1",), "manual"),
+        (
+            "scoped",
+            ("2Pq9roleidroleidroleidrole1",),
+            (),
+            ("2Pq9roleidroleidroleidrole1",),
+            "manual",
+        ),
+        # scoped to a resolved, non-privileged role: unresolved owner roles cannot widen it
+        ("scoped", ("system:user",), ("R9",), ("R9",), "pass"),
+        # scoped to system:owner; the owner may hold it under the unresolved id R9
+        ("scoped", ("system:owner",), ("R9",), ("R9",), "manual"),
+        # a privileged role that did resolve still fails, whatever else is unresolved
+        ("full", (), ("system:owner", "R9"), ("R9",), "fail"),
+        ("full", (), ("system:user",), (), "pass"),
+    ],
+)
+def test_privileged_access_with_unresolved_role_ids(
+    mode: str,
+    scopes: tuple[str, ...],
+    owner_roles: tuple[str, ...],
+    unresolved: tuple[str, ...],
+    expected: str,
+) -> None:
+    credential = cred(
+        provider=C1,
+        scope_mode=mode,
+        scopes=scopes,
+        owner={"status": "active", "roles": list(owner_roles)},
+        unresolved_roles=unresolved,
+    )
+    assert status("privileged-access", credential) == expected

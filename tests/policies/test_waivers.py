@@ -116,7 +116,7 @@ def test_waiver_for_a_failed_tenant_is_not_stale() -> None:
         "tenant acme-isc could not be collected; its matches could not be checked",
     )
     assert states["W-3"][0] == "active"
-    assert "1 tenant(s) could not be collected (acme-isc)" in states["W-3"][1]
+    assert "1 tenant(s) were not collected completely (acme-isc)" in states["W-3"][1]
     not_scanned = run(load(scoped), inventory("acme-c1", cred(id="k1")))
     assert not_scanned.waivers[0].message == (
         "tenant acme-isc was not part of this scan; its matches could not be checked"
@@ -269,3 +269,16 @@ def test_expiring_window_boundary() -> None:
     assert run(exactly).waivers[0].state == "expiring"
     beyond = load(waiver(expires="2026-11-15T12:00:01Z", approved_at="2026-10-01"))
     assert run(beyond).waivers[0].state == "active"
+
+
+def test_waiver_for_a_partial_tenant_is_not_stale() -> None:
+    partial = TenantInventory(
+        coverage=TenantCoverage(tenant="acme-isc", provider="sailpoint", status="partial")
+    )
+    scoped = waiver(id="W-2", match={"tenant": "acme-isc", "credential_id": "not-collected"})
+    result = run(load(scoped), inventory("acme-c1", cred(id="k1")), partial)
+    (state,) = result.waivers
+    assert (state.state, state.message) == (
+        "active",
+        "tenant acme-isc was collected only partially; its matches could not be fully checked",
+    )

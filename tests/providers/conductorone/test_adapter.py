@@ -212,6 +212,7 @@ def test_roles_unavailable_keeps_ids_and_says_so(fake_time: FakeTime) -> None:
         inv = collect(fake_time)
     assert inv.credentials[0].scopes == ("R2",)
     assert inv.credentials[0].notes == ()
+    assert inv.credentials[0].unresolved_roles == ("R2",)
     assert inv.coverage.status == "partial"
     assert inv.coverage.notes[0].startswith(
         "the role catalogue could not be read (no roles for you"

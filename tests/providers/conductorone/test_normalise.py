@@ -189,11 +189,20 @@ def test_deleted_flag() -> None:
             ("unknown", "owner status 'SUSPENDED' is not one the API documents"),
         ),
         (None, None, None, ("unknown", "owner status None is not one the API documents")),
+        # wrong types from an untrusted API: unknown for this owner, never a crash
+        (
+            ["ENABLED"],
+            None,
+            None,
+            ("unknown", "owner status \"['ENABLED']\" is not one the API documents"),
+        ),
+        ("ENABLED", {"x": 1}, None, ("active", None)),
+        ("ENABLED", ["DISABLED"], None, ("active", None)),
     ],
 )
 def test_owner_status_mapping(
-    status: str | None,
-    directory: str | None,
+    status: object,
+    directory: object,
     deleted_at: str | None,
     expected: tuple[str, str | None],
 ) -> None:

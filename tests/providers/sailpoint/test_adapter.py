@@ -313,7 +313,7 @@ def test_malformed_and_duplicate_records_are_per_record_errors() -> None:
         (2, None, "the list item is a str, not an object"),
         (3, f"{1:032x}", "duplicate PAT id in the list; the first occurrence was kept"),
     ]
-    assert inventory.coverage.status == "complete"
+    assert inventory.coverage.status == "partial"  # two PATs could not be evaluated
 
 
 # -- owners ---------------------------------------------------------------------------------------
@@ -459,3 +459,53 @@ def test_no_secret_in_any_request_but_the_token_form() -> None:
         for call in mock.calls:
             if call.request.url.path != "/oauth/token":
                 assert SECRET not in str(call.request.url) + json.dumps(dict(call.request.headers))
+
+
+# -- a list of exactly k x 250 records may have been cut at the default page size ------------
+
+
+def _params(request: httpx.Request) -> dict[str, str]:
+    return dict(request.url.params)
+
+
+@pytest.mark.parametrize(
+    ("second", "expected_ids", "note"),
+    [
+        ([], 250, "asked for more at offset 250 and got none: the list is whole"),
+        ("same", 250, "asked for more at offset 250 and got none: the list is whole"),
+        ("more", 320, "the server paged the PAT list at 250; every page was collected (320"),
+    ],
+    ids=["nothing-more", "server-ignores-offset", "server-pages"],
+)
+def test_a_list_of_exactly_250_is_probed_for_more(
+    second: Any, expected_ids: int, note: str
+) -> None:
+    first = [pat(i) for i in range(250)]
+    rest = [pat(i) for i in range(250, 320)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        params = _params(request)
+        if "offset" not in params:
+            return httpx.Response(200, json=first)
+        assert params == {"limit": "250", "offset": "250"}
+        if second == "same":
+            return httpx.Response(200, json=first)  # unknown parameters ignored: the full list
+        return httpx.Response(200, json=rest if second == "more" else second)
+
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.get("/v3/personal-access-tokens").mock(side_effect=handler)
+        inventory = collect(mock, identities=[identity("o1")])
+    assert route.call_count == 2
+    assert len(inventory.credentials) == expected_ids
+    assert len({c.id for c in inventory.credentials}) == expected_ids
+    assert inventory.coverage.status == "complete"
+    assert any(n.startswith(note) or note in n for n in inventory.coverage.notes)
+
+
+def test_a_short_list_is_not_probed() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.get("/v3/personal-access-tokens").respond(
+            200, json=[pat(i) for i in range(249)]
+        )
+        collect(mock, identities=[identity("o1")])
+    assert route.call_count == 1
