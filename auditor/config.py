@@ -13,7 +13,6 @@ The ``policy`` and ``waivers`` sections are kept as raw data here and validated 
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import re
 import typing
@@ -38,6 +37,7 @@ from pydantic import (
 )
 
 from auditor.errors import ConfigError
+from auditor.http import is_loopback_host
 from auditor.model import ProviderName, Severity
 
 KNOWN_PROVIDERS: tuple[str, ...] = get_args(ProviderName)
@@ -242,21 +242,12 @@ def check_base_url(value: str) -> str:
         raise ValueError("base_url must not contain credentials (user:password@)")
     if parts.query or parts.fragment:
         raise ValueError("base_url must not contain a query string or fragment")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValueError(
             "http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); "
             "use https:// (add ca_bundle for a TLS-intercepting proxy)"
         )
     return value.strip().rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> LoadedConfig:

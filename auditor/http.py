@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import random
 import re
 import ssl
@@ -165,6 +166,16 @@ _REDACTIONS = (
     (re.compile(r"(?i)bearer\s+\S+"), "Bearer [redacted]"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: the only hosts plain http:// is accepted for."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def clean_vendor_text(text: str, limit: int = 300) -> str:

@@ -10,7 +10,6 @@ config file and an env file any client can use.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import socket
 import threading
@@ -25,7 +24,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from auditor.errors import UsageError
-from auditor.http import HttpSettings
+from auditor.http import HttpSettings, is_loopback_host
 from providers.base import TenantSettings
 from providers.conductorone import ConductorOneProvider, ConductorOneSimulator
 from providers.conductorone import SimFaults as C1Faults
@@ -168,7 +167,7 @@ class Sandbox:
     """Serves a ``Simulation`` over HTTP on loopback (``port`` for ConductorOne, ``port+1``)."""
 
     def __init__(self, simulation: Simulation, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        if not _loopback(host):
+        if not is_loopback_host(host):
             raise UsageError(
                 f"--host {host}: the sandbox serves known credentials and binds loopback only "
                 "(127.0.0.0/8, ::1, localhost)"
@@ -264,12 +263,3 @@ def _bind(family: socket.AddressFamily, host: str, port: int) -> socket.socket:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(128)
     return sock
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

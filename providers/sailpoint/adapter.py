@@ -8,7 +8,6 @@ paging, sailpoint.md §2.2), fall back to ``owner-id=me`` when that is refused (
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -20,7 +19,7 @@ from auditor.errors import (
     PermissionDeniedError,
     ResponseFormatError,
 )
-from auditor.http import ApiClient, RateLimit
+from auditor.http import ApiClient, RateLimit, is_loopback_host
 from auditor.model import (
     Capabilities,
     Credential,
@@ -104,7 +103,7 @@ class SailPointProvider(Provider):
             raise ConfigError(
                 f"base_url {raw!r} is not an http(s) URL", key="base_url", fix=API_HOST_FIX
             )
-        if parts.scheme == "http" and not _is_loopback(host):
+        if parts.scheme == "http" and not is_loopback_host(host):
             raise ConfigError(
                 "base_url must use https (http only for loopback hosts)",
                 key="base_url",
@@ -294,12 +293,3 @@ def _with_owner(credential: Credential, lookup: OwnerLookup) -> Credential:
     )
     notes = credential.notes + ((facts.note,) if facts.note else ())
     return credential.model_copy(update={"owner": owner, "notes": notes})
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
