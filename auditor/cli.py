@@ -9,6 +9,7 @@ cannot be the whole story, and a CI gate must not read the run as a normal one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import sys
@@ -20,11 +21,11 @@ from typing import Any, NoReturn
 import click
 
 from auditor import __version__
-from auditor.config import FORMAT_NAMES, LoadedConfig, load_config
-from auditor.errors import AuditorError, UsageError
-from auditor.model import SEVERITIES, SEVERITY_RANK, ScanResult
+from auditor.config import FORMAT_NAMES, LoadedConfig, OutputConfig, load_config
+from auditor.errors import AuditorError, ConfigError, UsageError
+from auditor.model import SEVERITIES, SEVERITY_RANK, Finding, ScanResult
 from auditor.progress import make_progress
-from auditor.timestamps import TimestampError, parse_timestamp
+from auditor.timestamps import TimestampError, format_timestamp, parse_timestamp
 
 logger = logging.getLogger("credaudit")
 
@@ -165,8 +166,78 @@ def _load(config: Path) -> LoadedConfig:
     return load_config(config)
 
 
+def _load_settings(config: Path) -> LoadedConfig:
+    """The configuration without resolving secrets, for commands that never contact a vendor
+    (history, diff, re-evaluation): an auditor re-performing a scan holds no vendor secret."""
+    from pydantic import ValidationError
+
+    from auditor.config import AuditConfig, read_yaml_file
+
+    try:
+        parsed = AuditConfig.model_validate(read_yaml_file(config))
+    except ValidationError:
+        return load_config(config)  # raises the located, explained ConfigError
+    return LoadedConfig(path=config, config=parsed, credentials={})
+
+
+def _secrets(loaded: LoadedConfig) -> list[str]:
+    values = [c.client_secret.get_secret_value() for c in loaded.credentials.values()]
+    if loaded.webhook_url is not None:
+        values.append(loaded.webhook_url.get_secret_value())
+    return values
+
+
+def _reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
+    """Policy and waivers of ``loaded`` (the default policy without one), for re-evaluation."""
+    import policies
+    from auditor.engine import plan_for
+
+    saved = [c.get("tenant") for c in (document.get("coverage") or [])]
+    if loaded is None:
+        names = sorted({str(t) for t in saved})
+        return plan_for((), policies.load_policy(None, tenants=names, base_dir=Path.cwd()), ())
+    names = sorted({*(t.name for t in loaded.config.tenants), *(str(t) for t in saved)})
+    try:
+        policy = policies.load_policy(loaded.config.policy, tenants=names, base_dir=loaded.base_dir)
+        waivers = policies.load_waivers(
+            loaded.config.waivers, base_dir=loaded.base_dir, known_rules=policy.rule_ids
+        )
+    except ConfigError as exc:
+        raise exc.located(str(loaded.path)) from None
+    return plan_for((), policy, waivers, loaded=loaded)
+
+
+def _read_document(path: Path) -> Any:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"--from-inventory: {path} does not exist") from None
+    except (ValueError, UnicodeDecodeError):
+        raise UsageError(f"--from-inventory: {path} is not a JSON file") from None
+    if not isinstance(document, dict) or not isinstance(document.get("coverage"), list):
+        raise UsageError(f"--from-inventory: {path} is not a credaudit results.json")
+    return document
+
+
+def _record(loaded: LoadedConfig, result: ScanResult) -> tuple[ScanResult, bool]:
+    """Mark and store ``result`` in the history; on failure report it and go on unmarked."""
+    from auditor.errors import HistoryError
+    from auditor.evidence import redact_config
+    from auditor.history import History, canonical_hash
+
+    try:
+        with History(loaded.resolve_path(loaded.config.history.database)) as history:
+            return history.record(
+                result, config_hash=canonical_hash(redact_config(loaded.config))
+            ), True
+    except (HistoryError, OSError) as exc:
+        click.echo(f"credaudit: error: {exc}", err=True)
+        click.echo("credaudit: the reports are written without history marks", err=True)
+        return result, False
+
+
 @cli.command()
-@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), required=True)
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
 @click.option("-f", "--formats", help=f"Comma-separated: {','.join(FORMAT_NAMES)}.")
 @click.option("--as-of", help="Evaluate as of this instant (RFC 3339 or YYYY-MM-DD); default now.")
@@ -178,33 +249,91 @@ def _load(config: Path) -> LoadedConfig:
     help="Exit 1 when an unwaived finding is at or above this severity.",
 )
 @click.option("--tenant", "tenants", multiple=True, help="Only this tenant (repeatable).")
+@click.option(
+    "--evidence",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a tamper-evident evidence bundle (zip, mode 0600); signed when "
+    "evidence.signing_key_file is configured. Check it with `credaudit verify`.",
+)
+@click.option(
+    "--from-inventory",
+    "inventory",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Re-evaluate a saved results.json under the policy and waivers of -c (the default "
+    "policy without -c) at --as-of (default: its own as-of). No vendor is contacted, no secret "
+    "is needed, and the history is not touched.",
+)
+@click.option("--no-history", is_flag=True, help="Do not record this scan in the history.")
 @click.pass_context
 @_guard
 def scan(
     ctx: click.Context,
-    config_path: Path,
+    config_path: Path | None,
     out_dir: Path | None,
     formats: str | None,
     as_of: str | None,
     fail_on: str,
     tenants: tuple[str, ...],
+    evidence: Path | None,
+    inventory: Path | None,
+    no_history: bool,
 ) -> int:
     """Collect every configured tenant, evaluate the policy and write the reports."""
     from auditor.engine import prepare, run_scan
+    from auditor.evidence import load_signing_key, reevaluate, write_bundle
 
-    when = parse_as_of(as_of)
-    loaded = _load(config_path)
-    names = parse_formats(formats, loaded.config.output.formats)
-    plan = prepare(loaded, only=tenants)
-    progress = make_progress(quiet=ctx.obj["quiet"])
-    result = run_scan(plan, when, progress=progress)
-    target = out_dir or loaded.resolve_path(loaded.config.output.dir)
-    written = write_outputs(result, target, names)
+    recorded = True
+    loaded: LoadedConfig | None
+    if inventory is not None:
+        if tenants:
+            raise UsageError("--tenant cannot be combined with --from-inventory")
+        when = parse_as_of(as_of) if as_of else None
+        loaded = _load_settings(config_path) if config_path else None
+        document = _read_document(inventory)
+        plan = _reevaluation_plan(loaded, document)
+    else:
+        if config_path is None:
+            raise UsageError("scan needs -c CONFIG (or --from-inventory results.json)")
+        when = parse_as_of(as_of)
+        loaded = _load(config_path)
+        plan = prepare(loaded, only=tenants)
+    settings = loaded.config if loaded else None
+    output = settings.output if settings else OutputConfig()
+    names = parse_formats(formats, output.formats)
+    key_file = settings.evidence.signing_key_file if settings and settings.evidence else None
+    signing_key = None
+    if evidence is not None and key_file is not None and loaded is not None:
+        signing_key = load_signing_key(loaded.resolve_path(key_file))  # before a long scan
+    if inventory is not None:
+        result = reevaluate(document, plan, as_of=when)
+    else:
+        assert loaded is not None and when is not None
+        result = run_scan(plan, when, progress=make_progress(quiet=ctx.obj["quiet"]))
+        if not no_history:
+            result, recorded = _record(loaded, result)
+    if out_dir is None:
+        out_dir = loaded.resolve_path(output.dir) if loaded else output.dir
+    written = write_outputs(result, out_dir, names)
+    if evidence is not None:
+        write_bundle(
+            evidence,
+            result,
+            config=settings,
+            waivers=plan.waivers,
+            signing_key=signing_key,
+            secrets=_secrets(loaded) if loaded else (),
+        )
+        written.append(evidence)
     for line in summarize(result):
         click.echo(line)
+    if inventory is None and not no_history and recorded:
+        s = result.summary
+        click.echo(
+            f"  history: {s['new']} new, {s['resolved']} resolved since the last complete scan"
+        )
     for path in written:
         click.echo(f"  wrote {path}")
-    return exit_code_for(result, fail_on)
+    return exit_code_for(result, fail_on) if recorded else EXIT_USAGE
 
 
 @cli.command()
@@ -356,6 +485,181 @@ def sandbox(
     click.echo("serving; Ctrl-C stops", err=True)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve())
+    return EXIT_OK
+
+
+def _history(config_path: Path | None, database: Path | None) -> Any:
+    """Open the history named by ``--database`` or by the configuration; never create one."""
+    from auditor.errors import HistoryError
+    from auditor.history import History
+
+    if database is None:
+        if config_path is None:
+            raise UsageError("give -c CONFIG or --database PATH")
+        loaded = _load_settings(config_path)
+        database = loaded.resolve_path(loaded.config.history.database)
+    if not database.is_file():
+        raise HistoryError(f"no history database at {database}; `credaudit scan` creates it")
+    return History(database)
+
+
+_DB_OPTIONS = [
+    click.option("-c", "--config", "config_path", type=click.Path(path_type=Path)),
+    click.option(
+        "--database",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="The history database (default: history.database of -c).",
+    ),
+    click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+]
+
+
+def _db_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_DB_OPTIONS):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@_db_options
+@click.option("--limit", type=click.IntRange(min=1), help="Only the last N scans.")
+@_guard
+def history(config_path: Path | None, database: Path | None, fmt: str, limit: int | None) -> int:
+    """List the recorded scans, oldest first."""
+    with _history(config_path, database) as db:
+        scans = db.scans(limit=limit)
+    if fmt == "json":
+        rows = [
+            {
+                "id": s.id,
+                "started_at": format_timestamp(s.started_at),
+                "finished_at": format_timestamp(s.finished_at),
+                "as_of": format_timestamp(s.as_of),
+                "status": s.status,
+                "tool_version": s.tool_version,
+                "config_hash": s.config_hash,
+                "policy_hash": s.policy_hash,
+                "tenants": [dataclasses.asdict(t) for t in s.tenants],
+                "findings": s.summary.get("findings"),
+                "new": s.summary.get("new"),
+                "resolved": s.summary.get("resolved"),
+            }
+            for s in scans
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not scans:
+        click.echo("no scans recorded")
+    for s in scans:
+        tenants = ", ".join(f"{t.tenant}={t.status}" for t in s.tenants)
+        click.echo(
+            f"{s.id}  as of {format_timestamp(s.as_of)}  {s.status:<10} "
+            f"{s.summary.get('findings', 0)} failing, {s.summary.get('new', 0)} new, "
+            f"{s.summary.get('resolved', 0)} resolved  [{tenants}]"
+        )
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("scan_a", required=False)
+@click.argument("scan_b", required=False)
+@_db_options
+@_guard
+def diff(
+    scan_a: str | None,
+    scan_b: str | None,
+    config_path: Path | None,
+    database: Path | None,
+    fmt: str,
+) -> int:
+    """Compare two recorded scans (ids or unique prefixes; default: the last two).
+
+    With one id, compares it with the latest scan. A finding absent from the later scan counts
+    as resolved only when that scan collected its tenant completely.
+    """
+    with _history(config_path, database) as db:
+        result = db.diff(scan_a, scan_b)
+
+    def row(f: Finding) -> dict[str, Any]:
+        return {
+            "fingerprint": f.fingerprint,
+            "tenant": f.tenant,
+            "rule_id": f.rule_id,
+            "credential_id": f.credential_id,
+            "status": f.status,
+            "severity": f.severity,
+            "message": f.message,
+        }
+
+    if fmt == "json":
+        doc = {
+            "a": result.a.id,
+            "b": result.b.id,
+            "new": [row(f) for f in result.new],
+            "resolved": [row(f) for f in result.resolved],
+            "persisting": [row(f) for f in result.persisting],
+            "changed": [{"before": row(a), "after": row(b)} for a, b in result.changed],
+            "not_compared": result.not_compared,
+        }
+        click.echo(json.dumps(doc, indent=2))
+        return EXIT_OK
+    click.echo(
+        f"{result.a.id} ({format_timestamp(result.a.as_of)}) -> "
+        f"{result.b.id} ({format_timestamp(result.b.as_of)})"
+    )
+    click.echo(
+        f"  {len(result.new)} new, {len(result.resolved)} resolved, "
+        f"{len(result.persisting)} persisting ({len(result.changed)} changed status or severity)"
+    )
+    for label, items in (("new", result.new), ("resolved", result.resolved)):
+        for f in items:
+            click.echo(f"  {label:<8} {f.severity:<8} {f.rule_id:<24} {f.tenant}/{f.credential_id}")
+    for before, after in result.changed:
+        click.echo(
+            f"  changed  {after.rule_id:<24} {after.tenant}/{after.credential_id}: "
+            f"{before.status}/{before.severity} -> {after.status}/{after.severity}"
+        )
+    for tenant, reason in result.not_compared.items():
+        click.echo(f"  note: {tenant} not fully compared ({reason})")
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--public-key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Require a valid signature by this Ed25519 public key (PEM or ssh-ed25519).",
+)
+@_guard
+def verify(bundle: Path, public_key: Path | None) -> int:
+    """Check an evidence bundle: every file's SHA-256 and size, no missing or extra file, and
+    the signature when present (or required by --public-key). Nothing is extracted.
+
+    Exit 0: the bundle is intact. Exit 2: it is unreadable, unsafe (path traversal, absolute
+    or duplicate names, links) or altered; each altered, missing or extra file is named.
+    """
+    from auditor.errors import EvidenceError
+    from auditor.evidence import load_public_key, verify_bundle
+
+    key = load_public_key(public_key) if public_key is not None else None
+    report = verify_bundle(bundle, key)
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"  {problem}")
+        raise EvidenceError(f"{bundle}: verification FAILED ({len(report.problems)} problem(s))")
+    scan = report.manifest.get("scan", {})
+    click.echo(f"{bundle}: OK, {report.files} files match manifest.json")
+    click.echo(f"  scan {scan.get('id')} as of {scan.get('as_of')}")
+    if report.signer is None:
+        click.echo("  unsigned: integrity only, not origin (sign with evidence.signing_key_file)")
+    elif report.self_asserted:
+        click.echo(
+            f"  signed by key {report.signer} — self-asserted: checked only against the key "
+            "inside the bundle; pass --public-key to check who signed it"
+        )
+    else:
+        click.echo(f"  signed by the given public key {report.signer}")
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ Every class carries the exit code the CLI uses for it (DESIGN.md, "Exit codes"):
     AuditorError                      exit 2
     ├── ConfigError                   exit 2  bad configuration: file, key path, fix
     ├── UsageError                    exit 2  bad command-line usage
+    ├── HistoryError                  exit 2  the scan history database cannot be used
     ├── EvidenceError                 exit 2  an evidence bundle is unreadable or fails verification
     └── ProviderError                 exit 3  a tenant could not be collected
         ├── TransportError                    connect/read timeout, DNS, TLS
@@ -90,6 +91,12 @@ class ConfigError(AuditorError):
 
 class UsageError(AuditorError):
     """The command line was used wrongly."""
+
+    exit_code = 2
+
+
+class HistoryError(AuditorError):
+    """The scan history database could not be read or written."""
 
     exit_code = 2
 

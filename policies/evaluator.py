@@ -36,7 +36,9 @@ from policies.waiver_status import WaiverTally, waiver_statuses
 from policies.waivers import Waiver
 
 STATUSES: tuple[FindingStatus, ...] = ("fail", "waived", "manual", "not_applicable", "pass")
-_FIELDS_SET = frozenset(Finding.model_fields)
+_FIELDS_SET = set(Finding.model_fields)
+"""Shared by every finding. A ``set``, not a frozenset: ``model_copy(update=...)`` copies it and
+then adds the updated names, which a frozenset refuses (AttributeError)."""
 
 
 class _FindingKeys:

@@ -178,3 +178,13 @@ def test_as_of_with_an_offset_is_the_same_instant() -> None:
     shifted = AS_OF.astimezone(timezone(timedelta(hours=5, minutes=30)))
     result = evaluate([inventory("acme-c1", credential)], policy(), [], shifted)
     assert result.result_counts["stale"]["pass"] == 1
+
+
+def test_findings_support_model_copy_with_update() -> None:
+    # the evaluator builds findings without validation; they must still behave like models
+    result = evaluate([inventory("acme-c1", cred(id="k1", expires_at=None))], policy(), [], AS_OF)
+    finding = result.findings[0]
+    copied = finding.model_copy(update={"change": "new"})
+    assert copied.change == "new"
+    assert finding.change is None
+    assert "change" in copied.model_fields_set
