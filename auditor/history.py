@@ -30,6 +30,7 @@ import functools
 import hashlib
 import json
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -146,24 +147,50 @@ def _ts(value: str) -> datetime:
     return parsed
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
 class History:
     """A handle on one history database; open it per process or thread (sqlite3 connections
     are not shared across threads)."""
 
     def __init__(self, path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.path = path
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        delay = 0.02
+        while True:
+            try:
+                self._db = self._open(path, busy_timeout_ms)
+                return
+            except sqlite3.OperationalError as exc:
+                # Switching a new database to WAL (and creating the schema) while another
+                # process does the same can answer SQLITE_BUSY at once, without going through the
+                # busy handler: retry within the same busy timeout, then fail cleanly.
+                if not _is_busy(exc) or time.monotonic() + delay > deadline:
+                    raise self._error("cannot open", exc) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+            except sqlite3.Error as exc:
+                raise self._error("cannot open", exc) from None
+
+    def _open(self, path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=True
+        )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=True
-            )
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute("PRAGMA foreign_keys = ON")
+            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            self._db = db
             self._migrate()
-        except sqlite3.Error as exc:
-            raise self._error("cannot open", exc) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def close(self) -> None:
         self._db.close()

@@ -164,7 +164,9 @@ def test_history_diff_and_reevaluation(
     # re-perform the first scan from its results.json: no secrets, no vendor
     again = tmp_path / "again"
     saved = str(tmp_path / "one" / "results.json")
-    rerun = run(["scan", "--from-inventory", saved, "-c", str(config), "-o", str(again)])
+    rerun = run(
+        ["scan", "--from-inventory", saved, "-c", str(config), "-o", str(again), "-f", "json"]
+    )
     assert rerun.exit_code == 1, rerun.output  # the curated data holds high findings
     assert findings(again / "results.json") == findings(tmp_path / "one" / "results.json")
     bare = run(["scan", "--from-inventory", saved, "-o", str(tmp_path / "bare"), "-f", "json"])
