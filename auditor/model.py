@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     computed_field,
+    model_validator,
 )
 
 from auditor.timestamps import format_timestamp, parse_timestamp
@@ -292,6 +293,15 @@ class ScanResult(_Frozen):
     evaluation: Evaluation
     resolved: tuple[Finding, ...] = ()
     """Findings of the previous complete scan that are gone now (filled by history)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed(cls, data: Any) -> Any:
+        # ``summary`` is computed from the rest: a saved result must validate again as it was
+        # dumped (history, evidence, --from-inventory), and a stale summary must never win.
+        if isinstance(data, dict) and "summary" in data:
+            data = {k: v for k, v in data.items() if k != "summary"}
+        return data
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -2,18 +2,26 @@
 
 Top-level keys: ``schema_version``, ``tool``, ``scan``, ``coverage``, ``policy``, ``summary``,
 ``credentials`` (every credential evaluated), ``findings`` (every non-pass result), ``waivers``,
-plus ``result_counts``, ``constraint_gaps`` and ``resolved``.
+plus ``result_counts``, ``constraint_gaps``, ``controls`` and ``resolved``.
+
+The document is versioned by ``schema_version`` (``ScanResult.schema_version``) and described
+by the JSON Schema shipped beside this module, ``results.schema.json`` (draft 2020-12);
+``tests/reports/test_json_schema.py`` validates real output against it, so a model change that
+is not reflected in the schema fails the tests.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from auditor.model import ScanResult
 
 FILE_NAME = "results.json"
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
+"""The JSON Schema of ``results.json`` (also for the evidence bundle to ship)."""
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
@@ -32,6 +40,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "waivers": evaluation["waivers"],
         "result_counts": evaluation["result_counts"],
         "constraint_gaps": evaluation["constraint_gaps"],
+        "controls": evaluation["controls"],
         "resolved": data["resolved"],
     }
 

@@ -200,3 +200,10 @@ def test_summary_counts_failures_by_severity_and_manual_apart() -> None:
     assert summary["findings"] == 1
     assert summary["by_severity"]["critical"] == 1
     assert (summary["manual"], summary["waived"]) == (1, 1)
+
+
+def test_scan_result_round_trips_through_its_own_dump() -> None:
+    result = result_with(["complete"], [("fail", "high")])
+    again = ScanResult.model_validate_json(result.model_dump_json())
+    assert again == result
+    assert again.summary == result.summary

@@ -1,0 +1,153 @@
+"""``findings.csv`` and ``inventory.csv``: flat tables for spreadsheets and ticket imports.
+
+Vendor strings are untrusted and spreadsheets execute formulas: a cell that starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` (the OWASP "CSV injection"
+mitigation), so ``=HYPERLINK(...)`` in a credential name stays text. Quoting, embedded commas,
+quotes and newlines are left to the ``csv`` module (RFC 4180, CRLF line ends). Neutralising is
+applied to every cell, ours included: a cell this tool writes never legitimately starts with
+one of those characters, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+
+from auditor.model import Credential, Finding, ScanResult
+from auditor.timestamps import format_timestamp
+from reports import view
+
+FINDINGS_FILE = "findings.csv"
+INVENTORY_FILE = "inventory.csv"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+FINDING_COLUMNS = (
+    "fingerprint",
+    "tenant",
+    "provider",
+    "rule_id",
+    "status",
+    "severity",
+    "credential_id",
+    "credential_name",
+    "owner_id",
+    "owner_name",
+    "message",
+    "remediation",
+    "controls",
+    "waiver_id",
+    "waiver_expires",
+    "waiver_approved_by",
+    "waiver_reason",
+    "waiver_expired",
+    "first_seen",
+    "change",
+    "evidence",
+)
+
+INVENTORY_COLUMNS = (
+    "tenant",
+    "provider",
+    "id",
+    "client_id",
+    "name",
+    "owner_id",
+    "owner_name",
+    "owner_email",
+    "owner_status",
+    "created_at",
+    "updated_at",
+    "last_used_at",
+    "expires_at",
+    "scope_mode",
+    "scopes",
+    "allowed_cidrs",
+    "managed",
+    "access_token_ttl_seconds",
+    "open_findings",
+    "notes",
+)
+
+
+def neutralise(value: object) -> str:
+    """A cell value as text that no spreadsheet evaluates as a formula."""
+    if value is None:
+        return ""
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def finding_row(f: Finding) -> list[object]:
+    waiver = f.waiver
+    return [
+        f.fingerprint,
+        f.tenant,
+        f.provider,
+        f.rule_id,
+        f.status,
+        f.severity,
+        f.credential_id,
+        f.credential_name,
+        f.owner_id,
+        f.owner_name,
+        f.message,
+        f.remediation,
+        "; ".join(f.controls),
+        waiver.id if waiver else None,
+        format_timestamp(waiver.expires) if waiver else None,
+        waiver.approved_by if waiver else None,
+        waiver.reason if waiver else None,
+        waiver.expired if waiver else None,
+        format_timestamp(f.first_seen),
+        f.change,
+        json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str),
+    ]
+
+
+def inventory_row(c: Credential, open_rules: Sequence[str]) -> list[object]:
+    return [
+        c.tenant,
+        c.provider,
+        c.id,
+        c.client_id,
+        c.name,
+        c.owner.id,
+        c.owner.name,
+        c.owner.email,
+        c.owner.status,
+        format_timestamp(c.created_at),
+        format_timestamp(c.updated_at),
+        format_timestamp(c.last_used_at),
+        format_timestamp(c.expires_at),
+        c.scope_mode,
+        "; ".join(c.scopes),
+        "; ".join(str(n) for n in c.allowed_cidrs),
+        c.managed,
+        c.access_token_ttl_seconds,
+        "; ".join(open_rules),
+        "; ".join(c.notes),
+    ]
+
+
+def render(result: ScanResult) -> Mapping[str, str]:
+    open_rules = view.open_rules_by_credential(result.findings)
+    return {
+        FINDINGS_FILE: _table(
+            FINDING_COLUMNS, (finding_row(f) for f in view.ordered_findings(result.findings))
+        ),
+        INVENTORY_FILE: _table(
+            INVENTORY_COLUMNS,
+            (inventory_row(c, open_rules.get(c.key, [])) for c in result.credentials),
+        ),
+    }

@@ -1,0 +1,241 @@
+"""``report.md``: a GitHub-flavoured summary sized to paste into a ticket or pull request.
+
+Summary, coverage, the most severe open findings and the waivers; long lists are cut with a count
+and a pointer to the full outputs, so the text stays well under GitHub's 65,536-character limit
+for an issue or comment body whatever the population size.
+
+Every vendor string (names, owners, messages, notes, errors) goes through ``md_text``: in a table
+cell a ``|`` would end the cell, ``[``/``]`` or ``<``/``>`` could inject a link or raw HTML, ``*``,
+``_``, ``~`` and backticks would restyle it, a newline would end the table, and GFM's extended
+autolinks fire on ``http://``, ``https://``, ``ftp://``, ``mailto:``, ``xmpp:``, ``www.`` and ``@``
+(emails). Each of those is backslash-escaped (CommonMark §2.4: any ASCII punctuation may be
+escaped; an escaped ``:`` or ``.`` is no longer a scheme or ``www.`` to the autolinker) or
+flattened to a space. GitHub's ``@mention`` and ``#123`` references are resolved after rendering,
+so escaping cannot stop them; they ping or link but cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from auditor.model import Finding, ScanResult, TenantCoverage, WaiverStatus
+from reports import view
+
+FILE_NAME = "report.md"
+TOP_FINDINGS = 25
+MAX_WAIVERS = 20
+MAX_NOTES = 5
+CELL_LIMIT = 160
+FULL_OUTPUTS = "`report.html`, `findings.csv`, `results.json`"
+
+_ESCAPE = re.compile(r"([\\`*_\[\]<>|~&@!#])")
+_SCHEME = re.compile(r"(?i)(://|(?<=mailto):|(?<=xmpp):)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_WWW = re.compile(r"(?i)(w)(ww)\.")
+
+
+def md_text(value: object, limit: int = CELL_LIMIT) -> str:
+    """Untrusted text made inert for Markdown: one line, escaped, bounded."""
+    text = _CONTROL.sub(" ", "" if value is None else str(value)).strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = _ESCAPE.sub(r"\\\1", text)
+    text = _SCHEME.sub(lambda m: "\\" + m.group(1), text)
+    return _WWW.sub(r"\1\2\\.", text)
+
+
+def _row(cells: Iterable[object]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(header: Sequence[str], align: str, rows: Iterable[Iterable[object]]) -> list[str]:
+    """``align``: one character per column, ``l`` or ``r``."""
+    rule = ["---:" if a == "r" else "---" for a in align]
+    return [_row(header), _row(rule), *(_row(r) for r in rows)]
+
+
+def _banner(result: ScanResult) -> list[str]:
+    incomplete = view.incomplete_coverage(result)
+    if not incomplete:
+        return []
+    lines = ["> [!CAUTION]", "> **Scan incomplete: the findings below do not cover everything.**"]
+    for cov in incomplete:
+        reason = md_text(cov.error, 300) if cov.error else _coverage_reason(cov)
+        lines.append(
+            f"> - **{md_text(cov.tenant)}** ({view.PROVIDER_LABELS[cov.provider]}): "
+            f"**{cov.status.upper()}**{' — ' + reason if reason else ''}"
+        )
+    return [*lines, ""]
+
+
+def _coverage_reason(cov: TenantCoverage) -> str:
+    parts = []
+    if cov.record_errors:
+        parts.append(f"{len(cov.record_errors)} record(s) could not be read")
+    parts.extend(md_text(n, 200) for n in cov.notes[:2])
+    return "; ".join(parts)
+
+
+def _header(result: ScanResult) -> list[str]:
+    scan = result.scan
+    tenants = ", ".join(
+        f"{md_text(c.tenant)} ({view.PROVIDER_LABELS[c.provider]})" for c in result.coverage
+    )
+    return [
+        "# Credential hygiene audit",
+        "",
+        *_banner(result),
+        f"**As of** {view.fmt_time(scan.as_of)} · **scan** {md_text(scan.id)} · "
+        f"**status** {scan.status} · {md_text(result.tool.name)} {md_text(result.tool.version)}",
+        "",
+        f"**Tenants:** {tenants or 'none'}",
+        "",
+    ]
+
+
+def _summary(result: ScanResult) -> list[str]:
+    s = result.summary
+    statuses = view.status_counts(result)
+    line = (
+        f"**{s['findings']} failing finding(s)** on {s['credentials']} credential(s) in "
+        f"{s['tenants']} tenant(s); {statuses['manual']} for manual review; "
+        f"{statuses['waived']} waived; {statuses['not_applicable']} not applicable "
+        "(a fact the vendor cannot express)."
+    )
+    if s["new"]:
+        line += f" **{s['new']} new** since the previous scan."
+    if s["resolved"]:
+        line += f" {s['resolved']} resolved since the previous scan."
+    lines = ["## Summary", "", line, ""]
+    sev = view.severity_counts(result)
+    lines += ["Failures by severity:", ""]
+    lines += _table([name for name, _ in sev], "r" * len(sev), [[n for _, n in sev]])
+    gaps = result.evaluation.constraint_gaps
+    if gaps:
+        lines += ["", "**Framework thresholds not met by the policy:**", ""]
+        lines += [f"- {md_text(g.message, 300)}" for g in gaps]
+    return [*lines, ""]
+
+
+def _coverage(result: ScanResult) -> list[str]:
+    by_tenant = result.summary["by_tenant"]
+    rows = [
+        [
+            md_text(c.tenant),
+            view.PROVIDER_LABELS[c.provider],
+            f"**{c.status}**" if c.status != "complete" else c.status,
+            c.credential_count,
+            len(c.record_errors),
+            by_tenant.get(c.tenant, 0),
+        ]
+        for c in result.coverage
+    ]
+    lines = ["## Coverage", ""]
+    lines += _table(
+        ["Tenant", "Provider", "Coverage", "Credentials", "Unreadable records", "Failures"],
+        "lllrrr",
+        rows,
+    )
+    details = []
+    for c in result.coverage:
+        if c.error:
+            details.append(f"- **{md_text(c.tenant)}** error: {md_text(c.error, 300)}")
+        for note in c.notes[:MAX_NOTES]:
+            details.append(f"- {md_text(c.tenant)}: {md_text(note, 300)}")
+        if len(c.notes) > MAX_NOTES:
+            details.append(f"- {md_text(c.tenant)}: … {len(c.notes) - MAX_NOTES} more note(s)")
+        for err in c.record_errors[:MAX_NOTES]:
+            where = md_text(err.record_id or (f"#{err.index}" if err.index is not None else "?"))
+            details.append(f"- {md_text(c.tenant)}: record {where}: {md_text(err.message, 200)}")
+        if len(c.record_errors) > MAX_NOTES:
+            extra = len(c.record_errors) - MAX_NOTES
+            details.append(f"- {md_text(c.tenant)}: … {extra} more unreadable record(s)")
+    return [*lines, "", *details, *([""] if details else [])]
+
+
+def _finding_row(f: Finding) -> list[object]:
+    credential = md_text(f.credential_name or f.credential_id, 60)
+    if f.change == "new":
+        credential = "**new** " + credential
+    return [
+        f"**{f.severity}**" if f.severity in ("critical", "high") else f.severity,
+        view.STATUS_LABELS[f.status],
+        md_text(f.rule_id),
+        md_text(f.tenant),
+        credential,
+        md_text(f.owner_name or f.owner_id or "", 40),
+        md_text(f.message),
+    ]
+
+
+def _findings(result: ScanResult) -> list[str]:
+    ordered = view.ordered_findings(result.findings)
+    open_findings = [f for f in ordered if f.status in view.OPEN_STATUSES]
+    lines = ["## Top findings", ""]
+    if not open_findings:
+        return [*lines, "No open findings.", ""]
+    shown = open_findings[:TOP_FINDINGS]
+    lines += _table(
+        ["Severity", "Status", "Rule", "Tenant", "Credential", "Owner", "Finding"],
+        "lllllll",
+        (_finding_row(f) for f in shown),
+    )
+    rest = len(open_findings) - len(shown)
+    if rest:
+        lines += ["", f"_… and {rest} more open finding(s): see {FULL_OUTPUTS}._"]
+    return [*lines, ""]
+
+
+def _waiver_row(w: WaiverStatus) -> list[object]:
+    state = f"**{w.state}**" if w.state in ("expired", "stale") else w.state
+    return [
+        md_text(w.id),
+        md_text(w.rule_id),
+        state,
+        w.matched,
+        view.fmt_date(w.expires),
+        md_text(w.approved_by, 60),
+        md_text(w.reason, 100),
+        md_text(w.message),
+    ]
+
+
+def _waivers(result: ScanResult) -> list[str]:
+    waivers = result.evaluation.waivers
+    lines = ["## Waivers", ""]
+    if not waivers:
+        return [*lines, "No waivers configured.", ""]
+    rank = {"expired": 0, "stale": 1, "expiring": 2, "active": 3}
+    ordered = sorted(waivers, key=lambda w: (rank[w.state], w.expires, w.id))
+    counts = {state: sum(1 for w in waivers if w.state == state) for state in rank}
+    lines += [", ".join(f"{n} {state}" for state, n in counts.items() if n) + ".", ""]
+    shown = ordered[:MAX_WAIVERS]
+    lines += _table(
+        ["Waiver", "Rule", "State", "Matched", "Expires", "Approved by", "Reason", "Status"],
+        "lllrllll",
+        (_waiver_row(w) for w in shown),
+    )
+    if len(ordered) > len(shown):
+        lines += ["", f"_… and {len(ordered) - len(shown)} more waiver(s): see {FULL_OUTPUTS}._"]
+    return [*lines, ""]
+
+
+def to_markdown(result: ScanResult) -> str:
+    parts = [
+        *_header(result),
+        *_summary(result),
+        *_coverage(result),
+        *_findings(result),
+        *_waivers(result),
+        "---",
+        "",
+        "Full outputs: `report.html` (every finding, the inventory, the compliance matrix and "
+        "the effective policy), `results.json`, `findings.csv`, `inventory.csv`, "
+        "`findings.ocsf.jsonl`.",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def render(result: ScanResult) -> Mapping[str, str]:
+    return {FILE_NAME: to_markdown(result)}

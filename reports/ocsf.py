@@ -1,0 +1,148 @@
+"""``findings.ocsf.jsonl``: one OCSF Detection Finding per non-pass result, for SIEM ingestion.
+
+Target: OCSF schema 1.3.0, class Detection Finding (``class_uid`` 2004, category Findings 2).
+Sources, checked rather than guessed (ocsf/ocsf-schema on GitHub, and the versioned 1.3.0
+reference at docs.tenzir.com/reference/ocsf/1-3-0/classes/detection_finding):
+- base event: ``activity_id``, ``category_uid``, ``class_uid``, ``severity_id``, ``time``,
+  ``type_uid`` (= class_uid x 100 + activity_id) and ``metadata`` are required;
+- ``events/findings/finding.json``: ``finding_info`` is required; ``activity_id`` 1 = Create;
+  ``status_id`` 1 New, 3 Suppressed, 99 Other; ``resources`` recommended;
+- ``objects/finding_info.json``: ``uid`` required, ``title`` recommended (required before 1.1),
+  ``desc``, ``created_time``, ``first_seen_time`` optional;
+- ``objects/metadata.json``: ``product`` and ``version`` (the OCSF schema version) required;
+- ``objects/product.json``: ``name`` (later versions) / ``vendor_name`` (earlier versions)
+  required, so both are set;
+- ``events/findings/detection_finding.json``: ``remediation`` (``desc``) and ``resources``.
+``REQUIRED`` below lists what ``tests/reports/test_ocsf.py`` checks on every line.
+
+Timestamps are OCSF ``timestamp_t``: milliseconds since the Unix epoch. ``time`` is when the scan
+produced the finding (``scan.finished_at``). Mapping decisions:
+- severity: info 1, low 2, medium 3, high 4, critical 5 (the OCSF ``severity_id`` scale);
+- ``fail`` and ``manual`` are New (1) alerts (``is_alert``); ``waived`` is Suppressed (3) and not
+  an alert; ``not_applicable`` (the vendor cannot express the fact) is status Other (99),
+  ``severity_id`` 1 Informational, not an alert: a SIEM rule keyed on severity must not fire on a
+  vendor limitation. The rule's own severity and our status stay in ``unmapped.credaudit``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from auditor.model import Finding, ScanResult
+from auditor.timestamps import format_timestamp
+from reports import view
+
+FILE_NAME = "findings.ocsf.jsonl"
+OCSF_VERSION = "1.3.0"
+CLASS_UID = 2004
+CATEGORY_UID = 2
+ACTIVITY_CREATE = 1
+TYPE_UID = CLASS_UID * 100 + ACTIVITY_CREATE
+
+SEVERITY_IDS = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+SEVERITY_NAMES = {1: "Informational", 2: "Low", 3: "Medium", 4: "High", 5: "Critical"}
+STATUS = {
+    "fail": (1, "New"),
+    "manual": (1, "New"),
+    "waived": (3, "Suppressed"),
+    "not_applicable": (99, "Not applicable"),
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "": (
+        "activity_id",
+        "category_uid",
+        "class_uid",
+        "finding_info",
+        "metadata",
+        "severity_id",
+        "time",
+        "type_uid",
+    ),
+    "finding_info": ("uid", "title"),
+    "metadata": ("product", "version"),
+    "metadata.product": ("name", "vendor_name"),
+}
+"""Required attributes per object path (``""`` is the event itself), per the sources above."""
+
+
+def _ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def detection_finding(f: Finding, result: ScanResult) -> dict[str, Any]:
+    """One finding as an OCSF 1.3.0 Detection Finding event."""
+    status_id, status = STATUS.get(f.status, (99, f.status))
+    severity_id = 1 if f.status == "not_applicable" else SEVERITY_IDS[f.severity]
+    created = f.first_seen or result.scan.finished_at
+    finding_info: dict[str, Any] = {
+        "uid": f.fingerprint,
+        "title": f"{f.rule_id}: {f.credential_name or f.credential_id}",
+        "desc": f.message,
+        "created_time": _ms(created),
+        "types": ["Credential hygiene", f.rule_id],
+        "analytic": {"uid": f.rule_id, "name": f.rule_id, "type_id": 1, "type": "Rule"},
+    }
+    if f.first_seen is not None:
+        finding_info["first_seen_time"] = _ms(f.first_seen)
+    resource: dict[str, Any] = {
+        "uid": f.credential_id,
+        "name": f.credential_name,
+        "type": view.CREDENTIAL_KIND[f.provider],
+        "data": {"tenant": f.tenant, "provider": f.provider},
+    }
+    if f.owner_id or f.owner_name:
+        resource["owner"] = {k: v for k, v in (("uid", f.owner_id), ("name", f.owner_name)) if v}
+    event: dict[str, Any] = {
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Detection Finding",
+        "type_uid": TYPE_UID,
+        "type_name": "Detection Finding: Create",
+        "severity_id": severity_id,
+        "severity": SEVERITY_NAMES[severity_id],
+        "status_id": status_id,
+        "status": status,
+        "is_alert": f.status in view.OPEN_STATUSES,
+        "time": _ms(result.scan.finished_at),
+        "message": f.message,
+        "metadata": {
+            "version": OCSF_VERSION,
+            "uid": f"{result.scan.id}:{f.fingerprint}",
+            "product": {
+                "name": result.tool.name,
+                "vendor_name": result.tool.name,
+                "version": result.tool.version,
+            },
+        },
+        "finding_info": finding_info,
+        "resources": [resource],
+        "remediation": {"desc": f.remediation},
+        "unmapped": {
+            "credaudit": {
+                "scan_id": result.scan.id,
+                "as_of": format_timestamp(result.scan.as_of),
+                "status": f.status,
+                "rule_severity": f.severity,
+                "controls": list(f.controls),
+                "evidence": f.evidence,
+                "waiver": f.waiver.model_dump(mode="json") if f.waiver else None,
+                "change": f.change,
+            }
+        },
+    }
+    return event
+
+
+def render(result: ScanResult) -> Mapping[str, str]:
+    lines = [
+        json.dumps(detection_finding(f, result), ensure_ascii=False, sort_keys=True, default=str)
+        for f in view.ordered_findings(result.findings)
+    ]
+    return {FILE_NAME: "".join(line + "\n" for line in lines)}

@@ -1,0 +1,36 @@
+"""The ``FORMATS`` registry and the file names DESIGN.md fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.cli import write_outputs
+from auditor.model import ScanResult
+from reports import FORMATS
+
+
+def test_registry_names_and_files(curated: ScanResult) -> None:
+    assert list(FORMATS) == ["html", "markdown", "json", "csv", "ocsf"]
+    files = {name: list(render(curated)) for name, render in FORMATS.items()}
+    assert files == {
+        "html": ["report.html"],
+        "markdown": ["report.md"],
+        "json": ["results.json"],
+        "csv": ["findings.csv", "inventory.csv"],
+        "ocsf": ["findings.ocsf.jsonl"],
+    }
+
+
+def test_cli_writes_every_format(curated: ScanResult, tmp_path: Path) -> None:
+    written = write_outputs(curated, tmp_path, list(FORMATS))
+    assert sorted(p.name for p in written) == sorted(
+        [
+            "report.html",
+            "report.md",
+            "results.json",
+            "findings.csv",
+            "inventory.csv",
+            "findings.ocsf.jsonl",
+        ]
+    )
+    assert all(p.stat().st_size > 0 for p in written)
