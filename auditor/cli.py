@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -26,6 +26,11 @@ from auditor.errors import AuditorError, ConfigError, UsageError
 from auditor.model import SEVERITIES, SEVERITY_RANK, Finding, ScanResult
 from auditor.progress import make_progress
 from auditor.timestamps import TimestampError, format_timestamp, parse_timestamp
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from auditor.engine import Progress, ScanPlan
 
 logger = logging.getLogger("credaudit")
 
@@ -219,8 +224,8 @@ def _read_document(path: Path) -> Any:
     return document
 
 
-def _record(loaded: LoadedConfig, result: ScanResult) -> tuple[ScanResult, bool]:
-    """Mark and store ``result`` in the history; on failure report it and go on unmarked."""
+def _record(loaded: LoadedConfig, result: ScanResult) -> tuple[ScanResult, str | None]:
+    """Mark and store ``result`` in the history; on failure, the reason and ``result`` unmarked."""
     from auditor.errors import HistoryError
     from auditor.evidence import redact_config
     from auditor.history import History, canonical_hash
@@ -229,11 +234,105 @@ def _record(loaded: LoadedConfig, result: ScanResult) -> tuple[ScanResult, bool]
         with History(loaded.resolve_path(loaded.config.history.database)) as history:
             return history.record(
                 result, config_hash=canonical_hash(redact_config(loaded.config))
-            ), True
+            ), None
     except (HistoryError, OSError) as exc:
-        click.echo(f"credaudit: error: {exc}", err=True)
-        click.echo("credaudit: the reports are written without history marks", err=True)
-        return result, False
+        return result, str(exc)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanOutcome:
+    """What one pass of the scan path produced."""
+
+    result: ScanResult
+    written: list[Path]
+    recorded: bool
+    """Stored in the history (False with ``history=False`` or when storing failed)."""
+    history_error: str | None = None
+
+
+def write_results(
+    result: ScanResult,
+    out_dir: Path,
+    formats: Sequence[str],
+    *,
+    evidence: Path | None = None,
+    loaded: LoadedConfig | None = None,
+    waivers: Sequence[Any] = (),
+    signing_key: Ed25519PrivateKey | None = None,
+) -> list[Path]:
+    """The reports, then the evidence bundle when asked for."""
+    from auditor.evidence import write_bundle
+
+    written = write_outputs(result, out_dir, formats)
+    if evidence is not None:
+        write_bundle(
+            evidence,
+            result,
+            config=loaded.config if loaded else None,
+            waivers=waivers,
+            signing_key=signing_key,
+            secrets=_secrets(loaded) if loaded else (),
+        )
+        written.append(evidence)
+    return written
+
+
+def execute_scan(
+    loaded: LoadedConfig,
+    plan: ScanPlan,
+    as_of: datetime,
+    out_dir: Path,
+    formats: Sequence[str],
+    *,
+    history: bool = True,
+    evidence: Path | None = None,
+    signing_key: Ed25519PrivateKey | None = None,
+    progress: Progress | None = None,
+) -> ScanOutcome:
+    """The scan path of ``credaudit scan`` and of every scheduled run: run_scan → history.record
+    → write outputs (+ evidence). A history failure is returned, not raised: the reports are
+    still written (unmarked) and the caller decides what it means."""
+    from auditor.engine import run_scan
+
+    result = run_scan(plan, as_of, progress=progress)
+    error: str | None = None
+    if history:
+        result, error = _record(loaded, result)
+    written = write_results(
+        result,
+        out_dir,
+        formats,
+        evidence=evidence,
+        loaded=loaded,
+        waivers=plan.waivers,
+        signing_key=signing_key,
+    )
+    return ScanOutcome(result, written, history and error is None, error)
+
+
+def scheduled_scan(
+    loaded: LoadedConfig, run_dir: Path, as_of: datetime, *, quiet: bool = False
+) -> ScanOutcome:
+    """One scheduled run into ``run_dir``: the configured formats, the history, and an
+    ``evidence.zip`` (signed when ``evidence.signing_key_file`` is set) when ``evidence`` is
+    configured. The plan is prepared per run, so edited policy and waiver files take effect."""
+    from auditor.engine import prepare
+    from auditor.evidence import load_signing_key
+    from auditor.progress import LogProgress
+
+    plan = prepare(loaded)
+    settings = loaded.config
+    key_file = settings.evidence.signing_key_file if settings.evidence else None
+    return execute_scan(
+        loaded,
+        plan,
+        as_of,
+        run_dir,
+        settings.output.formats,
+        evidence=run_dir / "evidence.zip" if settings.evidence is not None else None,
+        signing_key=load_signing_key(loaded.resolve_path(key_file)) if key_file else None,
+        progress=None if quiet else LogProgress(),
+    )
 
 
 @cli.command()
@@ -279,8 +378,8 @@ def scan(
     no_history: bool,
 ) -> int:
     """Collect every configured tenant, evaluate the policy and write the reports."""
-    from auditor.engine import prepare, run_scan
-    from auditor.evidence import load_signing_key, reevaluate, write_bundle
+    from auditor.engine import prepare
+    from auditor.evidence import load_signing_key, reevaluate
 
     recorded = True
     loaded: LoadedConfig | None
@@ -304,26 +403,37 @@ def scan(
     signing_key = None
     if evidence is not None and key_file is not None and loaded is not None:
         signing_key = load_signing_key(loaded.resolve_path(key_file))  # before a long scan
-    if inventory is not None:
-        result = reevaluate(document, plan, as_of=when)
-    else:
-        assert loaded is not None and when is not None
-        result = run_scan(plan, when, progress=make_progress(quiet=ctx.obj["quiet"]))
-        if not no_history:
-            result, recorded = _record(loaded, result)
     if out_dir is None:
         out_dir = loaded.resolve_path(output.dir) if loaded else output.dir
-    written = write_outputs(result, out_dir, names)
-    if evidence is not None:
-        write_bundle(
-            evidence,
+    if inventory is not None:
+        result = reevaluate(document, plan, as_of=when)
+        written = write_results(
             result,
-            config=settings,
+            out_dir,
+            names,
+            evidence=evidence,
+            loaded=loaded,
             waivers=plan.waivers,
             signing_key=signing_key,
-            secrets=_secrets(loaded) if loaded else (),
         )
-        written.append(evidence)
+    else:
+        assert loaded is not None and when is not None
+        outcome = execute_scan(
+            loaded,
+            plan,
+            when,
+            out_dir,
+            names,
+            history=not no_history,
+            evidence=evidence,
+            signing_key=signing_key,
+            progress=make_progress(quiet=ctx.obj["quiet"]),
+        )
+        result, written = outcome.result, outcome.written
+        if outcome.history_error is not None:
+            recorded = False
+            click.echo(f"credaudit: error: {outcome.history_error}", err=True)
+            click.echo("credaudit: the reports are written without history marks", err=True)
     for line in summarize(result):
         click.echo(line)
     if inventory is None and not no_history and recorded:
@@ -485,6 +595,48 @@ def sandbox(
     click.echo("serving; Ctrl-C stops", err=True)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve())
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), required=True)
+@click.option("--run-now", is_flag=True, help="Also run every schedule once at start.")
+@click.pass_context
+@_guard
+def schedule(ctx: click.Context, config_path: Path, run_now: bool) -> int:
+    """Run the configured cron schedules until SIGTERM or SIGINT (a running scan finishes first).
+
+    Each run writes OUTPUT_DIR/SCHEDULE/<UTC timestamp>/, records the history, moves the
+    `latest` link, keeps the last `keep_last` runs and updates SCHEDULE/health.json.
+    """
+    from auditor.engine import prepare
+    from auditor.evidence import load_signing_key
+    from auditor.notify import Notifier
+    from auditor.scheduler import ScheduledRunner, build_scheduler, check_schedules, serve
+
+    loaded = _load(config_path)
+    if not loaded.config.schedules:
+        raise UsageError(f"{config_path}: no `schedules` configured; see config.example.yaml")
+    check_schedules(loaded)
+    prepare(loaded)  # every configuration mistake now, not at 2 a.m.
+    evidence = loaded.config.evidence
+    if evidence is not None and evidence.signing_key_file is not None:
+        load_signing_key(loaded.resolve_path(evidence.signing_key_file))
+    try:
+        notifier = Notifier.from_config(loaded)
+    except ConfigError as exc:
+        raise exc.located(str(config_path)) from None
+    quiet = bool(ctx.obj["quiet"])
+    runner = ScheduledRunner(
+        loaded,
+        lambda cfg, run_dir, as_of: scheduled_scan(cfg, run_dir, as_of, quiet=quiet),
+        notifier=notifier,
+    )
+    due = [s.name for s in loaded.config.schedules if runner.missed(s.name)]
+    for name in due:
+        logger.warning("schedule %s: a run was missed while credaudit was down; running it", name)
+    scheduler = build_scheduler(loaded, runner, run_now=run_now, due=due)
+    serve(scheduler, before_start=runner.started)
     return EXIT_OK
 
 

@@ -160,10 +160,12 @@ class ScheduleConfig(_Strict):
             raise ValueError(
                 f"unknown time zone {self.timezone!r}; use an IANA name such as UTC or Europe/Paris"
             ) from exc
-        from apscheduler.triggers.cron import CronTrigger
+        # crontab semantics (0 and 7 = Sunday, 1-5 = Monday-Friday), which APScheduler's own
+        # from_crontab does not give; imported here because the scheduler imports this module
+        from auditor.scheduler import cron_trigger
 
         try:
-            CronTrigger.from_crontab(self.cron, timezone=zone)
+            cron_trigger(self.cron, zone)
         except ValueError as exc:
             raise ValueError(
                 f"invalid cron expression {self.cron!r} ({exc}); use five fields: "

@@ -242,3 +242,9 @@ def test_missing_secret_file_with_a_real_path_is_named(tmp_path: Path) -> None:
 def test_webhook_env_name_validated(tmp_path: Path) -> None:
     err = error_for(tmp_path, GOOD + f"notify: {{webhook_url_env: 'https://hooks/{SECRET}'}}\n")
     assert "notify.webhook_url_env: not a valid environment variable name" in str(err)
+
+
+@pytest.mark.parametrize("cron", ["0 2 * * 7", "0 2 * * 0", "0 2 * * 1-5"])
+def test_crontab_weekdays_are_accepted_as_cron_means_them(tmp_path: Path, cron: str) -> None:
+    loaded = load_config(write(tmp_path, GOOD.replace('"0 2 * * *"', f'"{cron}"')), env=ENV)
+    assert loaded.config.schedules[0].cron == cron

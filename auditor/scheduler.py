@@ -1,0 +1,553 @@
+"""``credaudit schedule``: cron-driven compliance scans with retention, health and notifications.
+
+Each ``schedules`` entry is one APScheduler 3 job: never two runs of the same schedule at once
+(``max_instances=1``), missed runs coalesced into one, and a run missed by less than
+``misfire_grace_seconds`` (the process was down, the machine asleep) still happens. A run calls the
+same scan path as ``credaudit scan`` (injected as ``ScanPath``, see ``auditor.cli.scheduled_scan``)
+in the scheduler's worker thread, never nesting event loops: ``run_scan`` owns its ``asyncio.run``.
+
+Each run writes ``<output.dir>/<schedule>/<UTC timestamp>/`` plus a ``run.json``, moves the
+``latest`` link to the newest run that produced reports, prunes run folders beyond ``keep_last``
+(only folders named like runs; never the current run, never ``latest``'s target), updates
+``health.json`` and logs one JSON line on ``credaudit.schedule``. A failing run is logged and
+notified; the scheduler lives on. SIGTERM or SIGINT lets a running scan finish, then returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from auditor.config import LoadedConfig, ScheduleConfig
+from auditor.errors import AuditorError, ConfigError
+from auditor.model import ScanResult
+from auditor.notify import Notifier, RunReport
+from auditor.timestamps import format_timestamp, parse_timestamp
+
+logger = logging.getLogger("credaudit.schedule")
+
+RUN_DIR = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>[1-9]\d{0,3}))?$")
+LATEST, LATEST_TXT, HEALTH, RUN_FILE = "latest", "latest.txt", "health.json", "run.json"
+
+
+class ScanOutcomeLike(Protocol):
+    """What the scan path hands back (``auditor.cli.ScanOutcome``)."""
+
+    @property
+    def result(self) -> ScanResult: ...
+
+    @property
+    def history_error(self) -> str | None: ...
+
+
+ScanPath = Callable[[LoadedConfig, Path, datetime], ScanOutcomeLike]
+"""(configuration, run folder, as-of) → outcome; raises when no result could be produced."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A finished run, without the (large) scan result."""
+
+    schedule: str
+    run_dir: Path
+    status: str
+    started_at: datetime
+    duration_seconds: float
+    error: str | None
+    log: dict[str, Any]
+    notified: bool
+
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+"""crontab(5) numbering: 0 (and 7) is Sunday."""
+
+
+def _weekday(token: str) -> int:
+    if token.isdigit() and 0 <= int(token) <= 7:
+        return int(token)
+    if token in _WEEKDAYS:
+        return _WEEKDAYS.index(token)
+    raise ValueError(f"day-of-week {token!r}: use 0-7 (0 and 7 are Sunday) or sun-sat")
+
+
+def cron_weekdays(field: str) -> str:
+    """A crontab day-of-week field as an APScheduler 3 ``day_of_week``. APScheduler 3 numbers
+    Monday 0 (``CronTrigger.from_crontab`` docstring, its issue 286) where crontab numbers Sunday
+    0 and 7, so ``1-5`` would silently mean Tuesday to Saturday. Names mean the same day in both:
+    the field is rewritten as the explicit list of day names (ranges, lists and steps expanded)."""
+    if field == "*":
+        return "*"
+    days: set[int] = set()
+    for part in field.lower().split(","):
+        base, slash, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() else 0
+        if slash and step < 1:
+            raise ValueError(f"day-of-week step {part!r}: use a positive number after /")
+        if base == "*":
+            low, high = 0, 6
+        elif "-" in base:
+            first, _, last = base.partition("-")
+            low, high = _weekday(first), _weekday(last)
+        else:
+            low = _weekday(base)
+            high = 7 if slash else low
+        if high < low:
+            raise ValueError(f"day-of-week range {base!r} runs backwards")
+        days.update(day % 7 for day in range(low, high + 1, step or 1))
+    return ",".join(_WEEKDAYS[day] for day in sorted(days))
+
+
+def cron_trigger(expr: str, zone: ZoneInfo) -> Any:
+    """A trigger with crontab(5) semantics: day-of-week numbered as in cron, and, when both
+    day-of-month and day-of-week are restricted (neither starts with ``*``), a day matching
+    EITHER fires (crontab(5), "Note: The day of a command's execution…"); a single APScheduler
+    CronTrigger would require both, so that case is an ``OrTrigger`` of two."""
+    from apscheduler.triggers.combining import OrTrigger
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
+    minute, hour, day, month, weekday = fields
+    weekdays = cron_weekdays(weekday)
+
+    def cron(day: str, day_of_week: str) -> Any:
+        return CronTrigger(
+            minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=zone
+        )
+
+    if day.startswith("*") or weekday.startswith("*"):
+        return cron(day, weekdays)
+    return OrTrigger([cron(day, "*"), cron("*", weekdays)])
+
+
+def check_schedules(loaded: LoadedConfig) -> None:
+    """Every schedule's cron expression under crontab semantics, as one located ConfigError."""
+    for index, schedule in enumerate(loaded.config.schedules):
+        try:
+            make_trigger(schedule)
+        except ValueError as exc:
+            raise ConfigError(
+                f"invalid cron expression {schedule.cron!r} ({exc})",
+                file=str(loaded.path),
+                key=f"schedules[{index}].cron",
+                fix="use five fields: minute hour day-of-month month day-of-week, e.g. '0 2 * * *'",
+            ) from None
+
+
+def job_id(name: str) -> str:
+    return f"schedule:{name}"
+
+
+def make_trigger(schedule: ScheduleConfig) -> Any:
+    """The schedule's trigger in its own time zone, with crontab semantics (``cron_trigger``)."""
+    return cron_trigger(schedule.cron, ZoneInfo(schedule.timezone))
+
+
+def build_scheduler(
+    loaded: LoadedConfig,
+    runner: Callable[[str], object],
+    *,
+    run_now: bool = False,
+    due: Collection[str] = (),
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Any:
+    """A ``BackgroundScheduler`` with one job per schedule, added but not started. With
+    ``run_now`` every schedule, and each schedule named in ``due``, first runs at once."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    schedules = loaded.config.schedules
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        # one worker per schedule: schedules never wait behind each other, and max_instances=1
+        # keeps each to one run at a time
+        executors={"default": ThreadPoolExecutor(max_workers=max(1, len(schedules)))},
+    )
+    for schedule in schedules:
+        at_once = run_now or schedule.name in due
+        extra: dict[str, Any] = {"next_run_time": now()} if at_once else {}
+        scheduler.add_job(
+            runner,
+            trigger=make_trigger(schedule),
+            args=[schedule.name],
+            id=job_id(schedule.name),
+            name=schedule.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=schedule.misfire_grace_seconds,
+            replace_existing=True,
+            **extra,
+        )
+    return scheduler
+
+
+class ScheduledRunner:
+    """The job function: one call is one complete run of the named schedule; never raises."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        scan: ScanPath,
+        *,
+        notifier: Notifier | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.loaded = loaded
+        self.scan = scan
+        self.notifier = notifier
+        self.clock = clock
+        self.monotonic = monotonic
+        self.schedules = {s.name: s for s in loaded.config.schedules}
+        self.root = loaded.resolve_path(loaded.config.output.dir)
+        self._secrets = [c.client_secret.get_secret_value() for c in loaded.credentials.values()]
+
+    def folder(self, name: str) -> Path:
+        return self.root / name
+
+    def __call__(self, name: str) -> RunRecord:
+        folder = self.folder(name)
+        with run_lock(folder) as locked:
+            if not locked:
+                logger.warning("schedule %s: another process is running it; run skipped", name)
+                when = self.clock()
+                return RunRecord(name, folder, "skipped", when, 0.0, None, {}, False)
+            return self._run(name, folder)
+
+    def _run(self, name: str, folder: Path) -> RunRecord:
+        schedule = self.schedules[name]
+        started, t0 = self.clock(), self.monotonic()
+        run_dir = folder / "unknown"
+        outcome: ScanOutcomeLike | None = None
+        result: ScanResult | None = None
+        error: str | None = None
+        status = "failed"
+        try:
+            run_dir = new_run_dir(folder, started)
+            self._health(schedule, last_run=started, last_status="running")
+            outcome = self.scan(self.loaded, run_dir, started)
+            result = outcome.result
+            status, error = result.scan.status, outcome.history_error
+            if error is not None:
+                status = "failed"  # reports written, but unmarked: "new" cannot be trusted
+        except Exception as exc:  # noqa: BLE001 - a failing run must not stop the scheduler
+            error = self._describe(exc)
+        if result is not None:
+            try:
+                update_latest(folder, run_dir)
+            except OSError as exc:
+                logger.error("schedule %s: cannot update latest: %s", name, exc.strerror)
+        duration = round(self.monotonic() - t0, 3)
+        log = _log_fields(name, run_dir.name, status, duration, result, error)
+        with contextlib.suppress(OSError):
+            _write_json(run_dir / RUN_FILE, {**log, "started_at": format_timestamp(started)})
+        self._finish(schedule, folder, run_dir, started, status, duration, error)
+        logger.log(logging.INFO if status == "complete" else logging.WARNING, "%s", json.dumps(log))
+        report = RunReport(name, status, run_dir.name, started, duration, result, error)
+        notified = self.notifier.notify(report) if self.notifier is not None else False
+        # Large scans leave hundreds of thousands of objects: drop them before the next run.
+        del report, result, outcome
+        gc.collect()
+        return RunRecord(name, run_dir, status, started, duration, error, log, notified)
+
+    def _finish(
+        self,
+        schedule: ScheduleConfig,
+        folder: Path,
+        run_dir: Path,
+        started: datetime,
+        status: str,
+        duration: float,
+        error: str | None,
+    ) -> None:
+        try:
+            if run_dir.is_dir():
+                removed = prune(folder, schedule.keep_last, current=run_dir)
+                if removed:
+                    logger.info("schedule %s: removed %d old run(s)", schedule.name, len(removed))
+            self._health(
+                schedule,
+                last_run=started,
+                last_status=status,
+                duration_seconds=duration,
+                last_success=started if status == "complete" else None,
+                error=error,
+            )
+        except OSError as exc:
+            logger.error("schedule %s: cannot update %s: %s", schedule.name, folder, exc.strerror)
+
+    def _health(
+        self, schedule: ScheduleConfig, *, last_success: datetime | None = None, **fields: Any
+    ) -> None:
+        """``health.json``: keeps the previous ``last_success`` unless this run is one."""
+        path = self.folder(schedule.name) / HEALTH
+        path.parent.mkdir(parents=True, exist_ok=True)
+        previous = read_health(path)
+        # strictly after now: a fire time equal to now is the run being reported, not the next
+        after = self.clock() + timedelta(microseconds=1)
+        nxt = make_trigger(schedule).get_next_fire_time(None, after)
+        doc = {
+            "schedule": schedule.name,
+            "last_run": previous.get("last_run"),
+            "last_status": previous.get("last_status"),
+            "last_success": previous.get("last_success"),
+            "next_run": format_timestamp(nxt.astimezone(UTC)) if nxt else None,
+            "duration_seconds": previous.get("duration_seconds"),
+            "error": previous.get("error"),
+        }
+        for key, value in fields.items():
+            doc[key] = format_timestamp(value) if isinstance(value, datetime) else value
+        if last_success is not None:
+            doc["last_success"] = format_timestamp(last_success)
+        _write_json(path, doc)
+
+    def missed(self, name: str) -> bool:
+        """Whether a fire time of ``name`` passed, within its misfire grace time, after its last
+        recorded run: the process was down at that moment (a reboot at 2 a.m.), and an
+        in-memory job store cannot know. The grace time bounds the catch-up as for a live miss."""
+        schedule = self.schedules[name]
+        last = health_time(read_health(self.folder(name) / HEALTH), "last_run")
+        if last is None:
+            return False  # never ran here: a first start is not a missed run
+        now = self.clock()
+        since = max(
+            last + timedelta(microseconds=1),
+            now - timedelta(seconds=schedule.misfire_grace_seconds),
+        )
+        fire = make_trigger(schedule).get_next_fire_time(None, since)
+        return fire is not None and fire <= now
+
+    def started(self) -> None:
+        """Record every schedule's next run in its health file (monitoring sees a live process)."""
+        for schedule in self.schedules.values():
+            try:
+                self._health(schedule)
+            except OSError as exc:
+                logger.error("schedule %s: cannot write health: %s", schedule.name, exc.strerror)
+
+    def _describe(self, exc: Exception) -> str:
+        if isinstance(exc, AuditorError):
+            text = str(exc)
+        elif isinstance(exc, OSError):
+            where = f": {exc.filename}" if exc.filename else ""
+            text = f"{exc.strerror or type(exc).__name__}{where}"
+        else:
+            logger.debug("scheduled run crashed", exc_info=not self._secrets)
+            text = f"internal error ({type(exc).__name__}); run with -v and report it"
+        for secret in self._secrets:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+
+def _log_fields(
+    name: str,
+    run: str,
+    status: str,
+    duration: float,
+    result: ScanResult | None,
+    error: str | None,
+) -> dict[str, Any]:
+    summary = result.summary if result is not None else None
+    return {
+        "event": "scheduled_run",
+        "schedule": name,
+        "run": run,
+        "status": status,
+        "duration_seconds": duration,
+        "tenants": summary["tenants"] if summary else 0,
+        "tenants_failed": summary["tenants_failed"] if summary else 0,
+        "credentials": summary["credentials"] if summary else 0,
+        "findings": summary["by_severity"] if summary else {},
+        "new_findings": summary["new"] if summary else 0,
+        "scan_id": result.scan.id if result is not None else None,
+        "error": error,
+    }
+
+
+# -- run folders ----------------------------------------------------------------------------------
+
+
+def run_folder_name(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def new_run_dir(folder: Path, when: datetime) -> Path:
+    """Create and return a unique run folder: the UTC timestamp, ``-2``, ``-3``… if taken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = run_folder_name(when)
+    for n in range(1, 10_000):
+        candidate = folder / (base if n == 1 else f"{base}-{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"no free run folder name for {base} in {folder}")
+
+
+@contextlib.contextmanager
+def run_lock(folder: Path) -> Iterator[bool]:
+    """An exclusive, non-blocking lock on ``folder/.run.lock``: ``max_instances=1`` keeps one
+    process to one run of a schedule; this keeps two processes (a double deployment) from
+    running it at once. Yields False when another holder has it. Where ``fcntl`` does not exist
+    (Windows) it yields True: one process per configuration is then the operator's job."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield True
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / ".run.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _run_key(name: str) -> tuple[str, int] | None:
+    match = RUN_DIR.match(name)
+    return (match["stamp"], int(match["n"] or 1)) if match else None
+
+
+def run_dirs(folder: Path) -> list[Path]:
+    """The run folders of a schedule, oldest first: real directories named like runs only."""
+    found = []
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        key = _run_key(entry.name)
+        if key is not None and entry.is_dir() and not entry.is_symlink():
+            found.append((key, entry))
+    return [entry for _, entry in sorted(found)]
+
+
+def latest_target(folder: Path) -> Path | None:
+    link, text = folder / LATEST, folder / LATEST_TXT
+    name: str | None = None
+    if link.is_symlink():
+        name = os.readlink(link)
+    elif text.is_file():
+        name = text.read_text(encoding="utf-8").strip()
+    return folder / name if name and _run_key(name) is not None else None
+
+
+def prune(folder: Path, keep_last: int, *, current: Path) -> list[Path]:
+    """Delete run folders older than the newest ``keep_last``, oldest first; never ``current``
+    nor ``latest``'s target (kept in addition when the clock went backwards or runs failed)."""
+    runs = run_dirs(folder)
+    protected = {current.resolve()}
+    target = latest_target(folder)
+    if target is not None:
+        protected.add(target.resolve())
+    removed = []
+    for run in runs[: max(0, len(runs) - keep_last)]:
+        if run.resolve() not in protected:
+            shutil.rmtree(run)
+            removed.append(run)
+    return removed
+
+
+def update_latest(folder: Path, run_dir: Path) -> None:
+    """Point ``latest`` at ``run_dir`` atomically: a relative symlink renamed over the old one;
+    where symlinks are unavailable (Windows without the privilege), a ``latest.txt`` pointer."""
+    tmp = folder / f".{LATEST}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    try:
+        os.symlink(run_dir.name, tmp, target_is_directory=True)
+    except (OSError, NotImplementedError):
+        _write_text(folder / LATEST_TXT, run_dir.name + "\n")
+        return
+    try:
+        os.replace(tmp, folder / LATEST)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def read_health(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def health_time(doc: dict[str, Any], key: str) -> datetime | None:
+    """A timestamp field of ``health.json`` (for monitoring scripts and tests)."""
+    return parse_timestamp(doc.get(key))
+
+
+def _write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)  # health and pointers hold no secret; monitoring must read them
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_json(path: Path, doc: dict[str, Any]) -> None:
+    _write_text(path, json.dumps(doc, indent=2) + "\n")
+
+
+# -- running until stopped ------------------------------------------------------------------------
+
+
+def serve(
+    scheduler: Any,
+    *,
+    signals: Sequence[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
+    stop: threading.Event | None = None,
+    before_start: Callable[[], None] | None = None,
+) -> None:
+    """Start ``scheduler`` and block until a signal (or ``stop``); then let a running scan finish
+    (``shutdown(wait=True)``) and return. The handlers only set an event: the shutdown itself runs
+    outside signal context."""
+    stop = stop or threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            logger.warning("still stopping: waiting for the running scan to finish")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        if before_start is not None:
+            before_start()
+        scheduler.start()
+        for job in scheduler.get_jobs():
+            when = job.next_run_time
+            logger.info("schedule %s: next run %s", job.name, when.isoformat() if when else "-")
+        while not stop.wait(timeout=1.0):
+            pass
+        logger.info("stopping: letting a running scan finish")
+        scheduler.shutdown(wait=True)
+        logger.info("stopped")
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
