@@ -23,14 +23,22 @@ import click
 from auditor import __version__
 from auditor.config import FORMAT_NAMES, LoadedConfig, OutputConfig, load_config
 from auditor.errors import AuditorError, ConfigError, UsageError
-from auditor.model import SEVERITIES, SEVERITY_RANK, Finding, ScanResult
+from auditor.model import SEVERITIES, Finding
 from auditor.progress import make_progress
+from auditor.runs import (
+    execute_scan,
+    exit_code_for,
+    read_document,
+    reevaluation_plan,
+    scheduled_scan,
+    summarize,
+    write_outputs,
+    write_results,
+)
 from auditor.timestamps import TimestampError, format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from auditor.engine import Progress, ScanPlan
+    pass
 
 logger = logging.getLogger("credaudit")
 
@@ -106,52 +114,6 @@ def parse_formats(value: str | None, default: Sequence[str]) -> list[str]:
     return names
 
 
-def exit_code_for(result: ScanResult, fail_on: str) -> int:
-    if result.scan.status != "complete":
-        return EXIT_INCOMPLETE
-    if fail_on == "never":
-        return EXIT_OK
-    threshold = SEVERITY_RANK[fail_on]
-    if any(f.status == "fail" and SEVERITY_RANK[f.severity] >= threshold for f in result.findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
-
-
-def write_outputs(result: ScanResult, out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    from reports import FORMATS
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in formats:
-        for file_name, text in FORMATS[name](result).items():
-            target = out_dir / file_name
-            tmp = target.with_name(f".{file_name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)  # atomic: a reader never sees half a report
-            written.append(target)
-    return written
-
-
-def summarize(result: ScanResult) -> list[str]:
-    s = result.summary
-    lines = [
-        f"scan {result.scan.id} as of {result.scan.as_of.isoformat()}: {result.scan.status}",
-        f"  {s['credentials']} credentials in {s['tenants']} tenant(s); "
-        f"{s['findings']} failing: "
-        + ", ".join(f"{s['by_severity'][sev]} {sev}" for sev in SEVERITIES)
-        + f"; {s['manual']} to review manually, {s['waived']} waived",
-    ]
-    for cov in result.coverage:
-        line = f"  {cov.tenant} ({cov.provider}): {cov.status}, {cov.credential_count} credentials"
-        if cov.record_errors:
-            line += f", {len(cov.record_errors)} unreadable record(s)"
-        if cov.error:
-            line += f" — {cov.error}"
-        lines.append(line)
-        lines.extend(f"      note: {note}" for note in cov.notes if cov.status != "complete")
-    return lines
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="credaudit")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr.")
@@ -183,156 +145,6 @@ def _load_settings(config: Path) -> LoadedConfig:
     except ValidationError:
         return load_config(config)  # raises the located, explained ConfigError
     return LoadedConfig(path=config, config=parsed, credentials={})
-
-
-def _secrets(loaded: LoadedConfig) -> list[str]:
-    values = [c.client_secret.get_secret_value() for c in loaded.credentials.values()]
-    if loaded.webhook_url is not None:
-        values.append(loaded.webhook_url.get_secret_value())
-    return values
-
-
-def _reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
-    """Policy and waivers of ``loaded`` (the default policy without one), for re-evaluation."""
-    import policies
-    from auditor.engine import plan_for
-
-    saved = [c.get("tenant") for c in (document.get("coverage") or [])]
-    if loaded is None:
-        names = sorted({str(t) for t in saved})
-        return plan_for((), policies.load_policy(None, tenants=names, base_dir=Path.cwd()), ())
-    names = sorted({*(t.name for t in loaded.config.tenants), *(str(t) for t in saved)})
-    try:
-        policy = policies.load_policy(loaded.config.policy, tenants=names, base_dir=loaded.base_dir)
-        waivers = policies.load_waivers(
-            loaded.config.waivers, base_dir=loaded.base_dir, known_rules=policy.rule_ids
-        )
-    except ConfigError as exc:
-        raise exc.located(str(loaded.path)) from None
-    return plan_for((), policy, waivers, loaded=loaded)
-
-
-def _read_document(path: Path) -> Any:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"--from-inventory: {path} does not exist") from None
-    except (ValueError, UnicodeDecodeError):
-        raise UsageError(f"--from-inventory: {path} is not a JSON file") from None
-    if not isinstance(document, dict) or not isinstance(document.get("coverage"), list):
-        raise UsageError(f"--from-inventory: {path} is not a credaudit results.json")
-    return document
-
-
-def _record(loaded: LoadedConfig, result: ScanResult) -> tuple[ScanResult, str | None]:
-    """Mark and store ``result`` in the history; on failure, the reason and ``result`` unmarked."""
-    from auditor.errors import HistoryError
-    from auditor.evidence import redact_config
-    from auditor.history import History, canonical_hash
-
-    try:
-        with History(loaded.resolve_path(loaded.config.history.database)) as history:
-            return history.record(
-                result, config_hash=canonical_hash(redact_config(loaded.config))
-            ), None
-    except (HistoryError, OSError) as exc:
-        return result, str(exc)
-
-
-@dataclasses.dataclass(frozen=True)
-class ScanOutcome:
-    """What one pass of the scan path produced."""
-
-    result: ScanResult
-    written: list[Path]
-    recorded: bool
-    """Stored in the history (False with ``history=False`` or when storing failed)."""
-    history_error: str | None = None
-
-
-def write_results(
-    result: ScanResult,
-    out_dir: Path,
-    formats: Sequence[str],
-    *,
-    evidence: Path | None = None,
-    loaded: LoadedConfig | None = None,
-    waivers: Sequence[Any] = (),
-    signing_key: Ed25519PrivateKey | None = None,
-) -> list[Path]:
-    """The reports, then the evidence bundle when asked for."""
-    from auditor.evidence import write_bundle
-
-    written = write_outputs(result, out_dir, formats)
-    if evidence is not None:
-        write_bundle(
-            evidence,
-            result,
-            config=loaded.config if loaded else None,
-            waivers=waivers,
-            signing_key=signing_key,
-            secrets=_secrets(loaded) if loaded else (),
-        )
-        written.append(evidence)
-    return written
-
-
-def execute_scan(
-    loaded: LoadedConfig,
-    plan: ScanPlan,
-    as_of: datetime,
-    out_dir: Path,
-    formats: Sequence[str],
-    *,
-    history: bool = True,
-    evidence: Path | None = None,
-    signing_key: Ed25519PrivateKey | None = None,
-    progress: Progress | None = None,
-) -> ScanOutcome:
-    """The scan path of ``credaudit scan`` and of every scheduled run: run_scan → history.record
-    → write outputs (+ evidence). A history failure is returned, not raised: the reports are
-    still written (unmarked) and the caller decides what it means."""
-    from auditor.engine import run_scan
-
-    result = run_scan(plan, as_of, progress=progress)
-    error: str | None = None
-    if history:
-        result, error = _record(loaded, result)
-    written = write_results(
-        result,
-        out_dir,
-        formats,
-        evidence=evidence,
-        loaded=loaded,
-        waivers=plan.waivers,
-        signing_key=signing_key,
-    )
-    return ScanOutcome(result, written, history and error is None, error)
-
-
-def scheduled_scan(
-    loaded: LoadedConfig, run_dir: Path, as_of: datetime, *, quiet: bool = False
-) -> ScanOutcome:
-    """One scheduled run into ``run_dir``: the configured formats, the history, and an
-    ``evidence.zip`` (signed when ``evidence.signing_key_file`` is set) when ``evidence`` is
-    configured. The plan is prepared per run, so edited policy and waiver files take effect."""
-    from auditor.engine import prepare
-    from auditor.evidence import load_signing_key
-    from auditor.progress import LogProgress
-
-    plan = prepare(loaded)
-    settings = loaded.config
-    key_file = settings.evidence.signing_key_file if settings.evidence else None
-    return execute_scan(
-        loaded,
-        plan,
-        as_of,
-        run_dir,
-        settings.output.formats,
-        evidence=run_dir / "evidence.zip" if settings.evidence is not None else None,
-        signing_key=load_signing_key(loaded.resolve_path(key_file)) if key_file else None,
-        progress=None if quiet else LogProgress(),
-    )
 
 
 @cli.command()
@@ -388,8 +200,8 @@ def scan(
             raise UsageError("--tenant cannot be combined with --from-inventory")
         when = parse_as_of(as_of) if as_of else None
         loaded = _load_settings(config_path) if config_path else None
-        document = _read_document(inventory)
-        plan = _reevaluation_plan(loaded, document)
+        document = read_document(inventory)
+        plan = reevaluation_plan(loaded, document)
     else:
         if config_path is None:
             raise UsageError("scan needs -c CONFIG (or --from-inventory results.json)")

@@ -3,7 +3,7 @@
 Each ``schedules`` entry is one APScheduler 3 job: never two runs of the same schedule at once
 (``max_instances=1``), missed runs coalesced into one, and a run missed by less than
 ``misfire_grace_seconds`` (the process was down, the machine asleep) still happens. A run calls the
-same scan path as ``credaudit scan`` (injected as ``ScanPath``, see ``auditor.cli.scheduled_scan``)
+same scan path as ``credaudit scan`` (injected as ``ScanPath``, see ``auditor.runs.scheduled_scan``)
 in the scheduler's worker thread, never nesting event loops: ``run_scan`` owns its ``asyncio.run``.
 
 Each run writes ``<output.dir>/<schedule>/<UTC timestamp>/`` plus a ``run.json``, moves the
@@ -47,7 +47,7 @@ LATEST, LATEST_TXT, HEALTH, RUN_FILE = "latest", "latest.txt", "health.json", "r
 
 
 class ScanOutcomeLike(Protocol):
-    """What the scan path hands back (``auditor.cli.ScanOutcome``)."""
+    """What the scan path hands back (``auditor.runs.ScanOutcome``)."""
 
     @property
     def result(self) -> ScanResult: ...

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import cli, exit_code_for, parse_as_of
+from auditor.cli import cli, parse_as_of
 from auditor.errors import UsageError
 from auditor.model import (
     Evaluation,
@@ -20,6 +20,7 @@ from auditor.model import (
     ToolInfo,
     fingerprint,
 )
+from auditor.runs import exit_code_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)

@@ -22,12 +22,13 @@ import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
 
-from auditor.cli import cli, scheduled_scan
+from auditor.cli import cli
 from auditor.config import LoadedConfig, ScheduleConfig, load_config
 from auditor.errors import ConfigError, ProviderError
 from auditor.evidence import verify_bundle
 from auditor.model import Evaluation, ScanInfo, ScanResult, ToolInfo
 from auditor.notify import Notifier
+from auditor.runs import scheduled_scan
 from auditor.sandbox import Sandbox, Simulation
 from auditor.scheduler import (
     ScheduledRunner,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.cli import write_outputs
 from auditor.model import ScanResult
+from auditor.runs import write_outputs
 from reports import FORMATS
 
 
