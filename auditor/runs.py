@@ -55,7 +55,8 @@ def write_outputs(result: ScanResult, out_dir: Path, formats: Sequence[str]) -> 
 def summarize(result: ScanResult) -> list[str]:
     s = result.summary
     lines = [
-        f"scan {result.scan.id} as of {result.scan.as_of.isoformat()}: {result.scan.status}",
+        f"scan {result.scan.id} as of {result.scan.as_of:%Y-%m-%d %H:%M:%S} UTC: "
+        f"{result.scan.status}",
         f"  {s['credentials']} credentials in {s['tenants']} tenant(s); "
         f"{s['findings']} failing: "
         + ", ".join(f"{s['by_severity'][sev]} {sev}" for sev in SEVERITIES)
