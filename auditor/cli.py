@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -60,6 +61,10 @@ def _guard(func: Callable[..., int]) -> Callable[..., None]:
             _fail(exc)
         except (click.ClickException, click.exceptions.Exit):
             raise
+        except BrokenPipeError:
+            # `credaudit … | head`: the reader left; say nothing more (Python's documented recipe)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_USAGE)
         except OSError as exc:
             # Unwritable output folder, full disk, …: the user's environment, not a finding.
             where = f": {exc.filename}" if exc.filename else ""
