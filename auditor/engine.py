@@ -269,6 +269,7 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
+    inventory = scrub_secret(inventory, settings.client_secret.get_secret_value())
     status, notes = inventory.coverage.status, inventory.coverage.notes
     if inventory.coverage.record_errors and status == "complete":
         # A record we could not read is a credential we did not evaluate: the population is
@@ -288,6 +289,49 @@ async def collect_tenant(
     )
     progress.tenant_finished(coverage)
     return TenantInventory(coverage=coverage, credentials=inventory.credentials)
+
+
+def scrub_secret(inventory: TenantInventory, secret: str) -> TenantInventory:
+    """The inventory with the tenant's own secret replaced wherever vendor text could carry it.
+
+    A vendor may echo a request in an error body (a token endpoint answering 400 with the form
+    it was sent); messages, notes and record errors quote vendor text, so they are scrubbed here,
+    once, before progress, logs, history and reports see them.
+    """
+    if len(secret) < 4:
+        return inventory
+    mark = "[redacted secret]"
+    cov = inventory.coverage
+    dirty = (
+        (cov.error is not None and secret in cov.error)
+        or any(secret in n for n in cov.notes)
+        or any(secret in e.message or secret in (e.record_id or "") for e in cov.record_errors)
+    )
+    if dirty:
+        cov = cov.model_copy(
+            update={
+                "error": cov.error.replace(secret, mark) if cov.error else cov.error,
+                "notes": tuple(n.replace(secret, mark) for n in cov.notes),
+                "record_errors": tuple(
+                    e.model_copy(
+                        update={
+                            "message": e.message.replace(secret, mark),
+                            "record_id": e.record_id.replace(secret, mark)
+                            if e.record_id
+                            else e.record_id,
+                        }
+                    )
+                    for e in cov.record_errors
+                ),
+            }
+        )
+    credentials = tuple(
+        c.model_copy(update={"notes": tuple(n.replace(secret, mark) for n in c.notes)})
+        if any(secret in n for n in c.notes)
+        else c
+        for c in inventory.credentials
+    )
+    return TenantInventory(coverage=cov, credentials=credentials)
 
 
 def _failed(settings: TenantSettings, base_url: str | None, error: str) -> TenantInventory:

@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import stat
+import struct
 import tempfile
 import unicodedata
 import zipfile
@@ -298,6 +299,7 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
+            _check_layout(path, archive, infos)
             _check_names(infos)
             by_name = {i.filename: i for i in infos}
             if MANIFEST not in by_name:
@@ -317,6 +319,46 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
         signer=signer,
         self_asserted=asserted,
     )
+
+
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+_EOCD_SIZE = 22
+
+
+def _check_layout(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """The archive is exactly what we write: entries back to back from byte 0, then the central
+    directory, then an end record with no comment, then end of file.
+
+    Python's zipfile tolerates bytes before the first entry, after the end record, in the
+    comment, and between entries; other unzip tools (streaming readers) would then show content
+    the manifest never covered. A bundle with any of these is rejected as tampered.
+    """
+    if archive.comment:
+        raise EvidenceError(f"{path}: the zip carries a comment; credaudit never writes one")
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        offset = 0
+        for info in sorted(infos, key=lambda i: i.header_offset):
+            if info.header_offset != offset:
+                raise EvidenceError(
+                    f"{path}: unexpected bytes at offset {offset} before entry "
+                    f"{info.filename!a}; the archive was altered"
+                )
+            handle.seek(offset)
+            header = handle.read(_LOCAL_HEADER.size)
+            if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+                raise EvidenceError(f"{path}: broken local header for {info.filename!a}")
+            fields = _LOCAL_HEADER.unpack(header)
+            flags, name_len, extra_len = fields[2], fields[9], fields[10]
+            if flags & 0x08:
+                raise EvidenceError(f"{path}: data descriptors are not used by credaudit bundles")
+            offset += _LOCAL_HEADER.size + name_len + extra_len + info.compress_size
+        handle.seek(offset)
+        if handle.read(4) != b"PK\x01\x02" and infos:
+            raise EvidenceError(f"{path}: unexpected bytes after the last entry")
+        handle.seek(size - _EOCD_SIZE)
+        if handle.read(4) != b"PK\x05\x06":
+            raise EvidenceError(f"{path}: unexpected bytes after the end of the archive")
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:

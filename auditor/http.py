@@ -164,6 +164,13 @@ _REDACTIONS = (
     (re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), "[redacted token]"),
     (re.compile(r"secret-token:\S+"), "[redacted secret]"),
     (re.compile(r"(?i)bearer\s+\S+"), "Bearer [redacted]"),
+    # a token endpoint that echoes the form it was sent (client_secret=…&…)
+    (
+        re.compile(
+            r"(?i)\b(client_secret|client_assertion|password|secret|access_token)=[^&\s\"']+"
+        ),
+        r"\1=[redacted]",
+    ),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 

@@ -7,15 +7,18 @@ returns; only ``auditor.cli`` prints or exits.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
+import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.config import LoadedConfig
-from auditor.errors import ConfigError, UsageError
+from auditor.errors import AuditorError, ConfigError, UsageError
 from auditor.model import SEVERITIES, SEVERITY_RANK, ScanResult
 
 if TYPE_CHECKING:
@@ -37,19 +40,47 @@ def exit_code_for(result: ScanResult, fail_on: str) -> int:
     return EXIT_OK
 
 
-def write_outputs(result: ScanResult, out_dir: Path, formats: Sequence[str]) -> list[Path]:
+def write_outputs(
+    result: ScanResult, out_dir: Path, formats: Sequence[str], *, secrets: Sequence[str] = ()
+) -> list[Path]:
+    """Render every format and write its files; all rendered before any is written.
+
+    ``secrets``: values that must never appear in an output (the tenants' client secrets, the
+    webhook URL). The engine already scrubs them from vendor text; this is the last line: a report
+    that still holds one is refused, not written.
+    """
     from reports import FORMATS
 
+    rendered = [(f, text) for name in formats for f, text in FORMATS[name](result).items()]
+    for file_name, text in rendered:
+        if any(len(s) >= 8 and s in text for s in secrets):
+            raise AuditorError(
+                f"{file_name}: a configured secret appears in the rendered output; refusing to "
+                "write it (please report this)"
+            )
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in formats:
-        for file_name, text in FORMATS[name](result).items():
-            target = out_dir / file_name
-            tmp = target.with_name(f".{file_name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)  # atomic: a reader never sees half a report
-            written.append(target)
-    return written
+    return [_write_atomic(out_dir / file_name, text) for file_name, text in rendered]
+
+
+def _write_atomic(target: Path, text: str) -> Path:
+    """A unique temporary file in the same folder, fsynced, then renamed over ``target``.
+
+    A reader never sees half a report; two scans writing one folder never rename each other's
+    half-written file; a symlink planted at a fixed temporary name is never followed.
+    """
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target
 
 
 def summarize(result: ScanResult) -> list[str]:
@@ -151,7 +182,9 @@ def write_results(
     """The reports, then the evidence bundle when asked for."""
     from auditor.evidence import write_bundle
 
-    written = write_outputs(result, out_dir, formats)
+    written = write_outputs(
+        result, out_dir, formats, secrets=known_secrets(loaded) if loaded else ()
+    )
     if evidence is not None:
         write_bundle(
             evidence,

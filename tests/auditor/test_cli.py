@@ -208,3 +208,19 @@ def test_scan_result_round_trips_through_its_own_dump() -> None:
     again = ScanResult.model_validate_json(result.model_dump_json())
     assert again == result
     assert again.summary == result.summary
+
+
+def test_write_outputs_refuses_a_report_holding_a_secret(tmp_path: Path) -> None:
+    from auditor.errors import AuditorError
+    from auditor.runs import write_outputs
+
+    result = result_with(["complete"], [("fail", "high")])
+    leaked = result.model_copy(
+        update={"coverage": (result.coverage[0].model_copy(update={"error": "x hunter2hunter2"}),)}
+    )
+    with pytest.raises(AuditorError, match="refusing to write it"):
+        write_outputs(leaked, tmp_path / "out", ["json"], secrets=["hunter2hunter2"])
+    assert not (tmp_path / "out").exists()
+    written = write_outputs(result, tmp_path / "out", ["json"], secrets=["hunter2hunter2"])
+    assert [p.name for p in written] == ["results.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["results.json"]  # no temp left

@@ -201,3 +201,78 @@ def test_unreadable_records_make_a_tenant_partial_whatever_the_adapter_says() ->
     assert cov.status == "partial"
     assert "population is incomplete" in cov.notes[-1]
     assert result.scan.status == "partial"
+
+
+ECHO_SECRET = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+
+class EchoingTokenProvider(Provider):
+    """Posts its secret to a token endpoint that echoes the form back in a 400 error body."""
+
+    name = "sailpoint"
+    capabilities = CAPS
+
+    async def collect(self) -> TenantInventory:
+        client = self.clients.client(
+            tenant=self.settings.name, base_url="https://echo.example", settings=self.settings.http
+        )
+        await client.post_form(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "id",
+                "client_secret": self.settings.client_secret.get_secret_value(),
+            },
+        )
+        raise AssertionError("unreachable")
+
+
+def test_a_vendor_echoing_the_secret_never_gets_it_into_results(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    echo = httpx.MockTransport(
+        lambda request: httpx.Response(400, text=f"bad request: {request.content.decode()}")
+    )
+    tenant = TenantSettings(
+        name="echo",
+        provider="sailpoint",
+        client_id="id",
+        client_secret=SecretStr(ECHO_SECRET),
+        base_url="https://echo.example",
+    )
+    plan = ScanPlan(tenants=(tenant,), evaluator=lambda inv, as_of: Evaluation())
+    with caplog.at_level(logging.DEBUG):
+        result = run_scan(
+            plan,
+            AS_OF,
+            registry={"sailpoint": EchoingTokenProvider},
+            clients=ClientFactory(transport=echo),
+        )
+    (cov,) = result.coverage
+    assert cov.status == "failed"
+    assert cov.error is not None and "HTTP 400" in cov.error
+    assert ECHO_SECRET not in result.model_dump_json()
+    assert ECHO_SECRET not in caplog.text
+
+
+def test_scrub_secret_reaches_every_text_field() -> None:
+    from auditor.engine import scrub_secret
+    from auditor.model import RecordError
+
+    secret = "s3cr3t-value"
+    inventory = TenantInventory(
+        coverage=TenantCoverage(
+            tenant="t",
+            provider="sailpoint",
+            status="partial",
+            error=f"e {secret}",
+            notes=(f"n {secret}",),
+            record_errors=(RecordError(record_id=secret, message=f"m {secret}"),),
+        ),
+        credentials=(
+            Credential(
+                provider="sailpoint", tenant="t", id="c", capabilities=CAPS, notes=(secret,)
+            ),
+        ),
+    )
+    assert secret not in scrub_secret(inventory, secret).model_dump_json()

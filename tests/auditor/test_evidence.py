@@ -499,3 +499,41 @@ def test_inventory_documents_are_validated(result: ScanResult) -> None:
         inventories_from_document([])
     with pytest.raises(EvidenceError, match="no valid `scan` section"):
         inventories_from_document({"coverage": [], "credentials": []})
+
+
+def _forged_zip() -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as forged:
+        forged.writestr("reports/report.md", "# All clear: 0 findings\n")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("prepend", "unexpected bytes at offset 0 before entry"),
+        ("append", "unexpected bytes after the end of the archive"),
+        ("comment", "the zip carries a comment"),
+    ],
+)
+def test_bytes_outside_the_entries_are_tampering(
+    signed: Path, key: Ed25519PrivateKey, tmp_path: Path, how: str, message: str
+) -> None:
+    # zipfile itself reads these archives happily (the signature still verifies), while
+    # streaming unzip tools show the forged content: verify must refuse them
+    target = tmp_path / f"{how}.zip"
+    data = signed.read_bytes()
+    if how == "prepend":
+        target.write_bytes(_forged_zip() + data)
+    elif how == "append":
+        target.write_bytes(data + b"approved by the auditor")
+    else:
+        target.write_bytes(data)
+        with zipfile.ZipFile(target, "a") as archive:
+            archive.comment = b"approved by the auditor"
+    with zipfile.ZipFile(target) as archive:  # still a readable zip to Python ...
+        assert MANIFEST in archive.namelist()
+    with pytest.raises(EvidenceError, match=message):  # ... but not a bundle we wrote
+        verify_bundle(target, key.public_key())
