@@ -372,6 +372,7 @@ def compare(
     resolved only when ``b`` collected its tenant completely, as in ``mark``."""
     before = {f.fingerprint: f for f in a_findings if f.status in OPEN_STATUSES}
     after = {f.fingerprint: f for f in b_findings if f.status in OPEN_STATUSES}
+    a_status = {t.tenant: t.status for t in a.tenants}
     b_status = {t.tenant: t.status for t in b.tenants}
     not_compared = {
         t.tenant: f"{t.status} in scan {a.id}" for t in a.tenants if t.status != "complete"
@@ -391,7 +392,15 @@ def compare(
     return ScanDiff(
         a=a,
         b=b,
-        new=order([f for fp, f in after.items() if fp not in before]),
+        # new only where ``a`` saw the tenant completely: a finding of a tenant that failed in
+        # ``a`` was simply not looked at then (the tenant is listed in not_compared instead)
+        new=order(
+            [
+                f
+                for fp, f in after.items()
+                if fp not in before and a_status.get(f.tenant) == "complete"
+            ]
+        ),
         persisting=order(both),
         resolved=order(
             [

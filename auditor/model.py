@@ -327,7 +327,8 @@ class ScanResult(_Frozen):
             },
             "by_rule": dict(sorted(Counter(f.rule_id for f in open_findings).items())),
             "by_tenant": dict(sorted(Counter(f.tenant for f in open_findings).items())),
-            "new": sum(1 for f in open_findings if f.change == "new"),
+            # both over the statuses history marks (fail, manual, waived), as the badges are
+            "new": sum(1 for f in findings if f.change == "new"),
             "resolved": len(self.resolved),
         }
 

@@ -157,9 +157,10 @@ def _text(report: RunReport, fresh: list[Finding], min_severity: str, top: int) 
     if result is not None:
         s = result.summary
         by = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
+        new_failing = sum(1 for f in result.findings if f.change == "new" and f.status == "fail")
         lines.append(
             f"{s['credentials']} credential(s) in {s['tenants']} tenant(s); "
-            f"{s['findings']} failing ({by or 'none'}); {s['new']} new"
+            f"{s['findings']} failing ({by or 'none'}); {new_failing} of them new"
         )
         for f in fresh[:top]:
             who = f" (owner {e(f.owner_name, 80)})" if f.owner_name else ""

@@ -376,7 +376,10 @@ def _log_fields(
         "tenants_failed": summary["tenants_failed"] if summary else 0,
         "credentials": summary["credentials"] if summary else 0,
         "findings": summary["by_severity"] if summary else {},
-        "new_findings": summary["new"] if summary else 0,
+        # failing ones, like "findings" beside it (summary["new"] also counts manual and waived)
+        "new_findings": sum(1 for f in result.findings if f.change == "new" and f.status == "fail")
+        if result is not None
+        else 0,
         "scan_id": result.scan.id if result is not None else None,
         "error": error,
     }

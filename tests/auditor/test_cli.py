@@ -224,3 +224,19 @@ def test_write_outputs_refuses_a_report_holding_a_secret(tmp_path: Path) -> None
     written = write_outputs(result, tmp_path / "out", ["json"], secrets=["hunter2hunter2"])
     assert [p.name for p in written] == ["results.json"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["results.json"]  # no temp left
+
+
+def test_summary_new_counts_every_marked_finding_like_resolved() -> None:
+    result = result_with(["complete"], [("fail", "high"), ("manual", "high"), ("waived", "low")])
+    marked = result.model_copy(
+        update={
+            "evaluation": result.evaluation.model_copy(
+                update={
+                    "findings": tuple(
+                        f.model_copy(update={"change": "new"}) for f in result.findings
+                    )
+                }
+            )
+        }
+    )
+    assert marked.summary["new"] == 3

@@ -253,6 +253,16 @@ def test_diff_defaults_to_the_last_two(tmp_path: Path) -> None:
         assert back.not_compared == {"t2": "partial in scan scan0002"}
 
 
+def test_diff_after_a_failed_tenant_calls_nothing_of_it_new(tmp_path: Path) -> None:
+    with History(tmp_path / "h.db") as history:
+        history.record(scan(1, {"t1": "complete", "t2": "complete"}, [finding("t2", "Y")]))
+        history.record(scan(2, {"t1": "complete", "t2": "failed"}, []))
+        history.record(scan(3, {"t1": "complete", "t2": "complete"}, [finding("t2", "Y")]))
+        result = history.diff()  # scan 2 -> scan 3
+        assert result.new == ()
+        assert result.not_compared == {"t2": "failed in scan scan0002"}
+
+
 def test_get_by_id_and_prefix(tmp_path: Path) -> None:
     with History(tmp_path / "h.db") as history:
         history.record(scan(1, {"t1": "complete"}, [], scan_id="abcdef01"))

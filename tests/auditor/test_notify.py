@@ -199,7 +199,7 @@ def test_loopback_webhook_receives_the_expected_body(recorder: Recorder) -> None
     assert body["new_findings_total"] == 2
     assert body["reasons"] == ["new findings at or above high"]
     assert body["summary"]["findings"] == 4
-    assert body["summary"]["new"] == 3
+    assert body["summary"]["new"] == 4  # every marked finding, the waived one too (as "resolved")
     assert body["summary"]["by_severity"] == {
         "critical": 1,
         "high": 2,
@@ -218,7 +218,7 @@ def test_loopback_webhook_receives_the_expected_body(recorder: Recorder) -> None
     ]
     assert body["text"].splitlines() == [
         "credaudit schedule *nightly*: run complete, 2 new finding(s) at or above high",
-        "0 credential(s) in 1 tenant(s); 4 failing (1 critical, 2 high, 1 low); 3 new",
+        "0 credential(s) in 1 tenant(s); 4 failing (1 critical, 2 high, 1 low); 3 of them new",
         "• critical `privileged-access` acme / name-c2 (owner Ada): privileged-access on c2",
         "• high `stale` acme / name-c3 (owner Ada): stale on c3",
         "Reports: run 20261124T020000Z",
