@@ -615,11 +615,11 @@ def verify(bundle: Path, public_key: Path | None) -> int:
     report = verify_bundle(bundle, key)
     if not report.ok:
         for problem in report.problems:
-            click.echo(f"  {problem}")
+            click.echo(f"  {_printable(problem)}")
         raise EvidenceError(f"{bundle}: verification FAILED ({len(report.problems)} problem(s))")
     scan = report.manifest.get("scan", {})
     click.echo(f"{bundle}: OK, {report.files} files match manifest.json")
-    click.echo(f"  scan {scan.get('id')} as of {scan.get('as_of')}")
+    click.echo(f"  scan {_printable(scan.get('id'))} as of {_printable(scan.get('as_of'))}")
     if report.signer is None:
         click.echo("  unsigned: integrity only, not origin (sign with evidence.signing_key_file)")
     elif report.self_asserted:
@@ -630,6 +630,11 @@ def verify(bundle: Path, public_key: Path | None) -> int:
     else:
         click.echo(f"  signed by the given public key {report.signer}")
     return EXIT_OK
+
+
+def _printable(value: object) -> str:
+    """Bundle-supplied text for a terminal: escape sequences could hide the verdict."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(value))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

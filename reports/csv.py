@@ -15,7 +15,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
-from auditor.model import Credential, Finding, ScanResult
+from auditor.model import Credential, Finding, ScanResult, TenantCoverage
 from auditor.timestamps import format_timestamp
 from reports import view
 
@@ -140,11 +140,33 @@ def inventory_row(c: Credential, open_rules: Sequence[str]) -> list[object]:
     ]
 
 
+def coverage_row(cov: TenantCoverage) -> list[object]:
+    """A tenant not collected completely, as a findings row (rule ``coverage``)."""
+    row: dict[str, object] = {
+        "fingerprint": view.coverage_fingerprint(cov),
+        "tenant": cov.tenant,
+        "provider": cov.provider,
+        "rule_id": view.COVERAGE_RULE,
+        "status": cov.status,
+        "severity": "high" if cov.status == "failed" else "medium",
+        "message": view.coverage_message(cov),
+        "remediation": "Fix the credential's access or the tenant's availability and scan again; "
+        "until then this tenant's results are incomplete.",
+        "evidence": json.dumps(
+            {"record_errors": len(cov.record_errors), "credentials": cov.credential_count},
+            sort_keys=True,
+        ),
+    }
+    return [row.get(column) for column in FINDING_COLUMNS]
+
+
 def render(result: ScanResult) -> Mapping[str, str]:
     open_rules = view.open_rules_by_credential(result.findings)
+    gaps = [coverage_row(c) for c in view.coverage_gaps(result)]
     return {
         FINDINGS_FILE: _table(
-            FINDING_COLUMNS, (finding_row(f) for f in view.ordered_findings(result.findings))
+            FINDING_COLUMNS,
+            [*gaps, *(finding_row(f) for f in view.ordered_findings(result.findings))],
         ),
         INVENTORY_FILE: _table(
             INVENTORY_COLUMNS,

@@ -29,7 +29,7 @@ MAX_NOTES = 5
 CELL_LIMIT = 160
 FULL_OUTPUTS = "`report.html`, `findings.csv`, `results.json`"
 
-_ESCAPE = re.compile(r"([\\`*_\[\]<>|~&@!#])")
+_ESCAPE = re.compile(r"([\\`*_\[\]<>|~&@!#$])")  # $: GitHub renders $…$ as LaTeX
 _SCHEME = re.compile(r"(?i)(://|(?<=mailto):|(?<=xmpp):)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 _WWW = re.compile(r"(?i)(w)(ww)\.")

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from auditor.model import Finding, ScanResult
+from auditor.model import Finding, ScanResult, TenantCoverage
 from auditor.timestamps import format_timestamp
 from reports import view
 
@@ -140,9 +140,70 @@ def detection_finding(f: Finding, result: ScanResult) -> dict[str, Any]:
     return event
 
 
+def coverage_finding(cov: TenantCoverage, result: ScanResult) -> dict[str, Any]:
+    """A tenant not collected completely, as an alerting Detection Finding: a SIEM that reads
+    only this file must not see that tenant as clean."""
+    severity_id = 4 if cov.status == "failed" else 3
+    uid = view.coverage_fingerprint(cov)
+    message = view.coverage_message(cov)
+    return {
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Detection Finding",
+        "type_uid": TYPE_UID,
+        "type_name": "Detection Finding: Create",
+        "severity_id": severity_id,
+        "severity": SEVERITY_NAMES[severity_id],
+        "status_id": 1,
+        "status": "New",
+        "is_alert": True,
+        "time": _ms(result.scan.finished_at),
+        "message": message,
+        "metadata": {
+            "version": OCSF_VERSION,
+            "uid": f"{result.scan.id}:{uid}",
+            "product": {
+                "name": result.tool.name,
+                "vendor_name": result.tool.name,
+                "version": result.tool.version,
+            },
+        },
+        "finding_info": {
+            "uid": uid,
+            "title": f"{view.COVERAGE_RULE}: tenant {cov.tenant} {cov.status}",
+            "desc": message,
+            "created_time": _ms(result.scan.finished_at),
+            "types": ["Credential hygiene", view.COVERAGE_RULE],
+            "analytic": {
+                "uid": view.COVERAGE_RULE,
+                "name": view.COVERAGE_RULE,
+                "type_id": 1,
+                "type": "Rule",
+            },
+        },
+        "resources": [
+            {
+                "uid": cov.tenant,
+                "name": cov.tenant,
+                "type": "Tenant",
+                "data": {"provider": cov.provider},
+            }
+        ],
+        "unmapped": {
+            "credaudit": {
+                "scan_id": result.scan.id,
+                "as_of": format_timestamp(result.scan.as_of),
+                "coverage": cov.model_dump(mode="json"),
+            }
+        },
+    }
+
+
 def render(result: ScanResult) -> Mapping[str, str]:
-    lines = [
-        json.dumps(detection_finding(f, result), ensure_ascii=False, sort_keys=True, default=str)
-        for f in view.ordered_findings(result.findings)
-    ]
+    events = [coverage_finding(c, result) for c in view.coverage_gaps(result)]
+    events += [detection_finding(f, result) for f in view.ordered_findings(result.findings)]
+    lines = [json.dumps(e, ensure_ascii=False, sort_keys=True, default=str) for e in events]
     return {FILE_NAME: "".join(line + "\n" for line in lines)}

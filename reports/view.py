@@ -26,6 +26,7 @@ from auditor.model import (
     Finding,
     ScanResult,
     TenantCoverage,
+    fingerprint,
 )
 from auditor.timestamps import format_timestamp
 
@@ -288,3 +289,23 @@ def severity_counts(result: ScanResult) -> list[tuple[str, int]]:
 def status_counts(result: ScanResult) -> dict[str, int]:
     by = result.summary["by_status"]
     return {status: int(by.get(status, 0)) for status in STATUS_ORDER if status != "pass"}
+
+
+COVERAGE_RULE = "coverage"
+"""The rule id of the rows that say a tenant was not collected completely (CSV, OCSF)."""
+
+
+def coverage_gaps(result: ScanResult) -> list[TenantCoverage]:
+    """Tenants collected only partially or not at all: machine formats must carry them too,
+    or a CSV/SIEM consumer would read such a tenant as clean."""
+    return [c for c in result.coverage if c.status != "complete"]
+
+
+def coverage_message(cov: TenantCoverage) -> str:
+    what = "could not be collected" if cov.status == "failed" else "was collected only partially"
+    detail = cov.error or "; ".join(cov.notes)
+    return f"tenant {cov.tenant} {what}: {detail}" if detail else f"tenant {cov.tenant} {what}"
+
+
+def coverage_fingerprint(cov: TenantCoverage) -> str:
+    return fingerprint(cov.tenant, "", COVERAGE_RULE)

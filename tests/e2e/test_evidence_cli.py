@@ -208,3 +208,10 @@ def test_unusable_history_still_writes_the_reports(
     doc = json.loads((out / "results.json").read_text())
     assert {f["change"] for f in doc["findings"]} == {None}
     assert run([*args, "--no-history"], env).exit_code == 0
+
+
+def test_printable_neutralises_terminal_escapes() -> None:
+    from auditor.cli import _printable
+
+    assert _printable("x\x1b[8mhidden\x07") == "x\\x1b[8mhidden\\x07"
+    assert _printable("scan-1 ok") == "scan-1 ok"

@@ -69,7 +69,9 @@ def test_newlines_and_quotes_round_trip(rich: ScanResult) -> None:
         rich.findings[0], credential_name='line1\nline2, "quoted"', owner_name="-owner"
     )
     result = replace(rich, evaluation=replace(rich.evaluation, findings=(finding,)))
-    rows = read(csv_format.render(result)["findings.csv"])
+    rows = [
+        r for r in read(csv_format.render(result)["findings.csv"]) if r["rule_id"] != "coverage"
+    ]
     assert len(rows) == 1
     assert rows[0]["credential_name"] == 'line1\nline2, "quoted"'
     assert rows[0]["owner_name"] == "'-owner"
@@ -92,3 +94,19 @@ def test_inventory_lists_open_rules(curated: ScanResult) -> None:
     assert rows["stale: old laptop"]["open_findings"] == "stale"
     assert rows["clean: ci deploy"]["open_findings"] == ""
     assert rows["broad v4 any"]["allowed_cidrs"] == "0.0.0.0/0; 192.168.1.0/24"
+
+
+def test_incomplete_tenants_are_rows_of_findings_csv(rich: ScanResult) -> None:
+    import csv as csvmod
+    import io
+
+    from reports import csv as csv_report
+
+    text = csv_report.render(rich)[csv_report.FINDINGS_FILE]
+    rows = [r for r in csvmod.DictReader(io.StringIO(text)) if r["rule_id"] == "coverage"]
+    assert {(r["tenant"], r["status"], r["severity"]) for r in rows} == {
+        ("broken-isc", "failed", "high"),
+        ("partial-c1", "partial", "medium"),
+    }
+    failed = next(r for r in rows if r["tenant"] == "broken-isc")
+    assert failed["message"].startswith("tenant broken-isc could not be collected: GET /v3/")

@@ -28,6 +28,7 @@ from .conftest import replace
         ("back\\slash", r"back\\slash"),
         ("&lt;b&gt;", r"\&lt;b\&gt;"),
         ("plain: text", "plain: text"),
+        (r"$\Huge\text{PASS}$", r"\$\\Huge\\text{PASS}\$"),
     ],
 )
 def test_md_text_escapes(raw: str, escaped: str) -> None:

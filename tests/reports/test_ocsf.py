@@ -26,12 +26,20 @@ def lookup(event: dict[str, Any], path: str) -> Any:
     return node
 
 
-def test_one_event_per_non_pass_finding(rich: ScanResult) -> None:
+def test_one_event_per_non_pass_finding_and_per_incomplete_tenant(rich: ScanResult) -> None:
     out = events(rich)
-    assert len(out) == len(rich.findings)
-    assert sorted(e["finding_info"]["uid"] for e in out) == sorted(
+    gaps = [c for c in rich.coverage if c.status != "complete"]
+    assert len(gaps) == 2  # the rich fixture has a failed and a partial tenant
+    assert len(out) == len(rich.findings) + len(gaps)
+    findings = [e for e in out if e["finding_info"]["analytic"]["uid"] != "coverage"]
+    assert sorted(e["finding_info"]["uid"] for e in findings) == sorted(
         f.fingerprint for f in rich.findings
     )
+    coverage = {e["resources"][0]["uid"]: e for e in out if e not in findings}
+    assert set(coverage) == {"broken-isc", "partial-c1"}
+    assert coverage["broken-isc"]["severity_id"] == 4
+    assert coverage["broken-isc"]["is_alert"] is True
+    assert "HTTP 403" in coverage["broken-isc"]["message"]
 
 
 def test_required_attributes(rich: ScanResult) -> None:
@@ -96,6 +104,6 @@ def test_resource_and_remediation(curated: ScanResult) -> None:
 
 
 def test_history_first_seen(rich: ScanResult) -> None:
-    new = [e for e in events(rich) if e["unmapped"]["credaudit"]["change"] == "new"]
+    new = [e for e in events(rich) if e["unmapped"]["credaudit"].get("change") == "new"]
     assert len(new) == 3
     assert {e["finding_info"]["first_seen_time"] for e in new} == {1795478400000}
