@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import html
 import json
 import os
 import platform
@@ -175,7 +176,19 @@ def bundle_files(
     files["config.json"] = _json(redact_config(config))
     files["coverage.json"] = _json([c.model_dump(mode="json") for c in result.coverage])
     for secret in secrets:
-        if len(secret) >= _MIN_SECRET and any(secret.encode() in data for data in files.values()):
+        if len(secret) < _MIN_SECRET:
+            continue
+        # also the forms the formats escape it into (JSON, HTML, CSV quoting)
+        forms = {
+            secret,
+            json.dumps(secret)[1:-1],
+            json.dumps(secret, ensure_ascii=False)[1:-1],
+            html.escape(secret),
+            html.escape(secret, quote=False),
+            secret.replace('"', '""'),
+        }
+        needles = [f.encode() for f in forms if f]
+        if any(n in data for n in needles for data in files.values()):
             raise EvidenceError("a configured secret appears in the bundle; refusing to write it")
     manifest: dict[str, Any] = {
         "format": BUNDLE_FORMAT,

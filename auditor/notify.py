@@ -70,7 +70,10 @@ def slack_escape(text: str, limit: int = 300) -> str:
     """Untrusted text for Slack ``text``: single line, bounded, ``&<>`` escaped (Slack docs,
     "Escaping text": only these three are control characters in message text)."""
     cleaned = clean_vendor_text(text, limit=limit)
-    return cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    cleaned = cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # Slack auto-links bare URLs and domains: a zero-width joiner inside "://" and after "www"
+    # keeps a vendor-supplied name from becoming a clickable link in the alert
+    return cleaned.replace("://", ":\u2060//").replace("www.", "www\u2060.")
 
 
 def new_findings(result: ScanResult, min_severity: str) -> list[Finding]:

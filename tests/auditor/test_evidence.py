@@ -537,3 +537,15 @@ def test_bytes_outside_the_entries_are_tampering(
         assert MANIFEST in archive.namelist()
     with pytest.raises(EvidenceError, match=message):  # ... but not a bundle we wrote
         verify_bundle(target, key.public_key())
+
+
+@pytest.mark.parametrize("secret", ['quote"and\\backslash-secret', "amp&lt<secret>value"])
+def test_escaped_forms_of_a_secret_are_caught_too(
+    result: ScanResult, tmp_path: Path, secret: str
+) -> None:
+    leaked = result.model_copy(
+        update={"coverage": (result.coverage[0].model_copy(update={"error": f"x {secret}"}),)}
+    )
+    with pytest.raises(EvidenceError, match="refusing to write it"):
+        write_bundle(tmp_path / "b.zip", leaked, secrets=[secret])
+    assert not (tmp_path / "b.zip").exists()

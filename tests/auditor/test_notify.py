@@ -266,11 +266,14 @@ def test_vendor_strings_cannot_inject_slack_mentions_or_links() -> None:
     text = build_message(report_of(result_of([evil])), "high")["text"]
     bullet = text.splitlines()[2]
     assert bullet == (
-        "• high `stale` acme / &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; "
+        "• high `stale` acme / &lt;!channel&gt; &amp; &lt;https:\u2060//evil.example|click&gt; "
         "(owner &lt;@U123&gt;): line1 line2 &lt;!here&gt;"
     )
     assert "<" not in text and ">" not in text
     assert slack_escape("a" * 400, 10) == "aaaaaaaaaa…"
+    # no bare URL or domain Slack would turn into a link
+    assert "://" not in slack_escape("see https://evil.example/x")
+    assert "www." not in slack_escape("www.evil.example")
 
 
 def test_transient_failures_are_retried_with_backoff_and_retry_after() -> None:
