@@ -73,6 +73,44 @@ def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
+def _envelope(
+    result: ScanResult,
+    *,
+    uid: str,
+    severity_id: int,
+    status: tuple[int, str],
+    is_alert: bool,
+    message: str,
+) -> dict[str, Any]:
+    """The attributes every Detection Finding event of a scan shares (class, time, metadata)."""
+    return {
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Detection Finding",
+        "type_uid": TYPE_UID,
+        "type_name": "Detection Finding: Create",
+        "severity_id": severity_id,
+        "severity": SEVERITY_NAMES[severity_id],
+        "status_id": status[0],
+        "status": status[1],
+        "is_alert": is_alert,
+        "time": _ms(result.scan.finished_at),
+        "message": message,
+        "metadata": {
+            "version": OCSF_VERSION,
+            "uid": f"{result.scan.id}:{uid}",
+            "product": {
+                "name": result.tool.name,
+                "vendor_name": result.tool.name,
+                "version": result.tool.version,
+            },
+        },
+    }
+
+
 def detection_finding(f: Finding, result: ScanResult) -> dict[str, Any]:
     """One finding as an OCSF 1.3.0 Detection Finding event."""
     status_id, status = STATUS.get(f.status, (99, f.status))
@@ -97,30 +135,14 @@ def detection_finding(f: Finding, result: ScanResult) -> dict[str, Any]:
     if f.owner_id or f.owner_name:
         resource["owner"] = {k: v for k, v in (("uid", f.owner_id), ("name", f.owner_name)) if v}
     event: dict[str, Any] = {
-        "activity_id": ACTIVITY_CREATE,
-        "activity_name": "Create",
-        "category_uid": CATEGORY_UID,
-        "category_name": "Findings",
-        "class_uid": CLASS_UID,
-        "class_name": "Detection Finding",
-        "type_uid": TYPE_UID,
-        "type_name": "Detection Finding: Create",
-        "severity_id": severity_id,
-        "severity": SEVERITY_NAMES[severity_id],
-        "status_id": status_id,
-        "status": status,
-        "is_alert": f.status in view.OPEN_STATUSES,
-        "time": _ms(result.scan.finished_at),
-        "message": f.message,
-        "metadata": {
-            "version": OCSF_VERSION,
-            "uid": f"{result.scan.id}:{f.fingerprint}",
-            "product": {
-                "name": result.tool.name,
-                "vendor_name": result.tool.name,
-                "version": result.tool.version,
-            },
-        },
+        **_envelope(
+            result,
+            uid=f.fingerprint,
+            severity_id=severity_id,
+            status=(status_id, status),
+            is_alert=f.status in view.OPEN_STATUSES,
+            message=f.message,
+        ),
         "finding_info": finding_info,
         "resources": [resource],
         "remediation": {"desc": f.remediation},
@@ -147,30 +169,14 @@ def coverage_finding(cov: TenantCoverage, result: ScanResult) -> dict[str, Any]:
     uid = view.coverage_fingerprint(cov)
     message = view.coverage_message(cov)
     return {
-        "activity_id": ACTIVITY_CREATE,
-        "activity_name": "Create",
-        "category_uid": CATEGORY_UID,
-        "category_name": "Findings",
-        "class_uid": CLASS_UID,
-        "class_name": "Detection Finding",
-        "type_uid": TYPE_UID,
-        "type_name": "Detection Finding: Create",
-        "severity_id": severity_id,
-        "severity": SEVERITY_NAMES[severity_id],
-        "status_id": 1,
-        "status": "New",
-        "is_alert": True,
-        "time": _ms(result.scan.finished_at),
-        "message": message,
-        "metadata": {
-            "version": OCSF_VERSION,
-            "uid": f"{result.scan.id}:{uid}",
-            "product": {
-                "name": result.tool.name,
-                "vendor_name": result.tool.name,
-                "version": result.tool.version,
-            },
-        },
+        **_envelope(
+            result,
+            uid=uid,
+            severity_id=severity_id,
+            status=(1, "New"),
+            is_alert=True,
+            message=message,
+        ),
         "finding_info": {
             "uid": uid,
             "title": f"{view.COVERAGE_RULE}: tenant {cov.tenant} {cov.status}",
