@@ -143,7 +143,8 @@ def _load_settings(config: Path) -> LoadedConfig:
     (history, diff, re-evaluation): an auditor re-performing a scan holds no vendor secret."""
     from pydantic import ValidationError
 
-    from auditor.config import AuditConfig, read_yaml_file
+    from auditor.config import AuditConfig
+    from auditor.yamlfile import read_yaml_file
 
     try:
         parsed = AuditConfig.model_validate(read_yaml_file(config))

@@ -23,7 +23,6 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -39,6 +38,7 @@ from pydantic import (
 from auditor.errors import ConfigError
 from auditor.http import is_loopback_host
 from auditor.model import ProviderName, Severity
+from auditor.yamlfile import read_yaml_file
 
 KNOWN_PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 FORMAT_NAMES = ("html", "markdown", "json", "csv", "ocsf")
@@ -347,53 +347,6 @@ def _resolve(
             return None
         return value
     return None
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
-def read_yaml_file(path: Path) -> Any:
-    """Parse a YAML file safely; errors name the file, line and column but quote nothing."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError("file not found", file=str(path), fix="check the path") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read the file ({type(exc).__name__})",
-            file=str(path),
-            fix="check the path, its permissions and that it is UTF-8 text",
-        ) from exc
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(
-            f"not valid YAML at {where}: {problem}",
-            file=str(path),
-            fix="fix the YAML syntax (indentation, quoting, a colon after each key)",
-        ) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -28,10 +28,9 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from auditor.errors import ConfigError
 from auditor.model import SEVERITIES, Credential, Severity
+from auditor.yamlfile import read_yaml_file
 from policies.base import NoParams, Outcome, Rule, RuleContext, span
 from policies.conditions import (
     ConditionError,
@@ -144,16 +143,7 @@ def load_custom_rules(
 
 
 def _read_yaml(path: Path, key: str) -> object:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read {path}: {exc.strerror}", key=key, fix="check the path"
-        ) from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
+    return read_yaml_file(path, key=key)
 
 
 def _one(entry: object, where: str, file: str | None, builtin_ids: Sequence[str]) -> CustomRule:

@@ -31,11 +31,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from auditor.errors import ConfigError
 from auditor.model import Credential, WaiverRef
 from auditor.timestamps import TimestampError, format_timestamp, parse_timestamp
+from auditor.yamlfile import read_yaml_file
 
 EXPIRING_WINDOW = timedelta(days=14)
 _MATCH_KEYS = ("tenant", "credential_id", "owner_id", "name")
@@ -155,18 +154,7 @@ def load_waivers(
 
 
 def _read(path: Path) -> object:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read the waiver file {path}: {exc.strerror}",
-            key="waivers",
-            fix="check the path (relative paths start at the config file's directory)",
-        ) from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
+    return read_yaml_file(path, key="waivers")
 
 
 def _one(entry: object, index: int, file: str | None, known_rules: Collection[str]) -> Waiver:

@@ -258,3 +258,12 @@ def test_custom_rules_must_be_a_list() -> None:
     with pytest.raises(ConfigError) as info:
         load_policy({"custom_rules": {"id": "x"}}, tenants=[], base_dir=Path())
     assert info.value.key == "policy.custom_rules"
+
+
+def test_custom_rules_file_with_a_duplicate_key_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "custom.yaml").write_text(
+        "- id: my-rule\n  title: Mine\n  severity: low\n  severity: info\n"
+        "  remediation: Fix it.\n  condition: {field: name, eq: x}\n"
+    )
+    with pytest.raises(ConfigError, match="duplicate key 'severity'"):
+        load_policy({"custom_rules": "custom.yaml"}, tenants=[], base_dir=tmp_path)

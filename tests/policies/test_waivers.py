@@ -282,3 +282,37 @@ def test_waiver_for_a_partial_tenant_is_not_stale() -> None:
         "active",
         "tenant acme-isc was collected only partially; its matches could not be fully checked",
     )
+
+
+WAIVER_FILE = """\
+- rule: no-expiry
+  match: {credential_id: k1}
+  reason: vaulted break-glass key
+  approved_by: ciso@example.com
+  approved_at: 2026-10-01
+  expires: 2026-12-31
+"""
+
+
+def test_waiver_file_with_a_duplicate_key_is_refused(tmp_path: Path) -> None:
+    # PyYAML would silently keep the later `expires`, extending the exception unseen
+    (tmp_path / "w.yaml").write_text(WAIVER_FILE + "  expires: 2027-09-30\n")
+    with pytest.raises(
+        ConfigError, match=r"w\.yaml: not valid YAML at line 7.*duplicate key 'expires'"
+    ):
+        load_waivers("w.yaml", base_dir=tmp_path, known_rules=list(RULES))
+
+
+def test_waiver_file_yaml_errors_quote_nothing(tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text(WAIVER_FILE + "  reason: [unclosed s3cr3t-in-file\n")
+    with pytest.raises(ConfigError) as info:
+        load_waivers("w.yaml", base_dir=tmp_path, known_rules=list(RULES))
+    assert "not valid YAML at line" in str(info.value)
+    assert "s3cr3t-in-file" not in str(info.value)
+
+
+def test_missing_waiver_file_is_located_at_its_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_waivers("nope.yaml", base_dir=tmp_path, known_rules=list(RULES))
+    assert info.value.key == "waivers"
+    assert "file not found" in str(info.value)
