@@ -254,11 +254,31 @@ class ControlInfo(_Frozen):
     rules: tuple[ControlRule, ...] = ()
 
 
+class NotApplicable(_Frozen):
+    """Results of one rule that are ``not_applicable`` because the vendor cannot express its fact
+    (``Capabilities``), counted per (tenant, provider, rule) instead of one finding each.
+
+    Such a result depends on the vendor, not on the credential: listing it once per credential
+    (100,000 identical rows for a SailPoint tenant's network rules) told a reader nothing the
+    count does not, and cost every output its size.
+    """
+
+    tenant: str
+    provider: ProviderName
+    rule_id: str
+    capability: str
+    message: str
+    credentials: int
+
+
 class Evaluation(_Frozen):
     """What the policy evaluator hands back to the engine."""
 
     findings: tuple[Finding, ...] = ()
-    """Every non-pass result."""
+    """Every fail, manual and waived result, and any ``not_applicable`` a rule decided itself
+    (a custom rule may); vendor-capability ``not_applicable`` results are in ``not_applicable``."""
+    not_applicable: tuple[NotApplicable, ...] = ()
+    """Vendor-capability gaps, counted (see ``NotApplicable``); ordered by tenant, rule, provider."""
     result_counts: dict[str, dict[str, int]] = Field(default_factory=dict)
     """rule id → status → count, including ``pass``."""
     policy: dict[str, Any] = Field(default_factory=dict)
@@ -285,7 +305,8 @@ class ScanInfo(_Frozen):
 class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
-    schema_version: str = "1.0"
+    schema_version: str = "1.1"
+    """1.1 added ``not_applicable`` (vendor-capability gaps counted, no longer one finding each)."""
     tool: ToolInfo
     scan: ScanInfo
     coverage: tuple[TenantCoverage, ...]
@@ -321,7 +342,7 @@ class ScanResult(_Frozen):
             "findings": len(open_findings),
             "manual": sum(1 for f in findings if f.status == "manual"),
             "waived": sum(1 for f in findings if f.status == "waived"),
-            "by_status": dict(Counter(f.status for f in findings)),
+            "by_status": _by_status(self.evaluation),
             "by_severity": {
                 sev: sum(1 for f in open_findings if f.severity == sev) for sev in SEVERITIES
             },
@@ -335,6 +356,13 @@ class ScanResult(_Frozen):
     @property
     def findings(self) -> tuple[Finding, ...]:
         return self.evaluation.findings
+
+
+def _by_status(evaluation: Evaluation) -> dict[str, int]:
+    counts = Counter(f.status for f in evaluation.findings)
+    for group in evaluation.not_applicable:
+        counts["not_applicable"] += group.credentials
+    return {status: n for status, n in counts.items() if n}
 
 
 def scan_status(coverage: tuple[TenantCoverage, ...] | list[TenantCoverage]) -> ScanStatus:

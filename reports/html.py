@@ -166,7 +166,7 @@ def context(result: ScanResult) -> dict[str, Any]:
         "finding_rules": sorted({f.rule_id for f in rows}),
         "finding_rows": rows,
         "has_new": any(f.change == "new" for f in rows),
-        "not_applicable": view.not_applicable_groups(findings),
+        "not_applicable": view.not_applicable_groups(result),
         "open_rules": view.open_rules_by_credential(findings),
         "worst": view.worst_severity(findings),
         "waivers": sorted(

@@ -1,8 +1,9 @@
 """``results.json``: the whole scan, versioned, for machines (DESIGN.md "Output files").
 
 Top-level keys: ``schema_version``, ``tool``, ``scan``, ``coverage``, ``policy``, ``summary``,
-``credentials`` (every credential evaluated), ``findings`` (every non-pass result), ``waivers``,
-plus ``result_counts``, ``constraint_gaps``, ``controls`` and ``resolved``.
+``credentials`` (every credential evaluated), ``findings`` (every fail, manual and waived
+result), ``not_applicable`` (rules the vendor cannot express, counted per tenant, provider and
+rule), ``waivers``, plus ``result_counts``, ``constraint_gaps``, ``controls`` and ``resolved``.
 
 The document is versioned by ``schema_version`` (``ScanResult.schema_version``) and described
 by the JSON Schema shipped beside this module, ``results.schema.json`` (draft 2020-12);
@@ -37,6 +38,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "summary": data["summary"],
         "credentials": data["credentials"],
         "findings": evaluation["findings"],
+        "not_applicable": evaluation["not_applicable"],
         "waivers": evaluation["waivers"],
         "result_counts": evaluation["result_counts"],
         "constraint_gaps": evaluation["constraint_gaps"],

@@ -148,13 +148,20 @@ class NotApplicableGroup:
     count: int
 
 
-def not_applicable_groups(findings: Iterable[Finding]) -> list[NotApplicableGroup]:
-    """``not_applicable`` results grouped by tenant, rule and reason: one line per vendor gap."""
+def not_applicable_groups(result: ScanResult) -> list[NotApplicableGroup]:
+    """``not_applicable`` results grouped by tenant, rule and reason: one line per vendor gap.
+
+    The evaluator counts vendor-capability gaps itself (``Evaluation.not_applicable``); a rule
+    may still decide ``not_applicable`` for one credential (a custom rule can), and those
+    findings are grouped here the same way.
+    """
     counts: Counter[tuple[str, str, str, str]] = Counter(
         (f.tenant, f.provider, f.rule_id, f.message)
-        for f in findings
+        for f in result.findings
         if f.status == "not_applicable"
     )
+    for group in result.evaluation.not_applicable:
+        counts[(group.tenant, group.provider, group.rule_id, group.message)] += group.credentials
     return [NotApplicableGroup(*key, count=n) for key, n in sorted(counts.items())]
 
 

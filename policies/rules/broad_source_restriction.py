@@ -12,6 +12,7 @@ from pydantic import Field
 
 from auditor.model import Credential, Severity
 from policies.base import Outcome, Params, Rule, RuleContext, not_applicable
+from policies.facts import Facts
 
 
 class BroadSourceParams(Params):
@@ -29,6 +30,16 @@ class BroadSourceRestriction(Rule[BroadSourceParams]):
     remediation = "Narrow the allowed networks to the addresses the credential is really used from."
     default_severity: Severity = "medium"
     params_model = BroadSourceParams
+    requires = "network_restriction"
+
+    def screen(self, facts: Facts, ctx: RuleContext[BroadSourceParams]) -> list[int]:
+        v4, v6 = ctx.params.min_prefix_v4, ctx.params.min_prefix_v6
+        return [
+            i
+            for i, cidrs in enumerate(facts.allowed_cidrs)
+            if cidrs
+            and any(n.prefixlen < (v4 if isinstance(n, IPv4Network) else v6) for n in cidrs)
+        ]
 
     def evaluate(
         self, credential: Credential, ctx: RuleContext[BroadSourceParams]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from auditor.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext, iso, not_applicable, span
+from policies.facts import Facts
 
 
 class Expired(Rule[NoParams]):
@@ -18,6 +19,16 @@ class Expired(Rule[NoParams]):
     remediation = "Delete the expired credential so the inventory only holds usable credentials."
     default_severity: Severity = "low"
     params_model = NoParams
+    requires = "expiry"
+
+    def screen(self, facts: Facts, ctx: RuleContext[NoParams]) -> list[int]:
+        as_of = ctx.as_of
+        pairs = zip(facts.expires_at, facts.deleted_at, strict=True)
+        return [
+            i
+            for i, (expires, deleted) in enumerate(pairs)
+            if expires is not None and expires <= as_of and deleted is None
+        ]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
         if not credential.capabilities.expiry:

@@ -21,6 +21,7 @@ from policies.base import (
     not_applicable,
     span,
 )
+from policies.facts import Facts
 
 
 class ExpiringSoonParams(Params):
@@ -37,10 +38,19 @@ class ExpiringSoon(Rule[ExpiringSoonParams]):
     )
     default_severity: Severity = "info"
     params_model = ExpiringSoonParams
+    requires = "expiry"
 
     def prepare(self, as_of: datetime, params: ExpiringSoonParams) -> datetime:
         """The last expiry instant inside the warning window."""
         return as_of + params.warn_days * DAY
+
+    def screen(self, facts: Facts, ctx: RuleContext[ExpiringSoonParams]) -> list[int]:
+        as_of, last = ctx.as_of, ctx.prepared or self.prepare(ctx.as_of, ctx.params)
+        return [
+            i
+            for i, expires in enumerate(facts.expires_at)
+            if expires is not None and as_of < expires <= last
+        ]
 
     def evaluate(
         self, credential: Credential, ctx: RuleContext[ExpiringSoonParams]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from auditor.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext
+from policies.facts import Facts
 
 
 class FullOwnerAccess(Rule[NoParams]):
@@ -22,6 +23,9 @@ class FullOwnerAccess(Rule[NoParams]):
     )
     default_severity: Severity = "high"
     params_model = NoParams
+
+    def screen(self, facts: Facts, ctx: RuleContext[NoParams]) -> list[int]:
+        return [i for i, mode in enumerate(facts.scope_mode) if mode != "scoped"]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
         mode = credential.scope_mode

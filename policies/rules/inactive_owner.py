@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from auditor.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext
+from policies.facts import Facts
 
 INACTIVE = frozenset({"disabled", "deleted", "not_found"})
 
@@ -29,6 +30,9 @@ class InactiveOwner(Rule[NoParams]):
     )
     default_severity: Severity = "critical"
     params_model = NoParams
+
+    def screen(self, facts: Facts, ctx: RuleContext[NoParams]) -> list[int]:
+        return [i for i, status in enumerate(facts.owner_status) if status != "active"]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
         status = credential.owner.status

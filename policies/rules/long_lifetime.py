@@ -21,6 +21,7 @@ from policies.base import (
     not_applicable,
     span,
 )
+from policies.facts import Facts
 
 
 class LongLifetimeParams(Params):
@@ -40,9 +41,19 @@ class LongLifetime(Rule[LongLifetimeParams]):
     )
     default_severity: Severity = "medium"
     params_model = LongLifetimeParams
+    requires = "expiry"
 
     def prepare(self, as_of: datetime, params: LongLifetimeParams) -> timedelta:
         return params.max_lifetime_days * DAY
+
+    def screen(self, facts: Facts, ctx: RuleContext[LongLifetimeParams]) -> list[int]:
+        limit = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
+        pairs = zip(facts.expires_at, facts.created_at, strict=True)
+        return [
+            i
+            for i, (expires, created) in enumerate(pairs)
+            if expires is not None and (created is None or expires - created > limit)
+        ]
 
     def evaluate(
         self, credential: Credential, ctx: RuleContext[LongLifetimeParams]

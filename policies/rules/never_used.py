@@ -21,6 +21,7 @@ from policies.base import (
     not_applicable,
     span,
 )
+from policies.facts import Facts
 
 
 class NeverUsedParams(Params):
@@ -39,10 +40,20 @@ class NeverUsed(Rule[NeverUsedParams]):
     )
     default_severity: Severity = "medium"
     params_model = NeverUsedParams
+    requires = "last_used"
 
     def prepare(self, as_of: datetime, params: NeverUsedParams) -> datetime:
         """The earliest creation that is still within the grace period."""
         return as_of - params.grace_days * DAY
+
+    def screen(self, facts: Facts, ctx: RuleContext[NeverUsedParams]) -> list[int]:
+        cutoff = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
+        pairs = zip(facts.last_used_at, facts.created_at, strict=True)
+        return [
+            i
+            for i, (last, created) in enumerate(pairs)
+            if last is None and (created is None or created < cutoff)
+        ]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[NeverUsedParams]) -> Outcome | None:
         if not credential.capabilities.last_used:

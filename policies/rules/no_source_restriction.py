@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from auditor.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext, not_applicable
+from policies.facts import Facts
 
 
 class NoSourceRestriction(Rule[NoParams]):
@@ -20,14 +21,22 @@ class NoSourceRestriction(Rule[NoParams]):
     )
     default_severity: Severity = "medium"
     params_model = NoParams
+    requires = "network_restriction"
+
+    def screen(self, facts: Facts, ctx: RuleContext[NoParams]) -> list[int]:
+        return [i for i, cidrs in enumerate(facts.allowed_cidrs) if not cidrs]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
         if not credential.capabilities.network_restriction:
             return not_applicable("network_restriction", credential)
         if credential.allowed_cidrs:
             return None
-        return (
-            "fail",
-            "usable from any network: 0 source networks are configured",
-            {"allowed_cidrs": []},
-        )
+        return _UNRESTRICTED
+
+
+_UNRESTRICTED: Outcome = (
+    "fail",
+    "usable from any network: 0 source networks are configured",
+    {"allowed_cidrs": []},
+)
+"""Shared by every such credential (evidence is read-only), as in ``no_expiry``."""

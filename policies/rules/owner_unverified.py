@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auditor.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext
+from policies.facts import Facts
 from policies.rules.inactive_owner import owner_label
 
 
@@ -17,6 +18,9 @@ class OwnerUnverified(Rule[NoParams]):
     )
     default_severity: Severity = "medium"
     params_model = NoParams
+
+    def screen(self, facts: Facts, ctx: RuleContext[NoParams]) -> list[int]:
+        return [i for i, status in enumerate(facts.owner_status) if status == "unknown"]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
         if credential.owner.status != "unknown":

@@ -32,6 +32,7 @@ from pydantic import Field
 
 from auditor.model import Credential, Severity
 from policies.base import Outcome, Params, Rule, RuleContext
+from policies.facts import Facts
 
 DEFAULT_SAILPOINT_SCOPES = [
     f"{prefix}:{resource}:manage"
@@ -65,6 +66,12 @@ class _Matcher:
             return [name for name in names if name in exact]
         return [name for name in names if name in exact or regex.match(name) is not None]
 
+    def any(self, names: Iterable[str]) -> bool:
+        """``bool(select(names))`` without building the list in the common, exact-only case."""
+        if self.regex is None:
+            return not self.exact.isdisjoint(names)
+        return bool(self.select(names))
+
 
 class _Matchers:
     def __init__(self, params: PrivilegedParams) -> None:
@@ -96,6 +103,40 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
     def prepare(self, as_of: datetime, params: PrivilegedParams) -> _Matchers:
         """Compile the role and scope lists once per scan."""
         return _Matchers(params)
+
+    def screen(self, facts: Facts, ctx: RuleContext[PrivilegedParams]) -> list[int]:
+        """Everything but the certain passes: a scoped credential with no privileged scope (and,
+        on ConductorOne, no unresolved role id), or a full one whose known owner holds no
+        privileged role or level (idem)."""
+        matchers: _Matchers = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
+        c1, sp_scopes, sp_levels = (
+            matchers.conductorone,
+            matchers.sailpoint_scopes,
+            matchers.sailpoint_levels,
+        )
+        rows = zip(
+            facts.provider, facts.scope_mode, facts.scopes, facts.owner, facts.unresolved_roles,
+            strict=True,
+        )  # fmt: skip
+        candidates = []
+        for index, (provider, mode, scopes, owner, unresolved) in enumerate(rows):
+            if mode == "unknown":
+                candidates.append(index)
+            elif provider == "conductorone":
+                if (
+                    unresolved
+                    or (c1.any(scopes) if mode == "scoped" else c1.any(owner.roles))
+                    or (mode == "full" and owner.status in OWNER_ROLES_UNKNOWN)
+                ):
+                    candidates.append(index)
+            elif mode == "scoped":
+                if sp_scopes.any(scopes):
+                    candidates.append(index)
+            elif (
+                owner.status in OWNER_ROLES_UNKNOWN or not owner.roles or sp_levels.any(owner.roles)
+            ):
+                candidates.append(index)
+        return candidates
 
     def evaluate(
         self, credential: Credential, ctx: RuleContext[PrivilegedParams]

@@ -30,6 +30,7 @@ from policies.base import (
     not_applicable,
     span,
 )
+from policies.facts import Facts
 
 
 class StaleParams(Params):
@@ -50,10 +51,16 @@ class Stale(Rule[StaleParams]):
     )
     default_severity: Severity = "high"
     params_model = StaleParams
+    requires = "last_used"
 
     def prepare(self, as_of: datetime, params: StaleParams) -> datetime:
         """The oldest last use that still passes (without granularity tolerance)."""
         return as_of - params.max_idle_days * DAY
+
+    def screen(self, facts: Facts, ctx: RuleContext[StaleParams]) -> list[int]:
+        cutoff = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
+        column = facts.last_used_at
+        return [i for i, last in enumerate(column) if last is not None and last < cutoff]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[StaleParams]) -> Outcome | None:
         caps = credential.capabilities

@@ -8,12 +8,14 @@ A credential without an owner id cannot be counted: ``manual``.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from pydantic import Field
 
 from auditor.model import Credential, Severity
 from policies.base import Outcome, Params, Rule, RuleContext
+from policies.facts import Facts
 
 
 class TooManyParams(Params):
@@ -22,8 +24,22 @@ class TooManyParams(Params):
 
 def counts_toward_owner(credential: Credential, as_of: datetime) -> bool:
     """Unexpired and not deleted: what the limit counts."""
-    expires = credential.expires_at
-    return credential.deleted_at is None and (expires is None or expires > as_of)
+    return _counts(credential.expires_at, credential.deleted_at, as_of)
+
+
+def _counts(expires: datetime | None, deleted: datetime | None, as_of: datetime) -> bool:
+    return deleted is None and (expires is None or expires > as_of)
+
+
+def owner_counts(facts: Facts, as_of: datetime) -> Counter[str]:
+    """(owner id → credentials that count toward the limit) over one tenant's ``facts``."""
+    return Counter(
+        owner_id
+        for owner_id, expires, deleted in zip(
+            facts.owner_id, facts.expires_at, facts.deleted_at, strict=True
+        )
+        if owner_id is not None and _counts(expires, deleted, as_of)
+    )
 
 
 class TooManyPerOwner(Rule[TooManyParams]):
@@ -40,6 +56,12 @@ class TooManyPerOwner(Rule[TooManyParams]):
     default_severity: Severity = "low"
     params_model = TooManyParams
     needs_owner_counts = True
+
+    def screen(self, facts: Facts, ctx: RuleContext[TooManyParams]) -> list[int]:
+        limit = ctx.params.max_per_owner
+        over = {owner_id for owner_id, count in ctx.owner_counts.items() if count > limit}
+        over.add(None)  # type: ignore[arg-type]  # no owner id: manual
+        return [i for i, owner_id in enumerate(facts.owner_id) if owner_id in over]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[TooManyParams]) -> Outcome | None:
         owner_id = credential.owner.id

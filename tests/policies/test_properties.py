@@ -132,6 +132,8 @@ def test_every_enabled_rule_yields_exactly_one_result_per_credential(
     non_pass = sum(
         n for row in result.result_counts.values() for s, n in row.items() if s != "pass"
     )
-    assert non_pass == len(result.findings)
+    assert non_pass == len(result.findings) + sum(g.credentials for g in result.not_applicable)
+    for group in result.not_applicable:
+        assert result.result_counts[group.rule_id]["not_applicable"] >= group.credentials
     keys = [(f.tenant, f.credential_id, f.rule_id) for f in result.findings]
     assert keys == sorted(keys)  # deterministic order

@@ -151,8 +151,10 @@ def test_not_applicable_and_pass_results_are_never_waived() -> None:
         waiver(id="na", rule="no-source-restriction", match={"tenant": "acme-isc"}),
     )
     result = run(waivers, inventory("acme-isc", sp))
-    na = [f for f in result.findings if f.rule_id == "no-source-restriction"]
-    assert na[0].status == "not_applicable" and na[0].waiver is None
+    assert not [f for f in result.findings if f.rule_id == "no-source-restriction"]
+    (group,) = [g for g in result.not_applicable if g.rule_id == "no-source-restriction"]
+    assert group.credentials == 1
+    assert result.result_counts["no-source-restriction"]["waived"] == 0
     assert result.waivers[0].state == "stale"
 
 

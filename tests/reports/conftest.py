@@ -19,7 +19,13 @@ from pydantic import BaseModel
 
 import policies
 from auditor.engine import NullProgress, assemble, collect_all, default_registry, plan_for
-from auditor.model import RecordError, ScanResult, TenantCoverage, TenantInventory
+from auditor.model import (
+    RecordError,
+    ScanResult,
+    TenantCoverage,
+    TenantInventory,
+    fingerprint,
+)
 from auditor.sandbox import Simulation
 from providers.base import ClientFactory
 
@@ -104,7 +110,8 @@ def scan_curated(waivers: Sequence[dict[str, object]] = ()) -> ScanResult:
 
 
 def enrich(result: ScanResult) -> ScanResult:
-    """Add a failed and a partial tenant, three "new" (critical) findings and a resolved one."""
+    """Add a failed and a partial tenant, three "new" (critical) findings, a resolved one, and a
+    ``not_applicable`` finding a (custom) rule decided for one credential."""
     failed = TenantCoverage(
         tenant="broken-isc",
         provider="sailpoint",
@@ -129,6 +136,18 @@ def enrich(result: ScanResult) -> ScanResult:
         next(f for f in findings if f.status == "fail"),
         credential_id="gone-1",
         credential_name="deleted since last scan",
+    )
+    template = next(f for f in findings if f.tenant == "sandbox-c1")
+    findings.append(
+        replace(
+            template,
+            rule_id="cmdb-owner",
+            status="not_applicable",
+            severity="low",
+            message="no CMDB entry is kept for <personal> keys",
+            evidence={},
+            fingerprint=fingerprint(template.tenant, template.credential_id, "cmdb-owner"),
+        )
     )
     return replace(
         result,

@@ -41,9 +41,18 @@ def test_curated_demo_validates(
 ) -> None:
     doc = document(curated)
     assert errors(validator, doc) == []
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "1.1"
     assert len(doc["credentials"]) == 71
-    assert {f["status"] for f in doc["findings"]} == {"fail", "manual", "not_applicable"}
+    assert {f["status"] for f in doc["findings"]} == {"fail", "manual"}
+    assert [
+        (g["tenant"], g["rule_id"], g["capability"], g["credentials"])
+        for g in doc["not_applicable"]
+    ] == [
+        ("sandbox-isc", "broad-source-restriction", "network_restriction", 33),
+        ("sandbox-isc", "no-source-restriction", "network_restriction", 33),
+    ]
+    na = doc["summary"]["by_status"]["not_applicable"]
+    assert na == 66 == sum(row.get("not_applicable", 0) for row in doc["result_counts"].values())
 
 
 def test_rich_result_validates(
@@ -52,6 +61,9 @@ def test_rich_result_validates(
     """Waivers in every state, a failed and a partial tenant, history fields filled."""
     doc = document(rich)
     assert errors(validator, doc) == []
+    assert {f["status"] for f in doc["findings"]} == {
+        "fail", "manual", "waived", "not_applicable"
+    }  # fmt: skip
     assert [w["state"] for w in doc["waivers"]] == ["active", "expiring", "expired", "stale"]
     assert doc["resolved"][0]["credential_id"] == "gone-1"
 

@@ -1,0 +1,90 @@
+"""One tenant's credentials as columns, for rules that screen many credentials at once.
+
+Why: calling every rule's ``evaluate`` for every credential is 2.6 million Python calls for
+200,000 credentials and 13 rules, about 1.6 s on the reference machine, although most calls end in
+``pass`` after one comparison. Reading the few facts the built-in rules look at into lists, in one
+sweep over the credentials (a C-level ``attrgetter`` map, ~0.2 s for 200,000), lets each rule find
+its candidates with one comprehension over a list (``Rule.screen``); ``evaluate`` is then called
+only for those. Columns are tuples indexed like ``credentials``, never copied per rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network
+from operator import attrgetter
+
+from auditor.model import Capabilities, Credential, Owner, OwnerStatus, ProviderName, ScopeMode
+
+_SWEEP_NAMES: tuple[str, ...] = (
+    "provider",
+    "capabilities",
+    "owner",
+    "created_at",
+    "last_used_at",
+    "expires_at",
+    "deleted_at",
+    "scope_mode",
+    "scopes",
+    "unresolved_roles",
+    "allowed_cidrs",
+)
+_SWEEP = attrgetter(*_SWEEP_NAMES)
+
+
+class Facts:
+    """Columns of ``credentials`` (same order, same length), read once."""
+
+    provider: tuple[ProviderName, ...]
+    capabilities: tuple[Capabilities, ...]
+    owner: tuple[Owner, ...]
+    created_at: tuple[datetime | None, ...]
+    last_used_at: tuple[datetime | None, ...]
+    expires_at: tuple[datetime | None, ...]
+    deleted_at: tuple[datetime | None, ...]
+    scope_mode: tuple[ScopeMode, ...]
+    scopes: tuple[tuple[str, ...], ...]
+    unresolved_roles: tuple[tuple[str, ...], ...]
+    allowed_cidrs: tuple[tuple[IPv4Network | IPv6Network, ...], ...]
+
+    def __init__(self, credentials: Sequence[Credential]) -> None:
+        self.credentials = credentials
+        self._lacking: dict[str, frozenset[int]] = {}
+        columns = list(zip(*map(_SWEEP, credentials), strict=True))
+        if not columns:  # no credentials: zip(*[]) has no columns at all
+            columns = [()] * len(_SWEEP_NAMES)
+        for name, column in zip(_SWEEP_NAMES, columns, strict=True):
+            setattr(self, name, column)
+
+    def __len__(self) -> int:
+        return len(self.credentials)
+
+    @cached_property
+    def providers(self) -> frozenset[ProviderName]:
+        return frozenset(self.provider)
+
+    @cached_property
+    def owner_status(self) -> tuple[OwnerStatus, ...]:
+        return tuple(map(attrgetter("status"), self.owner))
+
+    @cached_property
+    def owner_id(self) -> tuple[str | None, ...]:
+        return tuple(map(attrgetter("id"), self.owner))
+
+    def lacking(self, capability: str) -> frozenset[int]:
+        """Indices of the credentials whose vendor cannot express ``capability``
+        (a ``Capabilities`` field name)."""
+        cached = self._lacking.get(capability)
+        if cached is None:
+            column = self.capabilities
+            if len(set(map(id, column))) == 1:  # one object, as adapters share one per vendor
+                lacks = not getattr(column[0], capability)
+                cached = frozenset(range(len(column))) if lacks else frozenset()
+            else:
+                cached = frozenset(
+                    i for i, caps in enumerate(column) if not getattr(caps, capability)
+                )
+            self._lacking[capability] = cached
+        return cached
