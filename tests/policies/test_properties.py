@@ -13,12 +13,20 @@ from auditor.model import Capabilities, Credential, Owner, fingerprint
 from policies import RULES, evaluate, load_policy
 from tests.policies.helpers import AS_OF, C1_CAPS, SP_CAPS, inventory
 
-offsets = st.integers(min_value=-400 * 86400, max_value=400 * 86400).map(
-    lambda s: AS_OF + timedelta(seconds=s)
-)
+# Thresholds are whole days from as-of (or between two instants), so half the offsets are whole
+# days give or take a second: the exact boundaries, which uniform seconds would hardly ever hit.
+offsets = st.one_of(
+    st.integers(min_value=-400 * 86400, max_value=400 * 86400),
+    st.builds(
+        lambda days, second: days * 86400 + second,
+        st.integers(min_value=-400, max_value=400),
+        st.sampled_from([-1, 0, 1]),
+    ),
+).map(lambda s: AS_OF + timedelta(seconds=s))
 maybe = st.one_of(st.none(), offsets)
-ROLES = ["system:owner", "system:user", "ORG_ADMIN"]
-SCOPES = ["system:owner", "system:user", "sp:scopes:all", "idn:identity:manage"]
+UNNAMED = "role-7f3a"  # a ConductorOne role id the role catalogue could not name
+ROLES = ["system:owner", "system:user", "ORG_ADMIN", UNNAMED]
+SCOPES = ["system:owner", "system:user", "sp:scopes:all", "idn:identity:manage", UNNAMED]
 NETWORKS = ["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "::/0", "2001:db8::/48"]
 
 
@@ -47,6 +55,7 @@ def credentials(draw: st.DrawFn) -> Credential:
         expires_at=draw(maybe),
         scopes=tuple(draw(st.lists(st.sampled_from(SCOPES), max_size=2))),
         scope_mode=draw(st.sampled_from(["full", "scoped", "unknown"])),
+        unresolved_roles=tuple(draw(st.lists(st.sampled_from([UNNAMED, "role-0000"]), max_size=1))),
         allowed_cidrs=tuple(draw(st.lists(st.sampled_from(NETWORKS), max_size=2))),
         capabilities=caps,
     )
