@@ -19,7 +19,10 @@ offsets = st.one_of(
     st.integers(min_value=-400 * 86400, max_value=400 * 86400),
     st.builds(
         lambda days, second: days * 86400 + second,
-        st.integers(min_value=-400, max_value=400),
+        st.one_of(
+            st.integers(min_value=-400, max_value=400),
+            st.sampled_from([0, 14, -14, 30, 45, 90, -90, 365]),  # the default thresholds
+        ),
         st.sampled_from([-1, 0, 1]),
     ),
 ).map(lambda s: AS_OF + timedelta(seconds=s))

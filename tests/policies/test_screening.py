@@ -7,6 +7,7 @@ import dataclasses
 import gc
 import weakref
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,7 +20,7 @@ from benchmarks.bench_policies import build as synthetic_tenants
 from policies import RULES, Policy, RuleSettings, evaluate, load_policy
 from policies.base import NoParams, Outcome, Rule, RuleContext
 from policies.facts import Facts
-from tests.policies.helpers import AS_OF, NO_CAPS, SP_CAPS, cred, inventory
+from tests.policies.helpers import AS_OF, DAYS, NO_CAPS, SP_CAPS, cred, inventory
 from tests.policies.reference import not_applicable_by_group, observed, reference
 from tests.policies.test_properties import credentials
 
@@ -91,6 +92,45 @@ def test_same_results_as_calling_every_rule_on_every_credential(
     raw = {**global_overrides, "tenants": {"t2": tenant_overrides}}
     policy = load_policy(raw, tenants=["t1", "t2"], base_dir=Path())
     assert_same_as_reference([inventory("t1", *first), inventory("t2", *t2)], policy)
+
+
+BOUNDARY_DAYS = (0, 1, 14, 30, 45, 90, 365)
+
+
+def boundary_population() -> list[Credential]:
+    """Every time fact a whole number of threshold days from as-of (or from creation), give or
+    take one second, in both directions."""
+    offsets = sorted(
+        {sign * days * 86400 + second for days in BOUNDARY_DAYS for second in (-1, 0, 1)
+         for sign in (1, -1)}
+    )  # fmt: skip
+    out: list[Credential] = []
+    for n, off in enumerate(offsets):
+        at = AS_OF + timedelta(seconds=off)
+        out += [
+            cred(id=f"{n:03d}-used", last_used_at=at, created_at=AS_OF - 800 * DAYS),
+            cred(id=f"{n:03d}-expires", expires_at=at, created_at=AS_OF - 800 * DAYS),
+            cred(id=f"{n:03d}-deleted", expires_at=at, deleted_at=AS_OF),
+            cred(id=f"{n:03d}-created", created_at=at, last_used_at=None),
+            cred(
+                id=f"{n:03d}-lifetime",
+                created_at=AS_OF - 800 * DAYS,
+                expires_at=AS_OF - 800 * DAYS + timedelta(seconds=abs(off)),
+            ),
+        ]
+    return out
+
+
+@pytest.mark.parametrize("days", BOUNDARY_DAYS[1:])
+def test_same_results_at_every_threshold_boundary(days: int) -> None:
+    raw = {
+        "stale": {"max_idle_days": days},
+        "never-used": {"grace_days": days},
+        "long-lifetime": {"max_lifetime_days": days},
+        "expiring-soon": {"warn_days": days},
+    }
+    policy = load_policy(raw, tenants=["acme-c1"], base_dir=Path())
+    assert_same_as_reference([inventory("acme-c1", *boundary_population())], policy)
 
 
 @pytest.mark.parametrize("mix", ["healthy", "realistic", "heavy"])
