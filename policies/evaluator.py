@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from operator import attrgetter
+from operator import attrgetter, le
 from typing import Any
 
 from auditor.model import (
@@ -152,15 +152,14 @@ def _evaluate(
     for inventory in sorted(inventories, key=lambda inv: inv.coverage.tenant):
         tenant = inventory.coverage.tenant
         tally.tenant_seen(tenant, inventory.coverage.status)
-        credentials = _sorted(inventory.credentials)
-        facts = Facts(credentials)
+        facts = _facts_by_id(inventory.credentials)
         prepared = _prepare(policy.for_tenant(tenant), tenant, facts, by_rule, as_of)
         _run(facts, prepared, as_of, tally, findings, not_applicable)
         for item in prepared:
             row = counts.setdefault(item.rule_id, dict.fromkeys(STATUSES, 0))
             for status, number in item.counts.items():
                 row[status] += number
-            row["pass"] += len(credentials) - sum(item.counts.values())
+            row["pass"] += len(facts) - sum(item.counts.values())
     return Evaluation.model_construct(
         findings=tuple(findings),
         not_applicable=tuple(
@@ -216,14 +215,13 @@ def policy_gaps(policy: Policy) -> list[ConstraintGap]:
     return constraint_gaps(effective)
 
 
-def _sorted(credentials: tuple[Credential, ...]) -> Sequence[Credential]:
-    ids = list(map(_ID, credentials))
-    if ids == sorted(ids):  # adapters deliver them sorted; checking is one C-level pass
-        return credentials
-    return sorted(credentials, key=_ID)
-
-
-_ID = attrgetter("id")
+def _facts_by_id(credentials: Sequence[Credential]) -> Facts:
+    """The tenant's facts in credential id order (findings are ordered by it)."""
+    facts = Facts(credentials)
+    ids = facts.id
+    if all(map(le, ids, ids[1:])):  # adapters deliver them sorted: one C-level pass
+        return facts
+    return Facts(sorted(credentials, key=attrgetter("id")))
 
 
 def _prepare(

@@ -19,6 +19,7 @@ from operator import attrgetter
 from auditor.model import Capabilities, Credential, Owner, OwnerStatus, ProviderName, ScopeMode
 
 _SWEEP_NAMES: tuple[str, ...] = (
+    "id",
     "provider",
     "capabilities",
     "owner",
@@ -37,6 +38,7 @@ _SWEEP = attrgetter(*_SWEEP_NAMES)
 class Facts:
     """Columns of ``credentials`` (same order, same length), read once."""
 
+    id: tuple[str, ...]
     provider: tuple[ProviderName, ...]
     capabilities: tuple[Capabilities, ...]
     owner: tuple[Owner, ...]

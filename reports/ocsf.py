@@ -19,9 +19,11 @@ Timestamps are OCSF ``timestamp_t``: milliseconds since the Unix epoch. ``time``
 produced the finding (``scan.finished_at``). Mapping decisions:
 - severity: info 1, low 2, medium 3, high 4, critical 5 (the OCSF ``severity_id`` scale);
 - ``fail`` and ``manual`` are New (1) alerts (``is_alert``); ``waived`` is Suppressed (3) and not
-  an alert; ``not_applicable`` (the vendor cannot express the fact) is status Other (99),
-  ``severity_id`` 1 Informational, not an alert: a SIEM rule keyed on severity must not fire on a
-  vendor limitation. The rule's own severity and our status stay in ``unmapped.credaudit``.
+  an alert; a ``not_applicable`` finding (a custom rule may decide one) is status Other (99),
+  ``severity_id`` 1 Informational, not an alert: a SIEM rule keyed on severity must not fire on it.
+  The rule's own severity and our status stay in ``unmapped.credaudit``. Vendor-capability gaps
+  (``Evaluation.not_applicable``: SailPoint has no network restriction) are counts, not findings,
+  and produce no event.
 """
 
 from __future__ import annotations

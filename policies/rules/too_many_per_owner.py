@@ -33,12 +33,13 @@ def _counts(expires: datetime | None, deleted: datetime | None, as_of: datetime)
 
 def owner_counts(facts: Facts, as_of: datetime) -> Counter[str]:
     """(owner id → credentials that count toward the limit) over one tenant's ``facts``."""
+    rows = zip(facts.owner_id, facts.expires_at, facts.deleted_at, strict=True)
     return Counter(
-        owner_id
-        for owner_id, expires, deleted in zip(
-            facts.owner_id, facts.expires_at, facts.deleted_at, strict=True
-        )
-        if owner_id is not None and _counts(expires, deleted, as_of)
+        [
+            owner_id
+            for owner_id, expires, deleted in rows
+            if owner_id is not None and _counts(expires, deleted, as_of)
+        ]
     )
 
 
