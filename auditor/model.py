@@ -278,7 +278,7 @@ class Evaluation(_Frozen):
     """Every fail, manual and waived result, and any ``not_applicable`` a rule decided itself
     (a custom rule may); vendor-capability ``not_applicable`` results are in ``not_applicable``."""
     not_applicable: tuple[NotApplicable, ...] = ()
-    """Vendor-capability gaps, counted (see ``NotApplicable``); ordered by tenant, rule, provider."""
+    """Vendor-capability gaps, counted (see ``NotApplicable``), by tenant, rule, provider."""
     result_counts: dict[str, dict[str, int]] = Field(default_factory=dict)
     """rule id → status → count, including ``pass``."""
     policy: dict[str, Any] = Field(default_factory=dict)

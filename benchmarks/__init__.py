@@ -1,0 +1,1 @@
+"""Measurement scripts for the figures the issues name (run each with ``--help``)."""
