@@ -313,6 +313,8 @@ def rules(config_path: Path | None, fmt: str) -> int:
         params = row.get("parameters") or {}
         if params:
             click.echo("    parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+        if row.get("requires_capability"):
+            click.echo(f"    needs:      vendor capability {row['requires_capability']}")
         controls = row.get("controls") or []
         if controls:
             click.echo("    controls:   " + "; ".join(str(c) for c in controls))

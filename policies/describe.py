@@ -28,6 +28,8 @@ def describe_rules(policy: Policy) -> list[dict[str, Any]]:
                 "severity": settings.severity,
                 "parameters": settings.params.model_dump(mode="json"),
                 "description": rule.description,
+                # not_applicable (counted, never a finding) where the vendor lacks this
+                "requires_capability": rule.requires,
                 "remediation": rule.remediation,
                 "controls": [d["ref"] for d in details] + custom_controls,
                 "control_details": details,

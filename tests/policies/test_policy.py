@@ -166,6 +166,19 @@ def test_describe_rules_lists_builtin_and_custom_rules() -> None:
     stale = rows[0]
     assert stale["source"] == "builtin"
     assert stale["parameters"] == {"max_idle_days": 90, "granularity_tolerance": False}
+    assert stale["requires_capability"] == "last_used"
+    assert {
+        row["id"]: row["requires_capability"] for row in rows if row["requires_capability"]
+    } == {
+        "stale": "last_used",
+        "never-used": "last_used",
+        "no-expiry": "expiry",
+        "long-lifetime": "expiry",
+        "expired": "expiry",
+        "expiring-soon": "expiry",
+        "no-source-restriction": "network_restriction",
+        "broad-source-restriction": "network_restriction",
+    }
     assert stale["tenant_overrides"]["acme-c1"]["parameters"]["max_idle_days"] == 30
     assert "CIS Controls v8 5.3" in stale["controls"]
     assert {"ref": "CIS Controls v8 5.3", "strength": "direct"}.items() <= next(
