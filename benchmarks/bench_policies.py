@@ -61,7 +61,9 @@ SP_SCOPES = (
 )
 
 
-def _credential(rng: random.Random, i: int, owners: list[Owner], mix: str) -> Credential:
+def _credential(
+    rng: random.Random, i: int, owners: list[Owner], mix: str, key: int | None = None
+) -> Credential:
     """One synthetic credential.
 
     ``realistic``: roughly what an unmanaged tenant looks like (a third never expire, a few
@@ -112,7 +114,7 @@ def _credential(rng: random.Random, i: int, owners: list[Owner], mix: str) -> Cr
     return Credential(
         provider="conductorone" if c1 else "sailpoint",
         tenant="acme-c1" if c1 else "acme-isc",
-        id=f"cred-{i:07d}",
+        id=f"cred-{i if key is None else key:07d}",
         client_id=f"cred-{i:07d}@acme.conductor.one/pcc" if c1 else f"{i:032x}",
         name=f"key {i}",
         owner=rng.choice(owners),
@@ -128,9 +130,19 @@ def _credential(rng: random.Random, i: int, owners: list[Owner], mix: str) -> Cr
     )
 
 
-def build(count: int, seed: int, mix: str = "realistic") -> list[TenantInventory]:
-    """Two tenants (one per vendor), ``count`` credentials, about three per owner."""
+def build(
+    count: int, seed: int, mix: str = "realistic", order: str = "api"
+) -> list[TenantInventory]:
+    """Two tenants (one per vendor), ``count`` credentials, about three per owner.
+
+    ``order="api"``: the credentials come in an order unrelated to their ids, as a vendor's list
+    does (the SailPoint PAT list is not sorted by id), so the evaluator must order the findings
+    itself; ``order="id"``: already sorted by id.
+    """
     rng = random.Random(seed)
+    keys = list(range(count))
+    if order == "api":
+        random.Random(seed + 1).shuffle(keys)  # its own stream: the facts stay the same
     owners = [
         Owner(
             id=f"u{i:06d}",
@@ -142,7 +154,7 @@ def build(count: int, seed: int, mix: str = "realistic") -> list[TenantInventory
     ]
     tenants: dict[str, list[Credential]] = {"acme-c1": [], "acme-isc": []}
     for i in range(count):
-        credential = _credential(rng, i, owners, mix)
+        credential = _credential(rng, i, owners, mix, keys[i])
         tenants[credential.tenant].append(credential)
     return [
         TenantInventory(
@@ -169,10 +181,16 @@ def main() -> None:
         default="realistic",
         help="how bad the synthetic credentials are (see _credential)",
     )
+    parser.add_argument(
+        "--order",
+        choices=("api", "id"),
+        default="api",
+        help="credentials in an order unrelated to their ids (as vendors list them), or by id",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
-    inventories = build(args.count, args.seed, args.mix)
+    inventories = build(args.count, args.seed, args.mix, args.order)
     built = time.perf_counter() - started
     policy = load_policy(None, tenants=[i.coverage.tenant for i in inventories], base_dir=Path())
     timings: list[float] = []
@@ -188,7 +206,8 @@ def main() -> None:
     results = sum(sum(row.values()) for row in evaluation.result_counts.values())
     statuses = Counter(f.status for f in evaluation.findings)
     print(
-        f"credentials: {args.count:,} ({args.mix} mix, built in {built:.1f} s), rules: {len(RULES)}"
+        f"credentials: {args.count:,} ({args.mix} mix, {args.order} order, built in {built:.1f} s), "
+        f"rules: {len(RULES)}"
     )
     gaps = sum(g.credentials for g in evaluation.not_applicable)
     print(

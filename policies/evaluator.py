@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from operator import attrgetter, le
+from operator import le
 from typing import Any
 
 from auditor.model import (
@@ -61,7 +61,7 @@ class _FindingKeys:
 _TEMPLATE: dict[str, Any] = _FindingKeys().__dict__
 """Copies of a key-sharing dict are key-sharing too: ~40 % smaller and faster to fill than a
 17-key dict literal, which matters at half a million findings per scan (measured)."""
-_sha256 = hashlib.sha256  # the fingerprint: auditor.model.fingerprint, computed incrementally
+_sha256 = hashlib.sha256  # the fingerprint: auditor.model.fingerprint, inlined
 
 
 def _fast_construct(values: dict[str, Any]) -> Finding:
@@ -152,7 +152,7 @@ def _evaluate(
     for inventory in sorted(inventories, key=lambda inv: inv.coverage.tenant):
         tenant = inventory.coverage.tenant
         tally.tenant_seen(tenant, inventory.coverage.status)
-        facts = _facts_by_id(inventory.credentials)
+        facts = Facts(inventory.credentials)
         prepared = _prepare(policy.for_tenant(tenant), tenant, facts, by_rule, as_of)
         _run(facts, prepared, as_of, tally, findings, not_applicable)
         for item in prepared:
@@ -215,13 +215,13 @@ def policy_gaps(policy: Policy) -> list[ConstraintGap]:
     return constraint_gaps(effective)
 
 
-def _facts_by_id(credentials: Sequence[Credential]) -> Facts:
-    """The tenant's facts in credential id order (findings are ordered by it)."""
-    facts = Facts(credentials)
+def _id_order(facts: Facts) -> list[int] | None:
+    """Indices in credential id order (findings are ordered by it); ``None`` when the tenant is
+    already in that order. Adapters keep the vendor's order, which need not be by id."""
     ids = facts.id
-    if all(map(le, ids, ids[1:])):  # adapters deliver them sorted: one C-level pass
-        return facts
-    return Facts(sorted(credentials, key=attrgetter("id")))
+    if all(map(le, ids, ids[1:])):  # one C-level pass
+        return None
+    return sorted(range(len(ids)), key=ids.__getitem__)
 
 
 def _prepare(
@@ -278,7 +278,18 @@ def _run(
                 todo[index] = [item]
             else:
                 rules.append(item)
-    _judge(credentials, todo, as_of, tally, findings)
+    order = _id_order(facts)
+    if order is None:
+        _judge(credentials, todo, as_of, tally, findings)
+        return
+    # Judged in the order the credentials came (the order they sit in memory: judging in id
+    # order instead cost 20 % more, measured on a shuffled tenant), then put in id order.
+    built: list[Finding] = []
+    bounds = _judge(credentials, todo, as_of, tally, built)
+    for index in order:
+        begin, end = bounds[index], bounds[index + 1]
+        if end > begin:
+            findings.extend(built[begin:end])
 
 
 def _capability_gaps(
@@ -333,17 +344,23 @@ def _judge(
     as_of: datetime,
     tally: WaiverTally,
     findings: list[Finding],
-) -> None:
+) -> list[int]:
+    """Evaluate the screened rules of each credential and append its findings (rule id order)
+    to ``findings``; returns where each credential's findings begin in ``findings`` (one offset
+    per credential, then the end)."""
     # The hot loop: names are bound to locals and ``_fast_construct`` is inlined because
     # per-finding function calls were a measurable share.
     append = findings.append
+    bounds: list[int] = []
+    mark = bounds.append
     fast = _construct is _fast_construct
     new, setattr_, fields_set, sha256 = object.__new__, object.__setattr__, _FIELDS_SET, _sha256
     template = _TEMPLATE
     for credential, rules in zip(credentials, todo, strict=True):
+        mark(len(findings))
         if rules is None:
             continue
-        prefix: Any = None
+        key: bytes = b""
         base: dict[str, Any] = template
         for item in rules:
             outcome: Outcome | None = item.evaluate(credential, item.ctx)
@@ -357,8 +374,8 @@ def _judge(
                     item.waivers, credential, status, message, as_of, tally
                 )
             item.counts[status] += 1
-            if prefix is None:
-                prefix = sha256(f"{credential.tenant}\x1f{credential.id}\x1f".encode())
+            if not key:
+                key = f"{credential.tenant}\x1f{credential.id}\x1f".encode()
                 owner = credential.owner
                 base = template.copy()
                 base["provider"] = credential.provider
@@ -367,8 +384,6 @@ def _judge(
                 base["credential_name"] = credential.name
                 base["owner_id"] = owner.id
                 base["owner_name"] = owner.name
-            state = prefix.copy()
-            state.update(item.rule_key)
             values = base.copy()
             values["rule_id"] = item.rule_id
             values["status"] = status
@@ -377,7 +392,7 @@ def _judge(
             values["evidence"] = evidence
             values["remediation"] = item.remediation
             values["controls"] = item.controls
-            values["fingerprint"] = state.hexdigest()[:32]
+            values["fingerprint"] = sha256(key + item.rule_key).hexdigest()[:32]
             values["waiver"] = waiver_ref
             if fast:
                 finding = new(Finding)
@@ -388,6 +403,8 @@ def _judge(
                 append(finding)
             else:
                 append(_construct(values))
+    mark(len(findings))
+    return bounds
 
 
 def _apply_waivers(
