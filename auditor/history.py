@@ -64,7 +64,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             policy_hash TEXT NOT NULL,
             summary TEXT NOT NULL)""",
         # One row per tenant per scan: its coverage, and the inventory snapshot and every
-        # (non-pass) finding as zlib-compressed JSON (a large tenant repeats the same keys).
+        # (fail, manual, waived) finding as zlib-compressed JSON (a large tenant repeats the same keys).
         """CREATE TABLE scan_tenants (
             scan_seq INTEGER NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
             tenant TEXT NOT NULL,
@@ -309,7 +309,7 @@ class History:
         return found[0]
 
     def findings(self, scan: ScanRecord) -> list[Finding]:
-        """Every non-pass finding the scan stored, as marked then."""
+        """Every finding (fail, manual, waived) the scan stored, as marked then."""
         rows = self._select("findings", scan.seq)
         return [Finding.model_validate(item) for _, blob in rows for item in _unpack(blob)]
 

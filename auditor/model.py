@@ -305,8 +305,10 @@ class ScanInfo(_Frozen):
 class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
-    schema_version: str = "1.1"
-    """1.1 added ``not_applicable`` (vendor-capability gaps counted, no longer one finding each)."""
+    schema_version: str = "2.0"
+    """2.0: ``findings`` no longer holds vendor-capability ``not_applicable`` results; they are
+    counted in the new ``not_applicable`` (a redefined field: a major version, by the schema's
+    own rule)."""
     tool: ToolInfo
     scan: ScanInfo
     coverage: tuple[TenantCoverage, ...]

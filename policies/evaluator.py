@@ -25,6 +25,7 @@ from operator import le
 from typing import Any
 
 from auditor.model import (
+    Capabilities,
     ConstraintGap,
     Credential,
     Evaluation,
@@ -283,7 +284,7 @@ def _run(
         _judge(credentials, todo, as_of, tally, findings)
         return
     # Judged in the order the credentials came (the order they sit in memory: judging in id
-    # order instead cost 20 % more, measured on a shuffled tenant), then put in id order.
+    # order instead: 2.5 s rather than 2.1 s in bench_policies.py), then put in id order.
     built: list[Finding] = []
     bounds = _judge(credentials, todo, as_of, tally, built)
     for index in order:
@@ -298,41 +299,49 @@ def _capability_gaps(
     """The credentials ``item``'s rule is ``not_applicable`` to by vendor capability: counted
     and summarised per provider, never evaluated one by one.
 
-    The summary's message is the rule's own, from evaluating one credential of the group. Should
-    that credential not come back ``not_applicable`` (a rule whose ``requires`` is wrong), the
-    group is not skipped: its credentials are evaluated like any other.
+    The credentials lacking the capability are grouped by (provider, Capabilities value), and one
+    credential of each group is evaluated: the rule's own message goes into the summary. Should
+    it not come back ``not_applicable`` (a rule whose ``requires`` names the wrong capability),
+    that group is not skipped: its credentials are evaluated like any other.
     """
     if item.requires is None:
         return _NONE
     lacking = facts.lacking(item.requires)
     if not lacking:
         return lacking
-    if len(facts.providers) == 1:  # the usual tenant: one vendor, no need to split
-        groups = {facts.provider[0]: lacking}
+    groups: dict[tuple[ProviderName, Capabilities], tuple[int, frozenset[int]]]
+    if len(facts.providers) == 1 and facts.shared_capabilities:  # the usual tenant
+        first = min(lacking)
+        groups = {(facts.provider[first], facts.capabilities[first]): (first, lacking)}
     else:
-        split: dict[ProviderName, set[int]] = {}
-        for index in lacking:
-            split.setdefault(facts.provider[index], set()).add(index)
-        groups = {provider: frozenset(indices) for provider, indices in split.items()}
-    skipped: set[int] = set()
-    for _, indices in sorted(groups.items()):
-        credential = facts.credentials[min(indices)]
-        outcome = item.evaluate(credential, item.ctx)
+        split: dict[tuple[ProviderName, Capabilities], list[int]] = {}
+        for index in sorted(lacking):
+            split.setdefault((facts.provider[index], facts.capabilities[index]), []).append(index)
+        groups = {key: (indices[0], frozenset(indices)) for key, indices in split.items()}
+    skipped: list[frozenset[int]] = []
+    totals: dict[tuple[ProviderName, str], int] = {}
+    for (provider, _), (first, members) in groups.items():
+        outcome = item.evaluate(facts.credentials[first], item.ctx)
         if outcome is None or outcome[0] != "not_applicable":
             continue
-        skipped |= indices
-        item.counts["not_applicable"] += len(indices)
+        skipped.append(members)
+        totals[(provider, outcome[1])] = totals.get((provider, outcome[1]), 0) + len(members)
+    tenant = facts.credentials[min(lacking)].tenant
+    for (provider, message), count in sorted(totals.items()):
+        item.counts["not_applicable"] += count
         not_applicable.append(
             NotApplicable(
-                tenant=credential.tenant,
-                provider=credential.provider,
+                tenant=tenant,
+                provider=provider,
                 rule_id=item.rule_id,
                 capability=item.requires,
-                message=outcome[1],
-                credentials=len(indices),
+                message=message,
+                credentials=count,
             )
         )
-    return lacking if len(skipped) == len(lacking) else frozenset(skipped)
+    if sum(map(len, skipped)) == len(lacking):
+        return lacking
+    return frozenset().union(*skipped)
 
 
 _NONE: frozenset[int] = frozenset()

@@ -64,6 +64,11 @@ class Facts:
         return len(self.credentials)
 
     @cached_property
+    def shared_capabilities(self) -> bool:
+        """One ``Capabilities`` object for all (adapters share one per vendor)."""
+        return len(set(map(id, self.capabilities))) <= 1
+
+    @cached_property
     def providers(self) -> frozenset[ProviderName]:
         return frozenset(self.provider)
 
@@ -81,7 +86,7 @@ class Facts:
         cached = self._lacking.get(capability)
         if cached is None:
             column = self.capabilities
-            if len(set(map(id, column))) == 1:  # one object, as adapters share one per vendor
+            if column and self.shared_capabilities:
                 lacks = not getattr(column[0], capability)
                 cached = frozenset(range(len(column))) if lacks else frozenset()
             else:

@@ -1,4 +1,4 @@
-"""``findings.ocsf.jsonl``: one OCSF Detection Finding per non-pass result, for SIEM ingestion.
+"""``findings.ocsf.jsonl``: one OCSF Detection Finding per finding, for SIEM ingestion.
 
 Target: OCSF schema 1.3.0, class Detection Finding (``class_uid`` 2004, category Findings 2).
 Sources, checked rather than guessed (ocsf/ocsf-schema on GitHub, and the versioned 1.3.0

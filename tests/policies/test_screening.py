@@ -133,6 +133,73 @@ def test_same_results_at_every_threshold_boundary(days: int) -> None:
     assert_same_as_reference([inventory("acme-c1", *boundary_population())], policy)
 
 
+def test_same_results_at_every_network_prefix_boundary() -> None:
+    networks = [f"10.0.0.0/{p}" for p in range(33)] + [f"2001:db8::/{p}" for p in range(32, 129, 8)]
+    networks += ["0.0.0.0/0", "::/0", "2001::/16"]
+    creds = [cred(id=f"n{i:03d}", allowed_cidrs=(n,)) for i, n in enumerate(networks)]
+    creds += [
+        cred(id=f"m{i:03d}", allowed_cidrs=("10.1.2.0/24", n)) for i, n in enumerate(networks)
+    ]
+    creds.append(cred(id="none", allowed_cidrs=()))
+    for v4, v6 in [(16, 48), (0, 0), (32, 128), (8, 64), (24, 56)]:
+        raw = {"broad-source-restriction": {"min_prefix_v4": v4, "min_prefix_v6": v6}}
+        policy = load_policy(raw, tenants=["acme-c1"], base_dir=Path())
+        assert_same_as_reference([inventory("acme-c1", *creds)], policy)
+
+
+@pytest.mark.parametrize("tolerance", [False, True])
+def test_same_results_with_granularity_tolerance(tolerance: bool) -> None:
+    """Tolerance only for a vendor whose last use is recorded coarsely (SailPoint: daily)."""
+    creds = []
+    for n, seconds in enumerate((-86401, -86400, -86399, -1, 0, 1, 86399, 86400, 86401)):
+        at = AS_OF - 90 * DAYS + timedelta(seconds=seconds)
+        creds.append(cred(id=f"c1-{n}", last_used_at=at))
+        creds.append(cred(provider="sailpoint", id=f"sp-{n}", last_used_at=at))
+    raw = {"stale": {"max_idle_days": 90, "granularity_tolerance": tolerance}}
+    policy = load_policy(raw, tenants=["acme-c1"], base_dir=Path())
+    assert_same_as_reference([inventory("acme-c1", *creds)], policy)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {},
+        {"sailpoint_user_levels": ["ORG_*"], "conductorone_roles": ["system:*"]},
+        {"sailpoint_scopes": ["*:manage"], "sailpoint_user_levels": ["ORG_ADMIN", "HELPDESK"]},
+    ],
+)
+def test_same_results_for_privileged_access(raw: dict[str, Any]) -> None:
+    """Both vendors, every scope mode and owner status, user levels exact and by pattern."""
+    creds = []
+    levels = [(), ("ORG_ADMIN",), ("HELPDESK",), ("CERT_ADMIN", "ORG_ADMIN"), ("system:owner",)]
+    statuses = ["active", "disabled", "not_found", "unknown"]
+    n = 0
+    for provider in ("conductorone", "sailpoint"):
+        for mode, scopes in [
+            ("full", ()),
+            ("scoped", ("system:user",)),
+            ("scoped", ("system:owner",)),
+            ("scoped", ("sp:identity:manage", "sp:search:read")),
+            ("unknown", ()),
+        ]:
+            for roles in levels:
+                for status in statuses:
+                    for unresolved in ((), ("role-1",)):
+                        n += 1
+                        creds.append(
+                            cred(
+                                provider=provider,
+                                id=f"p{n:04d}",
+                                scope_mode=mode,
+                                scopes=(*scopes, *unresolved),
+                                unresolved_roles=unresolved,
+                                owner={"status": status, "roles": [*roles, *unresolved]},
+                            )
+                        )
+    policy = load_policy({"privileged-access": raw}, tenants=["acme-c1"], base_dir=Path())
+    assert_same_as_reference([inventory("acme-c1", *creds)], policy)
+
+
 @pytest.mark.parametrize("mix", ["healthy", "realistic", "heavy"])
 def test_same_results_on_the_benchmark_population(mix: str) -> None:
     """The benchmark's own synthetic tenants (both vendors, every owner status, CIDR mixes)."""
@@ -145,20 +212,24 @@ def test_same_results_on_the_benchmark_population(mix: str) -> None:
     }
 
 
+ALL_CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
+SWITCHES = ("network_restriction", "expiry", "last_used")
+
+
 @settings(max_examples=100, deadline=None)
 @given(credentials())
-def test_a_rule_is_not_applicable_wherever_its_capability_is_missing(
-    credential: Credential,
-) -> None:
-    """``requires`` is a promise about ``evaluate``: the evaluator counts such credentials
-    without calling it."""
+def test_requires_names_exactly_the_capability_the_rule_checks(credential: Credential) -> None:
+    """``requires`` is a promise about ``evaluate``: the evaluator counts credentials lacking
+    that capability without calling it. Each capability is switched off on its own, so a rule
+    naming the wrong one fails here."""
     for rule in RULES.values():
-        if rule.requires is None:
-            continue
-        lacking = credential.model_copy(update={"capabilities": NO_CAPS})
-        outcome = rule.evaluate(lacking, rule.context(AS_OF))
-        assert outcome is not None and outcome[0] == "not_applicable", rule.id
-        assert rule.requires in Capabilities.model_fields
+        for switch in SWITCHES:
+            caps = ALL_CAPS.model_copy(update={switch: False})
+            outcome = rule.evaluate(
+                credential.model_copy(update={"capabilities": caps}), rule.context(AS_OF)
+            )
+            na = outcome is not None and outcome[0] == "not_applicable"
+            assert na == (switch == rule.requires), (rule.id, switch)
 
 
 @settings(max_examples=100, deadline=None)
@@ -207,6 +278,31 @@ def test_a_wrong_requires_declaration_loses_nothing() -> None:
     ]
     assert rule.id not in {g.rule_id for g in result.not_applicable}
     assert result.result_counts[rule.id]["fail"] == 3
+
+
+class _ChecksExpiry(_WrongRequires):
+    id = "x-checks-expiry"
+    requires: ClassVar[str | None] = "last_used"
+
+    def evaluate(self, credential: Credential, ctx: RuleContext[NoParams]) -> Outcome | None:
+        if not credential.capabilities.expiry:
+            return ("not_applicable", "no expiry", {})
+        return ("fail", f"judged {credential.id}", {})
+
+
+def test_a_wrong_requires_is_caught_per_capabilities_value() -> None:
+    """Found in review: one credential per provider stood for all, so ``b`` (which lacks
+    last_used but has expiry) was counted not_applicable with ``a`` instead of failing."""
+    policy = load_policy(None, tenants=["acme-c1"], base_dir=Path())
+    rule = _ChecksExpiry()
+    patched = dataclasses.replace(
+        policy, rules={**policy.rules, rule.id: RuleSettings(rule, True, "low", NoParams())}
+    )
+    a = cred(id="a", capabilities=NO_CAPS)
+    b = cred(id="b", capabilities=ALL_CAPS.model_copy(update={"last_used": False}))
+    result = evaluate([inventory("acme-c1", a, b)], patched, [], AS_OF)
+    assert [f.message for f in result.findings if f.rule_id == rule.id] == ["judged b"]
+    assert result.result_counts[rule.id]["not_applicable"] == 1
 
 
 def test_capabilities_that_differ_within_a_tenant_are_split_by_provider() -> None:
