@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -194,16 +195,41 @@ def _no_gc() -> Iterator[None]:
     collection instead of a young one. Skipped when the process has frozen objects of its own
     (``gc.get_freeze_count()``), which ``unfreeze`` would release.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _COLLECTOR.paused():
         yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if was_enabled:
-            gc.enable()
+
+
+class _Collector:
+    """Pauses shared by concurrent evaluations (the scheduler runs schedules in threads): the
+    collector is process-wide, so the first evaluation in pauses it and the last one out
+    promotes and resumes it; one finishing early must not resume it under another."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._resume = False
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0:
+                    if gc.get_freeze_count() == 0:
+                        gc.freeze()
+                        gc.unfreeze()
+                    if self._resume:
+                        gc.enable()
+
+
+_COLLECTOR = _Collector()
 
 
 def policy_gaps(policy: Policy) -> list[ConstraintGap]:

@@ -376,3 +376,23 @@ class TestCollector:
             assert gc.isenabled() is enabled
         finally:
             (gc.enable if was else gc.disable)()
+
+
+def test_overlapping_evaluations_keep_the_collector_paused_until_the_last_ends() -> None:
+    """Found in review: schedules run in threads, and the first evaluation to finish resumed
+    the collector under one still running."""
+    from policies.evaluator import _no_gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        first, second = _no_gc(), _no_gc()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert not gc.isenabled()
+        second.__exit__(None, None, None)
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == 0
+    finally:
+        (gc.enable if was else gc.disable)()
