@@ -64,7 +64,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             policy_hash TEXT NOT NULL,
             summary TEXT NOT NULL)""",
         # One row per tenant per scan: its coverage, and the inventory snapshot and every
-        # (fail, manual, waived) finding as zlib-compressed JSON (a large tenant repeats the same keys).
+        # (fail, manual, waived) finding as zlib-compressed JSON (a large tenant repeats the
+        # same keys).
         """CREATE TABLE scan_tenants (
             scan_seq INTEGER NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
             tenant TEXT NOT NULL,

@@ -206,8 +206,8 @@ def main() -> None:
     results = sum(sum(row.values()) for row in evaluation.result_counts.values())
     statuses = Counter(f.status for f in evaluation.findings)
     print(
-        f"credentials: {args.count:,} ({args.mix} mix, {args.order} order, built in {built:.1f} s), "
-        f"rules: {len(RULES)}"
+        f"credentials: {args.count:,} ({args.mix} mix, {args.order} order, "
+        f"built in {built:.1f} s), rules: {len(RULES)}"
     )
     gaps = sum(g.credentials for g in evaluation.not_applicable)
     print(

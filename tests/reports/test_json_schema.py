@@ -71,7 +71,7 @@ def test_rich_result_validates(
 @pytest.mark.parametrize(
     ("path", "value"),
     [
-        (("schema_version",), "2.0"),
+        (("schema_version",), "1.1"),
         (("scan", "status"), "done"),
         (("scan", "as_of"), "2026-11-24T00:00:00+01:00"),
         (("findings", 0, "status"), "open"),
