@@ -280,8 +280,8 @@ def _run(
     findings: list[Finding],
     not_applicable: list[NotApplicable],
 ) -> None:
-    """Judge one tenant's (sorted) credentials and build their findings in (credential id,
-    rule id) order.
+    """Judge one tenant's credentials and append their findings to ``findings`` in (credential
+    id, rule id) order, whatever order the credentials came in.
 
     First rule by rule: each rule screens the tenant's ``Facts`` columns for the credentials
     that might not pass (``Rule.screen``), and credentials whose vendor lacks the rule's
