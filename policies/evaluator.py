@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -66,14 +67,32 @@ _TEMPLATE: dict[str, Any] = _FindingKeys().__dict__
 _sha256 = hashlib.sha256  # the fingerprint: auditor.model.fingerprint, inlined
 
 
+def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    """The ``__set__`` of the data descriptor (a ``__slots__`` member or ``__dict__``) that
+    ``object.__setattr__(instance, name, value)`` would find on ``cls``, called directly: it
+    skips the type lookup per call (~0.05 s per 315,000 findings, measured)."""
+    for klass in cls.__mro__:
+        descriptor = vars(klass).get(name)
+        if descriptor is not None:
+            setter: Callable[[object, object], None] = descriptor.__set__
+            return setter
+    raise TypeError(f"{cls.__name__} has no {name} slot")  # pragma: no cover
+
+
+_set_dict = _slot_setter(Finding, "__dict__")
+_set_fields_set = _slot_setter(Finding, "__pydantic_fields_set__")
+_set_extra = _slot_setter(Finding, "__pydantic_extra__")
+_set_private = _slot_setter(Finding, "__pydantic_private__")
+
+
 def _fast_construct(values: dict[str, Any]) -> Finding:
     # What ``Finding.model_construct`` does for a complete, already-valid field dict, minus the
     # per-field default handling that makes it cost ~4 µs a finding (measured, pydantic 2.14).
     finding = object.__new__(Finding)
-    object.__setattr__(finding, "__dict__", values)
-    object.__setattr__(finding, "__pydantic_fields_set__", _FIELDS_SET)
-    object.__setattr__(finding, "__pydantic_extra__", None)
-    object.__setattr__(finding, "__pydantic_private__", None)
+    _set_dict(finding, values)
+    _set_fields_set(finding, _FIELDS_SET)
+    _set_extra(finding, None)
+    _set_private(finding, None)
     return finding
 
 
@@ -307,16 +326,28 @@ def _run(
                 rules.append(item)
     order = _id_order(facts)
     if order is None:
-        _judge(credentials, todo, as_of, tally, findings)
+        _judge(facts, todo, as_of, tally, findings)
         return
     # Judged in the order the credentials came (the order they sit in memory: judging in id
     # order instead: 2.5 s rather than 2.1 s in bench_policies.py), then put in id order.
     built: list[Finding] = []
-    bounds = _judge(credentials, todo, as_of, tally, built)
+    bounds = _judge(facts, todo, as_of, tally, built)
+    _reorder(built, bounds, order, findings)
+
+
+def _reorder(
+    built: list[Finding], bounds: array[int], order: list[int], out: list[Finding]
+) -> None:
+    """Append each credential's run of findings ``built[bounds[i]:bounds[i + 1]]`` to ``out``,
+    credentials taken in ``order``."""
+    ends = bounds[1:]
+    append, extend = out.append, out.extend
     for index in order:
-        begin, end = bounds[index], bounds[index + 1]
-        if end > begin:
-            findings.extend(built[begin:end])
+        begin, end = bounds[index], ends[index]
+        if end - begin == 1:  # the most common case, without a slice
+            append(built[begin])
+        elif end > begin:
+            extend(built[begin:end])
 
 
 def _capability_gaps(
@@ -374,29 +405,40 @@ _NONE: frozenset[int] = frozenset()
 
 
 def _judge(
-    credentials: Sequence[Credential],
+    facts: Facts,
     todo: Sequence[list[_Prepared] | None],
     as_of: datetime,
     tally: WaiverTally,
     findings: list[Finding],
-) -> list[int]:
+) -> array[int]:
     """Evaluate the screened rules of each credential and append its findings (rule id order)
     to ``findings``; returns where each credential's findings begin in ``findings`` (one offset
     per credential, then the end)."""
     # The hot loop: names are bound to locals and ``_fast_construct`` is inlined because
-    # per-finding function calls were a measurable share.
+    # per-finding function calls were a measurable share. The credential's own fields come from
+    # the columns (read in order, already in memory) rather than from the credential and its
+    # owner, which sit elsewhere in memory for each credential.
     append = findings.append
-    bounds: list[int] = []
+    bounds = array("q")  # machine integers: no int object per credential to chase in _reorder
     mark = bounds.append
     fast = _construct is _fast_construct
-    new, setattr_, fields_set, sha256 = object.__new__, object.__setattr__, _FIELDS_SET, _sha256
+    new, fields_set, sha256 = object.__new__, _FIELDS_SET, _sha256
+    set_dict, set_fields_set, set_extra, set_private = (
+        _set_dict,
+        _set_fields_set,
+        _set_extra,
+        _set_private,
+    )
     template = _TEMPLATE
-    for credential, rules in zip(credentials, todo, strict=True):
+    credentials, tenants, ids, names = facts.credentials, facts.tenant, facts.id, facts.name
+    providers, owner_ids, owner_names = facts.provider, facts.owner_id, facts.owner_name
+    for index, rules in enumerate(todo):
         mark(len(findings))
         if rules is None:
             continue
+        credential = credentials[index]
         key: bytes = b""
-        base: dict[str, Any] = template
+        first: dict[str, Any] = template
         for item in rules:
             outcome: Outcome | None = item.evaluate(credential, item.ctx)
             if outcome is None:
@@ -409,17 +451,18 @@ def _judge(
                     item.waivers, credential, status, message, as_of, tally
                 )
             item.counts[status] += 1
+            # A credential's findings differ only in the rule's fields, all set below: the
+            # first one's fields are the next ones' starting point (one dict copy each).
+            values = first.copy()
             if not key:
-                key = f"{credential.tenant}\x1f{credential.id}\x1f".encode()
-                owner = credential.owner
-                base = template.copy()
-                base["provider"] = credential.provider
-                base["tenant"] = credential.tenant
-                base["credential_id"] = credential.id
-                base["credential_name"] = credential.name
-                base["owner_id"] = owner.id
-                base["owner_name"] = owner.name
-            values = base.copy()
+                key = f"{tenants[index]}\x1f{ids[index]}\x1f".encode()
+                values["provider"] = providers[index]
+                values["tenant"] = tenants[index]
+                values["credential_id"] = ids[index]
+                values["credential_name"] = names[index]
+                values["owner_id"] = owner_ids[index]
+                values["owner_name"] = owner_names[index]
+                first = values
             values["rule_id"] = item.rule_id
             values["status"] = status
             values["severity"] = item.severity
@@ -431,10 +474,10 @@ def _judge(
             values["waiver"] = waiver_ref
             if fast:
                 finding = new(Finding)
-                setattr_(finding, "__dict__", values)
-                setattr_(finding, "__pydantic_fields_set__", fields_set)
-                setattr_(finding, "__pydantic_extra__", None)
-                setattr_(finding, "__pydantic_private__", None)
+                set_dict(finding, values)
+                set_fields_set(finding, fields_set)
+                set_extra(finding, None)
+                set_private(finding, None)
                 append(finding)
             else:
                 append(_construct(values))

@@ -115,26 +115,24 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
             matchers.sailpoint_levels,
         )
         rows = zip(
-            facts.provider, facts.scope_mode, facts.scopes, facts.owner, facts.unresolved_roles,
-            strict=True,
+            facts.provider, facts.scope_mode, facts.scopes, facts.owner_status, facts.owner_roles,
+            facts.unresolved_roles, strict=True,
         )  # fmt: skip
         candidates = []
-        for index, (provider, mode, scopes, owner, unresolved) in enumerate(rows):
+        for index, (provider, mode, scopes, status, roles, unresolved) in enumerate(rows):
             if mode == "unknown":
                 candidates.append(index)
             elif provider == "conductorone":
                 if (
                     unresolved
-                    or (c1.any(scopes) if mode == "scoped" else c1.any(owner.roles))
-                    or (mode == "full" and owner.status in OWNER_ROLES_UNKNOWN)
+                    or (c1.any(scopes) if mode == "scoped" else c1.any(roles))
+                    or (mode == "full" and status in OWNER_ROLES_UNKNOWN)
                 ):
                     candidates.append(index)
             elif mode == "scoped":
                 if sp_scopes.any(scopes):
                     candidates.append(index)
-            elif (
-                owner.status in OWNER_ROLES_UNKNOWN or not owner.roles or sp_levels.any(owner.roles)
-            ):
+            elif status in OWNER_ROLES_UNKNOWN or not roles or sp_levels.any(roles):
                 candidates.append(index)
         return candidates
 
