@@ -56,9 +56,10 @@ class BroadSourceRestriction(Rule[BroadSourceParams]):
                 break
         else:
             return None
+        texts = [str(net) for net in cidrs]  # each network formatted once (ipaddress: ~1 µs)
         broad = [
-            str(net)
-            for net in cidrs
+            text
+            for net, text in zip(cidrs, texts, strict=True)
             if net.prefixlen < (v4 if isinstance(net, IPv4Network) else v6)
         ]
         return (
@@ -66,7 +67,7 @@ class BroadSourceRestriction(Rule[BroadSourceParams]):
             f"{len(broad)} of {len(cidrs)} allowed networks are wider than /{v4} (IPv4) or "
             f"/{v6} (IPv6): {', '.join(broad)}",
             {
-                "allowed_cidrs": [str(net) for net in cidrs],
+                "allowed_cidrs": texts,
                 "too_broad": broad,
                 "min_prefix_v4": v4,
                 "min_prefix_v6": v6,

@@ -35,10 +35,10 @@ def owner_counts(facts: Facts, as_of: datetime) -> Counter[str]:
     """(owner id → credentials that count toward the limit) over one tenant's ``facts``."""
     rows = zip(facts.owner_id, facts.expires_at, facts.deleted_at, strict=True)
     return Counter(
-        [
+        [  # _counts, inlined: a call per credential was a third of this function's time
             owner_id
             for owner_id, expires, deleted in rows
-            if owner_id is not None and _counts(expires, deleted, as_of)
+            if owner_id is not None and deleted is None and (expires is None or expires > as_of)
         ]
     )
 
