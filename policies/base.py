@@ -153,7 +153,7 @@ def span(delta: timedelta, limit_days: int | None = None) -> str:
     threshold) or is zero, the remainder is spelled out so the message never reads
     "90 days; limit 90" or "expires in 0 days".
     """
-    whole, rest = divmod(delta.days * 86400 + delta.seconds, 86400)
+    whole, rest = delta.days, delta.seconds  # a timedelta keeps 0 <= seconds < 86400
     unit = "day" if whole == 1 else "days"
     micro = delta.microseconds
     if (rest or micro) and (whole == 0 or whole == limit_days):
