@@ -9,7 +9,10 @@ module:
 - a rule whose fact the vendor cannot express is counted per (tenant, provider, rule) as
   ``Evaluation.not_applicable`` instead of one identical finding per credential;
 - per-rule constants (severity, remediation, controls, waivers, context) are prepared once per
-  tenant, and findings are built without re-validation (``_construct``, see there).
+  tenant, and findings are built without re-validation (``_construct``, see there), their
+  credential fields taken from the columns rather than from each credential and its owner;
+- credentials are judged in the order they came (their order in memory) and their findings then
+  put in id order (``_reorder``).
 
 Order is deterministic: tenant, credential id, rule id.
 """
@@ -329,7 +332,7 @@ def _run(
         _judge(facts, todo, as_of, tally, findings)
         return
     # Judged in the order the credentials came (the order they sit in memory: judging in id
-    # order instead: 2.5 s rather than 2.1 s in bench_policies.py), then put in id order.
+    # order instead took 2.15 s rather than 1.85 s in bench_policies.py), then put in id order.
     built: list[Finding] = []
     bounds = _judge(facts, todo, as_of, tally, built)
     _reorder(built, bounds, order, findings)
