@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from auditor.model import Evaluation, TenantInventory
+from auditor.model import Evaluation, Finding, TenantInventory, fingerprint
 from policies import Policy
+from policies.compliance import controls_for
 from policies.rules.too_many_per_owner import counts_toward_owner
 
 Key = tuple[str, str, str]
@@ -28,6 +29,9 @@ class Reference:
     """Every non-pass outcome: key -> (status, message, evidence)."""
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     """rule id -> status -> count, pass included."""
+    findings: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    """Every non-pass result as the whole finding it must become (``Finding.model_dump()``),
+    built here from the credential object and its owner, not from the evaluator's columns."""
 
 
 def reference(inventories: Sequence[TenantInventory], policy: Policy, as_of: datetime) -> Reference:
@@ -51,6 +55,22 @@ def reference(inventories: Sequence[TenantInventory], policy: Policy, as_of: dat
                     continue
                 counts[outcome[0]] += 1
                 out.results[(tenant, credential.id, rule_id)] = outcome
+                out.findings[(tenant, credential.id, rule_id)] = Finding(
+                    rule_id=rule_id,
+                    status=outcome[0],
+                    severity=settings.severity,
+                    provider=credential.provider,
+                    tenant=credential.tenant,
+                    credential_id=credential.id,
+                    credential_name=credential.name,
+                    owner_id=credential.owner.id,
+                    owner_name=credential.owner.name,
+                    message=outcome[1],
+                    evidence=outcome[2],
+                    remediation=settings.rule.remediation,
+                    controls=controls_for(rule_id) + settings.rule.controls,
+                    fingerprint=fingerprint(credential.tenant, credential.id, rule_id),
+                ).model_dump()
     return out
 
 

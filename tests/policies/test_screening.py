@@ -59,6 +59,9 @@ def assert_same_as_reference(inventories: list[TenantInventory], policy: Policy)
 
     # every fail and manual: same credential, rule, status, message and evidence
     assert decided(got.results) == decided(ref.results)
+    # ... and every other field of the finding, as built from the credential and its owner
+    for f in result.findings:
+        assert f.model_dump() == ref.findings[(f.tenant, f.credential_id, f.rule_id)]
     # every not_applicable: a finding or a capability group, never lost nor invented
     groups = Counter(
         {(g.tenant, g.provider, g.rule_id, g.message): g.credentials for g in result.not_applicable}

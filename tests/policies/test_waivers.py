@@ -318,3 +318,31 @@ def test_missing_waiver_file_is_located_at_its_key(tmp_path: Path) -> None:
         load_waivers("nope.yaml", base_dir=tmp_path, known_rules=list(RULES))
     assert info.value.key == "waivers"
     assert "file not found" in str(info.value)
+
+
+def test_a_waiver_on_one_finding_leaves_the_credentials_other_findings_alone() -> None:
+    """Findings of one credential are built from the same starting point: a waiver (or any
+    field) of the first must not carry over to the next ones, nor to other credentials."""
+    full_c1: dict[str, Any] = {"scope_mode": "full", "scopes": (), "allowed_cidrs": ()}
+    credentials = (
+        cred(id="k1", expires_at=None, **full_c1),  # full-owner-access, no-expiry, no-source-...
+        cred(id="k2", expires_at=None, owner={"id": "u2", "name": "Ann"}, **full_c1),
+    )
+    plain = run((), inventory("acme-c1", *credentials))
+    # the first finding of k1 in rule order is full-owner-access: waive just that one
+    first = next(f for f in plain.findings if f.credential_id == "k1")
+    assert first.rule_id == "full-owner-access"
+    result = run(load(waiver(rule="full-owner-access")), inventory("acme-c1", *credentials))
+    assert [(f.credential_id, f.rule_id) for f in result.findings] == [
+        (f.credential_id, f.rule_id) for f in plain.findings
+    ]
+    assert len([f for f in result.findings if f.credential_id == "k1"]) >= 3
+    for before, after in zip(plain.findings, result.findings, strict=True):
+        if (after.credential_id, after.rule_id) == ("k1", "full-owner-access"):
+            assert (after.status, after.waiver is not None) == ("waived", True)
+            assert after.model_dump(exclude={"status", "waiver"}) == before.model_dump(
+                exclude={"status", "waiver"}
+            )
+        else:
+            assert after.model_dump() == before.model_dump()
+            assert after.waiver is None and after.status != "waived"
