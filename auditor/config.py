@@ -99,6 +99,8 @@ class TenantConfig(_Strict):
     client_secret_file: Path | None = None
     base_url: str | None = None
     api_version: str | None = None
+    user_levels: bool | None = None
+    """SailPoint: look up the user level of full-scope PAT owners (default true)."""
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
 

@@ -110,6 +110,7 @@ def tenant_settings(
             client_secret=creds.client_secret,
             base_url=tenant.base_url,
             api_version=tenant.api_version,
+            user_levels=tenant.user_levels,
             http=HttpSettings(
                 connect_timeout=http.connect_timeout,
                 read_timeout=http.read_timeout,

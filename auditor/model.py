@@ -94,7 +94,8 @@ class Owner(_Frozen):
     email: str | None = None
     status: OwnerStatus = "unknown"
     roles: tuple[str, ...] = ()
-    """Role names (ConductorOne) the owner holds; used by ``privileged-access``."""
+    """What the owner holds, used by ``privileged-access``: role names (ConductorOne), or user
+    levels (SailPoint ``AuthUser.capabilities``; ``USER`` for none). Empty: not known."""
 
 
 class Capabilities(_Frozen):

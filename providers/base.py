@@ -37,6 +37,8 @@ class TenantSettings:
     client_secret: SecretStr = field(repr=False)
     base_url: str | None = None
     api_version: str | None = None
+    user_levels: bool | None = None
+    """SailPoint only (``None``: the provider's default); see ``providers.sailpoint.levels``."""
     http: HttpSettings = field(default_factory=HttpSettings)
 
 

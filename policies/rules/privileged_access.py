@@ -11,10 +11,11 @@ passes without the owner: the intersection cannot add a role. Default privileged
 SailPoint (sailpoint.md §3): effective rights = PAT scopes ∩ the owner's user level. Listed
 scopes are an upper bound, so a privileged scope on the PAT fails (it grants the right whenever
 the owner's level holds it). A full-scope PAT (``sp:scopes:all`` or null) holds everything the
-owner's user level allows; the level is not part of the PAT record, so unless the adapter
-supplied it in ``Owner.roles`` the result is ``manual`` (never ``pass``: an ORG_ADMIN owner makes
-it all-powerful, and never ``fail``: most owners are plain users). ``full-owner-access`` already
-fails such PATs.
+owner's user level allows. The level is not part of the PAT record: the adapter reads it per owner
+(``providers.sailpoint.levels``, ``GET /v3/auth-users/{id}``) into ``Owner.roles``. When it could
+not (no ``sp:auth-user:read``, ``user_levels: false``, a failed lookup) the result is ``manual``
+(never ``pass``: an ORG_ADMIN owner makes it all-powerful, and never ``fail``: most owners are
+plain users). ``full-owner-access`` already fails such PATs.
 Default privileged scopes: the ``*:manage`` scopes on all-personal-access-tokens, oauth-client,
 auth-user, auth-org, identity and workflow, in both ``sp:`` and ``idn:`` forms (sailpoint.md §3);
 default privileged user level: ``ORG_ADMIN``. Entries may use ``*`` wildcards.
@@ -142,7 +143,7 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
                 if provider == "conductorone":
                     if unresolved or not c1_clear(roles) or status in OWNER_ROLES_UNKNOWN:
                         add(index)
-                elif status in OWNER_ROLES_UNKNOWN or not roles or not sp_levels_clear(roles):
+                elif not roles or not sp_levels_clear(roles):
                     add(index)
             else:  # "unknown" (and anything else): evaluate decides
                 add(index)
@@ -243,8 +244,10 @@ def _sailpoint(credential: Credential, matchers: _Matchers) -> Outcome | None:
             f"level holds them): {', '.join(privileged)}",
             _evidence(credential, privileged=privileged),
         )
+    # The level is read on its own (GET /v3/auth-users/{id}), not with the owner's status: an
+    # owner whose status lookup failed can still have a known level. Empty: not read.
     levels = list(credential.owner.roles)
-    if credential.owner.status in OWNER_ROLES_UNKNOWN or not levels:
+    if not levels:
         return (
             "manual",
             "full scope (sp:scopes:all) grants every right of the owner's user level, which is "

@@ -90,6 +90,12 @@ class ConductorOneProvider(Provider):
             )
         if settings.base_url:
             _check_base_url(settings.base_url)
+        if settings.user_levels is not None:
+            raise ConfigError(
+                "user_levels applies to SailPoint tenants only",
+                key="user_levels",
+                fix="remove it: a ConductorOne owner's roles are always read with the owner",
+            )
 
     @classmethod
     def base_url_for(cls, settings: TenantSettings) -> str:

@@ -3,7 +3,8 @@
 Flow: mint a client-credentials token (``auth``), list every PAT of the tenant with one
 ``GET …/personal-access-tokens`` without ``owner-id`` (a bare JSON array; the list declares no
 paging, sailpoint.md §2.2), fall back to ``owner-id=me`` when that is refused (coverage
-``partial``), normalise each record (``records``), then resolve owners in batches (``owners``).
+``partial``), normalise each record (``records``), then resolve owners in batches (``owners``)
+and the user level of each owner of a full-scope PAT (``levels``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from auditor.model import (
 from providers.base import Provider, TenantSettings
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
-from providers.sailpoint.owners import OwnerLookup, resolve_owners
+from providers.sailpoint.levels import LevelLookup, resolve_levels
+from providers.sailpoint.owners import OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
 
@@ -45,12 +47,15 @@ _UI_HOST = re.compile(r"^(?P<tenant>[^.]+)\.(?P<domain>identitynow(?:-demo)?\.co
 _LOGIN_HOST = re.compile(r"^(?P<tenant>[^.]+)\.login\.sailpoint\.com$")  # authorize host, §1.1
 
 
+_UNKNOWN_OWNER = OwnerFacts("unknown")
+
 STANDARD_PAGE = 250
 """ISC's default and maximum ``limit`` for collections (sailpoint.md §5.1)."""
 
 
 class SailPointProvider(Provider):
-    """SailPoint ISC personal access tokens (config: ``base_url``, optional ``api_version``)."""
+    """SailPoint ISC personal access tokens (config: ``base_url``, optional ``api_version`` and
+    ``user_levels``)."""
 
     name = "sailpoint"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -158,9 +163,11 @@ class SailPointProvider(Provider):
             lookup = await resolve_owners(
                 client, [c.owner.id or "" for c in credentials], concurrency=http.max_concurrency
             )
-            credentials = [_with_owner(c, lookup) for c in credentials]
+            levels = await self._levels(client, credentials, lookup)
+            credentials = [_with_owner(c, lookup, levels) for c in credentials]
             managed = sum(1 for c in credentials if c.managed)
-            notes += [*lookup.notes, MANAGED_NOTE.format(count=managed), LAST_USED_NOTE]
+            notes += [*lookup.notes, *levels.notes]
+            notes += [MANAGED_NOTE.format(count=managed), LAST_USED_NOTE]
             coverage = TenantCoverage(
                 tenant=settings.name,
                 provider="sailpoint",
@@ -175,6 +182,27 @@ class SailPointProvider(Provider):
                 duration_seconds=round(max(0.0, client.clock() - started), 3),
             )
         return TenantInventory(coverage=coverage, credentials=tuple(credentials))
+
+    async def _levels(
+        self, client: ApiClient, credentials: list[Credential], lookup: OwnerLookup
+    ) -> LevelLookup:
+        """User levels of the owners whose full-scope PATs need them (``levels``)."""
+        if self.settings.user_levels is False:
+            return LevelLookup(
+                notes=["user_levels: false: owner user levels were not read, so privileged-"
+                       "access is manual for full-scope PATs"]
+            )  # fmt: skip
+        wanted = [
+            c.owner.id
+            for c in credentials
+            if c.scope_mode == "full"
+            and c.owner.id
+            # an owner the tenant does not know has no auth user either
+            and lookup.facts.get(c.owner.id, _UNKNOWN_OWNER).status != "not_found"
+        ]
+        if not wanted:
+            return LevelLookup()
+        return await resolve_levels(client, wanted, concurrency=self.settings.http.max_concurrency)
 
     async def _list(
         self, client: ApiClient, version: ApiVersion
@@ -281,7 +309,7 @@ class SailPointProvider(Provider):
         return credentials, errors
 
 
-def _with_owner(credential: Credential, lookup: OwnerLookup) -> Credential:
+def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup) -> Credential:
     facts = lookup.facts.get(credential.owner.id or "")
     if facts is None:
         return credential
@@ -290,6 +318,8 @@ def _with_owner(credential: Credential, lookup: OwnerLookup) -> Credential:
         name=credential.owner.name or facts.name,
         email=facts.email,
         status=facts.status,
+        # the owner's user level(s) (levels module); empty: not read, so unknown
+        roles=levels.levels.get(credential.owner.id or "", ()),
     )
     notes = credential.notes + ((facts.note,) if facts.note else ())
     return credential.model_copy(update={"owner": owner, "notes": notes})

@@ -19,8 +19,10 @@ no-expiry-modern       ``no-expiry``: expirationDate null + userAwareTokenNeverE
 long-lifetime          ``long-lifetime`` (730-day lifetime)
 expired                ``expired`` (expired 10 days ago, still listed)
 expiring-soon          ``expiring-soon`` (expires in 7 days)
-full-null-scope        ``full-owner-access`` (scope null)
-full-scopes-all        ``full-owner-access`` (scope contains sp:scopes:all)
+full-null-scope        ``full-owner-access`` (scope null); its owner is at the base user level
+                       (capabilities null), so ``privileged-access`` passes it
+full-scopes-all        ``full-owner-access`` (scope contains sp:scopes:all) and
+                       ``privileged-access`` (its owner's user level is ORG_ADMIN)
 privileged-pat         ``privileged-access``: sp:all-personal-access-tokens:manage
 privileged-oauth       ``privileged-access``: sp:oauth-client:manage
 privileged-auth-user   ``privileged-access``: sp:auth-user:manage, sp:auth-org:manage
@@ -30,7 +32,8 @@ orphan                 ``inactive-owner``: owner id unknown to the tenant (not_f
 unverified-owner       ``owner-unverified``: owner without identityState (status unknown)
 bob-1 … bob-7          ``too-many-per-owner``: 7 unexpired PATs for one owner (limit 5)
 empty-scope            scope ``[]``: scope_mode unknown with a note
-managed-workflow-1/2   managed PATs (hidden from credentials without the managed right)
+managed-workflow-1/2   managed PATs (hidden from credentials without the managed right); the
+                       owner's levels CERT_ADMIN, REPORT_ADMIN are not privileged by default
 markup-script          clean, name is a ``<script>`` payload, owner name has HTML markup
 markup-attr            clean, name breaks out of an HTML attribute
 csv-formula            clean, name is a CSV formula (``=HYPERLINK(…)``)
@@ -93,6 +96,9 @@ def curated(anchor: datetime) -> Dataset:
     heidi = _person("heidi", "Heidi Brandt", "ACTIVE", "Active")
     priya = _person("priya", "Priya Raman", "ACTIVE", "Active")
     mallory = _person("mallory", "<b>Mallory</b> O'Neil", "ACTIVE", "Active")
+    auditor = replace(auditor, capabilities=("ORG_ADMIN",))
+    frank = replace(frank, capabilities=("ORG_ADMIN",))  # full-scopes-all: privileged-access
+    priya = replace(priya, capabilities=("CERT_ADMIN", "REPORT_ADMIN"))  # admin, not privileged
     ghost_id = hex_id("identity:former-contractor")
     identities = (auditor, alice, bob, carol, dave, erin, frank, grace, heidi, priya, mallory)
 
@@ -189,7 +195,7 @@ def curated(anchor: datetime) -> Dataset:
         pat(
             "full-scopes-all",
             frank,
-            rules=("full-owner-access",),
+            rules=("full-owner-access", "privileged-access"),
             scope=("sp:scopes:all", "idn:identity:read"),
             expires=90,
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from providers.sailpoint.tenantdata import (
@@ -50,6 +51,7 @@ def generate(seed: int, size: int, anchor: datetime) -> Dataset:
         email = None if rng.random() < 0.03 else f"{alias}@example.com"
         identities.append(Identity(hex_id(f"{seed}:identity:{i}"), f"{first} {last}", alias,
                                    email, status, state, first, last))  # fmt: skip
+    identities = _with_levels(seed, identities)
     ghosts = [
         (hex_id(f"{seed}:ghost:{i}"), f"Deleted user {i}") for i in range(max(1, size // 200))
     ]
@@ -97,3 +99,25 @@ def generate(seed: int, size: int, anchor: datetime) -> Dataset:
             has_expiry_fields=has_expiry, expiration=expiration, user_aware=user_aware,
         ))  # fmt: skip
     return Dataset(identities=tuple(identities), pats=tuple(pats), me=identities[0].id)
+
+
+_LEVELS = (("ORG_ADMIN",), ("CERT_ADMIN",), ("REPORT_ADMIN",), ("HELPDESK",),
+           ("SOURCE_ADMIN", "ROLE_ADMIN"))  # fmt: skip
+
+
+def _with_levels(seed: int, identities: list[Identity]) -> list[Identity]:
+    """User levels: 3 % ORG_ADMIN, 8 % another administrative level, 1 % without a login (no
+    auth user), the rest the base level. A stream of its own, so the rest of the data is the same
+    for a seed as before levels existed; the first identity (the auditor) is ORG_ADMIN."""
+    rng = random.Random(f"{seed}:levels")  # noqa: S311 - simulated data, not a secret
+    out = []
+    for i, identity in enumerate(identities):
+        roll = rng.random()
+        if i == 0 or roll < 0.03:
+            levels: tuple[str, ...] | None = _LEVELS[0]
+        elif roll < 0.11:
+            levels = rng.choice(_LEVELS[1:])
+        else:
+            levels = None
+        out.append(replace(identity, capabilities=levels, login=i == 0 or roll < 0.99))
+    return out

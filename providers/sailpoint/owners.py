@@ -118,7 +118,7 @@ async def resolve_owners(
                 denied.append(exc)
                 return
             except (ResponseError, TransportError, ResponseFormatError, PaginationError) as exc:
-                failures.append(f"{len(batch)} owners: {_reason(exc)}")
+                failures.append(f"{len(batch)} owners: {failure_reason(exc)}")
                 continue
             for owner_id in batch:
                 identity = found.get(owner_id)
@@ -131,7 +131,7 @@ async def resolve_owners(
     if denied:
         lookup.notes.append(
             f"owner status unverified for {len(unresolved)} owners: {PUBLIC_IDENTITIES_PATH} "
-            f"was refused ({_reason(denied[0])}); the auditing PAT's owner needs user level "
+            f"was refused ({failure_reason(denied[0])}); the auditing PAT's owner needs user level "
             "USER and the PAT the scope sp:scopes:default or sp:scopes:all"
         )
     elif failures:
@@ -166,7 +166,8 @@ async def _lookup_batch(client: ApiClient, batch: list[str]) -> dict[str, dict[s
         guard.next_page(str(offset))
 
 
-def _reason(exc: ProviderError) -> str:
+def failure_reason(exc: ProviderError) -> str:
+    """A short reason for a coverage note: the status and the vendor's message, or ours."""
     vendor = exc.vendor_message if isinstance(exc, ResponseError) else None
     if isinstance(exc, ResponseError):
         return f"HTTP {exc.status_code}" + (f": {vendor}" if vendor else "")

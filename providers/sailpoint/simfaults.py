@@ -31,6 +31,8 @@ class SimFaults:
     """Share of API requests (never the token endpoint) answered with 503."""
     deny_identity_lookup: bool = False
     """``/v3/public-identities`` answers 403, as for a credential whose owner lacks the right."""
+    deny_user_level_lookup: bool = False
+    """``/v3/auth-users/{id}`` answers 403, as for a PAT without the scope sp:auth-user:read."""
     malformed_records: int = 0
     """This many PAT records are served corrupted (bad timestamp, wrong type, missing field)."""
 

@@ -9,6 +9,9 @@ What it serves, and the source of each behaviour:
   version's payload shape, managed PATs only for credentials holding the managed right (§2.2, §6).
 - ``GET /v3/public-identities`` with ``filters`` (id eq/in, alias/email/firstname/lastname eq/sw),
   ``limit``/``offset``/``count`` + ``X-Total-Count``, ``sorters=name`` (§4, §5.1).
+- ``GET /v3/auth-users/{id}``: the identity's ``AuthUser`` with its user level in
+  ``capabilities`` (SPEC deref-sailpoint-api.v3.yaml ``getAuthUser``); 403 without the scope
+  ``sp:auth-user:read``, 404 for an identity without a login.
 - 401 ``{"error"}``, 429 ``{"message"}`` + ``Retry-After``, else ``ErrorResponseDto`` (§5.3);
   100 requests per 10 s per client id on the injected clock (§5.4).
 """
@@ -49,16 +52,22 @@ from providers.sailpoint.simfaults import (
     error_body,
     malformed_indices,
 )
-from providers.sailpoint.tenantdata import Identity, render_identity, render_pat
+from providers.sailpoint.tenantdata import (
+    Identity,
+    render_auth_user,
+    render_identity,
+    render_pat,
+)
 from providers.sailpoint.versions import VERSIONS
 
 ClientKind = Literal["admin", "own_only", "no_managed"]
 ALL_READ = "idn:all-personal-access-tokens:read"
 MY_READ = "idn:my-personal-access-tokens:read"
 MANAGED_READ = "idn:managed-personal-access-tokens:read"
+AUTH_USER_READ = "sp:auth-user:read"
 RIGHTS: dict[str, frozenset[str]] = {
-    "admin": frozenset({ALL_READ, MY_READ, MANAGED_READ}),
-    "no_managed": frozenset({ALL_READ, MY_READ}),
+    "admin": frozenset({ALL_READ, MY_READ, MANAGED_READ, AUTH_USER_READ}),
+    "no_managed": frozenset({ALL_READ, MY_READ, AUTH_USER_READ}),
     "own_only": frozenset({MY_READ}),
 }
 
@@ -109,6 +118,7 @@ class SailPointSimulator:
             routes=[
                 Route("/oauth/token", self._token, methods=["POST"]),
                 Route("/v3/public-identities", self._public_identities, methods=["GET"]),
+                Route("/v3/auth-users/{id}", self._auth_user, methods=["GET"]),
                 Route("/personal-access-tokens/v1", self._pats_v1, methods=["GET"]),
                 *(Route(path, self._pats, methods=["GET"]) for path in pat_routes),
             ],
@@ -296,6 +306,21 @@ class SailPointSimulator:
         headers = {"X-Total-Count": str(len(found))} if params.get("count") == "true" else None
         page = [render_identity(i) for i in found[offset : offset + limit]]
         return self._json(200, page, headers)
+
+    async def _auth_user(self, request: Request) -> Response:
+        client, refused = await self._authenticate(request)
+        if client is None:
+            assert refused is not None
+            return refused
+        # SPEC /auth-users/{id} getAuthUser: security userAuth [sp:auth-user:read]
+        if AUTH_USER_READ not in client.rights or self.faults.deny_user_level_lookup:
+            return self._error(
+                403, "The server understood the request but refuses to authorize it."
+            )
+        identity = self._identities.get(str(request.path_params["id"]).lower())
+        if identity is None or not identity.login:
+            return self._error(404, "The requested object was not found.")
+        return self._json(200, render_auth_user(identity, "sim-tenant"))
 
     def _find_identities(self, node: Node | None) -> list[Identity]:
         ids = exact_ids(node) if node is not None else None

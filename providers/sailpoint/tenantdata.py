@@ -44,6 +44,10 @@ class Identity:
     firstname: str = ""
     lastname: str = ""
     manager: tuple[str, str] | None = None  # (id, name)
+    capabilities: tuple[str, ...] | None = None
+    """The user level (``AuthUser.capabilities``); ``None``: the base level, served as null."""
+    login: bool = True
+    """False: no auth user (``GET /v3/auth-users/{id}`` answers 404)."""
 
 
 @dataclass(frozen=True)
@@ -131,4 +135,30 @@ def render_identity(identity: Identity) -> dict[str, Any]:
         "identityState": identity.identity_state,
         "manager": manager,
         "attributes": [],
+    }
+
+
+def render_auth_user(identity: Identity, tenant: str) -> dict[str, Any]:
+    """An ``AuthUser`` (SPEC deref-sailpoint-api.v3.yaml components.schemas.AuthUser), keys in
+    schema order; the login timestamps are epoch milliseconds (``int64``), as specified."""
+    seconds = int(identity.id[:8], 16) % 10_000_000  # stable per identity, any value will do
+    return {
+        "tenant": tenant,
+        "id": identity.id,
+        "uid": identity.alias,
+        "profile": hex_id(f"auth-profile:{tenant}"),
+        "identificationNumber": None,
+        "email": identity.email,
+        "phone": None,
+        "workPhone": None,
+        "personalEmail": None,
+        "firstname": identity.firstname or None,
+        "lastname": identity.lastname or None,
+        "displayName": identity.name,
+        "alias": identity.alias,
+        "lastPasswordChangeDate": None,
+        "lastLoginTimestamp": (1_750_000_000 + seconds) * 1000,
+        "currentLoginTimestamp": (1_760_000_000 + seconds) * 1000,
+        "lastUnlockTimestamp": None,
+        "capabilities": list(identity.capabilities) if identity.capabilities is not None else None,
     }

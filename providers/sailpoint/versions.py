@@ -46,4 +46,7 @@ SUPPORTED_VERSIONS: tuple[str, ...] = ("v3", "beta", "v2024", "v2025", "v2026", 
 # Owner lookups always use v3: /public-identities exists there and needs only sp:scopes:default
 # (SPEC deref-sailpoint-api.v3.yaml L12362-12372). v3 works until Q1 2029 (sailpoint.md §2.1).
 PUBLIC_IDENTITIES_PATH = "/v3/public-identities"
+# Owner user levels: getAuthUser exists only in v3 (SPEC deref-sailpoint-api.v3.yaml
+# /auth-users/{id}, security sp:auth-user:read).
+AUTH_USERS_PATH = "/v3/auth-users"
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password

@@ -276,3 +276,48 @@ def test_scrub_secret_reaches_every_text_field() -> None:
         ),
     )
     assert secret not in scrub_secret(inventory, secret).model_dump_json()
+
+
+def test_user_levels_reaches_the_sailpoint_adapter_and_is_refused_elsewhere(
+    tmp_path: Path,
+) -> None:
+    from providers.conductorone import ConductorOneProvider
+    from providers.sailpoint import SailPointProvider
+    from tests.providers.conductorone.conftest import make_sim as make_c1_sim
+
+    path = tmp_path / "c.yaml"
+    base = """
+tenants:
+  - name: isc
+    provider: sailpoint
+    base_url: https://acme.api.identitynow.com
+    client_id: 0123456789abcdef0123456789abcdef
+    client_secret_env: S
+    user_levels: false
+  - name: isc2
+    provider: sailpoint
+    base_url: https://acme.api.identitynow.com
+    client_id: 0123456789abcdef0123456789abcdef
+    client_secret_env: S
+"""
+    path.write_text(base)
+    registry: dict[str, type[Provider]] = {"sailpoint": SailPointProvider}
+    isc, isc2 = tenant_settings(load_config(path, env={"S": "x"}), registry)
+    assert (isc.user_levels, isc2.user_levels) == (False, None)  # None: the adapter's default
+    path.write_text(base.replace("user_levels: false", "user_levels: maybe"))
+    with pytest.raises(ConfigError, match=r"tenants\[0\]\.user_levels"):
+        load_config(path, env={"S": "x"})
+    client_id, secret = make_c1_sim().mint_client()  # a well-formed ConductorOne key pair
+    path.write_text(
+        f"""
+tenants:
+  - name: c1
+    provider: conductorone
+    client_id: {client_id}
+    client_secret_env: S
+    user_levels: true
+"""
+    )
+    loaded = load_config(path, env={"S": secret})
+    with pytest.raises(ConfigError, match=r"tenants\[0\]\.user_levels: .*SailPoint tenants only"):
+        tenant_settings(loaded, {"conductorone": ConductorOneProvider})

@@ -387,7 +387,10 @@ PRIVILEGED_CASES = [
     ("sp full, owner level unknown", SP, "full", ("sp:scopes:all",), "active", (), "manual"),
     ("sp full, owner ORG_ADMIN", SP, "full", ("sp:scopes:all",), "active", ("ORG_ADMIN",), "fail"),
     ("sp full, owner plain user", SP, "full", ("sp:scopes:all",), "active", ("USER",), "pass"),
-    ("sp full, owner unknown", SP, "full", (), "unknown", ("ORG_ADMIN",), "manual"),
+    # the level is read apart from the owner's status: a known level decides without it
+    ("sp full, status unknown, level read", SP, "full", (), "unknown", ("ORG_ADMIN",), "fail"),
+    ("sp full, status unknown, plain user", SP, "full", (), "unknown", ("USER",), "pass"),
+    ("sp full, owner not found", SP, "full", (), "not_found", (), "manual"),
 ]
 
 

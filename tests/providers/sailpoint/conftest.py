@@ -44,6 +44,7 @@ def settings(
     base_url: str = BASE,
     api_version: str | None = None,
     http: HttpSettings | None = None,
+    user_levels: bool | None = None,
 ) -> TenantSettings:
     return TenantSettings(
         name="acme-isc",
@@ -52,6 +53,7 @@ def settings(
         client_secret=SecretStr(secret),
         base_url=base_url,
         api_version=api_version,
+        user_levels=user_levels,
         http=http or HttpSettings(),
     )
 

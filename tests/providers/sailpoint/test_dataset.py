@@ -29,6 +29,7 @@ DAY = timedelta(days=1)
 def _facts(data: Dataset) -> dict[str, set[str]]:
     """Which catalogue rules each curated record triggers, computed from the rendered payload."""
     states = {i.id: i.identity_state for i in data.identities}
+    levels = {i.id: i.capabilities or () for i in data.identities}
     creds = {p.id: parse_pat(render_pat(p, VERSIONS["v2025"]), tenant="t") for p in data.pats}
     unexpired: Counter[str] = Counter(
         c.owner.id or "" for c in creds.values() if c.expires_at is None or c.expires_at > ANCHOR
@@ -57,6 +58,8 @@ def _facts(data: Dataset) -> dict[str, set[str]]:
             hit.add("scope-unknown")
         if set(c.scopes) & set(PRIVILEGED_SCOPES):
             hit.add("privileged-access")
+        if c.scope_mode == "full" and "ORG_ADMIN" in levels.get(pat.owner_id, ()):
+            hit.add("privileged-access")  # full scope: every right of an ORG_ADMIN owner
         state = states.get(pat.owner_id, "missing")
         if state in ("INACTIVE_SHORT_TERM", "INACTIVE_LONG_TERM", "missing"):
             hit.add("inactive-owner")

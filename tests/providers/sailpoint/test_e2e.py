@@ -200,15 +200,18 @@ def loopback(sim: SailPointSimulator) -> Iterator[str]:
 
 @pytest.mark.e2e
 def test_over_loopback_http_with_faults() -> None:
-    # the server keeps real time (few requests: far from the limit); the client's retry back-off
-    # runs on a fake clock so the test never sleeps
+    # server and client share a fake clock: the client's back-off and rate limiting never sleep
+    # for real, and the server's rate window sees the same time the client paces itself by (the
+    # owner user-level lookups are several hundred requests: the limit binds)
+    fake = FakeTime()
     sim = SailPointSimulator(
         seed=4,
         size=3000,
         anchor=ANCHOR,
         faults=SimFaults(error_503_fraction=0.2, malformed_records=3),
+        clock=fake.clock,
+        sleep=fake.sleep,
     )
-    fake = FakeTime()
     factory = ClientFactory(sleep=fake.sleep, clock=fake.clock, jitter=lambda: 0.5)
     with loopback(sim) as base_url:
         inventory = asyncio.run(_collect(sim, factory, "admin", "v2025", base_url=base_url))

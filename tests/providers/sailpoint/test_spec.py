@@ -108,6 +108,40 @@ def test_public_identities_validate() -> None:
     validate_exchange(denied)
 
 
+def test_auth_users_validate() -> None:
+    """Every answer of ``GET /v3/auth-users/{id}`` the simulator gives: the SPEC's AuthUser with
+    each kind of level (null, one, several), 404 for an identity without a login, 403 without
+    the scope sp:auth-user:read."""
+    sim = make_sim(FakeTime(), size=900, seed=3)
+    people = sim.dataset.identities
+    base = next(i for i in people if i.capabilities is None and i.login)
+    admin = next(i for i in people if i.capabilities == ("ORG_ADMIN",))
+    several = next(i for i in people if i.capabilities and len(i.capabilities) > 1)
+    no_login = next(i for i in people if not i.login)
+    ids = [base.id, admin.id, several.id, no_login.id, "0" * 32]
+    responses = exchange(sim, [(f"/v3/auth-users/{i}", None) for i in ids])
+    assert [r.status_code for r in responses] == [200, 200, 200, 404, 404]
+    assert [r.json().get("capabilities") for r in responses[:3]] == [
+        None,
+        ["ORG_ADMIN"],
+        list(several.capabilities or ()),
+    ]
+    denied = exchange(make_sim(FakeTime()), [(f"/v3/auth-users/{base.id}", None)], kind="own_only")
+    assert denied[0].status_code == 403
+    for response in [*responses, *denied]:
+        validate_exchange(response)
+
+
+def test_a_damaged_auth_user_breaks_the_spec() -> None:
+    """The check can fail: a level that is not in the SPEC's enum is rejected."""
+    sim = make_sim(FakeTime(), size=900, seed=3)
+    (good,) = exchange(sim, [(f"/v3/auth-users/{sim.dataset.identities[0].id}", None)])
+    validate_exchange(good)
+    body = {**good.json(), "capabilities": ["SUPREME_LEADER"]}
+    with pytest.raises(InvalidData):
+        validate_exchange(httpx.Response(200, json=body, request=good.request))
+
+
 @pytest.mark.parametrize("kind", range(6))
 def test_each_injected_corruption_breaks_the_spec(kind: int) -> None:
     """The check can fail: each kind of damage ``malformed_records`` injects breaks the schema."""

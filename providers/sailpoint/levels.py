@@ -1,0 +1,151 @@
+"""The user level of PAT owners, through ``GET /v3/auth-users/{id}``.
+
+Why: a PAT with full scope (``sp:scopes:all`` or a null scope) holds every right of its owner's
+user level (sailpoint.md §3: "effective rights = the PAT's scopes ∩ the owner's user level"). The
+level is not part of the PAT record, so without it ``privileged-access`` can only say ``manual``
+for such a PAT. ``AuthUser.capabilities`` is that level (SPEC deref-sailpoint-api.v3.yaml
+``/auth-users/{id}`` ``getAuthUser``, security ``sp:auth-user:read``; schema ``AuthUser``:
+``capabilities`` "Array of the auth user's capabilities", nullable, items an enum of
+``CERT_ADMIN``, ``ORG_ADMIN``, ``HELPDESK``, …). The same field is what an administrator changes
+to grant a level (``patchAuthUser``: ``replace /capabilities ["ORG_ADMIN"]``).
+
+Only owners of full-scope PATs are looked up: a scoped PAT's listed scopes are judged as they are
+(an upper bound, sailpoint.md §3). There is no list or batch form of this operation, so it costs one
+request per owner, within the tenant's rate limit (95 per 10 s by default): about 100 s per 1,000
+owners. ``user_levels: false`` in the tenant's configuration turns it off.
+
+Mapping (documented in the coverage notes and on each credential):
+
+- ``capabilities`` a list of strings → those levels; ``null`` or ``[]`` → ``USER``, the base user
+  level, which holds no administrative capability (sailpoint.md §4: "user level USER");
+- 404 → no level (the identity has no login account): the owner's level stays unknown;
+- 403 → the auditing credential may not read levels: no further lookups, one coverage note;
+- any other failure or an unexpected body → unknown for that owner, summarised in a note.
+
+An unknown level is never guessed: the owner's ``roles`` stay empty and ``privileged-access``
+stays ``manual`` for that owner's full-scope PATs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from auditor.errors import (
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    ResponseError,
+    ResponseFormatError,
+    TransportError,
+)
+from auditor.http import ApiClient
+from providers.sailpoint.owners import failure_reason
+from providers.sailpoint.versions import AUTH_USERS_PATH
+
+BASE_LEVEL = "USER"
+"""The level of an auth user without capabilities (sailpoint.md §4 names it ``USER``)."""
+
+
+@dataclass
+class LevelLookup:
+    """User levels per owner id (only owners whose level is known), plus coverage notes."""
+
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+def levels_for(body: Any) -> tuple[str, ...] | None:
+    """An ``AuthUser`` body's levels; ``None`` when the body does not say (unexpected shape)."""
+    if not isinstance(body, dict) or "capabilities" not in body:
+        return None
+    capabilities = body["capabilities"]
+    if capabilities is None:
+        return (BASE_LEVEL,)
+    if not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
+        return None
+    return tuple(dict.fromkeys(capabilities)) or (BASE_LEVEL,)
+
+
+def auth_user_path(owner_id: str) -> str | None:
+    """The request path for ``owner_id``; ``None`` when the id cannot be a path segment.
+
+    Owner ids come from the vendor's records, so they are untrusted: every character but the
+    unreserved ones is percent-encoded, and the dot segments ``.`` and ``..`` (which a URL
+    resolver would collapse into another path) are refused.
+    """
+    if owner_id in ("", ".", ".."):
+        return None
+    return f"{AUTH_USERS_PATH}/{quote(owner_id, safe='')}"
+
+
+async def resolve_levels(
+    client: ApiClient, owner_ids: Iterable[str], *, concurrency: int
+) -> LevelLookup:
+    """Look up each owner's user level; see the module docstring for what each answer means."""
+    lookup = LevelLookup()
+    queue = list(reversed(dict.fromkeys(owner_ids)))
+    denied: list[PermissionDeniedError] = []
+    missing: list[str] = []
+    failures: list[str] = []
+
+    async def worker() -> None:
+        while queue and not denied:
+            owner_id = queue.pop()
+            path = auth_user_path(owner_id)
+            if path is None:
+                failures.append(f"owner id {owner_id!r} is not a valid path segment")
+                continue
+            lookup.requests += 1
+            try:
+                body = await client.get_json(path)
+            except PermissionDeniedError as exc:
+                denied.append(exc)
+                return
+            except NotFoundError:
+                missing.append(owner_id)
+                continue
+            except (ResponseError, TransportError, ResponseFormatError, PaginationError) as exc:
+                failures.append(f"{owner_id}: {failure_reason(exc)}")
+                continue
+            levels = levels_for(body)
+            if levels is None:
+                failures.append(f"{owner_id}: the answer has no capabilities list")
+            else:
+                lookup.levels[owner_id] = levels
+
+    workers = max(1, min(concurrency, len(queue) or 1))
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    if denied:
+        unknown = len(dict.fromkeys(owner_ids)) - len(lookup.levels)
+        lookup.notes.append(
+            f"owner user levels unverified for {_owners(unknown)} of full-scope PATs: "
+            f"{AUTH_USERS_PATH}/{{id}} was refused ({failure_reason(denied[0])}); give the "
+            "auditing PAT the scope sp:auth-user:read (or sp:scopes:all), or set "
+            "user_levels: false to skip the lookup; privileged-access stays manual for those PATs"
+        )
+    if missing:
+        lookup.notes.append(
+            f"{_owners(len(missing))} of full-scope PATs without an auth user "
+            f"({AUTH_USERS_PATH}/{{id}} answered 404): user level unknown"
+        )
+    if failures:
+        lookup.notes.append(
+            f"owner user level unverified for {_owners(len(failures))} after failed lookups: "
+            + "; ".join(failures[:5])
+            + (" …" if len(failures) > 5 else "")
+        )
+    if lookup.levels:
+        lookup.notes.append(
+            f"user levels of {_owners(len(lookup.levels))} of full-scope PATs read from "
+            f"{AUTH_USERS_PATH}/{{id}} (capabilities; none = {BASE_LEVEL})"
+        )
+    return lookup
+
+
+def _owners(count: int) -> str:
+    return f"{count} owner" if count == 1 else f"{count} owners"

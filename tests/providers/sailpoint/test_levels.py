@@ -1,0 +1,215 @@
+"""Owner user levels (``GET /v3/auth-users/{id}``): who is looked up, each answer, each failure."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+
+from auditor.errors import ConfigError
+from auditor.http import HttpSettings
+from auditor.model import TenantInventory
+from policies import evaluate, load_policy
+from providers.conductorone import ConductorOneProvider
+from providers.sailpoint import SailPointProvider, SimFaults
+from providers.sailpoint.levels import auth_user_path, levels_for
+from tests.fakes import FakeTime
+from tests.providers.conductorone.conftest import make_sim as make_c1_sim
+from tests.providers.conductorone.conftest import settings_for
+from tests.providers.sailpoint.conftest import (
+    BASE,
+    make_sim,
+    respx_factory,
+    settings,
+    sim_factory,
+)
+from tests.providers.sailpoint.test_adapter import FORBIDDEN, identity, pat
+
+FULL = {"scope": None}
+ALL = {"scope": ["sp:scopes:all"]}
+
+
+def collect(
+    mock: respx.MockRouter,
+    records: list[dict[str, Any]],
+    identities: list[dict[str, Any]],
+    *,
+    user_levels: bool | None = None,
+    retries: int = 0,
+) -> TenantInventory:
+    mock.post("/oauth/token").respond(200, json={"access_token": "t", "expires_in": 749})
+    mock.get("/v3/personal-access-tokens").respond(200, json=records)
+    mock.get("/v3/public-identities").respond(200, json=identities)
+    tenant = settings(user_levels=user_levels, http=HttpSettings(max_retries=retries))
+    return asyncio.run(SailPointProvider(tenant, respx_factory(FakeTime())).collect())
+
+
+def roles(inventory: TenantInventory) -> dict[str, tuple[str, ...]]:
+    return {c.id[-2:]: c.owner.roles for c in inventory.credentials}
+
+
+@pytest.mark.parametrize(
+    ("body", "levels"),
+    [
+        ({"capabilities": None}, ("USER",)),
+        ({"capabilities": []}, ("USER",)),
+        ({"capabilities": ["ORG_ADMIN"]}, ("ORG_ADMIN",)),
+        (
+            {"capabilities": ["CERT_ADMIN", "REPORT_ADMIN", "CERT_ADMIN"]},
+            ("CERT_ADMIN", "REPORT_ADMIN"),
+        ),
+        ({"capabilities": "ORG_ADMIN"}, None),  # not a list: unknown, never guessed
+        ({"capabilities": [1]}, None),
+        ({"id": "x"}, None),  # no capabilities at all
+        (["ORG_ADMIN"], None),
+        (None, None),
+    ],
+)
+def test_levels_for_each_body_shape(body: Any, levels: tuple[str, ...] | None) -> None:
+    assert levels_for(body) == levels
+
+
+@pytest.mark.parametrize(
+    ("owner_id", "path"),
+    [
+        ("2c91808458ae7a4f0158b1bbf8af0628", "/v3/auth-users/2c91808458ae7a4f0158b1bbf8af0628"),
+        ("a/../../admin", "/v3/auth-users/a%2F..%2F..%2Fadmin"),
+        ("x?y#z", "/v3/auth-users/x%3Fy%23z"),
+        ("..", None),
+        (".", None),
+        ("", None),
+    ],
+)
+def test_owner_ids_are_one_encoded_path_segment(owner_id: str, path: str | None) -> None:
+    assert auth_user_path(owner_id) == path
+
+
+def test_only_owners_of_full_scope_pats_are_looked_up_once_each() -> None:
+    records = [
+        pat(1, "o1", **FULL),
+        pat(2, "o1", **ALL),
+        pat(3, "o2"),  # scoped: its listed scopes are judged, no level needed
+        pat(4, "o3", **ALL),
+        pat(5, "ghost", **FULL),  # unknown to the tenant: no auth user to ask for
+    ]
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        o1 = mock.get("/v3/auth-users/o1").respond(200, json={"capabilities": ["ORG_ADMIN"]})
+        o3 = mock.get("/v3/auth-users/o3").respond(200, json={"capabilities": None})
+        inventory = collect(mock, records, [identity("o1"), identity("o2"), identity("o3")])
+    assert (o1.call_count, o3.call_count) == (1, 1)
+    assert roles(inventory) == {
+        "01": ("ORG_ADMIN",), "02": ("ORG_ADMIN",), "03": (), "04": ("USER",), "05": (),
+    }  # fmt: skip
+    assert inventory.coverage.status == "complete"
+    assert inventory.coverage.requests == 5  # token, list, identities, two levels
+
+
+def test_the_level_decides_privileged_access_for_full_scope_pats() -> None:
+    records = [pat(1, "admin", **FULL), pat(2, "user", **ALL), pat(3, "gone", **FULL)]
+    people = [identity("admin"), identity("user"), identity("gone")]
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/auth-users/admin").respond(200, json={"capabilities": ["ORG_ADMIN"]})
+        mock.get("/v3/auth-users/user").respond(200, json={"capabilities": []})
+        mock.get("/v3/auth-users/gone").respond(404, json={"detailCode": "404 Not found"})
+        inventory = collect(mock, records, people)
+    policy = load_policy(None, tenants=["acme-isc"], base_dir=Path())
+    result = evaluate([inventory], policy, [], datetime(2026, 11, 24, tzinfo=UTC))
+    privileged = {
+        f.credential_id[-2:]: f.status for f in result.findings if f.rule_id == "privileged-access"
+    }
+    # the ORG_ADMIN owner's PAT fails, the plain user's passes, the unknown level stays manual
+    assert privileged == {"01": "fail", "03": "manual"}
+    assert result.result_counts["privileged-access"]["pass"] == 1
+    assert any(
+        "1 owner of full-scope PATs without an auth user" in n for n in inventory.coverage.notes
+    )
+
+
+def test_a_refusal_stops_the_lookups_and_says_how_to_fix_it() -> None:
+    records = [pat(n, f"o{n}", **FULL) for n in range(1, 7)]
+    with respx.mock(base_url=BASE) as mock:
+        levels = mock.get(url__regex=r"/v3/auth-users/.*").respond(403, json=FORBIDDEN)
+        inventory = collect(mock, records, [identity(f"o{n}") for n in range(1, 7)])
+    assert levels.call_count <= 8  # at most one refusal per worker, then no more requests
+    assert set(roles(inventory).values()) == {()}
+    assert inventory.coverage.status == "complete"  # every PAT was collected and is evaluated
+    (note,) = [n for n in inventory.coverage.notes if "user levels unverified" in n]
+    assert note.startswith("owner user levels unverified for 6 owners of full-scope PATs: ")
+    assert "sp:auth-user:read" in note and "user_levels: false" in note
+
+
+def test_failures_are_per_owner_and_summarised() -> None:
+    records = [pat(1, "ok", **FULL), pat(2, "broken", **FULL), pat(3, "odd", **FULL)]
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/auth-users/ok").respond(200, json={"capabilities": ["HELPDESK"]})
+        mock.get("/v3/auth-users/broken").respond(500, json={"detailCode": "500.0 Internal Fault"})
+        mock.get("/v3/auth-users/odd").respond(200, json={"capabilities": {"level": "ORG_ADMIN"}})
+        inventory = collect(
+            mock, records, [identity("ok"), identity("broken"), identity("odd")], retries=1
+        )
+    assert roles(inventory) == {"01": ("HELPDESK",), "02": (), "03": ()}
+    (note,) = [n for n in inventory.coverage.notes if "after failed lookups" in n]
+    assert note.startswith("owner user level unverified for 2 owners after failed lookups: ")
+    assert "broken: HTTP 500" in note and "odd: the answer has no capabilities list" in note
+
+
+def test_user_levels_false_makes_no_request_and_says_so() -> None:
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        inventory = collect(mock, [pat(1, "o1", **FULL)], [identity("o1")], user_levels=False)
+        assert not any("auth-users" in str(c.request.url) for c in mock.calls)
+    assert roles(inventory) == {"01": ()}
+    assert any(n.startswith("user_levels: false") for n in inventory.coverage.notes)
+
+
+def test_user_levels_is_a_sailpoint_setting() -> None:
+    SailPointProvider.validate(settings(user_levels=False))
+    sim = make_c1_sim()
+    client_id, secret = sim.mint_client()
+    c1 = replace(settings_for(client_id, secret), user_levels=True)
+    with pytest.raises(ConfigError) as info:
+        ConductorOneProvider.validate(c1)
+    assert (info.value.key, info.value.message) == (
+        "user_levels",
+        "user_levels applies to SailPoint tenants only",
+    )
+    ConductorOneProvider.validate(replace(c1, user_levels=None))
+
+
+def test_simulated_tenant_end_to_end_matches_its_data() -> None:
+    fake = FakeTime()
+    sim = make_sim(fake, size=900, seed=5)
+    client_id, secret = sim.mint_client()
+    inventory = asyncio.run(
+        SailPointProvider(settings(client_id, secret), sim_factory(sim, fake)).collect()
+    )
+    people = {i.id: i for i in sim.dataset.identities}
+    # a level is the owner's: read for owners of a full-scope PAT, carried by all their PATs
+    full_owners = {c.owner.id for c in inventory.credentials if c.scope_mode == "full"}
+    looked_up = 0
+    for credential in inventory.credentials:
+        person = people.get(credential.owner.id or "")
+        if credential.owner.id not in full_owners or person is None or not person.login:
+            assert credential.owner.roles == (), credential.id
+            continue
+        looked_up += 1
+        assert credential.owner.roles == (person.capabilities or ("USER",)), credential.id
+    assert looked_up > 100
+    assert any(c.owner.roles == ("ORG_ADMIN",) for c in inventory.credentials)
+    assert sim.served.get(403, 0) == 0 and sim.served.get(404, 0) >= 1
+
+
+def test_simulated_refusal_end_to_end() -> None:
+    fake = FakeTime()
+    sim = make_sim(fake, faults=SimFaults(deny_user_level_lookup=True))
+    client_id, secret = sim.mint_client()
+    inventory = asyncio.run(
+        SailPointProvider(settings(client_id, secret), sim_factory(sim, fake)).collect()
+    )
+    assert {c.owner.roles for c in inventory.credentials} == {()}
+    assert any("sp:auth-user:read" in n for n in inventory.coverage.notes)
+    assert sim.served[403] >= 1
