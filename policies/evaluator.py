@@ -9,7 +9,7 @@ module:
 - a rule whose fact the vendor cannot express is counted per (tenant, provider, rule) as
   ``Evaluation.not_applicable`` instead of one identical finding per credential;
 - per-rule constants (severity, remediation, controls, waivers, context) are prepared once per
-  tenant, and findings are built without re-validation (``_construct``, see there), their
+  tenant, and findings are built without re-validation (``policies.construct``), their
   credential fields taken from the columns rather than from each credential and its owner;
 - credentials are judged in the order they came (their order in memory) and their findings then
   put in id order (``_reorder``).
@@ -19,12 +19,9 @@ Order is deterministic: tenant, credential id, rule id.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import threading
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from operator import le
 from typing import Any
@@ -42,6 +39,7 @@ from auditor.model import (
     WaiverRef,
 )
 from auditor.timestamps import parse_timestamp
+from policies import collector, construct
 from policies.base import Outcome, RuleContext
 from policies.compliance import constraint_gaps, control_catalogue, controls_for
 from policies.facts import Facts
@@ -51,97 +49,7 @@ from policies.waiver_status import WaiverTally, waiver_statuses
 from policies.waivers import Waiver
 
 STATUSES: tuple[FindingStatus, ...] = ("fail", "waived", "manual", "not_applicable", "pass")
-_FIELDS_SET = set(Finding.model_fields)
-"""Shared by every finding. A ``set``, not a frozenset: ``model_copy(update=...)`` copies it and
-then adds the updated names, which a frozenset refuses (AttributeError)."""
-
-
-class _FindingKeys:
-    """Holds every Finding field in order, so that its ``__dict__`` is a key-sharing dict."""
-
-    def __init__(self) -> None:
-        for name in Finding.model_fields:
-            setattr(self, name, None)
-
-
-_TEMPLATE: dict[str, Any] = _FindingKeys().__dict__
-"""Copies of a key-sharing dict are key-sharing too: ~40 % smaller and faster to fill than a
-17-key dict literal, which matters at half a million findings per scan (measured)."""
 _sha256 = hashlib.sha256  # the fingerprint: auditor.model.fingerprint, inlined
-
-
-Setter = Callable[[object, object], None]
-_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
-"""What ``model_construct`` sets on a new model: its field dict and pydantic's three slots."""
-
-
-def _slot_setter(cls: type, name: str) -> Setter:
-    """The ``__set__`` of the data descriptor (a ``__slots__`` member or ``__dict__``) that
-    ``object.__setattr__(instance, name, value)`` would find on ``cls``, called directly: it
-    skips the type lookup per call (~0.05 s per 315,000 findings, measured)."""
-    for klass in cls.__mro__:
-        if name in vars(klass):
-            setter: Setter = vars(klass)[name].__set__  # AttributeError: not a data descriptor
-            return setter
-    raise AttributeError(f"{cls.__name__} has no {name} slot")
-
-
-def _slot_setters() -> tuple[Setter, Setter, Setter, Setter] | None:
-    """The four setters, or ``None`` if this pydantic lays models out differently."""
-    try:
-        set_dict, set_fields_set, set_extra, set_private = (
-            _slot_setter(Finding, name) for name in _SLOTS
-        )
-    except (AttributeError, TypeError, ValueError):
-        return None
-    return set_dict, set_fields_set, set_extra, set_private
-
-
-_SETTERS = _slot_setters()
-
-
-def _fast_construct(values: dict[str, Any]) -> Finding:
-    # What ``Finding.model_construct`` does for a complete, already-valid field dict, minus the
-    # per-field default handling that makes it cost ~4 µs a finding (measured, pydantic 2.14).
-    assert _SETTERS is not None  # _pick_constructor checked
-    set_dict, set_fields_set, set_extra, set_private = _SETTERS
-    finding = object.__new__(Finding)
-    set_dict(finding, values)
-    set_fields_set(finding, _FIELDS_SET)
-    set_extra(finding, None)
-    set_private(finding, None)
-    return finding
-
-
-def _slow_construct(values: dict[str, Any]) -> Finding:
-    return Finding.model_construct(**values)
-
-
-def _pick_constructor() -> Callable[[dict[str, Any]], Finding]:
-    """Use the fast path only while it builds exactly what ``model_construct`` builds: the same
-    field dict and the same value in each of pydantic's slots, equal and dumping the same."""
-    probe: dict[str, Any] = {
-        "rule_id": "r", "status": "fail", "severity": "low", "provider": "sailpoint",
-        "tenant": "t", "credential_id": "c", "credential_name": "", "owner_id": None,
-        "owner_name": None, "message": "m", "evidence": {}, "remediation": "",
-        "controls": (), "fingerprint": "f", "waiver": None, "first_seen": None, "change": None,
-    }  # fmt: skip
-    if _SETTERS is None:
-        return _slow_construct
-    missing = object()
-    try:
-        fast, slow = _fast_construct(dict(probe)), _slow_construct(dict(probe))
-        same = (
-            fast == slow
-            and fast.model_dump() == probe
-            and all(getattr(fast, name, missing) == getattr(slow, name, missing) for name in _SLOTS)
-        )
-    except Exception:  # noqa: BLE001 - any incompatibility means: use the public API
-        same = False
-    return _fast_construct if same else _slow_construct
-
-
-_construct = _pick_constructor()
 
 
 class _Prepared:
@@ -180,7 +88,7 @@ def evaluate(
     by_rule: dict[str, list[Waiver]] = {}
     for waiver in waivers:
         by_rule.setdefault(waiver.rule_id, []).append(waiver)
-    with _no_gc():
+    with collector.paused():
         return _evaluate(inventories, policy, waivers, by_rule, as_of_utc)
 
 
@@ -217,63 +125,6 @@ def _evaluate(
         constraint_gaps=tuple(policy_gaps(policy)),
         controls=control_catalogue(),
     )
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while findings are allocated, and promote what was
-    allocated to the oldest generation when done.
-
-    Every finding allocates a few container objects and none of them forms a cycle, yet the
-    allocation bursts trigger full collections that traverse the whole inventory and every
-    finding built so far; pausing the collector halved the benchmark's time. Reference counting
-    still frees memory meanwhile.
-
-    On the way out, the ~850,000 container objects made for 315,000 findings are all alive
-    (they are the result), yet the first allocation after ``gc.enable()`` would run a young
-    collection that traverses every one of them (~0.2 s, measured) only to promote them.
-    ``gc.freeze()`` followed at once by ``gc.unfreeze()`` moves every generation into the oldest
-    without traversing anything. Unlike ``gc.freeze()`` alone (tried, and removed: it kept any
-    cyclic garbage of that moment alive for the life of a long-running scheduler), nothing is
-    exempt from collection afterwards: young cyclic garbage is merely collected by the next full
-    collection instead of a young one. Skipped when the process has frozen objects of its own
-    (``gc.get_freeze_count()``), which ``unfreeze`` would release.
-    """
-    with _COLLECTOR.paused():
-        yield
-
-
-class _Collector:
-    """Pauses shared by concurrent evaluations (the scheduler runs schedules in threads): the
-    collector is process-wide, so the first evaluation in pauses it and the last one out
-    promotes and resumes it; one finishing early must not resume it under another."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._resume = False
-
-    @contextmanager
-    def paused(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0:
-                    if gc.get_freeze_count() == 0:
-                        gc.freeze()
-                        gc.unfreeze()
-                    if self._resume:
-                        gc.enable()
-
-
-_COLLECTOR = _Collector()
 
 
 def policy_gaps(policy: Policy) -> list[ConstraintGap]:
@@ -439,17 +290,17 @@ def _judge(
     """Evaluate the screened rules of each credential and append its findings (rule id order)
     to ``findings``; returns where each credential's findings begin in ``findings`` (one offset
     per credential, then the end)."""
-    # The hot loop: names are bound to locals and ``_fast_construct`` is inlined because
+    # The hot loop: names are bound to locals and ``construct.fast_construct`` is inlined because
     # per-finding function calls were a measurable share. The credential's own fields come from
     # the columns (read in order, already in memory) rather than from the credential and its
     # owner, which sit elsewhere in memory for each credential.
     append = findings.append
     bounds = array("q")  # machine integers: no int object per credential to chase in _reorder
     mark = bounds.append
-    fast = _construct is _fast_construct and _SETTERS is not None
-    new, fields_set, sha256 = object.__new__, _FIELDS_SET, _sha256
-    set_dict, set_fields_set, set_extra, set_private = _SETTERS or (_no_set,) * 4
-    template = _TEMPLATE
+    fast = construct.construct is construct.fast_construct and construct.SETTERS is not None
+    new, fields_set, sha256 = object.__new__, construct.FIELDS_SET, _sha256
+    set_dict, set_fields_set, set_extra, set_private = construct.SETTERS or (construct.no_set,) * 4
+    template = construct.TEMPLATE
     credentials, tenants, ids, names = facts.credentials, facts.tenant, facts.id, facts.name
     providers, owner_ids, owner_names = facts.provider, facts.owner_id, facts.owner_name
     for index, rules in enumerate(todo):
@@ -500,13 +351,9 @@ def _judge(
                 set_private(finding, None)
                 append(finding)
             else:
-                append(_construct(values))
+                append(construct.construct(values))
     mark(len(findings))
     return bounds
-
-
-def _no_set(instance: object, value: object) -> None:  # pragma: no cover - never called
-    raise AssertionError("the fast constructor is not in use")
 
 
 def _apply_waivers(

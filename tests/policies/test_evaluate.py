@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor.model import Finding, TenantCoverage, TenantInventory, fingerprint
-from policies import RULES, evaluate, evaluator, load_policy
+from policies import RULES, construct, evaluate, load_policy
 from tests.policies.helpers import AS_OF, DAYS, cred, inventory
 
 TENANTS = ["acme-c1", "acme-isc"]
@@ -205,23 +205,23 @@ def test_findings_support_model_copy_with_update() -> None:
 def test_the_fast_constructor_is_used_only_while_it_builds_what_model_construct_builds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert evaluator._pick_constructor() is evaluator._fast_construct
+    assert construct.pick_constructor() is construct.fast_construct
     baseline = evaluate([inventory("acme-c1", cred(expires_at=None))], policy(), [], AS_OF)
     # a pydantic without the slots we set: the public API
-    monkeypatch.setattr(evaluator, "_SETTERS", None)
-    assert evaluator._pick_constructor() is evaluator._slow_construct
+    monkeypatch.setattr(construct, "SETTERS", None)
+    assert construct.pick_constructor() is construct.slow_construct
     # a setter that stores something else than model_construct does: the public API
-    good = evaluator._slot_setters()
+    good = construct.slot_setters()
     assert good is not None
 
     def wrong_extra(instance: object, value: object) -> None:
         good[2](instance, {})
 
-    monkeypatch.setattr(evaluator, "_SETTERS", (good[0], good[1], wrong_extra, good[3]))
-    assert evaluator._pick_constructor() is evaluator._slow_construct
+    monkeypatch.setattr(construct, "SETTERS", (good[0], good[1], wrong_extra, good[3]))
+    assert construct.pick_constructor() is construct.slow_construct
     # and the slow path gives the same findings
-    monkeypatch.setattr(evaluator, "_SETTERS", None)
-    monkeypatch.setattr(evaluator, "_construct", evaluator._slow_construct)
+    monkeypatch.setattr(construct, "SETTERS", None)
+    monkeypatch.setattr(construct, "construct", construct.slow_construct)
     slow = evaluate([inventory("acme-c1", cred(expires_at=None))], policy(), [], AS_OF)
     assert [f.model_dump() for f in slow.findings] == [f.model_dump() for f in baseline.findings]
     assert slow.findings == baseline.findings

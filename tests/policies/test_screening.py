@@ -333,7 +333,7 @@ def test_an_empty_tenant() -> None:
 
 class TestCollector:
     """``evaluate`` pauses the cyclic collector and promotes what it made to the oldest
-    generation (``policies.evaluator._no_gc``); it must leave the collector as it found it."""
+    generation (``policies.collector.paused``); it must leave the collector as it found it."""
 
     def run(self) -> Evaluation:
         policy = load_policy(None, tenants=["acme-c1"], base_dir=Path())
@@ -384,7 +384,7 @@ class TestCollector:
 def test_overlapping_evaluations_keep_the_collector_paused_until_the_last_ends() -> None:
     """Found in review: schedules run in threads, and the first evaluation to finish resumed
     the collector under one still running."""
-    from policies.evaluator import _no_gc
+    from policies.collector import paused as _no_gc
 
     was = gc.isenabled()
     try:
