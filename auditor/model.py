@@ -94,8 +94,9 @@ class Owner(_Frozen):
     email: str | None = None
     status: OwnerStatus = "unknown"
     roles: tuple[str, ...] = ()
-    """What the owner holds, used by ``privileged-access``: role names (ConductorOne), or user
-    levels (SailPoint ``AuthUser.capabilities``; ``USER`` for none). Empty: not known."""
+    """What the owner holds, used by ``privileged-access``. ConductorOne: role names (empty for
+    a known owner: no role). SailPoint: user levels (``AuthUser.capabilities``, ``USER`` for the
+    base level); empty: the level was not read."""
 
 
 class Capabilities(_Frozen):

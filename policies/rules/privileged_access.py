@@ -18,7 +18,11 @@ not (no ``sp:auth-user:read``, ``user_levels: false``, a failed lookup) the resu
 plain users). ``full-owner-access`` already fails such PATs.
 Default privileged scopes: the ``*:manage`` scopes on all-personal-access-tokens, oauth-client,
 auth-user, auth-org, identity and workflow, in both ``sp:`` and ``idn:`` forms (sailpoint.md §3);
-default privileged user level: ``ORG_ADMIN``. Entries may use ``*`` wildcards.
+default privileged user levels: ``DEFAULT_SAILPOINT_LEVELS``. A full-scope PAT fails when its owner
+holds a privileged level, passes only when every level the owner holds is in
+``sailpoint_unprivileged_user_levels`` (default ``USER``, the base level), and is ``manual``
+otherwise (CERT_ADMIN, REPORT_ADMIN, a level added later: their reach is not known here). Entries
+may use ``*`` wildcards.
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ DEFAULT_SAILPOINT_SCOPES = [
     )
     for prefix in ("sp", "idn")
 ]
+DEFAULT_SAILPOINT_LEVELS = ("ORG_ADMIN", "HELPDESK", "SOURCE_ADMIN", "SOURCE_SUBADMIN")
+"""The user levels the v3 spec lists (``x-sailpoint-userLevels``) on operations secured by one
+of the default privileged scopes: ORG_ADMIN (sp:auth-org:manage, sp:workflow:manage), HELPDESK
+(sp:auth-org:manage: ``PATCH /auth-org/lockout-config``, ``/auth-org/session-config``),
+SOURCE_ADMIN and SOURCE_SUBADMIN (sp:workflow:manage)."""
 OWNER_ROLES_UNKNOWN = frozenset({"unknown", "not_found"})
 
 
@@ -84,18 +93,27 @@ class _Matcher:
     def _none(self, names: Iterable[str]) -> bool:
         return not self.select(names)
 
+    def covers(self, names: Iterable[str]) -> bool:
+        """Every one of ``names`` matches (``True`` for none)."""
+        exact, regex = self.exact, self.regex
+        if regex is None:
+            return exact.issuperset(names)
+        return all(name in exact or regex.match(name) is not None for name in names)
+
 
 class _Matchers:
     def __init__(self, params: PrivilegedParams) -> None:
         self.conductorone = _Matcher(params.conductorone_roles)
         self.sailpoint_scopes = _Matcher(params.sailpoint_scopes)
         self.sailpoint_levels = _Matcher(params.sailpoint_user_levels)
+        self.sailpoint_plain_levels = _Matcher(params.sailpoint_unprivileged_user_levels)
 
 
 class PrivilegedParams(Params):
     conductorone_roles: list[str] = Field(default_factory=lambda: ["system:owner"])
     sailpoint_scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_SAILPOINT_SCOPES))
-    sailpoint_user_levels: list[str] = Field(default_factory=lambda: ["ORG_ADMIN"])
+    sailpoint_user_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_SAILPOINT_LEVELS))
+    sailpoint_unprivileged_user_levels: list[str] = Field(default_factory=lambda: ["USER"])
 
 
 class PrivilegedAccess(Rule[PrivilegedParams]):
@@ -121,10 +139,10 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
         on ConductorOne, no unresolved role id), or a full one whose known owner holds no
         privileged role or level (idem)."""
         matchers: _Matchers = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
-        c1_clear, sp_scopes_clear, sp_levels_clear = (
+        c1_clear, sp_scopes_clear, sp_plain = (
             matchers.conductorone.disjoint,
             matchers.sailpoint_scopes.disjoint,
-            matchers.sailpoint_levels.disjoint,
+            matchers.sailpoint_plain_levels.covers,
         )
         rows = zip(
             facts.provider, facts.scope_mode, facts.scopes, facts.owner_status, facts.owner_roles,
@@ -143,7 +161,7 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
                 if provider == "conductorone":
                     if unresolved or not c1_clear(roles) or status in OWNER_ROLES_UNKNOWN:
                         add(index)
-                elif not roles or not sp_levels_clear(roles):
+                elif not roles or not sp_plain(roles):  # a pass needs every level unprivileged
                     add(index)
             else:  # "unknown" (and anything else): evaluate decides
                 add(index)
@@ -255,11 +273,22 @@ def _sailpoint(credential: Credential, matchers: _Matchers) -> Outcome | None:
             _evidence(credential),
         )
     privileged = matchers.sailpoint_levels.select(levels)
-    if not privileged:
+    if privileged:
+        return (
+            "fail",
+            f"full scope (sp:scopes:all) with an owner at privileged user level(s) "
+            f"{', '.join(privileged)}",
+            _evidence(credential, privileged=privileged),
+        )
+    if matchers.sailpoint_plain_levels.covers(levels):
         return None
+    # A level in neither list (an administrative level whose rights this rule does not know, or
+    # one SailPoint added later): its reach is unknown, so it is not a pass.
+    unclassified = [level for level in levels if not matchers.sailpoint_plain_levels.any([level])]
     return (
-        "fail",
-        f"full scope (sp:scopes:all) with an owner at privileged user level(s) "
-        f"{', '.join(privileged)}",
-        _evidence(credential, privileged=privileged),
+        "manual",
+        f"full scope (sp:scopes:all) grants every right of the owner's user level(s) "
+        f"{', '.join(unclassified)}, which are neither privileged nor unprivileged in the "
+        "policy; review them (sailpoint_user_levels, sailpoint_unprivileged_user_levels)",
+        _evidence(credential, unclassified_levels=unclassified),
     )

@@ -32,8 +32,9 @@ orphan                 ``inactive-owner``: owner id unknown to the tenant (not_f
 unverified-owner       ``owner-unverified``: owner without identityState (status unknown)
 bob-1 … bob-7          ``too-many-per-owner``: 7 unexpired PATs for one owner (limit 5)
 empty-scope            scope ``[]``: scope_mode unknown with a note
-managed-workflow-1/2   managed PATs (hidden from credentials without the managed right); the
-                       owner's levels CERT_ADMIN, REPORT_ADMIN are not privileged by default
+managed-workflow-1/2   managed PATs (hidden from credentials without the managed right); -1 is
+                       full-scope and its owner holds CERT_ADMIN, REPORT_ADMIN: levels neither
+                       privileged nor unprivileged by default, so ``privileged-access`` is manual
 markup-script          clean, name is a ``<script>`` payload, owner name has HTML markup
 markup-attr            clean, name breaks out of an HTML attribute
 csv-formula            clean, name is a CSV formula (``=HYPERLINK(…)``)
@@ -98,7 +99,7 @@ def curated(anchor: datetime) -> Dataset:
     mallory = _person("mallory", "<b>Mallory</b> O'Neil", "ACTIVE", "Active")
     auditor = replace(auditor, capabilities=("ORG_ADMIN",))
     frank = replace(frank, capabilities=("ORG_ADMIN",))  # full-scopes-all: privileged-access
-    priya = replace(priya, capabilities=("CERT_ADMIN", "REPORT_ADMIN"))  # admin, not privileged
+    priya = replace(priya, capabilities=("CERT_ADMIN", "REPORT_ADMIN"))  # unclassified: manual
     ghost_id = hex_id("identity:former-contractor")
     identities = (auditor, alice, bob, carol, dave, erin, frank, grace, heidi, priya, mallory)
 

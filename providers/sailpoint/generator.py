@@ -117,7 +117,7 @@ def _with_levels(seed: int, identities: list[Identity]) -> list[Identity]:
             levels: tuple[str, ...] | None = _LEVELS[0]
         elif roll < 0.11:
             levels = rng.choice(_LEVELS[1:])
-        else:
-            levels = None
+        else:  # the base level: served as null or as [] (both occur: the list is nullable)
+            levels = () if rng.random() < 0.5 else None
         out.append(replace(identity, capabilities=levels, login=i == 0 or roll < 0.99))
     return out

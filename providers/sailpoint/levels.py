@@ -17,10 +17,15 @@ owners. ``user_levels: false`` in the tenant's configuration turns it off.
 Mapping (documented in the coverage notes and on each credential):
 
 - ``capabilities`` a list of strings → those levels; ``null`` or ``[]`` → ``USER``, the base user
-  level, which holds no administrative capability (sailpoint.md §4: "user level USER");
+  level. [inference] The schema only says the list is nullable; ``USER`` is the name the v3 spec
+  itself gives the base level in ``x-sailpoint-userLevels`` (next to ``ORG_ADMIN``, ``HELPDESK``,
+  …), and an administrative level is granted by adding it to ``capabilities``, so an auth user
+  without any holds none;
+- an answer whose ``id`` is not the identity asked for, or without a ``capabilities`` key, or with
+  anything but a list of strings there → unknown for that owner;
 - 404 → no level (the identity has no login account): the owner's level stays unknown;
 - 403 → the auditing credential may not read levels: no further lookups, one coverage note;
-- any other failure or an unexpected body → unknown for that owner, summarised in a note.
+- any other failure (after the client's retries) → unknown for that owner, summarised in a note.
 
 An unknown level is never guessed: the owner's ``roles`` stay empty and ``privileged-access``
 stays ``manual`` for that owner's full-scope PATs.
@@ -46,6 +51,7 @@ from auditor.http import ApiClient
 from providers.sailpoint.owners import failure_reason
 from providers.sailpoint.versions import AUTH_USERS_PATH
 
+MAX_ID_LENGTH = 256
 BASE_LEVEL = "USER"
 """The level of an auth user without capabilities (sailpoint.md §4 names it ``USER``)."""
 
@@ -56,12 +62,15 @@ class LevelLookup:
 
     levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    requests: int = 0
 
 
-def levels_for(body: Any) -> tuple[str, ...] | None:
-    """An ``AuthUser`` body's levels; ``None`` when the body does not say (unexpected shape)."""
+def levels_for(body: Any, owner_id: str | None = None) -> tuple[str, ...] | None:
+    """An ``AuthUser`` body's levels; ``None`` when the body does not say (unexpected shape, or
+    the ``id`` of another identity than ``owner_id``)."""
     if not isinstance(body, dict) or "capabilities" not in body:
+        return None
+    answered = body.get("id")
+    if owner_id is not None and answered is not None and answered != owner_id:
         return None
     capabilities = body["capabilities"]
     if capabilities is None:
@@ -76,9 +85,10 @@ def auth_user_path(owner_id: str) -> str | None:
 
     Owner ids come from the vendor's records, so they are untrusted: every character but the
     unreserved ones is percent-encoded, and the dot segments ``.`` and ``..`` (which a URL
-    resolver would collapse into another path) are refused.
+    resolver would collapse into another path) are refused, as are ids longer than any identity
+    id (32 hex characters, sailpoint.md §2.6) could plausibly be.
     """
-    if owner_id in ("", ".", ".."):
+    if owner_id in ("", ".", "..") or len(owner_id) > MAX_ID_LENGTH:
         return None
     return f"{AUTH_USERS_PATH}/{quote(owner_id, safe='')}"
 
@@ -98,9 +108,8 @@ async def resolve_levels(
             owner_id = queue.pop()
             path = auth_user_path(owner_id)
             if path is None:
-                failures.append(f"owner id {owner_id!r} is not a valid path segment")
+                failures.append(f"owner id {owner_id[:40]!r} cannot be a path segment")
                 continue
-            lookup.requests += 1
             try:
                 body = await client.get_json(path)
             except PermissionDeniedError as exc:
@@ -112,9 +121,9 @@ async def resolve_levels(
             except (ResponseError, TransportError, ResponseFormatError, PaginationError) as exc:
                 failures.append(f"{owner_id}: {failure_reason(exc)}")
                 continue
-            levels = levels_for(body)
+            levels = levels_for(body, owner_id)
             if levels is None:
-                failures.append(f"{owner_id}: the answer has no capabilities list")
+                failures.append(f"{owner_id}: the answer has no capabilities list for it")
             else:
                 lookup.levels[owner_id] = levels
 

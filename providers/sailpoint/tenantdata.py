@@ -45,7 +45,8 @@ class Identity:
     lastname: str = ""
     manager: tuple[str, str] | None = None  # (id, name)
     capabilities: tuple[str, ...] | None = None
-    """The user level (``AuthUser.capabilities``); ``None``: the base level, served as null."""
+    """The user level (``AuthUser.capabilities``); ``None`` or ``()``: the base level, served as
+    null or ``[]``."""
     login: bool = True
     """False: no auth user (``GET /v3/auth-users/{id}`` answers 404)."""
 

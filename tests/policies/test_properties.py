@@ -28,7 +28,7 @@ offsets = st.one_of(
 ).map(lambda s: AS_OF + timedelta(seconds=s))
 maybe = st.one_of(st.none(), offsets)
 UNNAMED = "role-7f3a"  # a ConductorOne role id the role catalogue could not name
-ROLES = ["system:owner", "system:user", "ORG_ADMIN", UNNAMED]
+ROLES = ["system:owner", "system:user", "ORG_ADMIN", "USER", "CERT_ADMIN", UNNAMED]
 SCOPES = ["system:owner", "system:user", "sp:scopes:all", "idn:identity:manage", UNNAMED]
 NETWORKS = ["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "::/0", "2001:db8::/48"]
 

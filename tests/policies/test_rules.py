@@ -391,6 +391,31 @@ PRIVILEGED_CASES = [
     ("sp full, status unknown, level read", SP, "full", (), "unknown", ("ORG_ADMIN",), "fail"),
     ("sp full, status unknown, plain user", SP, "full", (), "unknown", ("USER",), "pass"),
     ("sp full, owner not found", SP, "full", (), "not_found", (), "manual"),
+    # every default privileged level fails; a pass needs every level known to be unprivileged
+    ("sp full, HELPDESK", SP, "full", (), "active", ("HELPDESK",), "fail"),
+    ("sp full, SOURCE_ADMIN", SP, "full", (), "active", ("SOURCE_ADMIN",), "fail"),
+    ("sp full, SOURCE_SUBADMIN", SP, "full", (), "active", ("SOURCE_SUBADMIN",), "fail"),
+    (
+        "sp full, CERT_ADMIN and ORG_ADMIN",
+        SP,
+        "full",
+        (),
+        "active",
+        ("CERT_ADMIN", "ORG_ADMIN"),
+        "fail",
+    ),
+    ("sp full, CERT_ADMIN", SP, "full", (), "active", ("CERT_ADMIN",), "manual"),
+    (
+        "sp full, USER and REPORT_ADMIN",
+        SP,
+        "full",
+        (),
+        "active",
+        ("USER", "REPORT_ADMIN"),
+        "manual",
+    ),
+    ("sp full, a level added later", SP, "full", (), "active", ("FUTURE_SUPERUSER",), "manual"),
+    ("sp full, case differs", SP, "full", (), "active", ("org_admin",), "manual"),
 ]
 
 

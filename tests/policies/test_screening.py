@@ -169,12 +169,15 @@ def test_same_results_with_granularity_tolerance(tolerance: bool) -> None:
         {},
         {"sailpoint_user_levels": ["ORG_*"], "conductorone_roles": ["system:*"]},
         {"sailpoint_scopes": ["*:manage"], "sailpoint_user_levels": ["ORG_ADMIN", "HELPDESK"]},
+        {"sailpoint_user_levels": [], "sailpoint_unprivileged_user_levels": ["USER", "CERT_*"]},
+        {"sailpoint_unprivileged_user_levels": []},
     ],
 )
 def test_same_results_for_privileged_access(raw: dict[str, Any]) -> None:
     """Both vendors, every scope mode and owner status, user levels exact and by pattern."""
     creds = []
-    levels = [(), ("ORG_ADMIN",), ("HELPDESK",), ("CERT_ADMIN", "ORG_ADMIN"), ("system:owner",)]
+    levels = [(), ("ORG_ADMIN",), ("HELPDESK",), ("CERT_ADMIN", "ORG_ADMIN"), ("system:owner",),
+              ("USER",), ("CERT_ADMIN",), ("USER", "CERT_ADMIN"), ("org_admin",)]  # fmt: skip
     statuses = ["active", "disabled", "not_found", "unknown"]
     n = 0
     for provider in ("conductorone", "sailpoint"):

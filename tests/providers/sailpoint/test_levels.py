@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
@@ -41,11 +42,13 @@ def collect(
     *,
     user_levels: bool | None = None,
     retries: int = 0,
+    concurrency: int = 8,
 ) -> TenantInventory:
     mock.post("/oauth/token").respond(200, json={"access_token": "t", "expires_in": 749})
     mock.get("/v3/personal-access-tokens").respond(200, json=records)
     mock.get("/v3/public-identities").respond(200, json=identities)
-    tenant = settings(user_levels=user_levels, http=HttpSettings(max_retries=retries))
+    http = HttpSettings(max_retries=retries, max_concurrency=concurrency)
+    tenant = settings(user_levels=user_levels, http=http)
     return asyncio.run(SailPointProvider(tenant, respx_factory(FakeTime())).collect())
 
 
@@ -57,6 +60,8 @@ def roles(inventory: TenantInventory) -> dict[str, tuple[str, ...]]:
     ("body", "levels"),
     [
         ({"capabilities": None}, ("USER",)),
+        ({"id": "o1", "capabilities": ["ORG_ADMIN"]}, ("ORG_ADMIN",)),
+        ({"id": "o2", "capabilities": ["ORG_ADMIN"]}, None),  # another identity's answer
         ({"capabilities": []}, ("USER",)),
         ({"capabilities": ["ORG_ADMIN"]}, ("ORG_ADMIN",)),
         (
@@ -71,7 +76,7 @@ def roles(inventory: TenantInventory) -> dict[str, tuple[str, ...]]:
     ],
 )
 def test_levels_for_each_body_shape(body: Any, levels: tuple[str, ...] | None) -> None:
-    assert levels_for(body) == levels
+    assert levels_for(body, "o1") == levels
 
 
 @pytest.mark.parametrize(
@@ -130,6 +135,18 @@ def test_the_level_decides_privileged_access_for_full_scope_pats() -> None:
     )
 
 
+@pytest.mark.parametrize("concurrency", [1, 2, 5])
+def test_the_first_refusal_stops_every_worker(concurrency: int) -> None:
+    records = [pat(n, f"o{n}", **FULL) for n in range(1, 41)]
+    with respx.mock(base_url=BASE) as mock:
+        levels = mock.get(url__regex=r"/v3/auth-users/.*").respond(403, json=FORBIDDEN)
+        inventory = collect(
+            mock, records, [identity(f"o{n}") for n in range(1, 41)], concurrency=concurrency
+        )
+    assert levels.call_count <= concurrency  # each worker sends at most its one request
+    assert len(inventory.credentials) == 40
+
+
 def test_a_refusal_stops_the_lookups_and_says_how_to_fix_it() -> None:
     records = [pat(n, f"o{n}", **FULL) for n in range(1, 7)]
     with respx.mock(base_url=BASE) as mock:
@@ -156,6 +173,35 @@ def test_failures_are_per_owner_and_summarised() -> None:
     (note,) = [n for n in inventory.coverage.notes if "after failed lookups" in n]
     assert note.startswith("owner user level unverified for 2 owners after failed lookups: ")
     assert "broken: HTTP 500" in note and "odd: the answer has no capabilities list" in note
+
+
+def test_a_timeout_or_an_unreadable_answer_costs_one_owner_not_the_tenant() -> None:
+    owners = ["slow", "html", "other", "ok"]
+    records = [pat(n, owner, **FULL) for n, owner in enumerate(owners, 1)]
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/auth-users/slow").mock(side_effect=httpx.ConnectTimeout("timed out"))
+        mock.get("/v3/auth-users/html").respond(200, text="<html>maintenance</html>")
+        mock.get("/v3/auth-users/other").respond(
+            200, json={"id": "someone-else", "capabilities": []}
+        )
+        mock.get("/v3/auth-users/ok").respond(200, json={"id": "ok", "capabilities": []})
+        inventory = collect(mock, records, [identity(o) for o in owners], retries=1)
+    assert roles(inventory) == {"01": (), "02": (), "03": (), "04": ("USER",)}
+    assert inventory.coverage.status == "complete"
+    (note,) = [n for n in inventory.coverage.notes if "after failed lookups" in n]
+    assert note.startswith("owner user level unverified for 3 owners after failed lookups: ")
+    assert "other: the answer has no capabilities list for it" in note
+
+
+def test_an_owner_id_that_cannot_be_a_path_segment_is_not_requested() -> None:
+    odd = "x" * 300
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        inventory = collect(
+            mock, [pat(1, odd, **FULL), pat(2, "..", **FULL)], [identity(odd), identity("..")]
+        )
+        assert not any("auth-users" in str(c.request.url) for c in mock.calls)
+    (note,) = [n for n in inventory.coverage.notes if "after failed lookups" in n]
+    assert "cannot be a path segment" in note and odd not in note
 
 
 def test_user_levels_false_makes_no_request_and_says_so() -> None:
@@ -200,7 +246,9 @@ def test_simulated_tenant_end_to_end_matches_its_data() -> None:
         assert credential.owner.roles == (person.capabilities or ("USER",)), credential.id
     assert looked_up > 100
     assert any(c.owner.roles == ("ORG_ADMIN",) for c in inventory.credentials)
-    assert sim.served.get(403, 0) == 0 and sim.served.get(404, 0) >= 1
+    no_login = {o for o in full_owners if o in people and not people[o].login}
+    assert sim.served.get(403, 0) == 0
+    assert sim.served.get(404, 0) == len(no_login)
 
 
 def test_simulated_refusal_end_to_end() -> None:

@@ -115,14 +115,16 @@ def test_auth_users_validate() -> None:
     sim = make_sim(FakeTime(), size=900, seed=3)
     people = sim.dataset.identities
     base = next(i for i in people if i.capabilities is None and i.login)
+    empty = next(i for i in people if i.capabilities == () and i.login)
     admin = next(i for i in people if i.capabilities == ("ORG_ADMIN",))
     several = next(i for i in people if i.capabilities and len(i.capabilities) > 1)
     no_login = next(i for i in people if not i.login)
-    ids = [base.id, admin.id, several.id, no_login.id, "0" * 32]
+    ids = [base.id, empty.id, admin.id, several.id, no_login.id, "0" * 32]
     responses = exchange(sim, [(f"/v3/auth-users/{i}", None) for i in ids])
-    assert [r.status_code for r in responses] == [200, 200, 200, 404, 404]
-    assert [r.json().get("capabilities") for r in responses[:3]] == [
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 404, 404]
+    assert [r.json().get("capabilities") for r in responses[:4]] == [
         None,
+        [],
         ["ORG_ADMIN"],
         list(several.capabilities or ()),
     ]
