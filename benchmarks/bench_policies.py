@@ -62,7 +62,11 @@ SP_SCOPES = (
 
 
 def _credential(
-    rng: random.Random, i: int, owners: list[Owner], mix: str, key: int | None = None
+    rng: random.Random,
+    i: int,
+    owners: tuple[list[Owner], list[Owner]],
+    mix: str,
+    key: int | None = None,
 ) -> Credential:
     """One synthetic credential.
 
@@ -117,7 +121,7 @@ def _credential(
         id=f"cred-{i if key is None else key:07d}",
         client_id=f"cred-{i:07d}@acme.conductor.one/pcc" if c1 else f"{i:032x}",
         name=f"key {i}",
-        owner=rng.choice(owners),
+        owner=rng.choice(owners[0] if c1 else owners[1]),
         created_at=created,
         last_used_at=last_used,
         expires_at=expires,
@@ -152,9 +156,17 @@ def build(
         )
         for i in range(max(1, count // 3))
     ]
+    # The same people as SailPoint owners carry user levels, not ConductorOne roles (what the
+    # SailPoint adapter reads from /v3/auth-users): mostly the base level, a few administrators,
+    # and some whose level could not be read. Derived from the index: the main stream is unchanged.
+    levels = [("USER",)] * 90 + [("ORG_ADMIN",)] * 3 + [("CERT_ADMIN",)] * 4 + [()] * 3
+    sp_owners = [
+        owner.model_copy(update={"roles": levels[(i * 37) % len(levels)]})
+        for i, owner in enumerate(owners)
+    ]
     tenants: dict[str, list[Credential]] = {"acme-c1": [], "acme-isc": []}
     for i in range(count):
-        credential = _credential(rng, i, owners, mix, keys[i])
+        credential = _credential(rng, i, (owners, sp_owners), mix, keys[i])
         tenants[credential.tenant].append(credential)
     return [
         TenantInventory(
