@@ -202,7 +202,12 @@ class SailPointProvider(Provider):
         ]
         if not wanted:
             return LevelLookup()
-        return await resolve_levels(client, wanted, concurrency=self.settings.http.max_concurrency)
+        return await resolve_levels(
+            client,
+            wanted,
+            concurrency=self.settings.http.max_concurrency,
+            on_step=lambda: self.on_progress(len(credentials)),
+        )
 
     async def _list(
         self, client: ApiClient, version: ApiVersion

@@ -34,7 +34,7 @@ stays ``manual`` for that owner's full-scope PATs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -94,9 +94,14 @@ def auth_user_path(owner_id: str) -> str | None:
 
 
 async def resolve_levels(
-    client: ApiClient, owner_ids: Iterable[str], *, concurrency: int
+    client: ApiClient,
+    owner_ids: Iterable[str],
+    *,
+    concurrency: int,
+    on_step: Callable[[], None] = lambda: None,
 ) -> LevelLookup:
-    """Look up each owner's user level; see the module docstring for what each answer means."""
+    """Look up each owner's user level; see the module docstring for what each answer means.
+    ``on_step`` is called after each lookup (a long tenant shows progress meanwhile)."""
     lookup = LevelLookup()
     queue = list(reversed(dict.fromkeys(owner_ids)))
     denied: list[PermissionDeniedError] = []
@@ -121,6 +126,8 @@ async def resolve_levels(
             except (ResponseError, TransportError, ResponseFormatError, PaginationError) as exc:
                 failures.append(f"{owner_id}: {failure_reason(exc)}")
                 continue
+            finally:
+                on_step()
             levels = levels_for(body, owner_id)
             if levels is None:
                 failures.append(f"{owner_id}: the answer has no capabilities list for it")

@@ -94,6 +94,22 @@ def test_owner_ids_are_one_encoded_path_segment(owner_id: str, path: str | None)
     assert auth_user_path(owner_id) == path
 
 
+def test_each_lookup_reports_progress() -> None:
+    records = [pat(n, f"o{n}", **FULL) for n in range(1, 6)]
+    seen: list[int] = []
+    with respx.mock(base_url=BASE) as mock:
+        mock.post("/oauth/token").respond(200, json={"access_token": "t", "expires_in": 749})
+        mock.get("/v3/personal-access-tokens").respond(200, json=records)
+        mock.get("/v3/public-identities").respond(
+            200, json=[identity(f"o{n}") for n in range(1, 6)]
+        )
+        mock.get(url__regex=r"/v3/auth-users/.*").respond(200, json={"capabilities": None})
+        provider = SailPointProvider(settings(), respx_factory(FakeTime()))
+        provider.on_progress = seen.append
+        asyncio.run(provider.collect())
+    assert seen == [5] * 6  # once when listed, then once per owner looked up
+
+
 def test_only_owners_of_full_scope_pats_are_looked_up_once_each() -> None:
     records = [
         pat(1, "o1", **FULL),
