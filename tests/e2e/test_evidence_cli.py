@@ -211,7 +211,7 @@ def test_unusable_history_still_writes_the_reports(
 
 
 def test_printable_neutralises_terminal_escapes() -> None:
-    from auditor.cli import _printable
+    from auditor.cli import printable as _printable
 
     assert _printable("x\x1b[8mhidden\x07") == "x\\x1b[8mhidden\\x07"
     assert _printable("scan-1 ok") == "scan-1 ok"

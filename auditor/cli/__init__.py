@@ -1,0 +1,39 @@
+"""The command line: the only package that prints or exits (click's rule); library code raises.
+
+Exit codes (DESIGN.md): 0 complete scan with nothing at or above ``--fail-on``; 1 unwaived
+findings at or above it; 2 usage or configuration error; 3 scan incomplete (a tenant failed, or
+was collected only partially). 3 wins over 1: when the population is incomplete, the findings
+cannot be the whole story, and a CI gate must not read the run as a normal one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from auditor.cli import records, sandbox, scan, schedule  # noqa: F401 - each registers commands
+from auditor.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    parse_as_of,
+    parse_formats,
+    printable,
+)
+from auditor.cli.group import cli
+
+__all__ = [
+    "EXIT_FINDINGS",
+    "EXIT_INCOMPLETE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "cli",
+    "main",
+    "parse_as_of",
+    "parse_formats",
+    "printable",
+]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="credaudit")

@@ -1,0 +1,150 @@
+"""Shared by the commands: exit codes, error mapping (``guard``), option parsing, config loading."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from auditor.config import FORMAT_NAMES, LoadedConfig, load_config
+from auditor.errors import AuditorError, UsageError
+from auditor.timestamps import TimestampError, parse_timestamp
+
+logger = logging.getLogger("credaudit")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def _fail(exc: AuditorError) -> NoReturn:
+    click.echo(f"credaudit: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def guard(func: Callable[..., int]) -> Callable[..., None]:
+    """Run a command body, mapping our errors to messages and exit codes."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = func(*args, **kwargs)
+        except AuditorError as exc:
+            _fail(exc)
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except BrokenPipeError:
+            # `credaudit … | head`: the reader left; say nothing more (Python's documented recipe)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_USAGE)
+        except OSError as exc:
+            # Unwritable output folder, full disk, …: the user's environment, not a finding.
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"credaudit: error: {exc.strerror or type(exc).__name__}{where}", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as exc:
+            logger.debug("internal error", exc_info=True)
+            click.echo(
+                f"credaudit: internal error ({type(exc).__name__}); no complete result was "
+                "produced. Run with -v for the traceback and report it.",
+                err=True,
+            )
+            sys.exit(EXIT_INCOMPLETE)
+        sys.exit(code)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def parse_as_of(value: str | None) -> datetime:
+    """``--as-of``: RFC 3339 with an offset, or a date (midnight UTC); default now."""
+    if value is None:
+        return datetime.now(UTC)
+    text = value.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        text += "T00:00:00Z"
+    try:
+        parsed = parse_timestamp(text)
+    except TimestampError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
+    if parsed is None:
+        raise UsageError("--as-of: empty value")
+    return parsed
+
+
+def parse_formats(value: str | None, default: Sequence[str]) -> list[str]:
+    from reports import FORMATS
+
+    names = [f.strip() for f in value.split(",") if f.strip()] if value else list(default)
+    unknown = [n for n in names if n not in FORMAT_NAMES]
+    if unknown:
+        raise UsageError(
+            f"-f: unknown format(s) {', '.join(unknown)}; use {', '.join(FORMAT_NAMES)}"
+        )
+    missing = [n for n in names if n not in FORMATS]
+    if missing:
+        raise UsageError(
+            f"-f: format(s) {', '.join(missing)} not available in this build; "
+            f"available: {', '.join(FORMATS)}"
+        )
+    return names
+
+
+def load(config: Path) -> LoadedConfig:
+    return load_config(config)
+
+
+def load_settings(config: Path) -> LoadedConfig:
+    """The configuration without resolving secrets, for commands that never contact a vendor
+    (history, diff, re-evaluation): an auditor re-performing a scan holds no vendor secret."""
+    from pydantic import ValidationError
+
+    from auditor.config import AuditConfig
+    from auditor.yamlfile import read_yaml_file
+
+    try:
+        parsed = AuditConfig.model_validate(read_yaml_file(config))
+    except ValidationError:
+        return load_config(config)  # raises the located, explained ConfigError
+    return LoadedConfig(path=config, config=parsed, credentials={})
+
+
+def open_history(config_path: Path | None, database: Path | None) -> Any:
+    """Open the history named by ``--database`` or by the configuration; never create one."""
+    from auditor.errors import HistoryError
+    from auditor.history import History
+
+    if database is None:
+        if config_path is None:
+            raise UsageError("give -c CONFIG or --database PATH")
+        loaded = load_settings(config_path)
+        database = loaded.resolve_path(loaded.config.history.database)
+    if not database.is_file():
+        raise HistoryError(f"no history database at {database}; `credaudit scan` creates it")
+    return History(database)
+
+
+_DB_OPTIONS = [
+    click.option("-c", "--config", "config_path", type=click.Path(path_type=Path)),
+    click.option(
+        "--database",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="The history database (default: history.database of -c).",
+    ),
+    click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+]
+
+
+def db_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_DB_OPTIONS):
+        func = option(func)
+    return func
+
+
+def printable(value: object) -> str:
+    """Bundle-supplied text for a terminal: escape sequences could hide the verdict."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(value))

@@ -1,0 +1,61 @@
+"""``schedule``: cron schedules until stopped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from auditor.cli.common import (
+    EXIT_OK,
+    guard,
+    load,
+    logger,
+)
+from auditor.cli.group import cli
+from auditor.errors import ConfigError, UsageError
+from auditor.runs import (
+    scheduled_scan,
+)
+
+
+@cli.command()
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), required=True)
+@click.option("--run-now", is_flag=True, help="Also run every schedule once at start.")
+@click.pass_context
+@guard
+def schedule(ctx: click.Context, config_path: Path, run_now: bool) -> int:
+    """Run the configured cron schedules until SIGTERM or SIGINT (a running scan finishes first).
+
+    Each run writes OUTPUT_DIR/SCHEDULE/<UTC timestamp>/, records the history, moves the
+    `latest` link, keeps the last `keep_last` runs and updates SCHEDULE/health.json.
+    """
+    from auditor.engine import prepare
+    from auditor.evidence import load_signing_key
+    from auditor.notify import Notifier
+    from auditor.scheduler import ScheduledRunner, build_scheduler, check_schedules, serve
+
+    loaded = load(config_path)
+    if not loaded.config.schedules:
+        raise UsageError(f"{config_path}: no `schedules` configured; see config.example.yaml")
+    check_schedules(loaded)
+    prepare(loaded)  # every configuration mistake now, not at 2 a.m.
+    evidence = loaded.config.evidence
+    if evidence is not None and evidence.signing_key_file is not None:
+        load_signing_key(loaded.resolve_path(evidence.signing_key_file))
+    try:
+        notifier = Notifier.from_config(loaded)
+    except ConfigError as exc:
+        raise exc.located(str(config_path)) from None
+    quiet = bool(ctx.obj["quiet"])
+    runner = ScheduledRunner(
+        loaded,
+        lambda cfg, run_dir, as_of: scheduled_scan(cfg, run_dir, as_of, quiet=quiet),
+        notifier=notifier,
+    )
+    due = [s.name for s in loaded.config.schedules if runner.missed(s.name)]
+    for name in due:
+        logger.warning("schedule %s: a run was missed while credaudit was down; running it", name)
+    scheduler = build_scheduler(loaded, runner, run_now=run_now, due=due)
+    serve(scheduler, before_start=runner.started)
+    return EXIT_OK
