@@ -53,7 +53,9 @@ from providers.sailpoint.versions import AUTH_USERS_PATH
 
 MAX_ID_LENGTH = 256
 BASE_LEVEL = "USER"
-"""The level of an auth user without capabilities (sailpoint.md §4 names it ``USER``)."""
+"""The level of an auth user without capabilities: the name the v3 spec gives the base level in
+``x-sailpoint-userLevels`` (``GET /public-identities``: ``[USER]``, SPEC
+deref-sailpoint-api.v3.yaml L12372-12373; sailpoint.md §4 "user level USER")."""
 
 
 @dataclass
@@ -103,7 +105,8 @@ async def resolve_levels(
     """Look up each owner's user level; see the module docstring for what each answer means.
     ``on_step`` is called after each lookup (a long tenant shows progress meanwhile)."""
     lookup = LevelLookup()
-    queue = list(reversed(dict.fromkeys(owner_ids)))
+    unique = list(dict.fromkeys(owner_ids))
+    queue = list(reversed(unique))
     denied: list[PermissionDeniedError] = []
     missing: list[str] = []
     failures: list[str] = []
@@ -137,7 +140,7 @@ async def resolve_levels(
     workers = max(1, min(concurrency, len(queue) or 1))
     await asyncio.gather(*(worker() for _ in range(workers)))
     if denied:
-        unknown = len(dict.fromkeys(owner_ids)) - len(lookup.levels)
+        unknown = len(unique) - len(lookup.levels)
         lookup.notes.append(
             f"owner user levels unverified for {_owners(unknown)} of full-scope PATs: "
             f"{AUTH_USERS_PATH}/{{id}} was refused ({failure_reason(denied[0])}); give the "
