@@ -35,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from auditor.cron import cron_trigger
 from auditor.errors import ConfigError
 from auditor.http import is_loopback_host
 from auditor.model import ProviderName, Severity
@@ -163,9 +164,7 @@ class ScheduleConfig(_Strict):
                 f"unknown time zone {self.timezone!r}; use an IANA name such as UTC or Europe/Paris"
             ) from exc
         # crontab semantics (0 and 7 = Sunday, 1-5 = Monday-Friday), which APScheduler's own
-        # from_crontab does not give; imported here because the scheduler imports this module
-        from auditor.scheduler import cron_trigger
-
+        # from_crontab does not give
         try:
             cron_trigger(self.cron, zone)
         except ValueError as exc:

@@ -19,14 +19,10 @@ import contextlib
 import gc
 import json
 import logging
-import os
-import re
-import shutil
 import signal
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,15 +31,24 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from auditor.config import LoadedConfig, ScheduleConfig
+from auditor.cron import cron_trigger
 from auditor.errors import AuditorError, ConfigError
 from auditor.model import ScanResult
 from auditor.notify import Notifier, RunReport
-from auditor.timestamps import format_timestamp, parse_timestamp
+from auditor.runfolders import (
+    HEALTH,
+    RUN_FILE,
+    health_time,
+    new_run_dir,
+    prune,
+    read_health,
+    run_lock,
+    update_latest,
+    write_json,
+)
+from auditor.timestamps import format_timestamp
 
 logger = logging.getLogger("credaudit.schedule")
-
-RUN_DIR = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>[1-9]\d{0,3}))?$")
-LATEST, LATEST_TXT, HEALTH, RUN_FILE = "latest", "latest.txt", "health.json", "run.json"
 
 
 class ScanOutcomeLike(Protocol):
@@ -72,69 +77,6 @@ class RunRecord:
     error: str | None
     log: dict[str, Any]
     notified: bool
-
-
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-"""crontab(5) numbering: 0 (and 7) is Sunday."""
-
-
-def _weekday(token: str) -> int:
-    if token.isdigit() and 0 <= int(token) <= 7:
-        return int(token)
-    if token in _WEEKDAYS:
-        return _WEEKDAYS.index(token)
-    raise ValueError(f"day-of-week {token!r}: use 0-7 (0 and 7 are Sunday) or sun-sat")
-
-
-def cron_weekdays(field: str) -> str:
-    """A crontab day-of-week field as an APScheduler 3 ``day_of_week``. APScheduler 3 numbers
-    Monday 0 (``CronTrigger.from_crontab`` docstring, its issue 286) where crontab numbers Sunday
-    0 and 7, so ``1-5`` would silently mean Tuesday to Saturday. Names mean the same day in both:
-    the field is rewritten as the explicit list of day names (ranges, lists and steps expanded)."""
-    if field == "*":
-        return "*"
-    days: set[int] = set()
-    for part in field.lower().split(","):
-        base, slash, step_text = part.partition("/")
-        step = int(step_text) if step_text.isdigit() else 0
-        if slash and step < 1:
-            raise ValueError(f"day-of-week step {part!r}: use a positive number after /")
-        if base == "*":
-            low, high = 0, 6
-        elif "-" in base:
-            first, _, last = base.partition("-")
-            low, high = _weekday(first), _weekday(last)
-        else:
-            low = _weekday(base)
-            high = 7 if slash else low
-        if high < low:
-            raise ValueError(f"day-of-week range {base!r} runs backwards")
-        days.update(day % 7 for day in range(low, high + 1, step or 1))
-    return ",".join(_WEEKDAYS[day] for day in sorted(days))
-
-
-def cron_trigger(expr: str, zone: ZoneInfo) -> Any:
-    """A trigger with crontab(5) semantics: day-of-week numbered as in cron, and, when both
-    day-of-month and day-of-week are restricted (neither starts with ``*``), a day matching
-    EITHER fires (crontab(5), "Note: The day of a command's execution…"); a single APScheduler
-    CronTrigger would require both, so that case is an ``OrTrigger`` of two."""
-    from apscheduler.triggers.combining import OrTrigger
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expr.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
-    minute, hour, day, month, weekday = fields
-    weekdays = cron_weekdays(weekday)
-
-    def cron(day: str, day_of_week: str) -> Any:
-        return CronTrigger(
-            minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=zone
-        )
-
-    if day.startswith("*") or weekday.startswith("*"):
-        return cron(day, weekdays)
-    return OrTrigger([cron(day, "*"), cron("*", weekdays)])
 
 
 def check_schedules(loaded: LoadedConfig) -> None:
@@ -257,7 +199,7 @@ class ScheduledRunner:
         duration = round(self.monotonic() - t0, 3)
         log = _log_fields(name, run_dir.name, status, duration, result, error)
         with contextlib.suppress(OSError):
-            _write_json(run_dir / RUN_FILE, {**log, "started_at": format_timestamp(started)})
+            write_json(run_dir / RUN_FILE, {**log, "started_at": format_timestamp(started)})
         self._finish(schedule, folder, run_dir, started, status, duration, error)
         logger.log(logging.INFO if status == "complete" else logging.WARNING, "%s", json.dumps(log))
         report = RunReport(name, status, run_dir.name, started, duration, result, error)
@@ -316,7 +258,7 @@ class ScheduledRunner:
             doc[key] = format_timestamp(value) if isinstance(value, datetime) else value
         if last_success is not None:
             doc["last_success"] = format_timestamp(last_success)
-        _write_json(path, doc)
+        write_json(path, doc)
 
     def missed(self, name: str) -> bool:
         """Whether a fire time of ``name`` passed, within its misfire grace time, after its last
@@ -383,139 +325,6 @@ def _log_fields(
         "scan_id": result.scan.id if result is not None else None,
         "error": error,
     }
-
-
-# -- run folders ----------------------------------------------------------------------------------
-
-
-def run_folder_name(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def new_run_dir(folder: Path, when: datetime) -> Path:
-    """Create and return a unique run folder: the UTC timestamp, ``-2``, ``-3``… if taken."""
-    folder.mkdir(parents=True, exist_ok=True)
-    base = run_folder_name(when)
-    for n in range(1, 10_000):
-        candidate = folder / (base if n == 1 else f"{base}-{n}")
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-    raise FileExistsError(f"no free run folder name for {base} in {folder}")
-
-
-@contextlib.contextmanager
-def run_lock(folder: Path) -> Iterator[bool]:
-    """An exclusive, non-blocking lock on ``folder/.run.lock``: ``max_instances=1`` keeps one
-    process to one run of a schedule; this keeps two processes (a double deployment) from
-    running it at once. Yields False when another holder has it. Where ``fcntl`` does not exist
-    (Windows) it yields True: one process per configuration is then the operator's job."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield True
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / ".run.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _run_key(name: str) -> tuple[str, int] | None:
-    match = RUN_DIR.match(name)
-    return (match["stamp"], int(match["n"] or 1)) if match else None
-
-
-def run_dirs(folder: Path) -> list[Path]:
-    """The run folders of a schedule, oldest first: real directories named like runs only."""
-    found = []
-    for entry in folder.iterdir() if folder.is_dir() else ():
-        key = _run_key(entry.name)
-        if key is not None and entry.is_dir() and not entry.is_symlink():
-            found.append((key, entry))
-    return [entry for _, entry in sorted(found)]
-
-
-def latest_target(folder: Path) -> Path | None:
-    link, text = folder / LATEST, folder / LATEST_TXT
-    name: str | None = None
-    if link.is_symlink():
-        name = os.readlink(link)
-    elif text.is_file():
-        name = text.read_text(encoding="utf-8").strip()
-    return folder / name if name and _run_key(name) is not None else None
-
-
-def prune(folder: Path, keep_last: int, *, current: Path) -> list[Path]:
-    """Delete run folders older than the newest ``keep_last``, oldest first; never ``current``
-    nor ``latest``'s target (kept in addition when the clock went backwards or runs failed)."""
-    runs = run_dirs(folder)
-    protected = {current.resolve()}
-    target = latest_target(folder)
-    if target is not None:
-        protected.add(target.resolve())
-    removed = []
-    for run in runs[: max(0, len(runs) - keep_last)]:
-        if run.resolve() not in protected:
-            shutil.rmtree(run)
-            removed.append(run)
-    return removed
-
-
-def update_latest(folder: Path, run_dir: Path) -> None:
-    """Point ``latest`` at ``run_dir`` atomically: a relative symlink renamed over the old one;
-    where symlinks are unavailable (Windows without the privilege), a ``latest.txt`` pointer."""
-    tmp = folder / f".{LATEST}.{os.getpid()}.{threading.get_ident()}.tmp"
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    try:
-        os.symlink(run_dir.name, tmp, target_is_directory=True)
-    except (OSError, NotImplementedError):
-        _write_text(folder / LATEST_TXT, run_dir.name + "\n")
-        return
-    try:
-        os.replace(tmp, folder / LATEST)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def read_health(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
-
-
-def health_time(doc: dict[str, Any], key: str) -> datetime | None:
-    """A timestamp field of ``health.json`` (for monitoring scripts and tests)."""
-    return parse_timestamp(doc.get(key))
-
-
-def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # health and pointers hold no secret; monitoring must read them
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    _write_text(path, json.dumps(doc, indent=2) + "\n")
 
 
 # -- running until stopped ------------------------------------------------------------------------

@@ -24,25 +24,26 @@ from pydantic import SecretStr
 
 from auditor.cli import cli
 from auditor.config import LoadedConfig, ScheduleConfig, load_config
+from auditor.cron import cron_trigger, cron_weekdays
 from auditor.errors import ConfigError, ProviderError
 from auditor.evidence import verify_bundle
 from auditor.model import Evaluation, ScanInfo, ScanResult, ToolInfo
 from auditor.notify import Notifier
+from auditor.runfolders import (
+    new_run_dir,
+    prune,
+    read_health,
+    run_dirs,
+    run_lock,
+    update_latest,
+)
 from auditor.runs import scheduled_scan
 from auditor.sandbox import Sandbox, Simulation
 from auditor.scheduler import (
     ScheduledRunner,
     build_scheduler,
     check_schedules,
-    cron_trigger,
-    cron_weekdays,
-    new_run_dir,
-    prune,
-    read_health,
-    run_dirs,
-    run_lock,
     serve,
-    update_latest,
 )
 from tests.auditor.test_notify import TOKEN_PATH, Recorder
 
