@@ -238,8 +238,8 @@ def scheduled_scan(
     ``evidence.zip`` (signed when ``evidence.signing_key_file`` is set) when ``evidence`` is
     configured. The plan is prepared per run, so edited policy and waiver files take effect."""
     from auditor.engine import prepare
-    from auditor.evidence import load_signing_key
     from auditor.progress import LogProgress
+    from auditor.signing import load_signing_key
 
     plan = prepare(loaded)
     settings = loaded.config

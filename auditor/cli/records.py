@@ -140,8 +140,9 @@ def verify(bundle: Path, public_key: Path | None) -> int:
     Exit 0: the bundle is intact. Exit 2: it is unreadable, unsafe (path traversal, absolute
     or duplicate names, links) or altered; each altered, missing or extra file is named.
     """
+    from auditor.bundlecheck import verify_bundle
     from auditor.errors import EvidenceError
-    from auditor.evidence import load_public_key, verify_bundle
+    from auditor.signing import load_public_key
 
     key = load_public_key(public_key) if public_key is not None else None
     report = verify_bundle(bundle, key)

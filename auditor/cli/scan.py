@@ -77,7 +77,8 @@ def scan(
 ) -> int:
     """Collect every configured tenant, evaluate the policy and write the reports."""
     from auditor.engine import prepare
-    from auditor.evidence import load_signing_key, reevaluate
+    from auditor.reperform import reevaluate
+    from auditor.signing import load_signing_key
 
     recorded = True
     loaded: LoadedConfig | None

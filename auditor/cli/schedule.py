@@ -31,9 +31,9 @@ def schedule(ctx: click.Context, config_path: Path, run_now: bool) -> int:
     `latest` link, keeps the last `keep_last` runs and updates SCHEDULE/health.json.
     """
     from auditor.engine import prepare
-    from auditor.evidence import load_signing_key
     from auditor.notify import Notifier
     from auditor.scheduler import ScheduledRunner, build_scheduler, check_schedules, serve
+    from auditor.signing import load_signing_key
 
     loaded = load(config_path)
     if not loaded.config.schedules:

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import policies
+from auditor.bundlecheck import verify_bundle
 from auditor.config import load_config
 from auditor.engine import ScanPlan, plan_for, run_scan
 from auditor.errors import EvidenceError
@@ -28,18 +29,14 @@ from auditor.evidence import (
     REDACTED,
     SIGNATURE,
     bundle_files,
-    fingerprint_key,
-    inventories_from_document,
-    load_public_key,
-    load_signing_key,
     redact_config,
-    reevaluate,
-    verify_bundle,
     write_bundle,
     write_zip,
 )
 from auditor.model import ScanResult
+from auditor.reperform import inventories_from_document, reevaluate
 from auditor.sandbox import Simulation
+from auditor.signing import fingerprint_key, load_public_key, load_signing_key
 from providers.base import ClientFactory
 from reports import FORMATS
 from reports.json import to_document

@@ -22,11 +22,11 @@ import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
 
+from auditor.bundlecheck import verify_bundle
 from auditor.cli import cli
 from auditor.config import LoadedConfig, ScheduleConfig, load_config
 from auditor.cron import cron_trigger, cron_weekdays
 from auditor.errors import ConfigError, ProviderError
-from auditor.evidence import verify_bundle
 from auditor.model import Evaluation, ScanInfo, ScanResult, ToolInfo
 from auditor.notify import Notifier
 from auditor.runfolders import (
