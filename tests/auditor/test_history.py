@@ -14,7 +14,6 @@ import pytest
 from auditor.errors import HistoryError
 from auditor.history import (
     MIGRATIONS,
-    OPEN_STATUSES,
     SCHEMA_VERSION,
     History,
     canonical_hash,
@@ -31,6 +30,7 @@ from auditor.model import (
     fingerprint,
     scan_status,
 )
+from auditor.scandiff import OPEN_STATUSES
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
