@@ -101,7 +101,8 @@ class TenantConfig(_Strict):
     base_url: str | None = None
     api_version: str | None = None
     user_levels: bool | None = None
-    """SailPoint: look up the user level of full-scope PAT owners (default true)."""
+    """SailPoint: read the user level of full-scope PAT owners (default off: one request per
+    owner and the scope sp:auth-user:read)."""
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
 

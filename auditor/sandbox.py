@@ -153,6 +153,7 @@ class Simulation:
                 client_id=sp_id,
                 client_secret=SecretStr(sp_secret),
                 base_url=sp_url,
+                user_levels=True,  # the demo shows what the opt-in lookup adds
                 http=HttpSettings(rate_limit=SailPointProvider.default_rate_limit),
             ),
         )
@@ -234,6 +235,7 @@ class Sandbox:
             f"    base_url: {sp_url}\n"
             f"    client_id_env: {sp_env[0]}\n"
             f"    client_secret_env: {sp_env[1]}\n"
+            "    user_levels: true\n"
             "output:\n"
             "  dir: sandbox-reports\n",
             encoding="utf-8",

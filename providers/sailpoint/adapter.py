@@ -42,6 +42,11 @@ MANAGED_NOTE = (
     "platform-managed PATs (e.g. created by Workflows) are listed only when the credential holds "
     "idn:managed-personal-access-tokens:read; this scan listed {count}"
 )
+OFF_NOTE = (
+    "owner user levels were not read (user_levels is off, the default), so privileged-access is "
+    "manual for the {pats} full-scope PATs; user_levels: true reads them: one GET "
+    "/v3/auth-users/{{id}} per owner ({owners} here), scope sp:auth-user:read"
+)
 LAST_USED_NOTE = "SailPoint refreshes lastUsed at most once a day: idle times are accurate to a day"
 _UI_HOST = re.compile(r"^(?P<tenant>[^.]+)\.(?P<domain>identitynow(?:-demo)?\.com)$")
 _LOGIN_HOST = re.compile(r"^(?P<tenant>[^.]+)\.login\.sailpoint\.com$")  # authorize host, §1.1
@@ -186,12 +191,11 @@ class SailPointProvider(Provider):
     async def _levels(
         self, client: ApiClient, credentials: list[Credential], lookup: OwnerLookup
     ) -> LevelLookup:
-        """User levels of the owners whose full-scope PATs need them (``levels``)."""
-        if self.settings.user_levels is False:
-            return LevelLookup(
-                notes=["user_levels: false: owner user levels were not read, so privileged-"
-                       "access is manual for full-scope PATs"]
-            )  # fmt: skip
+        """User levels of the owners whose full-scope PATs need them (``levels``).
+
+        Opt-in (``user_levels: true``): it costs one request per owner (there is no batch form)
+        and the scope ``sp:auth-user:read``, where the rest of the collection needs only the PAT
+        list's right and the default scope, in batches (least privilege, issue 4)."""
         wanted = [
             c.owner.id
             for c in credentials
@@ -202,6 +206,9 @@ class SailPointProvider(Provider):
         ]
         if not wanted:
             return LevelLookup()
+        if self.settings.user_levels is not True:
+            full = sum(1 for c in credentials if c.scope_mode == "full")
+            return LevelLookup(notes=[OFF_NOTE.format(pats=full, owners=len(set(wanted)))])
         return await resolve_levels(
             client,
             wanted,

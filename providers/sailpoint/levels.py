@@ -12,7 +12,8 @@ to grant a level (``patchAuthUser``: ``replace /capabilities ["ORG_ADMIN"]``).
 Only owners of full-scope PATs are looked up: a scoped PAT's listed scopes are judged as they are
 (an upper bound, sailpoint.md §3). There is no list or batch form of this operation, so it costs one
 request per owner, within the tenant's rate limit (95 per 10 s by default): about 100 s per 1,000
-owners. ``user_levels: false`` in the tenant's configuration turns it off.
+owners, and it needs the scope ``sp:auth-user:read``. So it is opt-in: ``user_levels: true`` in the
+tenant's configuration.
 
 Mapping (documented in the coverage notes and on each credential):
 
@@ -145,7 +146,7 @@ async def resolve_levels(
             f"owner user levels unverified for {_owners(unknown)} of full-scope PATs: "
             f"{AUTH_USERS_PATH}/{{id}} was refused ({failure_reason(denied[0])}); give the "
             "auditing PAT the scope sp:auth-user:read (or sp:scopes:all), or set "
-            "user_levels: false to skip the lookup; privileged-access stays manual for those PATs"
+            "user_levels: false; privileged-access stays manual for those PATs"
         )
     if missing:
         lookup.notes.append(

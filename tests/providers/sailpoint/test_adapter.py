@@ -216,13 +216,10 @@ def test_each_version_uses_its_path_and_every_shape_maps(version: str | None) ->
     path = VERSIONS[version or "v3"].pat_path
     with respx.mock(base_url=BASE, assert_all_called=True) as mock:
         listing = mock.get(path).respond(200, json=records)
-        # two's scope is null (full): its owner's user level is read
-        level = mock.get("/v3/auth-users/o1").respond(200, json={"capabilities": ["ORG_ADMIN"]})
         inventory = collect(mock, version=version, identities=[identity("o1")])
     assert listing.calls.last.request.url.params.multi_items() == []  # whole tenant: no owner-id
-    assert level.call_count == 1  # one request per owner, not per PAT
     one, two, three = inventory.credentials
-    assert {c.owner.roles for c in inventory.credentials} == {("ORG_ADMIN",)}
+    assert {c.owner.roles for c in inventory.credentials} == {()}  # user levels are opt-in
     assert (one.managed, one.access_token_ttl_seconds) == (True, 3600)
     assert one.expires_at == datetime(2027, 1, 1, tzinfo=UTC)
     assert (two.scope_mode, two.expires_at, two.last_used_at) == ("full", None, None)
@@ -235,13 +232,14 @@ def test_each_version_uses_its_path_and_every_shape_maps(version: str | None) ->
     assert coverage.status == "complete"
     assert coverage.notes == (
         f"api version {version or 'v3'} ({path})",
-        "user levels of 1 owner of full-scope PATs read from /v3/auth-users/{id} "
-        "(capabilities; none = USER)",
+        "owner user levels were not read (user_levels is off, the default), so privileged-access "
+        "is manual for the 1 full-scope PATs; user_levels: true reads them: one GET "
+        "/v3/auth-users/{id} per owner (1 here), scope sp:auth-user:read",
         "platform-managed PATs (e.g. created by Workflows) are listed only when the credential "
         "holds idn:managed-personal-access-tokens:read; this scan listed 1",
         "SailPoint refreshes lastUsed at most once a day: idle times are accurate to a day",
     )
-    assert (coverage.requests, coverage.retries, coverage.credential_count) == (4, 0, 3)
+    assert (coverage.requests, coverage.retries, coverage.credential_count) == (3, 0, 3)
 
 
 def test_403_falls_back_to_own_tokens_and_marks_partial() -> None:

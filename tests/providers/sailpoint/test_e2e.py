@@ -97,15 +97,33 @@ def actual(inventory: TenantInventory) -> list[tuple[Any, ...]]:
     ]
 
 
+def assert_levels(sim: SailPointSimulator, inventory: TenantInventory) -> int:
+    """Every owner of a full-scope PAT carries its simulated user level; returns how many."""
+    people = {i.id: i for i in sim.dataset.identities}
+    full = {c.owner.id for c in inventory.credentials if c.scope_mode == "full"}
+    read = 0
+    for c in inventory.credentials:
+        person = people.get(c.owner.id or "")
+        if c.owner.id in full and person is not None and person.login:
+            assert c.owner.roles == (person.capabilities or ("USER",)), c.id
+            read += 1
+        else:
+            assert c.owner.roles == (), c.id
+    return read
+
+
 async def _collect(
     sim: SailPointSimulator,
     factory: ClientFactory,
     kind: str,
     version: str,
     base_url: str = "https://acme.api.identitynow.com",
+    user_levels: bool | None = None,
 ) -> TenantInventory:
     client_id, secret = sim.mint_client(kind)  # type: ignore[arg-type]
-    tenant = settings(client_id, secret, base_url=base_url, api_version=version)
+    tenant = settings(
+        client_id, secret, base_url=base_url, api_version=version, user_levels=user_levels
+    )
     SailPointProvider.validate(tenant)
     return await SailPointProvider(tenant, factory).collect()
 
@@ -136,9 +154,14 @@ def test_inventory_equals_ground_truth_with_faults_and_respects_the_rate_limit(
         sleep=fake.sleep,
         token_ttl_seconds=8,
     )
-    inventory = asyncio.run(_collect(sim, sim_factory(sim, fake), kind, version))
+    levels = (size, version) == (5_000, "v3")  # the opt-in lookups, under faults and the limit
+    inventory = asyncio.run(
+        _collect(sim, sim_factory(sim, fake), kind, version, user_levels=levels)
+    )
     rows, bad = expected(sim, version, include_managed=kind == "admin")
     assert actual(inventory) == rows
+    if levels:
+        assert assert_levels(sim, inventory) > 500
     assert [e.index for e in inventory.coverage.record_errors] == bad
     assert len(bad) == 7
     coverage = inventory.coverage
@@ -201,8 +224,8 @@ def loopback(sim: SailPointSimulator) -> Iterator[str]:
 @pytest.mark.e2e
 def test_over_loopback_http_with_faults() -> None:
     # server and client share a fake clock: the client's back-off and rate limiting never sleep
-    # for real, and the server's rate window sees the same time the client paces itself by (the
-    # owner user-level lookups are several hundred requests: the limit binds)
+    # for real, and the server's rate window sees the same time the client paces itself by (with
+    # the owner user-level lookups on, several hundred requests: the limit binds)
     fake = FakeTime()
     sim = SailPointSimulator(
         seed=4,
@@ -214,9 +237,12 @@ def test_over_loopback_http_with_faults() -> None:
     )
     factory = ClientFactory(sleep=fake.sleep, clock=fake.clock, jitter=lambda: 0.5)
     with loopback(sim) as base_url:
-        inventory = asyncio.run(_collect(sim, factory, "admin", "v2025", base_url=base_url))
+        inventory = asyncio.run(
+            _collect(sim, factory, "admin", "v2025", base_url=base_url, user_levels=True)
+        )
     rows, bad = expected(sim, "v2025", include_managed=True)
     assert actual(inventory) == rows
+    assert assert_levels(sim, inventory) > 100
     assert [e.index for e in inventory.coverage.record_errors] == bad
     assert inventory.coverage.base_url == base_url
     assert sim.served.get(503, 0) == inventory.coverage.retries > 0

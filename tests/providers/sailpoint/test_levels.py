@@ -40,7 +40,7 @@ def collect(
     records: list[dict[str, Any]],
     identities: list[dict[str, Any]],
     *,
-    user_levels: bool | None = None,
+    user_levels: bool | None = True,
     retries: int = 0,
     concurrency: int = 8,
 ) -> TenantInventory:
@@ -104,7 +104,7 @@ def test_each_lookup_reports_progress() -> None:
             200, json=[identity(f"o{n}") for n in range(1, 6)]
         )
         mock.get(url__regex=r"/v3/auth-users/.*").respond(200, json={"capabilities": None})
-        provider = SailPointProvider(settings(), respx_factory(FakeTime()))
+        provider = SailPointProvider(settings(user_levels=True), respx_factory(FakeTime()))
         provider.on_progress = seen.append
         asyncio.run(provider.collect())
     assert seen == [5] * 6  # once when listed, then once per owner looked up
@@ -220,12 +220,29 @@ def test_an_owner_id_that_cannot_be_a_path_segment_is_not_requested() -> None:
     assert "cannot be a path segment" in note and odd not in note
 
 
-def test_user_levels_false_makes_no_request_and_says_so() -> None:
+@pytest.mark.parametrize("user_levels", [None, False])
+def test_off_by_default_makes_no_request_and_says_how_to_turn_it_on(
+    user_levels: bool | None,
+) -> None:
+    records = [pat(1, "o1", **FULL), pat(2, "o1", **ALL), pat(3, "o2", **FULL), pat(4, "o3")]
     with respx.mock(base_url=BASE, assert_all_called=True) as mock:
-        inventory = collect(mock, [pat(1, "o1", **FULL)], [identity("o1")], user_levels=False)
+        inventory = collect(
+            mock, records, [identity(o) for o in ("o1", "o2", "o3")], user_levels=user_levels
+        )
         assert not any("auth-users" in str(c.request.url) for c in mock.calls)
-    assert roles(inventory) == {"01": ()}
-    assert any(n.startswith("user_levels: false") for n in inventory.coverage.notes)
+    assert set(roles(inventory).values()) == {()}
+    (note,) = [n for n in inventory.coverage.notes if "user_levels" in n]
+    assert note == (
+        "owner user levels were not read (user_levels is off, the default), so privileged-access "
+        "is manual for the 3 full-scope PATs; user_levels: true reads them: one GET "
+        "/v3/auth-users/{id} per owner (2 here), scope sp:auth-user:read"
+    )
+
+
+def test_no_full_scope_pat_no_note() -> None:
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        inventory = collect(mock, [pat(1, "o1")], [identity("o1")], user_levels=None)
+    assert not any("user level" in n for n in inventory.coverage.notes)
 
 
 def test_user_levels_is_a_sailpoint_setting() -> None:
@@ -247,7 +264,9 @@ def test_simulated_tenant_end_to_end_matches_its_data() -> None:
     sim = make_sim(fake, size=900, seed=5)
     client_id, secret = sim.mint_client()
     inventory = asyncio.run(
-        SailPointProvider(settings(client_id, secret), sim_factory(sim, fake)).collect()
+        SailPointProvider(
+            settings(client_id, secret, user_levels=True), sim_factory(sim, fake)
+        ).collect()
     )
     people = {i.id: i for i in sim.dataset.identities}
     # a level is the owner's: read for owners of a full-scope PAT, carried by all their PATs
@@ -272,7 +291,9 @@ def test_simulated_refusal_end_to_end() -> None:
     sim = make_sim(fake, faults=SimFaults(deny_user_level_lookup=True))
     client_id, secret = sim.mint_client()
     inventory = asyncio.run(
-        SailPointProvider(settings(client_id, secret), sim_factory(sim, fake)).collect()
+        SailPointProvider(
+            settings(client_id, secret, user_levels=True), sim_factory(sim, fake)
+        ).collect()
     )
     assert {c.owner.roles for c in inventory.credentials} == {()}
     assert any("sp:auth-user:read" in n for n in inventory.coverage.notes)
