@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from auditor.cli import records, sandbox, scan, schedule  # noqa: F401 - each registers commands
 from auditor.cli.common import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
@@ -22,16 +21,32 @@ from auditor.cli.common import (
 )
 from auditor.cli.group import cli
 
+# Importing each module registers its commands on ``cli``; the commands are re-exported so that
+# ``from auditor.cli import scan`` is the command, as it was when the CLI was one module.
+from auditor.cli.records import diff, history, verify
+from auditor.cli.scanning import rules, scan, validate
+from auditor.cli.scheduling import schedule
+from auditor.cli.simulation import demo, sandbox
+
 __all__ = [
     "EXIT_FINDINGS",
     "EXIT_INCOMPLETE",
     "EXIT_OK",
     "EXIT_USAGE",
     "cli",
+    "demo",
+    "diff",
+    "history",
     "main",
     "parse_as_of",
     "parse_formats",
     "printable",
+    "rules",
+    "sandbox",
+    "scan",
+    "schedule",
+    "validate",
+    "verify",
 ]
 
 

@@ -12,8 +12,9 @@ SailPoint (sailpoint.md §3): effective rights = PAT scopes ∩ the owner's user
 scopes are an upper bound, so a privileged scope on the PAT fails (it grants the right whenever
 the owner's level holds it). A full-scope PAT (``sp:scopes:all`` or null) holds everything the
 owner's user level allows. The level is not part of the PAT record: the adapter reads it per owner
-(``providers.sailpoint.levels``, ``GET /v3/auth-users/{id}``) into ``Owner.roles``. When it could
-not (no ``sp:auth-user:read``, ``user_levels: false``, a failed lookup) the result is ``manual``
+(``providers.sailpoint.levels``, ``GET /v3/auth-users/{id}``) into ``Owner.roles``. When it did
+not (``user_levels`` off, the default; no ``sp:auth-user:read``; a failed lookup) the result is
+``manual``
 (never ``pass``: an ORG_ADMIN owner makes it all-powerful, and never ``fail``: most owners are
 plain users). ``full-owner-access`` already fails such PATs.
 Default privileged scopes: the ``*:manage`` scopes on all-personal-access-tokens, oauth-client,

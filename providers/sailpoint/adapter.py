@@ -4,7 +4,8 @@ Flow: mint a client-credentials token (``auth``), list every PAT of the tenant w
 ``GET …/personal-access-tokens`` without ``owner-id`` (a bare JSON array; the list declares no
 paging, sailpoint.md §2.2), fall back to ``owner-id=me`` when that is refused (coverage
 ``partial``), normalise each record (``records``), then resolve owners in batches (``owners``)
-and the user level of each owner of a full-scope PAT (``levels``).
+and, with ``user_levels: true`` (opt-in), the user level of each owner of a full-scope PAT
+(``levels``).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ MANAGED_NOTE = (
 )
 OFF_NOTE = (
     "owner user levels were not read (user_levels is off, the default), so privileged-access is "
-    "manual for the {pats} full-scope PATs; user_levels: true reads them: one GET "
+    "manual for {pats} full-scope PATs of known owners; user_levels: true reads them: one GET "
     "/v3/auth-users/{{id}} per owner ({owners} here), scope sp:auth-user:read"
 )
 LAST_USED_NOTE = "SailPoint refreshes lastUsed at most once a day: idle times are accurate to a day"
@@ -207,8 +208,9 @@ class SailPointProvider(Provider):
         if not wanted:
             return LevelLookup()
         if self.settings.user_levels is not True:
-            full = sum(1 for c in credentials if c.scope_mode == "full")
-            return LevelLookup(notes=[OFF_NOTE.format(pats=full, owners=len(set(wanted)))])
+            owners = set(wanted)
+            pats = sum(1 for c in credentials if c.scope_mode == "full" and c.owner.id in owners)
+            return LevelLookup(notes=[OFF_NOTE.format(pats=pats, owners=len(owners))])
         return await resolve_levels(
             client,
             wanted,

@@ -145,8 +145,8 @@ async def resolve_levels(
         lookup.notes.append(
             f"owner user levels unverified for {_owners(unknown)} of full-scope PATs: "
             f"{AUTH_USERS_PATH}/{{id}} was refused ({failure_reason(denied[0])}); give the "
-            "auditing PAT the scope sp:auth-user:read (or sp:scopes:all), or set "
-            "user_levels: false; privileged-access stays manual for those PATs"
+            "auditing PAT the scope sp:auth-user:read (or sp:scopes:all), or turn user_levels "
+            "off; privileged-access stays manual for those PATs"
         )
     if missing:
         lookup.notes.append(

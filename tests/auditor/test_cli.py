@@ -182,12 +182,12 @@ def test_unwritable_output_is_a_usage_error_not_findings(tmp_path: Path) -> None
 
 
 def test_internal_error_exits_3_not_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    import auditor.cli.sandbox
+    import auditor.cli.simulation
 
     def boom(value: str | None) -> datetime:
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(auditor.cli.sandbox, "parse_as_of", boom)
+    monkeypatch.setattr(auditor.cli.simulation, "parse_as_of", boom)
     result = CliRunner().invoke(cli, ["demo", "-o", "x"])
     assert result.exit_code == 3
     assert "internal error (RuntimeError)" in result.output

@@ -233,7 +233,7 @@ def test_each_version_uses_its_path_and_every_shape_maps(version: str | None) ->
     assert coverage.notes == (
         f"api version {version or 'v3'} ({path})",
         "owner user levels were not read (user_levels is off, the default), so privileged-access "
-        "is manual for the 1 full-scope PATs; user_levels: true reads them: one GET "
+        "is manual for 1 full-scope PATs of known owners; user_levels: true reads them: one GET "
         "/v3/auth-users/{id} per owner (1 here), scope sp:auth-user:read",
         "platform-managed PATs (e.g. created by Workflows) are listed only when the credential "
         "holds idn:managed-personal-access-tokens:read; this scan listed 1",

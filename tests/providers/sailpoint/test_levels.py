@@ -173,7 +173,7 @@ def test_a_refusal_stops_the_lookups_and_says_how_to_fix_it() -> None:
     assert inventory.coverage.status == "complete"  # every PAT was collected and is evaluated
     (note,) = [n for n in inventory.coverage.notes if "user levels unverified" in n]
     assert note.startswith("owner user levels unverified for 6 owners of full-scope PATs: ")
-    assert "sp:auth-user:read" in note and "user_levels: false" in note
+    assert "sp:auth-user:read" in note and "turn user_levels off" in note
 
 
 def test_failures_are_per_owner_and_summarised() -> None:
@@ -224,7 +224,13 @@ def test_an_owner_id_that_cannot_be_a_path_segment_is_not_requested() -> None:
 def test_off_by_default_makes_no_request_and_says_how_to_turn_it_on(
     user_levels: bool | None,
 ) -> None:
-    records = [pat(1, "o1", **FULL), pat(2, "o1", **ALL), pat(3, "o2", **FULL), pat(4, "o3")]
+    records = [
+        pat(1, "o1", **FULL),
+        pat(2, "o1", **ALL),
+        pat(3, "o2", **FULL),
+        pat(4, "o3"),
+        pat(5, "ghost", **FULL),  # an owner the tenant does not know: not counted
+    ]
     with respx.mock(base_url=BASE, assert_all_called=True) as mock:
         inventory = collect(
             mock, records, [identity(o) for o in ("o1", "o2", "o3")], user_levels=user_levels
@@ -234,7 +240,7 @@ def test_off_by_default_makes_no_request_and_says_how_to_turn_it_on(
     (note,) = [n for n in inventory.coverage.notes if "user_levels" in n]
     assert note == (
         "owner user levels were not read (user_levels is off, the default), so privileged-access "
-        "is manual for the 3 full-scope PATs; user_levels: true reads them: one GET "
+        "is manual for 3 full-scope PATs of known owners; user_levels: true reads them: one GET "
         "/v3/auth-users/{id} per owner (2 here), scope sp:auth-user:read"
     )
 
