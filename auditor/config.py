@@ -90,6 +90,33 @@ class HttpConfig(_Strict):
     rate_limit: RateLimitConfig | None = None
 
 
+class LifecycleStatesConfig(_Strict):
+    """SailPoint: which identity lifecycle states (tenant-defined names) mean the owner is active
+    or has left; compared case-insensitively. An omitted list keeps the provider's default."""
+
+    active: list[str] | None = None
+    inactive: list[str] | None = None
+
+    @field_validator("active", "inactive")
+    @classmethod
+    def _names(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not isinstance(v, str) or not v.strip() for v in value):
+            raise ValueError("every lifecycle state must be a non-empty string")
+        return value
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> LifecycleStatesConfig:
+        both = {v.strip().casefold() for v in self.active or ()} & {
+            v.strip().casefold() for v in self.inactive or ()
+        }
+        if both:
+            raise ValueError(
+                f"{', '.join(sorted(both))} listed as both active and inactive; keep each "
+                "state in one list"
+            )
+        return self
+
+
 class TenantConfig(_Strict):
     name: str = Field(pattern=TENANT_NAME_PATTERN)
     provider: str
@@ -103,6 +130,8 @@ class TenantConfig(_Strict):
     user_levels: bool | None = None
     """SailPoint: read the user level of full-scope PAT owners (default off: one request per
     owner and the scope sp:auth-user:read)."""
+    lifecycle_states: LifecycleStatesConfig | None = None
+    """SailPoint: lifecycle state names meaning active / left (default: the provider's)."""
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
 

@@ -107,6 +107,10 @@ class Capabilities(_Frozen):
     last_used: bool
     last_used_granularity_seconds: int = 0
     """0: exact. SailPoint refreshes ``lastUsed`` at most daily (86400)."""
+    last_used_since: OptionalUtcDatetime = None
+    """When the vendor began recording last use (``None``: always). A credential created before
+    it with no recorded use was not necessarily never used: it has been idle at least since this
+    instant, which is ``stale``'s to judge, not ``never-used``'s."""
 
 
 class Credential(_Frozen):
@@ -307,8 +311,10 @@ class ScanInfo(_Frozen):
 class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
-    schema_version: str = "2.0"
-    """2.0: ``findings`` no longer holds vendor-capability ``not_applicable`` results; they are
+    schema_version: str = "2.1"
+    """2.1: ``Capabilities.last_used_since`` added.
+
+    2.0: ``findings`` no longer holds vendor-capability ``not_applicable`` results; they are
     counted in the new ``not_applicable`` (a redefined field: a major version, by the schema's
     own rule)."""
     tool: ToolInfo

@@ -39,6 +39,9 @@ class TenantSettings:
     api_version: str | None = None
     user_levels: bool | None = None
     """SailPoint only (``None``: the provider's default); see ``providers.sailpoint.levels``."""
+    active_lifecycle_states: tuple[str, ...] | None = None
+    inactive_lifecycle_states: tuple[str, ...] | None = None
+    """SailPoint only (``None``: the provider's defaults); see ``providers.sailpoint.owners``."""
     http: HttpSettings = field(default_factory=HttpSettings)
 
 

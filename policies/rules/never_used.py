@@ -1,7 +1,9 @@
 """``never-used``: never used and created more than ``grace_days`` before as-of.
 
 A credential whose creation time is unknown cannot be judged against the grace period: it is
-``manual`` (never ``pass``: "never used" is a fact worth a human look).
+``manual`` (never ``pass``: "never used" is a fact worth a human look). A credential created before
+its vendor began recording last use (``Capabilities.last_used_since``) may have been used before
+then: "never used" is not known, and ``stale`` judges it by the idle time since that instant.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class NeverUsed(Rule[NeverUsedParams]):
             return None
         grace = ctx.params.grace_days
         created = credential.created_at
+        since = credential.capabilities.last_used_since
+        if created is not None and since is not None and created < since:
+            return None  # stale's: use before `since` was never recorded
         if created is None:
             return (
                 "manual",

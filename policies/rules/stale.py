@@ -1,7 +1,11 @@
 """``stale``: a credential last used longer ago than ``max_idle_days``.
 
 Each fact is judged by one rule (DESIGN.md): a credential that was never used has no last use, so
-it is ``never-used``'s, and ``stale`` passes it.
+it is ``never-used``'s, and ``stale`` passes it. One exception: a vendor that began recording last
+use only at some instant (``Capabilities.last_used_since``; SailPoint 2023-02-02) says nothing about
+use before it. A credential created before that instant with no recorded use has been idle *at
+least since* that instant; ``stale`` judges it with that idle time (a lower bound, so a fail is
+certain) and ``never-used`` passes it.
 
 SailPoint refreshes ``lastUsed`` at most once a day (sailpoint.md §2.6, §6), so the recorded value
 may lag the true last use by up to ``last_used_granularity_seconds``. Decision: by default the
@@ -19,7 +23,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from auditor.model import Credential, Severity
+from auditor.model import Capabilities, Credential, Severity
 from policies.base import (
     DAY,
     Outcome,
@@ -59,15 +63,25 @@ class Stale(Rule[StaleParams]):
 
     def screen(self, facts: Facts, ctx: RuleContext[StaleParams]) -> list[int]:
         cutoff = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
-        column = facts.last_used_at
-        return [i for i, last in enumerate(column) if last is not None and last < cutoff]
+        rows = zip(facts.last_used_at, facts.created_at, facts.capabilities, strict=True)
+        return [
+            i
+            for i, (last, created, caps) in enumerate(rows)
+            if (last < cutoff if last is not None else _unrecorded(created, caps, cutoff))
+        ]
 
     def evaluate(self, credential: Credential, ctx: RuleContext[StaleParams]) -> Outcome | None:
         caps = credential.capabilities
         if not caps.last_used:
             return not_applicable("last_used", credential)
+        cutoff = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
         last = credential.last_used_at
-        if last is None or last >= (ctx.prepared or self.prepare(ctx.as_of, ctx.params)):
+        since = caps.last_used_since
+        unrecorded = last is None and _unrecorded(credential.created_at, caps, cutoff)
+        if unrecorded:
+            assert since is not None  # _unrecorded needs it
+            last = since
+        if last is None or last >= cutoff:
             return None
         params = ctx.params
         idle = ctx.as_of - last
@@ -76,17 +90,36 @@ class Stale(Rule[StaleParams]):
         if tolerance and idle <= params.max_idle_days * DAY + tolerance:
             return None
         recorded = " (recorded at most daily)" if granularity >= 86400 else ""
+        limit = f"limit {params.max_idle_days} days" + (
+            f" + {span(tolerance)} tolerance" if tolerance else ""
+        )
+        evidence: dict[str, object] = {
+            "last_used_at": None if unrecorded else iso(last),
+            "as_of": ctx.as_of_iso,
+            "idle_seconds": int(idle.total_seconds()),
+            "max_idle_days": params.max_idle_days,
+            "last_used_granularity_seconds": granularity,
+            "granularity_tolerance": params.granularity_tolerance,
+        }
+        if not unrecorded:
+            return (
+                "fail",
+                f"last used {span(idle, params.max_idle_days)} ago{recorded}; {limit}",
+                evidence,
+            )
+        evidence["created_at"] = iso(credential.created_at)
+        evidence["last_used_recorded_since"] = iso(last)
         return (
             "fail",
-            f"last used {span(idle, params.max_idle_days)} ago{recorded}; "
-            f"limit {params.max_idle_days} days"
-            + (f" + {span(tolerance)} tolerance" if tolerance else ""),
-            {
-                "last_used_at": iso(last),
-                "as_of": ctx.as_of_iso,
-                "idle_seconds": int(idle.total_seconds()),
-                "max_idle_days": params.max_idle_days,
-                "last_used_granularity_seconds": granularity,
-                "granularity_tolerance": params.granularity_tolerance,
-            },
+            f"no use recorded since the vendor began recording last use on {last:%Y-%m-%d} "
+            f"(created {credential.created_at:%Y-%m-%d}, before that): idle for at least "
+            f"{span(idle, params.max_idle_days)}, not never used; {limit}",
+            evidence,
         )
+
+
+def _unrecorded(created: datetime | None, caps: Capabilities, cutoff: datetime) -> bool:
+    """No recorded use, created before the vendor recorded use, and that start is past the cutoff:
+    the idle time is at least ``as_of - last_used_since``, over the limit."""
+    since = caps.last_used_since
+    return since is not None and created is not None and created < since and since < cutoff

@@ -96,6 +96,12 @@ class ConductorOneProvider(Provider):
                 key="user_levels",
                 fix="remove it: a ConductorOne owner's roles are always read with the owner",
             )
+        if (settings.active_lifecycle_states, settings.inactive_lifecycle_states) != (None, None):
+            raise ConfigError(
+                "lifecycle_states applies to SailPoint tenants only",
+                key="lifecycle_states",
+                fix="remove it: a ConductorOne owner's status comes from its user record",
+            )
 
     @classmethod
     def base_url_for(cls, settings: TenantSettings) -> str:

@@ -34,7 +34,7 @@ from providers.base import Provider, TenantSettings
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
 from providers.sailpoint.levels import LevelLookup, resolve_levels
-from providers.sailpoint.owners import OwnerFacts, OwnerLookup, resolve_owners
+from providers.sailpoint.owners import LifecycleStates, OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
 
@@ -167,7 +167,12 @@ class SailPointProvider(Provider):
             credentials, errors = self._normalise(items)
             self.on_progress(len(credentials))
             lookup = await resolve_owners(
-                client, [c.owner.id or "" for c in credentials], concurrency=http.max_concurrency
+                client,
+                [c.owner.id or "" for c in credentials],
+                concurrency=http.max_concurrency,
+                states=LifecycleStates.of(
+                    settings.active_lifecycle_states, settings.inactive_lifecycle_states
+                ),
             )
             levels = await self._levels(client, credentials, lookup)
             credentials = [_with_owner(c, lookup, levels) for c in credentials]

@@ -1,8 +1,31 @@
 """Owner status and email for PAT owners, in batches, through ``/v3/public-identities``.
 
-Why this endpoint: it needs only ``sp:scopes:default`` and user level USER (SPEC
-deref-sailpoint-api.v3.yaml L12362-12372), so the auditing PAT needs no identity-admin right
-(least privilege), and it returns ``identityState`` and ``email`` (sailpoint.md §4 option A).
+Why this endpoint: it needs only ``sp:scopes:default`` and user level USER (v3 spec
+``paths./public-identities.get``: ``security: userAuth: [sp:scopes:default]``,
+``x-sailpoint-userLevels: [USER]``), so the auditing PAT needs no identity-admin right (least
+privilege), and it returns both status signals and ``email``. The search API (``POST /v3/search``,
+index ``identities``: ``disabled``, ``inactive``, ``attributes.cloudLifecycleState``) was
+considered as the batched alternative and not chosen: it needs the scope ``sp:search:read`` *and*
+an administrative user level (v3 spec ``paths./search.post``: ``x-sailpoint-userLevels``
+ORG_ADMIN, CERT_ADMIN, REPORT_ADMIN, SOURCE_ADMIN, …), while public identities already batch 100
+owners per request and carry the lifecycle state (``PublicIdentity.status``). Asking a read-only
+auditor for an admin level to read the same two facts would be the worse trade.
+
+Status comes from two fields that disagree on real tenants (v3 spec
+``components.schemas.PublicIdentity``):
+
+- ``status``: "The lifecycle status for the identity", the tenant's own lifecycle state names
+  ("Active", "Terminated", or custom ones);
+- ``identityState``: ``ACTIVE | INACTIVE_SHORT_TERM | INACTIVE_LONG_TERM | null``. It stays
+  ``ACTIVE`` wherever a lifecycle state has no identity state configured: the lifecycle state's own
+  ``identityState`` "is generally 'null'" (``components.schemas.LifecycleState.identityState``).
+  So ``identityState: ACTIVE`` beside lifecycle ``Terminated`` is a departed owner.
+
+``owner_status`` decides from both: an inactive identity state, or a lifecycle state in the
+tenant's inactive list, is ``disabled``; a lifecycle state in the active list (with an active or
+null identity state) is ``active``; a lifecycle state in neither list is ``unknown`` (the owner
+rules are ``manual``, never ``pass``) and the coverage note names it and the key to set. Only an
+identity with no lifecycle state at all falls back to ``identityState`` alone.
 
 Batches: ``filters=id in ("a","b",…)`` (id supports eq/in, SPEC L12378-12395). A 32-hex id costs
 about 41 URL characters once its quotes and comma are percent-encoded, so 100 ids make a query of
@@ -15,6 +38,7 @@ batched by encoded length (``MAX_FILTER_CHARS``) instead. Each batch is still pa
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,12 +61,32 @@ BATCH_SIZE = 100
 MAX_FILTER_CHARS = 4500
 PAGE_LIMIT = 250  # SPEC components.parameters.limit: maximum 250
 
-# SPEC PublicIdentity.identityState: ACTIVE | INACTIVE_SHORT_TERM | INACTIVE_LONG_TERM | null
+# v3 spec components.schemas.PublicIdentity.identityState
 STATE_STATUS: dict[str, OwnerStatus] = {
     "ACTIVE": "active",
     "INACTIVE_SHORT_TERM": "disabled",
     "INACTIVE_LONG_TERM": "disabled",
 }
+DEFAULT_ACTIVE_STATES = ("active",)
+"""ISC's default lifecycle states are "active" and "inactive"; tenants add their own."""
+DEFAULT_INACTIVE_STATES = ("inactive", "terminated", "disabled")
+STATES_KEY = "lifecycle_states"
+_SHOWN = 64  # characters of a vendor's lifecycle state name shown in a note
+
+
+@dataclass(frozen=True)
+class LifecycleStates:
+    """The tenant's lifecycle state names, case-folded (``lifecycle_states`` in the config)."""
+
+    active: frozenset[str] = frozenset(DEFAULT_ACTIVE_STATES)
+    inactive: frozenset[str] = frozenset(DEFAULT_INACTIVE_STATES)
+
+    @classmethod
+    def of(cls, active: Iterable[str] | None, inactive: Iterable[str] | None) -> LifecycleStates:
+        return cls(
+            frozenset(s.strip().casefold() for s in (active or DEFAULT_ACTIVE_STATES)),
+            frozenset(s.strip().casefold() for s in (inactive or DEFAULT_INACTIVE_STATES)),
+        )
 
 
 @dataclass(frozen=True)
@@ -51,6 +95,8 @@ class OwnerFacts:
     email: str | None = None
     name: str | None = None
     note: str | None = None
+    unrecognised_state: str | None = None
+    """A lifecycle state in neither list (the reason the status is ``unknown``)."""
 
 
 @dataclass
@@ -82,25 +128,77 @@ def id_filter(ids: Sequence[str]) -> str:
     return "id in (" + ",".join(quote(i) for i in ids) + ")"
 
 
-def facts_for(identity: dict[str, Any]) -> OwnerFacts:
-    """Map one PublicIdentity to owner facts."""
+def _shown(value: object) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "…")
+
+
+def facts_for(identity: dict[str, Any], states: LifecycleStates | None = None) -> OwnerFacts:
+    """Map one PublicIdentity to owner facts (see the module docstring for the decision)."""
+    states = states or LifecycleStates()
     state = identity.get("identityState")
     email = identity.get("email") if isinstance(identity.get("email"), str) else None
     name = identity.get("name") if isinstance(identity.get("name"), str) else None
-    if isinstance(state, str) and state in STATE_STATUS:
-        return OwnerFacts(STATE_STATUS[state], email, name)
+    by_state = STATE_STATUS.get(state) if isinstance(state, str) else None
     lifecycle = identity.get("status")
-    detail = f" (lifecycle status {lifecycle!r})" if isinstance(lifecycle, str) else ""
-    note = (
-        f"SailPoint returned identityState {state!r} for the owner{detail}"
-        if state is not None
-        else f"SailPoint returned no identityState for the owner{detail}"
+    if by_state == "disabled":  # an inactive identity state is never overruled
+        return OwnerFacts("disabled", email, name, f"identityState {state}")
+    if lifecycle is None or lifecycle == "":
+        # no lifecycle state: identityState is the only signal there is
+        if by_state is not None:
+            return OwnerFacts(by_state, email, name)
+        what = "no identityState" if state is None else f"identityState {_shown(state)}"
+        return OwnerFacts(
+            "unknown",
+            email,
+            name,
+            f"SailPoint returned {what} and no lifecycle state for the owner",
+        )
+    if not isinstance(lifecycle, str):
+        return OwnerFacts(
+            "unknown", email, name, f"the owner's lifecycle state {_shown(lifecycle)} is not text"
+        )
+    key = lifecycle.strip().casefold()
+    if key in states.inactive:
+        disagree = f" although identityState is {state}" if by_state == "active" else ""
+        return OwnerFacts("disabled", email, name, f"lifecycle state {_shown(lifecycle)}{disagree}")
+    if key in states.active:
+        if by_state == "active" or state is None:
+            return OwnerFacts("active", email, name)
+        return OwnerFacts(
+            "unknown", email, name, f"lifecycle state {_shown(lifecycle)} is active but "
+            f"identityState is {_shown(state)}, which the API does not document",
+        )  # fmt: skip
+    return OwnerFacts(
+        "unknown", email, name,
+        f"lifecycle state {_shown(lifecycle)} is in neither {STATES_KEY}.active nor "
+        f"{STATES_KEY}.inactive, so whether the owner is still active is unknown",
+        unrecognised_state=lifecycle.strip()[:_SHOWN],
+    )  # fmt: skip
+
+
+def unrecognised_note(facts: Iterable[OwnerFacts]) -> str | None:
+    """One coverage note for every lifecycle state the configuration did not classify."""
+    counts = Counter(f.unrecognised_state for f in facts if f.unrecognised_state is not None)
+    if not counts:
+        return None
+    shown = ", ".join(
+        f"{_shown(name)} ({n} owner{'s' if n != 1 else ''})" for name, n in counts.most_common(10)
     )
-    return OwnerFacts("unknown", email, name, note)
+    more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+    return (
+        f"owner lifecycle state(s) {shown}{more} are in neither {STATES_KEY}.active nor "
+        f"{STATES_KEY}.inactive: those owners' status is unknown, so inactive-owner is manual "
+        f"for their PATs; list each state under the tenant's {STATES_KEY}"
+    )
 
 
 async def resolve_owners(
-    client: ApiClient, owner_ids: Iterable[str], *, concurrency: int
+    client: ApiClient,
+    owner_ids: Iterable[str],
+    *,
+    concurrency: int,
+    states: LifecycleStates | None = None,
 ) -> OwnerLookup:
     """Resolve every owner id; failures leave owners ``unknown`` with a coverage note."""
     lookup = OwnerLookup()
@@ -123,7 +221,7 @@ async def resolve_owners(
             for owner_id in batch:
                 identity = found.get(owner_id)
                 lookup.facts[owner_id] = (
-                    facts_for(identity) if identity is not None else OwnerFacts("not_found")
+                    facts_for(identity, states) if identity is not None else OwnerFacts("not_found")
                 )
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(queue) or 1)))))
@@ -138,6 +236,9 @@ async def resolve_owners(
         lookup.notes.append(
             "owner status unverified after failed identity lookups: " + "; ".join(failures[:5])
         )
+    unclassified = unrecognised_note(lookup.facts.values())
+    if unclassified:
+        lookup.notes.append(unclassified)
     for owner_id in unresolved:
         lookup.facts[owner_id] = OwnerFacts("unknown", note="the owner lookup failed")
     return lookup

@@ -8,15 +8,27 @@ schema requires (``id, name, scope, owner, created``; SPEC GetPersonalAccessToke
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from auditor.model import Capabilities, Credential, Owner, ScopeMode
 from auditor.timestamps import TimestampError, parse_timestamp
 
-# sailpoint.md §0/§6: no source-IP restriction exists for PATs; lastUsed refreshed at most daily
+LAST_USED_SINCE = datetime(2023, 2, 2, tzinfo=UTC)
+"""When ISC began recording ``lastUsed``: the field entered GetPersonalAccessTokenResponse on
+2023-02-02 (github.com/sailpoint-oss/api-specs, idn/v3/schemas/GetPersonalAccessTokenResponse.yaml,
+commit 32f00354). A PAT created before then with ``lastUsed: null`` has not been used since that
+day, but may have been before it: idle for years, not "never used"."""
+
+# No source-IP restriction exists for PATs (no such field in GetPersonalAccessTokenResponse, any
+# version); lastUsed "does not get updated on every PAT usage, but only once a day" (its schema
+# description); recorded only since LAST_USED_SINCE.
 CAPABILITIES = Capabilities(
-    network_restriction=False, expiry=True, last_used=True, last_used_granularity_seconds=86400
+    network_restriction=False,
+    expiry=True,
+    last_used=True,
+    last_used_granularity_seconds=86400,
+    last_used_since=LAST_USED_SINCE,
 )
 ALL_SCOPES = "sp:scopes:all"
 

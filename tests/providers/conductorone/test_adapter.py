@@ -401,5 +401,6 @@ def test_validate_and_base_url() -> None:
         "expiry": True,
         "last_used": True,
         "last_used_granularity_seconds": 0,
+        "last_used_since": None,
     }
     assert ConductorOneProvider.name == "conductorone"

@@ -45,6 +45,8 @@ def settings(
     api_version: str | None = None,
     http: HttpSettings | None = None,
     user_levels: bool | None = None,
+    active_lifecycle_states: tuple[str, ...] | None = None,
+    inactive_lifecycle_states: tuple[str, ...] | None = None,
 ) -> TenantSettings:
     return TenantSettings(
         name="acme-isc",
@@ -53,6 +55,8 @@ def settings(
         client_secret=SecretStr(secret),
         base_url=base_url,
         api_version=api_version,
+        active_lifecycle_states=active_lifecycle_states,
+        inactive_lifecycle_states=inactive_lifecycle_states,
         user_levels=user_levels,
         http=http or HttpSettings(),
     )

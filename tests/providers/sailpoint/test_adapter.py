@@ -323,41 +323,85 @@ def test_malformed_and_duplicate_records_are_per_record_errors() -> None:
 # -- owners ---------------------------------------------------------------------------------------
 
 
-def test_owner_states_map_to_statuses() -> None:
-    owners = ["a", "s", "l", "n", "x", "gone"]
+# (identityState, lifecycle status) -> owner status, note. The lifecycle state decides wherever
+# identityState stays ACTIVE (v3 PublicIdentity; LifecycleState.identityState "generally null").
+DISAGREE = "although identityState is ACTIVE"
+OWNER_STATES = [
+    ("ACTIVE", "Active", "active", ()),
+    ("ACTIVE", "ACTIVE ", "active", ()),  # case-insensitive, trimmed
+    (None, "Active", "active", ()),
+    ("ACTIVE", None, "active", ()),  # no lifecycle state: identityState alone
+    ("INACTIVE_SHORT_TERM", "Active", "disabled", ("identityState INACTIVE_SHORT_TERM",)),
+    ("INACTIVE_LONG_TERM", None, "disabled", ("identityState INACTIVE_LONG_TERM",)),
+    # the false pass of issue 13: terminated, yet identityState ACTIVE
+    ("ACTIVE", "Terminated", "disabled", (f"lifecycle state 'Terminated' {DISAGREE}",)),
+    ("ACTIVE", "inactive", "disabled", (f"lifecycle state 'inactive' {DISAGREE}",)),
+    (None, "Disabled", "disabled", ("lifecycle state 'Disabled'",)),
+    ("ACTIVE", "Leaver", "unknown", (
+        "lifecycle state 'Leaver' is in neither lifecycle_states.active nor "
+        "lifecycle_states.inactive, so whether the owner is still active is unknown",
+    )),
+    (None, None, "unknown", (
+        "SailPoint returned no identityState and no lifecycle state for the owner",
+    )),
+    ("SUSPENDED", "Active", "unknown", (
+        "lifecycle state 'Active' is active but identityState is 'SUSPENDED', which the API "
+        "does not document",
+    )),
+    ("ACTIVE", 7, "unknown", ("the owner's lifecycle state '7' is not text",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("state", "lifecycle", "status", "notes"), OWNER_STATES)
+def test_owner_status_from_identity_state_and_lifecycle_state(
+    state: str | None, lifecycle: object, status: str, notes: tuple[str, ...]
+) -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(200, json=[pat(1, owner="o")])
+        inventory = collect(mock, identities=[identity("o", state, status=lifecycle)])
+    (credential,) = inventory.credentials
+    assert (credential.owner.status, credential.notes) == (status, notes)
+
+
+def test_unrecognised_lifecycle_states_are_named_once_in_coverage() -> None:
+    owners = {"a": "Leaver", "b": "Leaver", "c": "Prehire", "d": "Active"}
     records = [pat(i, owner=o) for i, o in enumerate(owners)]
-    found = [
-        identity("a"),
-        identity("s", "INACTIVE_SHORT_TERM"),
-        identity("l", "INACTIVE_LONG_TERM", email=None),
-        identity("n", None, status="Pending"),
-        identity("x", "SUSPENDED"),
-    ]
+    found = [identity(o, "ACTIVE", status=life) for o, life in owners.items()]
     with respx.mock(base_url=BASE) as mock:
         mock.get("/v3/personal-access-tokens").respond(200, json=records)
         inventory = collect(mock, identities=found)
-    got = [(c.owner.id, c.owner.status, c.owner.email, c.notes) for c in inventory.credentials]
-    assert got == [
-        ("a", "active", "a@x.example", ()),
-        ("s", "disabled", "s@x.example", ()),
-        ("l", "disabled", None, ()),
-        (
-            "n",
-            "unknown",
-            "n@x.example",
-            ("SailPoint returned no identityState for the owner (lifecycle status 'Pending')",),
-        ),
-        (
-            "x",
-            "unknown",
-            "x@x.example",
-            (
-                "SailPoint returned identityState 'SUSPENDED' for the owner "
-                "(lifecycle status 'Active')",
-            ),
-        ),
-        ("gone", "not_found", None, ()),
+    notes = [n for n in inventory.coverage.notes if "lifecycle" in n]
+    assert notes == [
+        "owner lifecycle state(s) 'Leaver' (2 owners), 'Prehire' (1 owner) are in neither "
+        "lifecycle_states.active nor lifecycle_states.inactive: those owners' status is unknown, "
+        "so inactive-owner is manual for their PATs; list each state under the tenant's "
+        "lifecycle_states"
     ]
+    assert [c.owner.status for c in inventory.credentials] == [
+        "unknown", "unknown", "unknown", "active"
+    ]  # fmt: skip
+
+
+def test_configured_lifecycle_states_replace_the_defaults() -> None:
+    owners = {"a": "Leaver", "b": "Prehire", "c": "Active", "d": "Terminated"}
+    records = [pat(i, owner=o) for i, o in enumerate(owners)]
+    found = [identity(o, "ACTIVE", status=life) for o, life in owners.items()]
+    with respx.mock(base_url=BASE) as mock:
+        mock.post("/oauth/token").respond(200, json={"access_token": "t", "expires_in": 749})
+        mock.get("/v3/public-identities").respond(200, json=found)
+        mock.get("/v3/personal-access-tokens").respond(200, json=records)
+        provider = SailPointProvider(
+            settings(
+                active_lifecycle_states=("active", "prehire"),
+                inactive_lifecycle_states=("leaver",),
+            ),
+            respx_factory(FakeTime()),
+        )
+        inventory = asyncio.run(provider.collect())
+    # Terminated is no longer in the inactive list: unknown, never active
+    assert [c.owner.status for c in inventory.credentials] == [
+        "disabled", "active", "active", "unknown"
+    ]  # fmt: skip
 
 
 def test_owner_lookup_is_batched_by_id_in_filters() -> None:
