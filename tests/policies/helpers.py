@@ -13,7 +13,11 @@ DAYS = timedelta(days=1)
 
 C1_CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
 SP_CAPS = Capabilities(
-    network_restriction=False, expiry=True, last_used=True, last_used_granularity_seconds=86400
+    network_restriction=False,
+    expiry=True,
+    last_used=True,
+    last_used_granularity_seconds=86400,
+    last_used_since=datetime(2023, 2, 2, tzinfo=UTC),
 )
 NO_CAPS = Capabilities(network_restriction=False, expiry=False, last_used=False)
 

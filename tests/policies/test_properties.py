@@ -41,6 +41,8 @@ def credentials(draw: st.DrawFn) -> Credential:
             [
                 C1_CAPS if provider == "conductorone" else SP_CAPS,
                 Capabilities(network_restriction=False, expiry=False, last_used=False),
+                # last use recorded only since an instant near the thresholds (stale/never-used)
+                SP_CAPS.model_copy(update={"last_used_since": draw(offsets)}),
             ]
         )
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from auditor.model import Credential
+from auditor.model import Capabilities, Credential
 from policies import RULES
 from policies.base import Outcome, Params
 from tests.policies.helpers import AS_OF, DAYS, NO_CAPS, SECOND, SP_CAPS, cred
@@ -119,6 +119,69 @@ def test_stale_threshold_is_a_parameter() -> None:
     credential = cred(last_used_at=AS_OF - 46 * DAYS)
     assert status("stale", credential, params("stale", max_idle_days=45)) == "fail"
     assert status("stale", credential, params("stale", max_idle_days=46)) == "pass"
+
+
+def recorded_since(since: datetime) -> Capabilities:
+    return SP_CAPS.model_copy(update={"last_used_since": since})
+
+
+SINCE = AS_OF - 200 * DAYS
+# A vendor that records last use only since SINCE (SailPoint: 2023-02-02): a credential created
+# before it with no recorded use is idle at least since SINCE: stale's, not never-used's.
+# (fields, stale, never-used)
+RECORDED_SINCE_CASES = [
+    ("created 1 s before recording began", {"created_at": SINCE - SECOND}, "fail", "pass"),
+    ("created as recording began", {"created_at": SINCE}, "pass", "fail"),
+    ("created after", {"created_at": SINCE + DAYS}, "pass", "fail"),
+    ("creation unknown", {"created_at": None}, "pass", "manual"),
+    (
+        "recording began exactly 90 days ago",
+        {"created_at": AS_OF - 900 * DAYS, "since": AS_OF - 90 * DAYS},
+        "pass",
+        "pass",
+    ),
+    (
+        "recording began 90 days + 1 s ago",
+        {"created_at": AS_OF - 900 * DAYS, "since": AS_OF - 90 * DAYS - SECOND},
+        "fail",
+        "pass",
+    ),
+    (
+        "used since then: the recorded use decides",
+        {"created_at": SINCE - DAYS, "last_used_at": AS_OF - DAYS},
+        "pass",
+        "pass",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "stale", "never_used"),
+    [c[1:] for c in RECORDED_SINCE_CASES],
+    ids=[c[0] for c in RECORDED_SINCE_CASES],
+)
+def test_use_recorded_only_since_an_instant(
+    fields: dict[str, Any], stale: str, never_used: str
+) -> None:
+    data = {"last_used_at": None, **fields}
+    credential = cred(capabilities=recorded_since(data.pop("since", SINCE)), **data)
+    assert (status("stale", credential), status("never-used", credential)) == (stale, never_used)
+
+
+def test_stale_message_for_use_never_recorded() -> None:
+    credential = cred(
+        capabilities=recorded_since(SINCE), created_at=SINCE - 400 * DAYS, last_used_at=None
+    )
+    outcome = run("stale", credential)
+    assert outcome is not None
+    assert outcome[1] == (
+        f"no use recorded since the vendor began recording last use on {SINCE:%Y-%m-%d} "
+        f"(created {SINCE - 400 * DAYS:%Y-%m-%d}, before that): idle for at least 200 days, "
+        "not never used; limit 90 days"
+    )
+    assert outcome[2]["last_used_at"] is None
+    assert outcome[2]["last_used_recorded_since"] == "2026-04-15T12:00:00Z"
+    assert outcome[2]["idle_seconds"] == 200 * 86400
 
 
 NEVER_USED_CASES = [

@@ -115,6 +115,16 @@ def boundary_population() -> list[Credential]:
             cred(id=f"{n:03d}-expires", expires_at=at, created_at=AS_OF - 800 * DAYS),
             cred(id=f"{n:03d}-deleted", expires_at=at, deleted_at=AS_OF),
             cred(id=f"{n:03d}-created", created_at=at, last_used_at=None),
+            # use recorded only since `at`, created just before and just after it
+            *(
+                cred(
+                    id=f"{n:03d}-since{shift}",
+                    capabilities=SP_CAPS.model_copy(update={"last_used_since": at}),
+                    created_at=at + timedelta(seconds=shift),
+                    last_used_at=None,
+                )
+                for shift in (-1, 0)
+            ),
             cred(
                 id=f"{n:03d}-lifetime",
                 created_at=AS_OF - 800 * DAYS,
