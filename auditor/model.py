@@ -135,6 +135,9 @@ class Credential(_Frozen):
     capabilities: Capabilities
     notes: tuple[str, ...] = ()
     """Per-credential facts worth a reader's attention (an unresolved role id, …)."""
+    unusable_scopes: tuple[str, ...] = ()
+    """Scopes in ``scopes`` that the owner's known access level cannot exercise, by the vendor's
+    documentation: granted, yet ineffective while the owner's level stays as it is."""
     unresolved_roles: tuple[str, ...] = ()
     """Role ids (in ``scopes`` or the owner's ``roles``) the vendor's role catalogue did not
     resolve to names: a rule judging role names cannot rule them out."""
@@ -312,7 +315,7 @@ class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
     schema_version: str = "2.1"
-    """2.1: ``Capabilities.last_used_since`` added.
+    """2.1: ``Capabilities.last_used_since`` and ``Credential.unusable_scopes`` added.
 
     2.0: ``findings`` no longer holds vendor-capability ``not_applicable`` results; they are
     counted in the new ``not_applicable`` (a redefined field: a major version, by the schema's

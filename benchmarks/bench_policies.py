@@ -57,7 +57,7 @@ SP_LIFETIMES = (180.0,) * 4 + (365.0,) * 1 + (730.0,) * 1 + (None,) * 4
 SP_SCOPES = (
     ("sp:scopes:default",),
     ("idn:identity:read", "sp:search:read"),
-    ("idn:identity:manage",),
+    ("idn:sources:manage",),
 )
 
 

@@ -8,22 +8,28 @@ depends on them, the result is ``manual``. A scoped client none of whose scopes 
 passes without the owner: the intersection cannot add a role. Default privileged role:
 ``system:owner`` (Super Administrator, conductorone.md §2.5).
 
-SailPoint (sailpoint.md §3): effective rights = PAT scopes ∩ the owner's user level. Listed
-scopes are an upper bound, so a privileged scope on the PAT fails (it grants the right whenever
-the owner's level holds it). A full-scope PAT (``sp:scopes:all`` or null) holds everything the
-owner's user level allows. The level is not part of the PAT record: the adapter reads it per owner
-(``providers.sailpoint.levels``, ``GET /v3/auth-users/{id}``) into ``Owner.roles``. When it did
-not (``user_levels`` off, the default; no ``sp:auth-user:read``; a failed lookup) the result is
-``manual``
-(never ``pass``: an ORG_ADMIN owner makes it all-powerful, and never ``fail``: most owners are
-plain users). ``full-owner-access`` already fails such PATs.
-Default privileged scopes: the ``*:manage`` scopes on all-personal-access-tokens, oauth-client,
-auth-user, auth-org, identity and workflow, in both ``sp:`` and ``idn:`` forms (sailpoint.md §3);
-default privileged user levels: ``DEFAULT_SAILPOINT_LEVELS``. A full-scope PAT fails when its owner
-holds a privileged level, passes only when every level the owner holds is in
+SailPoint (https://developer.sailpoint.com/docs/api/authorization): effective rights = PAT
+scopes ∩ the owner's user level. Listed scopes are an upper bound, so a privileged scope on the PAT
+fails (it grants the right whenever the owner's level holds it), unless the adapter established
+that the owner's level cannot exercise it (``Credential.unusable_scopes``, from the v3 spec's user
+levels per operation). A PAT whose privileged scopes are all unusable is ``manual``, not a
+critical ``fail`` for a right the token cannot carry, and never ``pass``: the scope takes effect
+the day the owner's level is raised. The finding says so.
+
+A full-scope PAT (``sp:scopes:all`` or null) holds everything the owner's user level allows. The
+level is not part of the PAT record: the adapter reads it per owner (``providers.sailpoint.levels``,
+``GET /v3/auth-users/{id}``) into ``Owner.roles``. When it did not (``user_levels`` off, the
+default; no ``sp:auth-user:read``; a failed lookup) the result is ``manual`` (never ``pass``: an
+ORG_ADMIN owner makes it all-powerful, and never ``fail``: most owners are plain users);
+``full-owner-access`` already fails such PATs. A full-scope PAT fails when its owner holds a
+privileged level, passes only when every level the owner holds is in
 ``sailpoint_unprivileged_user_levels`` (default ``USER``, the base level), and is ``manual``
-otherwise (CERT_ADMIN, REPORT_ADMIN, a level added later: their reach is not known here). Entries
-may use ``*`` wildcards.
+otherwise: CERT_ADMIN, REPORT_ADMIN, a custom user level or one added later, whose reach is not
+known here, is never a pass.
+
+Default privileged scopes and levels: ``privileged_defaults`` (every ``:manage`` scope of the v3
+spec that changes credentials, identities, access, sources, tenant configuration or workflows,
+each with the operation it rests on). Entries may use ``*`` wildcards.
 """
 
 from __future__ import annotations
@@ -39,24 +45,12 @@ from pydantic import Field
 from auditor.model import Credential, Severity
 from policies.base import Outcome, Params, Rule, RuleContext
 from policies.facts import Facts
+from policies.rules.privileged_defaults import (
+    DEFAULT_CONDUCTORONE_ROLES,
+    DEFAULT_SAILPOINT_LEVELS,
+    DEFAULT_SAILPOINT_SCOPES,
+)
 
-DEFAULT_SAILPOINT_SCOPES = [
-    f"{prefix}:{resource}:manage"
-    for resource in (
-        "all-personal-access-tokens",
-        "oauth-client",
-        "auth-user",
-        "auth-org",
-        "identity",
-        "workflow",
-    )
-    for prefix in ("sp", "idn")
-]
-DEFAULT_SAILPOINT_LEVELS = ("ORG_ADMIN", "HELPDESK", "SOURCE_ADMIN", "SOURCE_SUBADMIN")
-"""The user levels the v3 spec lists (``x-sailpoint-userLevels``) on operations secured by one
-of the default privileged scopes: ORG_ADMIN (sp:auth-org:manage, sp:workflow:manage), HELPDESK
-(sp:auth-org:manage: ``PATCH /auth-org/lockout-config``, ``/auth-org/session-config``),
-SOURCE_ADMIN and SOURCE_SUBADMIN (sp:workflow:manage)."""
 OWNER_ROLES_UNKNOWN = frozenset({"unknown", "not_found"})
 
 
@@ -111,7 +105,7 @@ class _Matchers:
 
 
 class PrivilegedParams(Params):
-    conductorone_roles: list[str] = Field(default_factory=lambda: ["system:owner"])
+    conductorone_roles: list[str] = Field(default_factory=lambda: list(DEFAULT_CONDUCTORONE_ROLES))
     sailpoint_scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_SAILPOINT_SCOPES))
     sailpoint_user_levels: list[str] = Field(default_factory=lambda: list(DEFAULT_SAILPOINT_LEVELS))
     sailpoint_unprivileged_user_levels: list[str] = Field(default_factory=lambda: ["USER"])
@@ -257,11 +251,24 @@ def _sailpoint(credential: Credential, matchers: _Matchers) -> Outcome | None:
         privileged = matchers.sailpoint_scopes.select(credential.scopes)
         if not privileged:
             return None
+        inert = [s for s in privileged if s in credential.unusable_scopes]
+        effective = [s for s in privileged if s not in credential.unusable_scopes]
+        owner_levels = ", ".join(credential.owner.roles)
+        if not effective:
+            return (
+                "manual",
+                f"{len(inert)} privileged scope(s) granted that the owner's user level(s) "
+                f"{owner_levels} cannot exercise (the vendor's documented levels), so they grant "
+                f"nothing today: {', '.join(inert)}; they take effect if the owner's level is "
+                "raised: narrow the scope",
+                _evidence(credential, privileged=[], latent=inert),
+            )
+        latent = f"; {len(inert)} more the owner's level cannot exercise" if inert else ""
         return (
             "fail",
-            f"{len(privileged)} privileged scope(s) granted (effective where the owner's user "
-            f"level holds them): {', '.join(privileged)}",
-            _evidence(credential, privileged=privileged),
+            f"{len(effective)} privileged scope(s) granted (effective where the owner's user "
+            f"level holds them): {', '.join(effective)}{latent}",
+            _evidence(credential, privileged=effective, **({"latent": inert} if inert else {})),
         )
     # The level is read on its own (GET /v3/auth-users/{id}), not with the owner's status: an
     # owner whose status lookup failed can still have a known level. Empty: not read.

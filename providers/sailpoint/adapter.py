@@ -36,6 +36,7 @@ from providers.sailpoint.errorbody import parse_error
 from providers.sailpoint.levels import LevelLookup, resolve_levels
 from providers.sailpoint.owners import LifecycleStates, OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
+from providers.sailpoint.scopes import admin_only, unusable
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
 
 API_HOST_FIX = "use the API host https://<tenant>.api.identitynow.com (no path)"
@@ -205,7 +206,9 @@ class SailPointProvider(Provider):
         wanted = [
             c.owner.id
             for c in credentials
-            if c.scope_mode == "full"
+            # full scope: the level is the access; a scope only some levels may use: the level
+            # says whether the PAT can exercise it (``scopes.unusable``)
+            if (c.scope_mode == "full" or any(map(admin_only, c.scopes)))
             and c.owner.id
             # an owner the tenant does not know has no auth user either
             and lookup.facts.get(c.owner.id, _UNKNOWN_OWNER).status != "not_found"
@@ -213,8 +216,11 @@ class SailPointProvider(Provider):
         if not wanted:
             return LevelLookup()
         if self.settings.user_levels is not True:
-            owners = set(wanted)
-            pats = sum(1 for c in credentials if c.scope_mode == "full" and c.owner.id in owners)
+            full = [c for c in credentials if c.scope_mode == "full"]
+            owners = {c.owner.id for c in full} & set(wanted)
+            pats = sum(1 for c in full if c.owner.id in owners)
+            if not pats:
+                return LevelLookup()
             return LevelLookup(notes=[OFF_NOTE.format(pats=pats, owners=len(owners))])
         return await resolve_levels(
             client,
@@ -332,13 +338,17 @@ def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup
     facts = lookup.facts.get(credential.owner.id or "")
     if facts is None:
         return credential
+    roles = levels.levels.get(credential.owner.id or "", ())
     owner = Owner(
         id=credential.owner.id,
         name=credential.owner.name or facts.name,
         email=facts.email,
         status=facts.status,
         # the owner's user level(s) (levels module); empty: not read, so unknown
-        roles=levels.levels.get(credential.owner.id or "", ()),
+        roles=roles,
     )
     notes = credential.notes + ((facts.note,) if facts.note else ())
-    return credential.model_copy(update={"owner": owner, "notes": notes})
+    update: dict[str, object] = {"owner": owner, "notes": notes}
+    if credential.scope_mode == "scoped":
+        update["unusable_scopes"] = unusable(credential.scopes, roles)
+    return credential.model_copy(update=update)

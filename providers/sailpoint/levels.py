@@ -9,8 +9,10 @@ for such a PAT. ``AuthUser.capabilities`` is that level (SPEC deref-sailpoint-ap
 ``CERT_ADMIN``, ``ORG_ADMIN``, ``HELPDESK``, …). The same field is what an administrator changes
 to grant a level (``patchAuthUser``: ``replace /capabilities ["ORG_ADMIN"]``).
 
-Only owners of full-scope PATs are looked up: a scoped PAT's listed scopes are judged as they are
-(an upper bound, sailpoint.md §3). There is no list or batch form of this operation, so it costs one
+Owners of full-scope PATs are looked up, and owners of scoped PATs holding a scope the v3 spec
+reserves for administrative levels (``providers.sailpoint.scopes``): the level says whether the PAT
+can exercise that scope at all. Other scoped PATs' listed scopes are judged as they are (an upper
+bound). There is no list or batch form of this operation, so it costs one
 request per owner, within the tenant's rate limit (95 per 10 s by default): about 100 s per 1,000
 owners, and it needs the scope ``sp:auth-user:read``. So it is opt-in: ``user_levels: true`` in the
 tenant's configuration.
@@ -143,14 +145,15 @@ async def resolve_levels(
     if denied:
         unknown = len(unique) - len(lookup.levels)
         lookup.notes.append(
-            f"owner user levels unverified for {_owners(unknown)} of full-scope PATs: "
-            f"{AUTH_USERS_PATH}/{{id}} was refused ({failure_reason(denied[0])}); give the "
+            f"owner user levels unverified for {_owners(unknown)} of full-scope or admin-scoped "
+            f"PATs: {AUTH_USERS_PATH}/{{id}} was refused ({failure_reason(denied[0])}); give the "
             "auditing PAT the scope sp:auth-user:read (or sp:scopes:all), or turn user_levels "
-            "off; privileged-access stays manual for those PATs"
+            "off; privileged-access stays manual for the full-scope PATs and counts every "
+            "listed scope of the others as granted"
         )
     if missing:
         lookup.notes.append(
-            f"{_owners(len(missing))} of full-scope PATs without an auth user "
+            f"{_owners(len(missing))} of full-scope or admin-scoped PATs without an auth user "
             f"({AUTH_USERS_PATH}/{{id}} answered 404): user level unknown"
         )
     if failures:
@@ -161,8 +164,8 @@ async def resolve_levels(
         )
     if lookup.levels:
         lookup.notes.append(
-            f"user levels of {_owners(len(lookup.levels))} of full-scope PATs read from "
-            f"{AUTH_USERS_PATH}/{{id}} (capabilities; none = {BASE_LEVEL})"
+            f"user levels of {_owners(len(lookup.levels))} of full-scope or admin-scoped PATs read "
+            f"from {AUTH_USERS_PATH}/{{id}} (capabilities; none = {BASE_LEVEL})"
         )
     return lookup
 

@@ -29,7 +29,7 @@ offsets = st.one_of(
 maybe = st.one_of(st.none(), offsets)
 UNNAMED = "role-7f3a"  # a ConductorOne role id the role catalogue could not name
 ROLES = ["system:owner", "system:user", "ORG_ADMIN", "USER", "CERT_ADMIN", UNNAMED]
-SCOPES = ["system:owner", "system:user", "sp:scopes:all", "idn:identity:manage", UNNAMED]
+SCOPES = ["system:owner", "system:user", "sp:scopes:all", "idn:sources:manage", UNNAMED]
 NETWORKS = ["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "::/0", "2001:db8::/48"]
 
 
@@ -60,6 +60,7 @@ def credentials(draw: st.DrawFn) -> Credential:
         expires_at=draw(maybe),
         scopes=tuple(draw(st.lists(st.sampled_from(SCOPES), max_size=2))),
         scope_mode=draw(st.sampled_from(["full", "scoped", "unknown"])),
+        unusable_scopes=tuple(draw(st.lists(st.sampled_from(SCOPES), max_size=1))),
         unresolved_roles=tuple(draw(st.lists(st.sampled_from([UNNAMED, "role-0000"]), max_size=1))),
         allowed_cidrs=tuple(draw(st.lists(st.sampled_from(NETWORKS), max_size=2))),
         capabilities=caps,

@@ -441,7 +441,7 @@ PRIVILEGED_CASES = [
         "sp privileged scope",
         SP,
         "scoped",
-        ("sp:search:read", "idn:identity:manage"),
+        ("sp:search:read", "idn:sources:manage"),
         "active",
         (),
         "fail",
@@ -515,6 +515,76 @@ def test_privileged_access_message_and_configurable_roles() -> None:
         "effective roles (all owner roles (not scoped)) include 1 privileged role(s): system:viewer"
     )
     assert outcome[2]["privileged"] == ["system:viewer"]
+
+
+# A privileged scope the owner's user level cannot exercise (Credential.unusable_scopes, set by
+# the adapter from the spec's user levels) is latent: manual, never a critical fail or a pass.
+LATENT_CASES = [
+    ("no level read: listed scopes count", ("idn:sources:manage",), (), (), "fail"),
+    ("the one privileged scope latent", ("idn:sources:manage",), ("idn:sources:manage",),
+     ("USER",), "manual"),
+    ("one latent, one effective", ("idn:sources:manage", "sp:oauth-client:manage"),
+     ("idn:sources:manage",), ("USER",), "fail"),
+    ("latent but not privileged", ("sp:search:read",), ("sp:search:read",), ("USER",), "pass"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("scopes", "unusable", "levels", "expected"),
+    [c[1:] for c in LATENT_CASES],
+    ids=[c[0] for c in LATENT_CASES],
+)
+def test_privileged_scopes_the_owner_level_cannot_exercise(
+    scopes: tuple[str, ...], unusable: tuple[str, ...], levels: tuple[str, ...], expected: str
+) -> None:
+    credential = cred(
+        provider="sailpoint",
+        capabilities=SP_CAPS,
+        scope_mode="scoped",
+        scopes=scopes,
+        unusable_scopes=unusable,
+        owner={"roles": list(levels)},
+    )
+    assert status("privileged-access", credential) == expected
+
+
+def test_latent_privileged_scope_message() -> None:
+    credential = cred(
+        provider="sailpoint",
+        capabilities=SP_CAPS,
+        scope_mode="scoped",
+        scopes=("idn:sources:manage", "idn:accounts:manage", "sp:oauth-client:manage"),
+        unusable_scopes=("idn:sources:manage", "idn:accounts:manage"),
+        owner={"roles": ["USER"]},
+    )
+    outcome = run("privileged-access", credential)
+    assert outcome is not None
+    assert outcome[:2] == (
+        "fail",
+        "1 privileged scope(s) granted (effective where the owner's user level holds them): "
+        "sp:oauth-client:manage; 2 more the owner's level cannot exercise",
+    )
+    assert outcome[2]["latent"] == ["idn:sources:manage", "idn:accounts:manage"]
+    latent = credential.model_copy(update={"scopes": credential.unusable_scopes})
+    outcome = run("privileged-access", latent)
+    assert outcome is not None
+    assert outcome[:2] == (
+        "manual",
+        "2 privileged scope(s) granted that the owner's user level(s) USER cannot exercise (the "
+        "vendor's documented levels), so they grant nothing today: idn:sources:manage, "
+        "idn:accounts:manage; they take effect if the owner's level is raised: narrow the scope",
+    )
+
+
+def test_default_privileged_scopes_have_a_source() -> None:
+    from policies.rules.privileged_defaults import DEFAULT_SAILPOINT_SCOPES
+
+    assert params("privileged-access").model_dump()["sailpoint_scopes"] == list(
+        DEFAULT_SAILPOINT_SCOPES
+    )
+    # the old defaults that no spec version has are gone (issue 13)
+    for missing in ("idn:auth-org:manage", "idn:oauth-client:manage", "sp:identity:manage"):
+        assert missing not in DEFAULT_SAILPOINT_SCOPES
 
 
 def test_sailpoint_privileged_scopes_are_configurable() -> None:

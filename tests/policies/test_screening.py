@@ -195,7 +195,7 @@ def test_same_results_for_privileged_access(raw: dict[str, Any]) -> None:
             ("full", ()),
             ("scoped", ("system:user",)),
             ("scoped", ("system:owner",)),
-            ("scoped", ("sp:identity:manage", "sp:search:read")),
+            ("scoped", ("idn:sources:manage", "sp:search:read")),
             ("unknown", ()),
         ]:
             for roles in levels:

@@ -23,6 +23,7 @@ from providers.base import ClientFactory
 from providers.sailpoint import SailPointProvider, SailPointSimulator, SimFaults
 from tests.fakes import FakeTime
 from tests.providers.sailpoint.conftest import ANCHOR, make_sim, settings, sim_factory
+from tests.providers.sailpoint.scope_spec import scope_levels
 
 STATUS = {"ACTIVE": "active", "INACTIVE_SHORT_TERM": "disabled", "INACTIVE_LONG_TERM": "disabled"}
 
@@ -98,17 +99,33 @@ def actual(inventory: TenantInventory) -> list[tuple[Any, ...]]:
 
 
 def assert_levels(sim: SailPointSimulator, inventory: TenantInventory) -> int:
-    """Every owner of a full-scope PAT carries its simulated user level; returns how many."""
+    """Every owner of a full-scope PAT, or of a PAT with a scope the spec reserves for
+    administrative levels, carries its simulated user level; a plain user's PATs list those scopes
+    as unusable. Returns how many credentials carry a level."""
     people = {i.id: i for i in sim.dataset.identities}
-    full = {c.owner.id for c in inventory.credentials if c.scope_mode == "full"}
+    table = scope_levels()
+
+    def admin_only(scope: str) -> bool:
+        levels = table.get(scope)
+        return levels is not None and "USER" not in levels
+
+    wanted = {
+        c.owner.id
+        for c in inventory.credentials
+        if c.scope_mode == "full" or any(admin_only(s) for s in c.scopes)
+    }
     read = 0
     for c in inventory.credentials:
         person = people.get(c.owner.id or "")
-        if c.owner.id in full and person is not None and person.login:
+        if c.owner.id in wanted and person is not None and person.login:
             assert c.owner.roles == (person.capabilities or ("USER",)), c.id
             read += 1
+            if c.scope_mode == "scoped" and not person.capabilities:
+                assert c.unusable_scopes == tuple(s for s in c.scopes if admin_only(s)), c.id
         else:
             assert c.owner.roles == (), c.id
+        if c.owner.roles in ((), ("ORG_ADMIN",)):
+            assert c.unusable_scopes == (), c.id
     return read
 
 

@@ -30,6 +30,7 @@ from tests.providers.sailpoint.conftest import (
     sim_factory,
 )
 from tests.providers.sailpoint.test_adapter import FORBIDDEN, identity, pat
+from tests.providers.sailpoint.test_e2e import assert_levels
 
 FULL = {"scope": None}
 ALL = {"scope": ["sp:scopes:all"]}
@@ -110,24 +111,35 @@ def test_each_lookup_reports_progress() -> None:
     assert seen == [5] * 6  # once when listed, then once per owner looked up
 
 
-def test_only_owners_of_full_scope_pats_are_looked_up_once_each() -> None:
+def test_only_owners_whose_level_matters_are_looked_up_once_each() -> None:
     records = [
         pat(1, "o1", **FULL),
         pat(2, "o1", **ALL),
-        pat(3, "o2"),  # scoped: its listed scopes are judged, no level needed
+        pat(3, "o2", scope=["sp:scopes:default"]),  # a scope any level may use: no lookup
         pat(4, "o3", **ALL),
         pat(5, "ghost", **FULL),  # unknown to the tenant: no auth user to ask for
+        # a scope the v3 spec reserves for administrative levels: the level decides whether the
+        # PAT can exercise it
+        pat(6, "o4", scope=["idn:sources:manage", "sp:oauth-client:manage"]),
     ]
     with respx.mock(base_url=BASE, assert_all_called=True) as mock:
         o1 = mock.get("/v3/auth-users/o1").respond(200, json={"capabilities": ["ORG_ADMIN"]})
         o3 = mock.get("/v3/auth-users/o3").respond(200, json={"capabilities": None})
-        inventory = collect(mock, records, [identity("o1"), identity("o2"), identity("o3")])
-    assert (o1.call_count, o3.call_count) == (1, 1)
+        o4 = mock.get("/v3/auth-users/o4").respond(200, json={"capabilities": []})
+        people = [identity("o1"), identity("o2"), identity("o3"), identity("o4")]
+        inventory = collect(mock, records, people)
+    assert (o1.call_count, o3.call_count, o4.call_count) == (1, 1, 1)
     assert roles(inventory) == {
         "01": ("ORG_ADMIN",), "02": ("ORG_ADMIN",), "03": (), "04": ("USER",), "05": (),
+        "06": ("USER",),
     }  # fmt: skip
+    # a plain user cannot exercise idn:sources:manage (v3 spec: ORG_ADMIN, SOURCE_ADMIN,
+    # SOURCE_SUBADMIN); sp:oauth-client:manage's operations name no level: not ruled out
+    assert {c.id[-2:]: c.unusable_scopes for c in inventory.credentials}["06"] == (
+        "idn:sources:manage",
+    )
     assert inventory.coverage.status == "complete"
-    assert inventory.coverage.requests == 5  # token, list, identities, two levels
+    assert inventory.coverage.requests == 6  # token, list, identities, three levels
 
 
 def test_the_level_decides_privileged_access_for_full_scope_pats() -> None:
@@ -147,7 +159,8 @@ def test_the_level_decides_privileged_access_for_full_scope_pats() -> None:
     assert privileged == {"01": "fail", "03": "manual"}
     assert result.result_counts["privileged-access"]["pass"] == 1
     assert any(
-        "1 owner of full-scope PATs without an auth user" in n for n in inventory.coverage.notes
+        "1 owner of full-scope or admin-scoped PATs without an auth user" in n
+        for n in inventory.coverage.notes
     )
 
 
@@ -172,7 +185,9 @@ def test_a_refusal_stops_the_lookups_and_says_how_to_fix_it() -> None:
     assert set(roles(inventory).values()) == {()}
     assert inventory.coverage.status == "complete"  # every PAT was collected and is evaluated
     (note,) = [n for n in inventory.coverage.notes if "user levels unverified" in n]
-    assert note.startswith("owner user levels unverified for 6 owners of full-scope PATs: ")
+    assert note.startswith(
+        "owner user levels unverified for 6 owners of full-scope or admin-scoped PATs: "
+    )
     assert "sp:auth-user:read" in note and "turn user_levels off" in note
 
 
@@ -274,22 +289,12 @@ def test_simulated_tenant_end_to_end_matches_its_data() -> None:
             settings(client_id, secret, user_levels=True), sim_factory(sim, fake)
         ).collect()
     )
-    people = {i.id: i for i in sim.dataset.identities}
-    # a level is the owner's: read for owners of a full-scope PAT, carried by all their PATs
-    full_owners = {c.owner.id for c in inventory.credentials if c.scope_mode == "full"}
-    looked_up = 0
-    for credential in inventory.credentials:
-        person = people.get(credential.owner.id or "")
-        if credential.owner.id not in full_owners or person is None or not person.login:
-            assert credential.owner.roles == (), credential.id
-            continue
-        looked_up += 1
-        assert credential.owner.roles == (person.capabilities or ("USER",)), credential.id
+    looked_up = assert_levels(sim, inventory)  # the e2e module's independent check
     assert looked_up > 100
     assert any(c.owner.roles == ("ORG_ADMIN",) for c in inventory.credentials)
-    no_login = {o for o in full_owners if o in people and not people[o].login}
+    assert any(c.unusable_scopes for c in inventory.credentials)
+    assert sim.served.get(404, 0) > 0  # owners without a login: no auth user
     assert sim.served.get(403, 0) == 0
-    assert sim.served.get(404, 0) == len(no_login)
 
 
 def test_simulated_refusal_end_to_end() -> None:

@@ -1,0 +1,74 @@
+"""The default privileged scopes and user levels of ``privileged-access``, with where each comes
+from. Policy data, not vendor logic: the ``privileged-access`` parameters default to these, and a
+configuration may replace them.
+
+SailPoint scopes: every ``:manage`` scope of the v3 spec that secures an operation changing
+credentials and authentication, identities, access, sources, tenant configuration or workflows.
+Each entry names one such operation of the dereferenced v3 spec
+(``deref-sailpoint-api.v3.yaml``, ``paths``; github.com/sailpoint-oss/api-specs); the tests check
+that every scope here secures the operation it names, so no default is a scope no spec has.
+Scopes left out on purpose: the base level's own (``idn:access-request:manage``,
+``sp:my-personal-access-tokens:manage``), searches, reports, tags and branding. A per-service API
+scope that the v3 spec does not carry (``idn:identity:manage``, identities v1) can be added in the
+policy (``privileged-access.sailpoint_scopes``, ``*`` wildcards allowed).
+"""
+
+from __future__ import annotations
+
+DEFAULT_SAILPOINT_SCOPES: dict[str, str] = {
+    # credentials and authentication
+    "sp:all-personal-access-tokens:manage": "POST /v3/personal-access-tokens",
+    "sp:oauth-client:manage": "POST /v3/oauth-clients",
+    "sp:auth-user:manage": "PATCH /v3/auth-users/{id}",  # grants user levels
+    "sp:auth-org:manage": "POST /v3/auth-org/network-config",
+    "idn:mfa-configuration:manage": "PUT /v3/mfa/okta-verify/config",
+    "idn:password-org-config:manage": "PUT /v3/password-org-config",
+    "idn:password-change:manage": "POST /v3/set-password",
+    "idn:password-sync-group:manage": "POST /v3/password-sync-groups",
+    "idn:remote-client:manage": "POST /v3/managed-clients",
+    # identities
+    "idn:identity-profile:manage": "POST /v3/identity-profiles",
+    "idn:identity-lifecycle-state:manage": "POST /v3/identities/{identity-id}/set-lifecycle-state",
+    "idn:identity-profile-lifecycle-state:manage": (
+        "POST /v3/identity-profiles/{identity-profile-id}/lifecycle-states"
+    ),
+    "idn:nelm:manage": "POST /v3/non-employee-records",
+    # access
+    "idn:access-profile:manage": "POST /v3/access-profiles",
+    "idn:role-checked:manage": "POST /v3/roles",
+    "idn:role-unchecked:manage": "POST /v3/roles",
+    "idn:access-request-config:manage": "PUT /v3/access-request-config",
+    "idn:access-request-approvals:manage": "POST /v3/access-request-approvals/{approvalId}/approve",
+    "idn:accounts:manage": "POST /v3/accounts",
+    "idn:accounts-state:manage": "POST /v3/accounts/{id}/enable",
+    "idn:provisioning-policy:manage": "POST /v3/sources/{sourceId}/provisioning-policies",
+    "idn:provisioning-policy-source-admin-operations:manage": (
+        "POST /v3/sources/{sourceId}/provisioning-policies"
+    ),
+    "idn:sod-policy:manage": "POST /v3/sod-policies",
+    "idn:campaign:manage": "POST /v3/campaigns",
+    # sources
+    "idn:sources:manage": "POST /v3/sources",
+    "idn:sources-admin:manage": "POST /v3/sources/{sourceId}/upload-connector-file",
+    "idn:source-schema:manage": "POST /v3/sources/{sourceId}/schemas",
+    "idn:connector-config:manage": "DELETE /v3/connectors/{scriptName}",
+    "idn:transform:manage": "POST /v3/transforms",
+    "idn:service-desk-integration:manage": "POST /v3/service-desk-integrations",
+    # tenant configuration
+    "sp:config-backup:manage": "POST /v3/configuration-hub/backups/uploads",
+    "sp:config-object-mapping:manage": "POST /v3/configuration-hub/object-mappings/{sourceOrg}",
+    "idn:account-config:manage": "POST /v3/accounts/search-attribute-config",
+    "idn:segment:manage": "POST /v3/segments",
+    # workflows
+    "sp:workflow:manage": "POST /v3/workflows",
+}
+
+DEFAULT_SAILPOINT_LEVELS = ("ORG_ADMIN", "HELPDESK", "SOURCE_ADMIN", "SOURCE_SUBADMIN")
+"""Owner user levels that make a full-scope PAT privileged: those the v3 spec lists
+(``x-sailpoint-userLevels``) on operations secured by a default privileged scope that changes
+credentials, authentication or sources: ORG_ADMIN (``sp:auth-org:manage``, ``sp:workflow:manage``),
+HELPDESK (``sp:auth-org:manage``: ``PATCH /v3/auth-org/lockout-config``; ``idn:accounts:manage``),
+SOURCE_ADMIN and SOURCE_SUBADMIN (``idn:sources:manage``, ``sp:workflow:manage``)."""
+
+DEFAULT_CONDUCTORONE_ROLES = ("system:owner",)
+"""Super Administrator (the built-in role ``name``; ConductorOne's c1 CLI names it so)."""
