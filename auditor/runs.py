@@ -83,7 +83,9 @@ def _write_atomic(target: Path, text: str) -> Path:
     return target
 
 
-def summarize(result: ScanResult) -> list[str]:
+def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
+    """The terminal summary; notes of complete tenants only with ``every_note`` (what
+    ``validate --connect`` shows: what the credential could and could not see)."""
     s = result.summary
     lines = [
         f"scan {result.scan.id} as of {result.scan.as_of:%Y-%m-%d %H:%M:%S} UTC: "
@@ -100,7 +102,8 @@ def summarize(result: ScanResult) -> list[str]:
         if cov.error:
             line += f" — {cov.error}"
         lines.append(line)
-        lines.extend(f"      note: {note}" for note in cov.notes if cov.status != "complete")
+        if every_note or cov.status != "complete":
+            lines.extend(f"      note: {note}" for note in cov.notes)
     return lines
 
 

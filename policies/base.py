@@ -168,6 +168,20 @@ def _clock(seconds: int, micro: int) -> str:
     return f"{text}.{micro:06d}" if micro else text
 
 
+MANAGED_CAVEAT = (
+    " This credential is platform-managed: an automation (for example a workflow) created it and "
+    "uses it, so deleting or narrowing it breaks that automation; change it through the "
+    "automation that owns it, or retire the automation first."
+)
+"""Appended to every finding's remediation on a ``managed`` credential (SailPoint: "Workflows
+will create managed personal access tokens", GetPersonalAccessTokenResponse.managed)."""
+
+
+def remediation_for(remediation: str, managed: bool | None) -> str:
+    """A rule's remediation for one credential: with the managed caveat where it applies."""
+    return remediation + MANAGED_CAVEAT if managed else remediation
+
+
 def not_applicable(capability: str, credential: Credential) -> Outcome:
     """The vendor cannot express the fact this rule judges (``Capabilities``).
 

@@ -40,7 +40,7 @@ from auditor.model import (
 )
 from auditor.timestamps import parse_timestamp
 from policies import collector, construct
-from policies.base import Outcome, RuleContext
+from policies.base import Outcome, RuleContext, remediation_for
 from policies.compliance import constraint_gaps, control_catalogue, controls_for
 from policies.facts import Facts
 from policies.policy import Policy, RuleSettings
@@ -55,8 +55,8 @@ _sha256 = hashlib.sha256  # the fingerprint: auditor.model.fingerprint, inlined
 class _Prepared:
     """One enabled rule, ready for one tenant."""
 
-    __slots__ = ("controls", "counts", "ctx", "evaluate", "remediation", "requires", "rule",
-                 "rule_id", "rule_key", "severity", "waivers")  # fmt: skip
+    __slots__ = ("controls", "counts", "ctx", "evaluate", "managed_remediation", "remediation",
+                 "requires", "rule", "rule_id", "rule_key", "severity", "waivers")  # fmt: skip
 
     def __init__(
         self, settings: RuleSettings, ctx: RuleContext[Any], waivers: list[Waiver]
@@ -70,6 +70,7 @@ class _Prepared:
         self.ctx = ctx
         self.severity = settings.severity
         self.remediation = rule.remediation
+        self.managed_remediation = remediation_for(rule.remediation, managed=True)
         self.controls = controls_for(rule.id) + rule.controls
         self.waivers = waivers
         self.counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
@@ -308,6 +309,7 @@ def _judge(
         if rules is None:
             continue
         credential = credentials[index]
+        managed = credential.managed
         key: bytes = b""
         first: dict[str, Any] = template
         for item in rules:
@@ -339,7 +341,7 @@ def _judge(
             values["severity"] = item.severity
             values["message"] = message
             values["evidence"] = evidence
-            values["remediation"] = item.remediation
+            values["remediation"] = item.managed_remediation if managed else item.remediation
             values["controls"] = item.controls
             values["fingerprint"] = sha256(key + item.rule_key).hexdigest()[:32]
             values["waiver"] = waiver_ref

@@ -162,7 +162,7 @@ def validate(ctx: click.Context, config_path: Path, connect: bool) -> int:
     if not connect:
         return EXIT_OK
     result = run_scan(plan, datetime.now(UTC), progress=make_progress(quiet=ctx.obj["quiet"]))
-    for line in summarize(result)[2:]:
+    for line in summarize(result, every_note=True)[2:]:
         click.echo(line)
     return EXIT_OK if result.scan.status == "complete" else EXIT_INCOMPLETE
 

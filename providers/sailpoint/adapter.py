@@ -40,9 +40,18 @@ from providers.sailpoint.scopes import admin_only, unusable
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
 
 API_HOST_FIX = "use the API host https://<tenant>.api.identitynow.com (no path)"
-MANAGED_NOTE = (
-    "platform-managed PATs (e.g. created by Workflows) are listed only when the credential holds "
-    "idn:managed-personal-access-tokens:read; this scan listed {count}"
+# v3 spec paths./personal-access-tokens.get, parameter owner-id: "If the caller has the following
+# right, then managed personal access tokens associated with owner-id will be retrieved:
+# 'idn:managed-personal-access-tokens:read'". No endpoint reports the caller's rights, so a list
+# with no managed PAT cannot tell "none exist" from "not allowed to see them".
+MANAGED_SEEN_NOTE = (
+    "platform-managed PATs (created by Workflows) are covered: the list included {count}, which "
+    "SailPoint returns only to a caller holding idn:managed-personal-access-tokens:read"
+)
+MANAGED_UNKNOWN_NOTE = (
+    "platform-managed PATs (created by Workflows) may be missing: none were listed, and SailPoint "
+    "lists them only to a caller holding idn:managed-personal-access-tokens:read, which this scan "
+    "cannot confirm; if the tenant runs Workflows, give the auditing PAT's owner that right"
 )
 OFF_NOTE = (
     "owner user levels were not read (user_levels is off, the default), so privileged-access is "
@@ -179,7 +188,10 @@ class SailPointProvider(Provider):
             credentials = [_with_owner(c, lookup, levels) for c in credentials]
             managed = sum(1 for c in credentials if c.managed)
             notes += [*lookup.notes, *levels.notes]
-            notes += [MANAGED_NOTE.format(count=managed), LAST_USED_NOTE]
+            notes += [
+                MANAGED_SEEN_NOTE.format(count=managed) if managed else MANAGED_UNKNOWN_NOTE,
+                LAST_USED_NOTE,
+            ]
             coverage = TenantCoverage(
                 tenant=settings.name,
                 provider="sailpoint",

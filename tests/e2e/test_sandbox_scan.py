@@ -97,3 +97,19 @@ def test_unreadable_records_are_reported_and_exit_3(
 def test_sandbox_binds_loopback_only() -> None:
     with pytest.raises(UsageError, match="loopback only"):
         Sandbox(Simulation(as_of=AS_OF), host="0.0.0.0")
+
+
+def test_validate_connect_shows_what_the_credentials_could_see(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Every tenant's notes, complete or not: e.g. whether Workflow-managed PATs are covered."""
+    config, env_file = sandbox.write_config(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["-q", "validate", "--connect", "-c", str(config)], env=read_env(env_file)
+    )
+    assert result.exit_code == 0, result.output
+    assert "sandbox-isc (sailpoint): complete" in result.output
+    assert (
+        "note: platform-managed PATs (created by Workflows) are covered: the list included 2"
+        in result.output
+    )

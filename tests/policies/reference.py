@@ -16,6 +16,7 @@ from typing import Any
 
 from auditor.model import Evaluation, Finding, TenantInventory, fingerprint
 from policies import Policy
+from policies.base import remediation_for
 from policies.compliance import controls_for
 from policies.rules.too_many_per_owner import counts_toward_owner
 
@@ -67,7 +68,7 @@ def reference(inventories: Sequence[TenantInventory], policy: Policy, as_of: dat
                     owner_name=credential.owner.name,
                     message=outcome[1],
                     evidence=outcome[2],
-                    remediation=settings.rule.remediation,
+                    remediation=remediation_for(settings.rule.remediation, credential.managed),
                     controls=controls_for(rule_id) + settings.rule.controls,
                     fingerprint=fingerprint(credential.tenant, credential.id, rule_id),
                 ).model_dump()

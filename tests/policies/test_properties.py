@@ -61,6 +61,7 @@ def credentials(draw: st.DrawFn) -> Credential:
         scopes=tuple(draw(st.lists(st.sampled_from(SCOPES), max_size=2))),
         scope_mode=draw(st.sampled_from(["full", "scoped", "unknown"])),
         unusable_scopes=tuple(draw(st.lists(st.sampled_from(SCOPES), max_size=1))),
+        managed=draw(st.sampled_from([None, False, True])),
         unresolved_roles=tuple(draw(st.lists(st.sampled_from([UNNAMED, "role-0000"]), max_size=1))),
         allowed_cidrs=tuple(draw(st.lists(st.sampled_from(NETWORKS), max_size=2))),
         capabilities=caps,

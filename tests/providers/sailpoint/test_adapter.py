@@ -235,11 +235,24 @@ def test_each_version_uses_its_path_and_every_shape_maps(version: str | None) ->
         "owner user levels were not read (user_levels is off, the default), so privileged-access "
         "is manual for 1 full-scope PATs of known owners; user_levels: true reads them: one GET "
         "/v3/auth-users/{id} per owner (1 here), scope sp:auth-user:read",
-        "platform-managed PATs (e.g. created by Workflows) are listed only when the credential "
-        "holds idn:managed-personal-access-tokens:read; this scan listed 1",
+        "platform-managed PATs (created by Workflows) are covered: the list included 1, which "
+        "SailPoint returns only to a caller holding idn:managed-personal-access-tokens:read",
         "SailPoint refreshes lastUsed at most once a day: idle times are accurate to a day",
     )
     assert (coverage.requests, coverage.retries, coverage.credential_count) == (3, 0, 3)
+
+
+def test_no_managed_pat_listed_is_not_claimed_as_covered() -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(200, json=[pat(1), pat(2)])
+        inventory = collect(mock, identities=[identity("o1")])
+    notes = [n for n in inventory.coverage.notes if "managed" in n]
+    assert notes == [
+        "platform-managed PATs (created by Workflows) may be missing: none were listed, and "
+        "SailPoint lists them only to a caller holding idn:managed-personal-access-tokens:read, "
+        "which this scan cannot confirm; if the tenant runs Workflows, give the auditing PAT's "
+        "owner that right"
+    ]
 
 
 def test_403_falls_back_to_own_tokens_and_marks_partial() -> None:

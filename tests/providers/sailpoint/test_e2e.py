@@ -182,6 +182,11 @@ def test_inventory_equals_ground_truth_with_faults_and_respects_the_rate_limit(
     assert [e.index for e in inventory.coverage.record_errors] == bad
     assert len(bad) == 7
     coverage = inventory.coverage
+    # managed PATs are claimed covered only when the list showed some (the right is proven)
+    managed_notes = [n for n in coverage.notes if n.startswith("platform-managed PATs")]
+    assert len(managed_notes) == 1
+    claimed = "are covered" in managed_notes[0]
+    assert claimed == (kind == "admin") == any(c.managed for c in inventory.credentials)
     assert coverage.status == "partial"  # the 7 damaged records were not evaluated
     assert coverage.credential_count == len(rows)
     (client_id,) = sim.request_log
