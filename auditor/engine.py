@@ -111,6 +111,7 @@ def tenant_settings(
             base_url=tenant.base_url,
             api_version=tenant.api_version,
             user_levels=tenant.user_levels,
+            inactive_employment_statuses=tenant.inactive_employment_statuses,
             http=HttpSettings(
                 connect_timeout=http.connect_timeout,
                 read_timeout=http.read_timeout,

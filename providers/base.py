@@ -39,6 +39,9 @@ class TenantSettings:
     api_version: str | None = None
     user_levels: bool | None = None
     """SailPoint only (``None``: the provider's default); see ``providers.sailpoint.levels``."""
+    inactive_employment_statuses: tuple[str, ...] | None = None
+    """ConductorOne only (``None``: the provider's default); see
+    ``providers.conductorone.normalise.map_owner_status``."""
     http: HttpSettings = field(default_factory=HttpSettings)
 
 

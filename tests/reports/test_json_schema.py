@@ -41,7 +41,7 @@ def test_curated_demo_validates(
 ) -> None:
     doc = document(curated)
     assert errors(validator, doc) == []
-    assert doc["schema_version"] == "2.0"
+    assert doc["schema_version"] == "2.1"
     assert len(doc["credentials"]) == 71
     assert {f["status"] for f in doc["findings"]} == {"fail", "manual"}
     assert [

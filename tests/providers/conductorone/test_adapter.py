@@ -27,8 +27,13 @@ SEARCH = "/api/v1/search/iam/personal_clients"
 USERS = "/api/v1/search/users"
 ROLES_BODY = {
     "list": [
-        {"id": "R1", "name": "system:user", "displayName": "Basic User"},
-        {"id": "R2", "name": "system:owner", "displayName": "Super Administrator"},
+        {"id": "R1", "name": "system:user", "displayName": "Basic User", "permissions": ["p/a"]},
+        {
+            "id": "R2",
+            "name": "system:owner",
+            "displayName": "Super Administrator",
+            "permissions": ["p/a", "p/b"],
+        },
     ],
     "nextPageToken": "",
 }
@@ -76,7 +81,11 @@ def users_echo(
 
 
 def mock_tenant(
-    mock: respx.MockRouter, search: Any, users: Any = None, roles: Any = None
+    mock: respx.MockRouter,
+    search: Any,
+    users: Any = None,
+    roles: Any = None,
+    settings: Any = None,
 ) -> dict[str, Any]:
     routes = {
         "token": mock.post("/auth/v1/token").respond(
@@ -87,6 +96,9 @@ def mock_tenant(
             side_effect=roles or [httpx.Response(200, json=ROLES_BODY)]
         ),
         "users": mock.post(USERS).mock(side_effect=users or users_echo()),
+        "settings": mock.get("/api/v1/settings/session").mock(
+            side_effect=settings or [httpx.Response(200, json={"sessionSettings": {}})]
+        ),
     }
     return routes
 
@@ -137,8 +149,8 @@ def test_pages_roles_owners_and_request_count(fake_time: FakeTime) -> None:
     }
     for route in ("search", "roles", "users"):
         assert all(x.request.headers["authorization"] == f"Bearer {TOKEN}" for x in r[route].calls)
-    # 1 token + 3 search pages + 2 role pages + 1 owner batch
-    assert (inv.coverage.requests, inv.coverage.retries) == (7, 0)
+    # 1 token + 3 search pages + 2 role pages + 1 owner batch + 1 session settings
+    assert (inv.coverage.requests, inv.coverage.retries) == (8, 0)
     assert r["token"].call_count == 1
 
 
@@ -161,7 +173,7 @@ def test_owner_lookups_are_batched_by_100(fake_time: FakeTime) -> None:
     assert all(c.owner.status == "active" for c in inv.credentials)
     sizes = sorted(len(body_of(x)["refs"]) for x in r["users"].calls)
     assert sizes == [50, 100, 100]
-    assert inv.coverage.requests == 1 + 10 + 1 + 3
+    assert inv.coverage.requests == 1 + 10 + 1 + 3 + 1  # + session settings
 
 
 def test_search_forbidden_falls_back_to_own_list(fake_time: FakeTime) -> None:
@@ -183,7 +195,8 @@ def test_search_forbidden_falls_back_to_own_list(fake_time: FakeTime) -> None:
         "user's own personal clients were collected. Give the scanning credential's owner the "
         "Super Administrator role.",
     )
-    assert inv.coverage.requests == 1 + 1 + 1 + 1 + 1  # token, refused search, own, roles, users
+    # token, refused search, own, roles, users, session settings
+    assert inv.coverage.requests == 1 + 1 + 1 + 1 + 1 + 1
 
 
 def test_user_search_forbidden_leaves_owners_unknown(fake_time: FakeTime) -> None:
