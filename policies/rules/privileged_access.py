@@ -264,8 +264,8 @@ def _effective(
         evidence["privileged"] = held
         return (
             "fail",
-            f"effective permissions ({privilege.permissions}) hold {len(held)} privileged "
-            f"role(s): {', '.join(held)} ({privilege.basis})",
+            f"its {privilege.permissions} effective permissions include every permission of "
+            f"{len(held)} privileged role(s): {', '.join(held)} ({privilege.basis})",
             evidence,
         )
     if privilege.max_roles is not None:

@@ -124,7 +124,8 @@ class TenantAllowLists:
                     ),
                 )
             return InheritedRestriction(
-                state="none", origin="tenant session settings (no API-key allow list enforced)"
+                state="none",
+                origin="tenant session settings (no enforced API-key allow list applies)",
             )
         if possible and self.admin is not None:
             applying.append((ADMIN_LIST, self.admin))  # judged for breadth, see module docstring
