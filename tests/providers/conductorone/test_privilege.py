@@ -20,7 +20,7 @@ ROLES = [
     Role("BG", "custom:break-glass", SA),
     Role("EMPTY", "custom:empty", frozenset()),
 ]
-ALL = ("system:owner", "system:viewer", "system:api-logs-viewer", "system:user")
+ALL: tuple[str, ...] = ("system:owner", "system:viewer", "system:api-logs-viewer", "system:user")
 ALL += ("system:application-admin", "custom:helpdesk", "custom:break-glass")
 
 
