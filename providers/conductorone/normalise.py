@@ -268,6 +268,13 @@ def to_credential(
         privilege = catalogue.effective(scoped, owner_ids)
         if allow_lists is not None and not fields["allowed_cidrs"]:
             inherited = allow_lists.inherited(privilege, catalogue.effective(None, owner_ids))
+            if inherited.state == "enforced":
+                notes.append(
+                    f"no allowSourceCidr of its own; restricted by the {inherited.origin}: "
+                    + (", ".join(map(str, inherited.cidrs)) or "no address allowed")
+                )
+    if owner.kind not in (None, "USER_TYPE_HUMAN"):
+        notes.append(f"owner's User.type is {owner.kind} (not USER_TYPE_HUMAN)")
     return Credential(
         provider="conductorone",
         tenant=tenant,

@@ -377,7 +377,13 @@ def test_unknown_enum_values_and_unreadable_users(fake_time: FakeTime) -> None:
         inv = collect(fake_time)
     statuses = [(c.owner.status, c.notes) for c in inv.credentials]
     assert statuses == [
-        ("unknown", ("owner status 'SUSPENDED' is not one the API documents",)),
+        (
+            "unknown",
+            (
+                "owner status 'SUSPENDED' is not one the API documents",
+                "owner's User.type is USER_TYPE_ROBOT (not USER_TYPE_HUMAN)",  # unknown: kept
+            ),
+        ),
         ("active", ()),
         ("unknown", ()),
         ("unknown", ()),
