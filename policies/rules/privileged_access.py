@@ -159,7 +159,8 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
             rows
         ):
             if privilege is not None and provider == "conductorone" and mode != "unknown":
-                # a certain pass: no privileged role among those it may hold at most
+                # skipped only when it is a certain pass: no privileged role among those it
+                # may hold at most (max_roles None: no bound, so evaluate decides)
                 if privilege.max_roles is None or not c1_clear(privilege.max_roles):
                     add(index)
             elif mode == "scoped":
