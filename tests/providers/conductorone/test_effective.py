@@ -161,3 +161,18 @@ def test_generated_tenants_carry_the_messy_cases(fake_time: FakeTime, seed: int)
     assert {"USER_TYPE_SERVICE", "USER_TYPE_HUMAN"} <= kinds
     evaluation = judge(inventory)
     assert evaluation.result_counts["privileged-access"].get("fail", 0) > 0
+
+
+@pytest.mark.parametrize("faults", [None, SimFaults(deny_session_settings=True)])
+def test_screens_agree_with_the_reference_on_adapter_output(
+    fake_time: FakeTime, faults: SimFaults | None
+) -> None:
+    """The evaluator's screens skip nothing the slow reference would not pass, on what the
+    adapter really produces (shared privilege and restriction objects, every state)."""
+    from tests.policies.test_screening import assert_same_as_reference
+
+    sim = make_sim(size=800, seed=9, faults=faults)
+    inventory = asyncio.run(provider_for(sim, fake_time).collect())
+    for raw in ({}, {"privileged-access": {"conductorone_roles": ["system:viewer", "custom:*"]}}):
+        policy = load_policy(raw, tenants=[inventory.coverage.tenant], base_dir=Path())
+        assert_same_as_reference([inventory], policy)
