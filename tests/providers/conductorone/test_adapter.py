@@ -422,3 +422,60 @@ def test_validate_and_base_url() -> None:
         "last_used_granularity_seconds": 0,
     }
     assert ConductorOneProvider.name == "conductorone"
+
+
+@pytest.mark.parametrize(
+    ("response", "says"),
+    [
+        (httpx.Response(404, json={"code": 5, "message": "not found"}), "failed: not found"),
+        (
+            httpx.Response(403, json={"code": 7, "message": "Permission denied"}),
+            "refused: Permission denied",
+        ),
+        (httpx.Response(200, json={"sessionSettings": []}), "unexpected response"),
+        (
+            httpx.Response(200, json={"sessionSettings": {"pccUserSource": {"enabled": "yes"}}}),
+            "unexpected response",
+        ),
+    ],
+)
+def test_unreadable_session_settings_leave_the_restriction_unknown(
+    fake_time: FakeTime, response: httpx.Response, says: str
+) -> None:
+    search = pages(("", {"list": [pc("a"), pc("b", allowSourceCidr=["10.1.2.0/24"])]}))
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        mock_tenant(mock, search, settings=[response])
+        inv = collect(fake_time)
+    a, b = inv.credentials
+    assert a.inherited_restriction is not None
+    assert a.inherited_restriction.state == "unknown"
+    assert says in a.inherited_restriction.reason
+    assert b.inherited_restriction is None  # its own list is judged, the tenant's is not needed
+    assert inv.coverage.status == "complete"
+    assert inv.coverage.notes == (a.inherited_restriction.reason,)
+
+
+def test_session_settings_decide_the_inherited_restriction(fake_time: FakeTime) -> None:
+    settings = {
+        "sessionSettings": {
+            "pccUserSource": {"enabled": True, "sourceCidr": ["10.9.0.0/16"]},
+            "pccAdminSource": {"enabled": True, "sourceCidr": ["0.0.0.0/0"]},
+        }
+    }
+    search = pages(("", {"list": [pc("plain", "U1"), pc("admin", "U2")]}))
+    owners = {
+        "U1": user("U1", roleIds=["R1"]),
+        "U2": user("U2", roleIds=["R2"]),
+    }
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        mock_tenant(mock, search, users_echo(owners), settings=[httpx.Response(200, json=settings)])
+        inv = collect(fake_time)
+    plain, admin = inv.credentials
+    assert plain.inherited_restriction is not None and admin.inherited_restriction is not None
+    assert [str(n) for n in plain.inherited_restriction.cidrs] == ["10.9.0.0/16"]
+    assert [str(n) for n in admin.inherited_restriction.cidrs] == ["10.9.0.0/16", "0.0.0.0/0"]
+    assert admin.privilege is not None and admin.privilege.roles == ("system:user", "system:owner")
+    assert plain.notes == (
+        "no allowSourceCidr of its own; restricted by the tenant session settings "
+        "(pccUserSource): 10.9.0.0/16",
+    )
