@@ -31,6 +31,7 @@ from pydantic import (
     PositiveInt,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -132,6 +133,9 @@ class TenantConfig(_Strict):
     owner and the scope sp:auth-user:read)."""
     lifecycle_states: LifecycleStatesConfig | None = None
     """SailPoint: lifecycle state names meaning active / left (default: the provider's)."""
+    inactive_employment_statuses: tuple[str, ...] | None = None
+    """ConductorOne: ``User.employmentStatus`` values meaning the person left (compared without
+    case; ``None``: ``providers.conductorone.normalise.DEFAULT_LEFT_EMPLOYMENT``)."""
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
 
@@ -145,6 +149,21 @@ class TenantConfig(_Strict):
                 f"unknown provider {value!r}; use one of: {', '.join(KNOWN_PROVIDERS)}"
             )
         return value
+
+    @field_validator("inactive_employment_statuses")
+    @classmethod
+    def _employment_statuses(
+        cls, value: tuple[str, ...] | None, info: ValidationInfo
+    ) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        if info.data.get("provider") != "conductorone":
+            raise ValueError(
+                "inactive_employment_statuses applies to ConductorOne tenants only; remove it"
+            )
+        if any(not v.strip() for v in value):
+            raise ValueError("inactive_employment_statuses must not contain empty values")
+        return tuple(v.strip() for v in value)
 
     @field_validator("base_url")
     @classmethod

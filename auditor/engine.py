@@ -114,6 +114,7 @@ def tenant_settings(
             user_levels=tenant.user_levels,
             active_lifecycle_states=_names(states.active if states else None),
             inactive_lifecycle_states=_names(states.inactive if states else None),
+            inactive_employment_statuses=tenant.inactive_employment_statuses,
             http=HttpSettings(
                 connect_timeout=http.connect_timeout,
                 read_timeout=http.read_timeout,

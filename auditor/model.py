@@ -97,6 +97,12 @@ class Owner(_Frozen):
     """What the owner holds, used by ``privileged-access``. ConductorOne: role names (empty for
     a known owner: no role). SailPoint: user levels (``AuthUser.capabilities``, ``USER`` for the
     base level); empty: the level was not read."""
+    kind: str | None = None
+    """The vendor's kind of user, shown in evidence (ConductorOne ``User.type``, e.g.
+    ``USER_TYPE_SERVICE``: service and agent users own keys too); ``None``: not reported."""
+    status_reason: str | None = None
+    """Why ``status`` is what it is when the vendor's own status alone does not say it (an owner
+    enabled in the vendor whose directory or HR record says the person left)."""
 
 
 class Capabilities(_Frozen):
@@ -111,6 +117,36 @@ class Capabilities(_Frozen):
     """When the vendor began recording last use (``None``: always). A credential created before
     it with no recorded use was not necessarily never used: it has been idle at least since this
     instant, which is ``stale``'s to judge, not ``never-used``'s."""
+
+
+class EffectivePrivilege(_Frozen):
+    """What a credential can do, computed by its adapter from the vendor's permission model
+    (ConductorOne: the permissions of the owner's roles, AND'ed with those of the scoped roles).
+    A credential holds a role when it holds every one of the role's permissions."""
+
+    roles: tuple[str, ...] = ()
+    """Roles it holds for certain."""
+    max_roles: tuple[str, ...] | None = None
+    """Roles it may hold at most (includes ``roles``); ``None``: no bound is known (an owner that
+    could not be looked up, a role whose permissions are unknown), so any role may be held."""
+    permissions: int = 0
+    """How many distinct permissions it holds for certain."""
+    basis: str = ""
+    """How it was computed, in words, for evidence."""
+
+
+class InheritedRestriction(_Frozen):
+    """Source-network allow lists that apply to a credential from outside its own record
+    (ConductorOne: the tenant-wide allow lists for API keys)."""
+
+    state: Literal["none", "enforced", "unknown"]
+    """``none``: no such list applies; ``enforced``: ``cidrs`` restrict the credential (an empty
+    tuple blocks every address); ``unknown``: whether one applies could not be determined."""
+    cidrs: tuple[Network, ...] = ()
+    origin: str = ""
+    """Where the lists come from, for evidence (e.g. the vendor setting's name)."""
+    reason: str = ""
+    """Why the state is ``unknown`` (or what a reader should know about it)."""
 
 
 class Credential(_Frozen):
@@ -141,6 +177,12 @@ class Credential(_Frozen):
     unresolved_roles: tuple[str, ...] = ()
     """Role ids (in ``scopes`` or the owner's ``roles``) the vendor's role catalogue did not
     resolve to names: a rule judging role names cannot rule them out."""
+    privilege: EffectivePrivilege | None = None
+    """Effective privilege as the adapter computed it; ``None``: not computed (a vendor or a saved
+    inventory without it), so rules judge ``scopes`` and the owner's ``roles``."""
+    inherited_restriction: InheritedRestriction | None = None
+    """Allow lists that apply from outside the record when ``allowed_cidrs`` is empty; ``None``:
+    the vendor has none (the same as state ``none``)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -315,7 +357,10 @@ class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
     schema_version: str = "2.1"
-    """2.1: ``Capabilities.last_used_since`` and ``Credential.unusable_scopes`` added.
+    """2.1: added ``Capabilities.last_used_since``, ``Owner.kind``, ``Owner.status_reason``,
+    ``Credential.privilege``, ``Credential.inherited_restriction`` and
+    ``Credential.unusable_scopes`` (consumers of 2.0 keep working: only optional fields were
+    added).
 
     2.0: ``findings`` no longer holds vendor-capability ``not_applicable`` results; they are
     counted in the new ``not_applicable`` (a redefined field: a major version, by the schema's

@@ -61,6 +61,8 @@ class Faults:
     burst_503_length: int = 0
     error_503_fraction: float = 0.0
     deny_owner_lookup: bool = False
+    deny_session_settings: bool = False
+    """ConductorOne only: ``GET /api/v1/settings/session`` answers 403."""
     malformed_records: int = 0
 
     @classmethod
@@ -79,6 +81,8 @@ class Faults:
                     values["error_503_fraction"] = float(value)
                 elif name == "deny-owner-lookup" and not value:
                     values["deny_owner_lookup"] = True
+                elif name == "deny-session-settings" and not value:
+                    values["deny_session_settings"] = True
                 elif name == "malformed":
                     values["malformed_records"] = int(value)
                 else:
@@ -86,7 +90,8 @@ class Faults:
             except ValueError:
                 raise UsageError(
                     f"--faults: cannot read {item!r}; use rate-limit=FRACTION, "
-                    "burst-503=EVERY:LENGTH, error-503=FRACTION, deny-owner-lookup, malformed=COUNT"
+                    "burst-503=EVERY:LENGTH, error-503=FRACTION, deny-owner-lookup, "
+                    "deny-session-settings, malformed=COUNT"
                 ) from None
         return cls(**values)
 
@@ -97,6 +102,7 @@ class Faults:
             burst_503_every=self.burst_503_every,
             burst_503_length=self.burst_503_length,
             deny_user_search=self.deny_owner_lookup,
+            deny_session_settings=self.deny_session_settings,
             malformed_records=self.malformed_records,
         )
 

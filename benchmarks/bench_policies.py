@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from auditor.model import (
     Capabilities,
     Credential,
+    EffectivePrivilege,
+    InheritedRestriction,
     Owner,
     TenantCoverage,
     TenantInventory,
@@ -52,6 +54,26 @@ C1_CIDRS = (
         ("0.0.0.0/0",),
     )
 )
+_PLAIN = ("system:user",)
+_VIEWER = ("system:viewer", "system:api-logs-viewer")
+_ALL = ("system:owner", *_VIEWER, "system:user", "system:application-admin")
+C1_PRIVILEGES = (
+    (EffectivePrivilege(roles=_PLAIN, max_roles=_PLAIN, permissions=9, basis="scoped"),) * 14
+    + (EffectivePrivilege(roles=_VIEWER, max_roles=_VIEWER, permissions=24, basis="scoped"),) * 3
+    + (EffectivePrivilege(roles=_ALL, max_roles=_ALL, permissions=48, basis="full"),)
+    + (EffectivePrivilege(roles=(), max_roles=_VIEWER, basis="scoped, owner unknown"),)
+    + (EffectivePrivilege(roles=(), max_roles=None, basis="full, owner unknown"),)
+)
+"""Effective privilege as the ConductorOne adapter computes it (shared instances, as there)."""
+C1_INHERITED = (
+    (None,) * 6
+    + (InheritedRestriction(state="none"),) * 2
+    + (InheritedRestriction(state="enforced", cidrs=("10.9.0.0/16",), origin="tenant"),)
+    + (InheritedRestriction(state="enforced", cidrs=("10.0.0.0/8",), origin="tenant"),)
+    + (InheritedRestriction(state="unknown", reason="settings unreadable"),)
+)
+"""Tenant allow lists for keys without their own (chosen by index: the seeded draws are as
+they were)."""
 C1_LIFETIMES = (30.0,) * 4 + (90.0,) * 3 + (None,) * 3
 SP_LIFETIMES = (180.0,) * 4 + (365.0,) * 1 + (730.0,) * 1 + (None,) * 4
 SP_SCOPES = (
@@ -131,6 +153,8 @@ def _credential(
         managed=None if c1 else rng.random() < 0.1,
         access_token_ttl_seconds=None if c1 else 43200,
         capabilities=C1_CAPS if c1 else SP_CAPS,
+        privilege=(C1_PRIVILEGES[0] if healthy else C1_PRIVILEGES[i % 20]) if c1 else None,
+        inherited_restriction=C1_INHERITED[i % 11] if c1 and not cidrs else None,
     )
 
 

@@ -17,7 +17,16 @@ from ipaddress import IPv4Network, IPv6Network
 from operator import itemgetter
 from typing import Any
 
-from auditor.model import Capabilities, Credential, Owner, OwnerStatus, ProviderName, ScopeMode
+from auditor.model import (
+    Capabilities,
+    Credential,
+    EffectivePrivilege,
+    InheritedRestriction,
+    Owner,
+    OwnerStatus,
+    ProviderName,
+    ScopeMode,
+)
 
 _SWEEP_NAMES: tuple[str, ...] = (
     "tenant",
@@ -34,6 +43,8 @@ _SWEEP_NAMES: tuple[str, ...] = (
     "scopes",
     "unresolved_roles",
     "allowed_cidrs",
+    "privilege",
+    "inherited_restriction",
 )
 _SWEEP = itemgetter(*_SWEEP_NAMES)
 """Reads a credential's field dict (``vars``): pydantic keeps every field in the instance
@@ -58,6 +69,8 @@ class Facts:
     scopes: tuple[tuple[str, ...], ...]
     unresolved_roles: tuple[tuple[str, ...], ...]
     allowed_cidrs: tuple[tuple[IPv4Network | IPv6Network, ...], ...]
+    privilege: tuple[EffectivePrivilege | None, ...]
+    inherited_restriction: tuple[InheritedRestriction | None, ...]
 
     def __init__(self, credentials: Sequence[Credential]) -> None:
         self.credentials = credentials

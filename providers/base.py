@@ -42,6 +42,9 @@ class TenantSettings:
     active_lifecycle_states: tuple[str, ...] | None = None
     inactive_lifecycle_states: tuple[str, ...] | None = None
     """SailPoint only (``None``: the provider's defaults); see ``providers.sailpoint.owners``."""
+    inactive_employment_statuses: tuple[str, ...] | None = None
+    """ConductorOne only (``None``: the provider's default); see
+    ``providers.conductorone.normalise.map_owner_status``."""
     http: HttpSettings = field(default_factory=HttpSettings)
 
 

@@ -71,7 +71,7 @@ def demo(ctx: click.Context, out_dir: Path, as_of: str | None) -> int:
 @click.option(
     "--faults",
     help="Comma-separated: rate-limit=FRACTION, burst-503=EVERY:LENGTH, error-503=FRACTION, "
-    "deny-owner-lookup, malformed=COUNT.",
+    "deny-owner-lookup, deny-session-settings (ConductorOne), malformed=COUNT.",
 )
 @click.option("--as-of", help="The instant the generated data is built around (default now).")
 @click.option(

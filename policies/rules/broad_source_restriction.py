@@ -2,6 +2,11 @@
 
 "Wider" means a shorter prefix: with the default /16, 10.0.0.0/8 and 0.0.0.0/0 fail and
 10.1.0.0/16 passes. No restriction at all is ``no-source-restriction``'s fact.
+
+The networks judged are the effective ones: the credential's own list when it has one, else an
+enforced list it inherits (``Credential.inherited_restriction``: ConductorOne's tenant-wide
+API-key allow lists); evidence says which (``origin``). An inherited list that could not be
+determined gives ``manual``, as the verdict depends on it.
 """
 
 from __future__ import annotations
@@ -36,9 +41,14 @@ class BroadSourceRestriction(Rule[BroadSourceParams]):
         v4, v6 = ctx.params.min_prefix_v4, ctx.params.min_prefix_v6
         return [
             i
-            for i, cidrs in enumerate(facts.allowed_cidrs)
-            if cidrs
-            and any(n.prefixlen < (v4 if isinstance(n, IPv4Network) else v6) for n in cidrs)
+            for i, (cidrs, inherited) in enumerate(
+                zip(facts.allowed_cidrs, facts.inherited_restriction, strict=True)
+            )
+            if (
+                any(n.prefixlen < (v4 if isinstance(n, IPv4Network) else v6) for n in cidrs)
+                if cidrs
+                else inherited is not None and inherited.state != "none"
+            )
         ]
 
     def evaluate(
@@ -47,8 +57,19 @@ class BroadSourceRestriction(Rule[BroadSourceParams]):
         if not credential.capabilities.network_restriction:
             return not_applicable("network_restriction", credential)
         cidrs = credential.allowed_cidrs
+        origin = "credential"
         if not cidrs:
-            return None
+            inherited = credential.inherited_restriction
+            if inherited is None or inherited.state == "none":
+                return None
+            if inherited.state == "unknown":
+                return (
+                    "manual",
+                    f"no source networks of its own, and the inherited allow list is unknown: "
+                    f"{inherited.reason}",
+                    {"allowed_cidrs": [], "inherited_state": inherited.state},
+                )
+            cidrs, origin = inherited.cidrs, inherited.origin
         v4 = ctx.params.min_prefix_v4
         v6 = ctx.params.min_prefix_v6
         for net in cidrs:  # a plain loop: the common case (all narrow) allocates nothing
@@ -65,11 +86,13 @@ class BroadSourceRestriction(Rule[BroadSourceParams]):
         return (
             "fail",
             f"{len(broad)} of {len(cidrs)} allowed networks are wider than /{v4} (IPv4) or "
-            f"/{v6} (IPv6): {', '.join(broad)}",
+            f"/{v6} (IPv6): {', '.join(broad)}"
+            + ("" if origin == "credential" else f" (inherited from {origin})"),
             {
                 "allowed_cidrs": texts,
                 "too_broad": broad,
                 "min_prefix_v4": v4,
                 "min_prefix_v6": v6,
+                "origin": origin,
             },
         )

@@ -1,5 +1,8 @@
 """``inactive-owner``: the owner is disabled, deleted or could not be found.
 
+The status is the adapter's reading of every source it has (ConductorOne: ``status``,
+``directoryStatus`` and ``employmentStatus``); ``Owner.status_reason`` says why when the vendor's
+own status alone does not, and ``Owner.kind`` (a service or agent user) is shown with it.
 An owner whose status is ``unknown`` (lookup refused or failed) cannot be confirmed active, so this
 rule is ``manual`` for it, never ``pass``; ``owner-unverified`` reports the lookup failure itself.
 """
@@ -38,9 +41,15 @@ class InactiveOwner(Rule[NoParams]):
         status = credential.owner.status
         if status == "active":
             return None
-        evidence = {"owner_id": credential.owner.id, "owner_status": status}
+        owner = credential.owner
+        evidence = {"owner_id": owner.id, "owner_status": status}
+        if owner.status_reason is not None:
+            evidence["owner_status_reason"] = owner.status_reason
+        if owner.kind is not None:
+            evidence["owner_kind"] = owner.kind
         if status in INACTIVE:
-            return ("fail", f"owner {owner_label(credential)} is {status}", evidence)
+            why = f" ({owner.status_reason})" if owner.status_reason else ""
+            return ("fail", f"owner {owner_label(credential)} is {status}{why}", evidence)
         return (
             "manual",
             f"owner {owner_label(credential)} could not be verified, so it may be inactive",

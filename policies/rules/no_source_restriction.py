@@ -2,6 +2,11 @@
 
 ConductorOne ``allowSourceCidr`` (conductorone.md §2.1, §5); SailPoint PATs have no per-token
 network restriction, so their capability is false and the rule is ``not_applicable``.
+
+The restriction judged is the *effective* one: a credential without its own list that inherits an
+enforced list from outside its record (``Credential.inherited_restriction``, e.g. ConductorOne's
+tenant-wide API-key allow lists) is restricted, and passes; one for which that could not be
+determined (the settings were unreadable) is ``manual``, never a silent pass or fail.
 """
 
 from __future__ import annotations
@@ -31,12 +36,22 @@ class NoSourceRestriction(Rule[NoParams]):
             return not_applicable("network_restriction", credential)
         if credential.allowed_cidrs:
             return None
-        return _UNRESTRICTED
+        inherited = credential.inherited_restriction
+        if inherited is None or inherited.state == "none":
+            return _UNRESTRICTED
+        if inherited.state == "enforced":
+            return None
+        return (
+            "manual",
+            f"no source networks of its own; whether an inherited allow list restricts it is "
+            f"unknown: {inherited.reason}",
+            {"allowed_cidrs": [], "inherited_state": inherited.state, "origin": inherited.origin},
+        )
 
 
 _UNRESTRICTED: Outcome = (
     "fail",
-    "usable from any network: 0 source networks are configured",
+    "usable from any network: 0 source networks are configured and no inherited allow list applies",
     {"allowed_cidrs": []},
 )
 """Shared by every such credential (evidence is read-only), as in ``no_expiry``."""

@@ -1,12 +1,15 @@
 """``privileged-access``: the credential's effective access includes a privileged role or scope.
 
-ConductorOne (conductorone.md §5): a personal client with empty ``scopedRoles`` ("full") holds
-every role of its owner; a scoped one holds ``scopedRoles ∩ owner roles`` ("AND'ed against the
-owning User's own permissions", SPEC:L25045). Effective roles therefore need the owner's roles;
-when the owner could not be looked up (status ``unknown`` or ``not_found``) and the answer
-depends on them, the result is ``manual``. A scoped client none of whose scopes is privileged
-passes without the owner: the intersection cannot add a role. Default privileged role:
-``system:owner`` (Super Administrator, conductorone.md §2.5).
+ConductorOne: the adapter computes effective *permissions* (``Credential.privilege``, see
+``providers.conductorone.privilege``): a full key holds its owner's permissions, a scoped one the
+scoped roles' permissions "AND'ed against the owning User's own permissions" (openapi.yaml
+``components.schemas.c1.api.iam.v1.PersonalClient.scopedRoles``), and it holds a role when it
+holds every permission of that role. The rule fails when a privileged role is held for certain,
+passes when none can be held (``max_roles``), and is ``manual`` in between (an owner that could
+not be looked up, a role id missing from the catalogue). Credentials without ``privilege`` (saved
+inventories from before it was computed) are judged as before, on role names: scoped roles ∩
+owner roles, ``manual`` when the owner's roles are unknown and the answer depends on them.
+Default privileged role: ``system:owner`` (Super Administrator, conductorone.md §2.5).
 
 SailPoint (https://developer.sailpoint.com/docs/api/authorization): effective rights = PAT
 scopes ∩ the owner's user level. Listed scopes are an upper bound, so a privileged scope on the PAT
@@ -42,7 +45,7 @@ from typing import Any
 
 from pydantic import Field
 
-from auditor.model import Credential, Severity
+from auditor.model import Credential, EffectivePrivilege, Severity
 from policies.base import Outcome, Params, Rule, RuleContext
 from policies.facts import Facts
 from policies.rules.privileged_defaults import (
@@ -115,8 +118,9 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
     id = "privileged-access"
     title = "Credential carries privileged access"
     description = (
-        "Fails when the effective access includes a privileged role (ConductorOne: owner roles "
-        "when full, scoped ∩ owner roles otherwise) or a privileged scope (SailPoint)."
+        "Fails when the effective access includes a privileged role (ConductorOne: a role all "
+        "of whose permissions the key holds; owner permissions when full, scoped roles' "
+        "permissions ∩ owner permissions otherwise) or a privileged scope (SailPoint)."
     )
     remediation = (
         "Replace the credential with one scoped to non-administrative roles or scopes; keep "
@@ -141,12 +145,19 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
         )
         rows = zip(
             facts.provider, facts.scope_mode, facts.scopes, facts.owner_status, facts.owner_roles,
-            facts.unresolved_roles, strict=True,
+            facts.unresolved_roles, facts.privilege, strict=True,
         )  # fmt: skip
         candidates: list[int] = []
         add = candidates.append
-        for index, (provider, mode, scopes, status, roles, unresolved) in enumerate(rows):
-            if mode == "scoped":
+        for index, (provider, mode, scopes, status, roles, unresolved, privilege) in enumerate(
+            rows
+        ):
+            if privilege is not None and provider == "conductorone" and mode != "unknown":
+                # skipped only when it is a certain pass: no privileged role among those it
+                # may hold at most (max_roles None: no bound, so evaluate decides)
+                if privilege.max_roles is None or not c1_clear(privilege.max_roles):
+                    add(index)
+            elif mode == "scoped":
                 if provider == "conductorone":
                     if unresolved or not c1_clear(scopes):
                         add(index)
@@ -192,6 +203,9 @@ def _evidence(credential: Credential, **extra: Any) -> dict[str, Any]:
 
 
 def _conductorone(credential: Credential, matcher: _Matcher) -> Outcome | None:
+    privilege = credential.privilege
+    if privilege is not None:
+        return _effective(credential, privilege, matcher)
     if credential.scope_mode == "scoped":
         candidates = matcher.select(credential.scopes)
         if not candidates:
@@ -226,6 +240,43 @@ def _conductorone(credential: Credential, matcher: _Matcher) -> Outcome | None:
         f"effective roles ({basis}) include {len(privileged)} privileged role(s): "
         f"{', '.join(privileged)}",
         _evidence(credential, effective_roles=effective, privileged=privileged),
+    )
+
+
+def _effective(
+    credential: Credential, privilege: EffectivePrivilege, matcher: _Matcher
+) -> Outcome | None:
+    held = matcher.select(privilege.roles)
+    evidence = _evidence(
+        credential,
+        effective_roles=list(privilege.roles),
+        effective_permissions=privilege.permissions,
+        basis=privilege.basis,
+    )
+    if credential.owner.kind is not None:
+        evidence["owner_kind"] = credential.owner.kind
+    if held:
+        evidence["privileged"] = held
+        return (
+            "fail",
+            f"its {privilege.permissions} effective permissions include every permission of "
+            f"{len(held)} privileged role(s): {', '.join(held)} ({privilege.basis})",
+            evidence,
+        )
+    if privilege.max_roles is not None:
+        possible = matcher.select(privilege.max_roles)
+        if not possible:
+            return None
+        evidence["possibly_privileged"] = possible
+        return (
+            "manual",
+            f"may hold privileged role(s) {', '.join(possible)}: {privilege.basis}",
+            evidence,
+        )
+    return (
+        "manual",
+        f"privileged roles cannot be ruled out: {privilege.basis}",
+        evidence,
     )
 
 

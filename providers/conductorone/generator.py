@@ -3,8 +3,13 @@
 The mix is meant to look like a real tenant so that benchmarks and end-to-end tests meet every
 shape the adapter must handle: recent and stale use, never used, no expiry and long expiry,
 expired, narrow and wide CIDRs in both families, scoped and unscoped keys, disabled, deleted and
-unknown owners, and a few Super Administrators. Fields that protojson may omit are left out,
-set to ``null`` or to ``[]`` in roughly equal parts (conductorone.md §2: all three mean "none").
+unknown owners, and a few Super Administrators. Owners are messy the way real ones are (mixed in
+from a stream of their own, so the rest of a tenant stayed as it was): about 3 % are ENABLED in
+ConductorOne although HR says ``Terminated``, 4 % are service and 1 % agent users, 1 % hold the
+custom role ``custom:break-glass`` (every Super Administrator permission under another id). The
+tenant enforces its allow list for Super Administrator-level API keys, not the one for all.
+Fields that protojson may omit are left out, set to ``null`` or to ``[]`` in roughly equal parts
+(conductorone.md §2: all three mean "none").
 
 ``corrupt`` damages chosen records the way a buggy or newer server might (no id, unparsable
 timestamp, wrong types) for the ``malformed_records`` fault.
@@ -20,8 +25,10 @@ from providers.conductorone.dataset import (
     ABSENT,
     ADJECTIVES,
     ANIMALS,
+    BREAK_GLASS,
     JSON,
     Dataset,
+    allow_list,
     ksuid,
     make_client,
     make_roles,
@@ -114,6 +121,27 @@ def _users(rng: random.Random, anchor: datetime, count: int, rid: dict[str, str]
     return users
 
 
+def _hr(rng: random.Random, users: list[JSON], rid: dict[str, str]) -> None:
+    """Employment status, user type and break-glass roles, from their own random stream."""
+    for user in users:
+        roll = rng.random()
+        if user["directoryStatus"] == "UNKNOWN":
+            user.pop("employmentStatus", None)  # a local user: no HR record
+        elif roll < 0.03:
+            user["employmentStatus"] = rng.choice(["Terminated", "terminated", "Terminated "])
+        elif roll < 0.05:
+            user["employmentStatus"] = "On Leave"  # not "left": stays active
+        kind = rng.random()
+        if kind < 0.04:
+            user["type"] = "USER_TYPE_SERVICE"
+            user.pop("employmentStatus", None)
+        elif kind < 0.05:
+            user["type"] = "USER_TYPE_AGENT"
+            user.pop("employmentStatus", None)
+        if rng.random() < 0.01:
+            user["roleIds"] = [*user["roleIds"], rid[BREAK_GLASS]]
+
+
 def _cidrs(rng: random.Random) -> Any:
     roll = rng.random()
     if roll < 0.30:
@@ -144,6 +172,7 @@ def generate(seed: int, size: int, anchor: datetime, host: str = "acme.conductor
         [rid["system:owner"]],
         user_type="USER_TYPE_SERVICE",
     )
+    _hr(random.Random(f"c1-hr-{seed}-{size}"), people, rid)  # noqa: S311 - simulation
     users = {u["id"]: u for u in [*people, limited, admin]}
     ghosts = [ksuid(rng) for _ in range(max(1, size // 200))]
     scope_choices = [
@@ -207,7 +236,13 @@ def generate(seed: int, size: int, anchor: datetime, host: str = "acme.conductor
                 deleted=deleted,
             )
         )
-    return Dataset(host, roles, users, clients, rid, limited["id"], admin["id"])
+    settings = {
+        "pccUserSource": allow_list(False, []),
+        "pccAdminSource": allow_list(True, ["198.51.100.0/24", "2001:db8:ad::/48"]),
+    }
+    return Dataset(
+        host, roles, users, clients, rid, limited["id"], admin["id"], session_settings=settings
+    )
 
 
 def corrupt(dataset: Dataset, count: int, rng: random.Random) -> None:

@@ -21,6 +21,8 @@ from pydantic import ValidationError
 from auditor.errors import ResponseFormatError
 from auditor.model import Capabilities, Credential, Owner, OwnerStatus, RecordError
 from auditor.timestamps import TimestampError, parse_timestamp
+from providers.conductorone.allowlists import TenantAllowLists
+from providers.conductorone.privilege import Catalogue
 
 CAPABILITIES = Capabilities(
     network_restriction=True,  # allowSourceCidr (SPEC:L25048)
@@ -104,26 +106,54 @@ def read_time(raw: Mapping[str, Any], key: str) -> datetime | None:
         raise BadRecord(f"{key}: {exc}") from None
 
 
-def map_owner_status(user: Mapping[str, Any]) -> tuple[OwnerStatus, str | None]:
-    """``status``/``directoryStatus`` (SPEC:L42061 User) -> owner status, plus a note.
+DEFAULT_LEFT_EMPLOYMENT: tuple[str, ...] = ("Terminated",)
+"""``User.employmentStatus`` values that mean the person left, unless the tenant configures
+``inactive_employment_statuses``. The field is a free string mapped from the HR source
+(openapi.yaml ``components.schemas.c1.api.user.v1.User.employmentStatus``: "The users employment
+status"), so no list is complete; compared without case."""
 
-    The worse of the two wins: a user ENABLED in C1 but DISABLED in the directory has left.
-    ``UNKNOWN`` directory status is normal for local users, so it never makes an owner unknown.
+
+def map_owner_status(
+    user: Mapping[str, Any], left: tuple[str, ...] = DEFAULT_LEFT_EMPLOYMENT
+) -> tuple[OwnerStatus, str | None, str | None]:
+    """``status``/``directoryStatus``/``employmentStatus`` (openapi.yaml
+    ``components.schemas.c1.api.user.v1.User``) -> owner status, a note, and the reason shown
+    with the status when the vendor's own ``status`` does not say it.
+
+    The worse wins: a user ENABLED in C1 but DISABLED in the directory has left, and so has one
+    whose ``employmentStatus`` is one of ``left`` (the HR record says so; C1 does not disable
+    such users by itself). ``UNKNOWN`` directory status is normal for local users, so it never
+    makes an owner unknown.
     """
     status = user.get("status")
     directory = user.get("directoryStatus")
+    employment = user.get("employmentStatus")
     # Both are enums in the spec, but vendor data is untrusted: a list or object here must give
     # "unknown" for this owner, not a TypeError that fails the whole tenant.
     status = status if isinstance(status, str) or status is None else repr(status)
     directory = directory if isinstance(directory, str) or directory is None else repr(directory)
-    values = (status, directory)
-    if "DELETED" in values or read_time(user, "deletedAt") is not None:
-        return "deleted", None
-    if "DISABLED" in values:
-        return "disabled", None
+    employment = employment.strip() if isinstance(employment, str) else None
+    if "DELETED" in (status, directory) or read_time(user, "deletedAt") is not None:
+        if status == "DELETED":
+            return "deleted", None, None
+        if directory == "DELETED":
+            return "deleted", None, _mismatch("directoryStatus", directory, status)
+        return "deleted", None, f"deletedAt is set while the ConductorOne status is {status!r}"
+    if "DISABLED" in (status, directory):
+        return (
+            "disabled",
+            None,
+            (None if status == "DISABLED" else _mismatch("directoryStatus", directory, status)),
+        )
+    if employment and employment.casefold() in {v.casefold() for v in left}:
+        return "disabled", None, _mismatch("employmentStatus", employment, status)
     if status == "ENABLED":
-        return "active", None
-    return "unknown", f"owner status {_clip(status)} is not one the API documents"
+        return "active", None, None
+    return "unknown", f"owner status {_clip(status)} is not one the API documents", None
+
+
+def _mismatch(field_name: str, value: object, status: object) -> str:
+    return f"{field_name} is {value!r} while the ConductorOne status is {status!r}"
 
 
 @dataclass
@@ -134,6 +164,8 @@ class OwnerTable:
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unresolved: set[str] = field(default_factory=set)
     """Ids whose lookup failed or was refused: their status is ``unknown``, not ``not_found``."""
+    role_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The role ids of each found owner (``User.roleIds``), for effective privilege."""
 
     def owner(self, user_id: str | None) -> tuple[Owner, tuple[str, ...]]:
         if user_id is None:
@@ -145,19 +177,26 @@ class OwnerTable:
         return Owner(id=user_id, status="not_found"), ()
 
 
-def owner_from_user(user: Mapping[str, Any], roles: Mapping[str, str]) -> tuple[Owner, list[str]]:
-    status, note = map_owner_status(user)
+def owner_from_user(
+    user: Mapping[str, Any],
+    roles: Mapping[str, str],
+    left: tuple[str, ...] = DEFAULT_LEFT_EMPLOYMENT,
+) -> tuple[Owner, list[str]]:
+    status, note, reason = map_owner_status(user, left)
     notes = [note] if note else []
     role_ids = read_str_list(user, "roleIds")
     unknown = [r for r in role_ids if r not in roles]
     if unknown and roles:
         notes.append(f"owner role ids not in the role catalogue: {', '.join(unknown)}")
+    kind = user.get("type")  # User.type: USER_TYPE_HUMAN|SERVICE|AGENT|… (unknown values allowed)
     owner = Owner(
         id=read_str(user, "id"),
         name=read_str(user, "displayName"),
         email=read_str(user, "email"),
         status=status,
         roles=tuple(roles.get(r, r) for r in role_ids),
+        kind=kind if isinstance(kind, str) and kind else None,
+        status_reason=reason,
     )
     return owner, notes
 
@@ -201,7 +240,13 @@ def parse_client(raw: Any) -> Parsed:
 
 
 def to_credential(
-    parsed: Parsed, *, tenant: str, roles: Mapping[str, str], owners: OwnerTable
+    parsed: Parsed,
+    *,
+    tenant: str,
+    roles: Mapping[str, str],
+    owners: OwnerTable,
+    catalogue: Catalogue | None = None,
+    allow_lists: TenantAllowLists | None = None,
 ) -> Credential:
     fields = dict(parsed.fields)
     scoped: list[str] = fields.pop("scoped_role_ids")
@@ -217,6 +262,19 @@ def to_credential(
     # Role ids without a name (the catalogue was unreadable, or lacks them) stay ids; recording
     # them lets privileged-access say "manual" instead of silently passing (names never match).
     unresolved = sorted({*unknown, *(r for r in owner.roles if r not in names)})
+    privilege = inherited = None
+    if catalogue is not None:
+        owner_ids = owners.role_ids.get(parsed.user_id or "")
+        privilege = catalogue.effective(scoped, owner_ids)
+        if allow_lists is not None and not fields["allowed_cidrs"]:
+            inherited = allow_lists.inherited(privilege, catalogue.effective(None, owner_ids))
+            if inherited.state == "enforced":
+                notes.append(
+                    f"no allowSourceCidr of its own; restricted by the {inherited.origin}: "
+                    + (", ".join(map(str, inherited.cidrs)) or "no address allowed")
+                )
+    if owner.kind not in (None, "USER_TYPE_HUMAN"):
+        notes.append(f"owner's User.type is {owner.kind} (not USER_TYPE_HUMAN)")
     return Credential(
         provider="conductorone",
         tenant=tenant,
@@ -227,6 +285,8 @@ def to_credential(
         capabilities=CAPABILITIES,
         notes=tuple(notes),
         unresolved_roles=tuple(unresolved),
+        privilege=privilege,
+        inherited_restriction=inherited,
         **fields,
     )
 

@@ -25,6 +25,7 @@ class SimFaults:
     burst_503_every: int = 0
     burst_503_length: int = 0
     deny_user_search: bool = False
+    deny_session_settings: bool = False
     malformed_records: int = 0
 
     def __post_init__(self) -> None:

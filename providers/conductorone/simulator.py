@@ -14,6 +14,8 @@ Behaviour the vendor does not document, chosen here and stated so nobody mistake
 - an empty result omits ``list`` as protojson omits empty repeated fields;
 - faults apply to ``/api/`` requests only, never to the token endpoint (the adapter must not retry
   token requests, conductorone.md §4);
+- session settings (``GET /api/v1/settings/session``) need Super Administrator, as the UI's
+  global settings do (DOCS product/admin/global-settings.mdx); others get a 403;
 - the clients made by ``mint_client`` are not part of the audited population: they belong to the
   scanner, are never listed, and ``ground_truth()`` leaves them out.
 """
@@ -48,6 +50,7 @@ from providers.conductorone.simpaging import PageError, Pager
 
 SEARCH_PERMISSION = "permission/c1.api.iam.v1.PersonalClientSearchService.Search"
 USER_SEARCH_PERMISSION = "permission/c1.api.user.v1.UserSearch.Search"
+SETTINGS_PERMISSION = "permission/c1.api.settings.v1.SessionSettingsService.Get"
 
 
 @dataclass
@@ -105,6 +108,7 @@ class ConductorOneSimulator:
             Route("/api/v1/iam/roles/{role_id}", self._get_role, methods=["GET"]),
             Route("/api/v1/search/users", self._search_users, methods=["POST"]),
             Route("/api/v1/users/{id}", self._get_user, methods=["GET"]),
+            Route("/api/v1/settings/session", self._session_settings, methods=["GET"]),
         ]
         handlers = {404: self._http_error, 405: self._http_error}
         self._starlette = Starlette(routes=routes, exception_handlers=handlers)
@@ -288,6 +292,20 @@ class ConductorOneSimulator:
         if user is None:
             return rpc_error(404, 5, "not found")
         return JSONResponse({"userView": {"user": user, "userId": user["id"]}, "expanded": []})
+
+    # -- tenant settings -----------------------------------------------------------------------
+
+    async def _session_settings(self, request: Request) -> Response:
+        """``GetSessionSettingsResponse`` (openapi.yaml ``paths./api/v1/settings/session.get``):
+        ``{"sessionSettings": SessionSettings}``, empty fields left out as protojson does."""
+        self.requests["GET /api/v1/settings/session"] += 1
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        if self.faults.deny_session_settings or not who.can_search:  # Super Administrator only
+            return self._denied(SETTINGS_PERMISSION)
+        settings = {k: v for k, v in self.data.session_settings.items() if v not in (None, {})}
+        return JSONResponse({"sessionSettings": settings})
 
     def _page(self, items: list[JSON], size: Any, token: Any, key: str, field: str) -> Response:
         try:

@@ -113,3 +113,39 @@ def test_validate_connect_shows_what_the_credentials_could_see(
         "note: platform-managed PATs (created by Workflows) are covered: the list included 2"
         in result.output
     )
+
+
+@pytest.fixture(scope="module")
+def settings_refused_sandbox() -> Iterator[Sandbox]:
+    yield from serve(Faults.parse("deny-session-settings"))
+
+
+def _c1_status(doc: dict[str, object], name: str, rule: str) -> str:
+    credentials = doc["credentials"]
+    findings = doc["findings"]
+    assert isinstance(credentials, list) and isinstance(findings, list)
+    cid = next(c["id"] for c in credentials if c["tenant"] == "sandbox-c1" and c["name"] == name)
+    statuses = [f["status"] for f in findings if f["credential_id"] == cid and f["rule_id"] == rule]
+    return statuses[0] if statuses else "pass"
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_tenant_allow_lists_over_loopback(
+    sandbox: Sandbox, settings_refused_sandbox: Sandbox, tmp_path: Path, refused: bool
+) -> None:
+    """Issue 13: a key restricted only by the tenant's allow list passes no-source-restriction;
+    with the session settings refused it is manual, and coverage says why."""
+    server = settings_refused_sandbox if refused else sandbox
+    config, env_file = server.write_config(tmp_path)
+    out = tmp_path / "out"
+    args = [*ARGS, "-c", str(config), "-o", str(out), "--fail-on", "never"]
+    result = CliRunner().invoke(cli, args, env=read_env(env_file))
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "results.json").read_text())
+    name = "admin full, tenant allow list only"
+    expected = "manual" if refused else "pass"
+    assert _c1_status(doc, name, "no-source-restriction") == expected
+    assert _c1_status(doc, "HR-terminated owner", "inactive-owner") == "fail"
+    assert _c1_status(doc, "break-glass owner, full", "privileged-access") == "fail"
+    notes = next(c["notes"] for c in doc["coverage"] if c["tenant"] == "sandbox-c1")
+    assert any("SessionSettingsService.Get" in n for n in notes) is refused

@@ -9,7 +9,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.model import Capabilities, Credential, Owner, fingerprint
+from auditor.model import (
+    Capabilities,
+    Credential,
+    EffectivePrivilege,
+    InheritedRestriction,
+    Owner,
+    fingerprint,
+)
 from policies import RULES, evaluate, load_policy
 from tests.policies.helpers import AS_OF, C1_CAPS, SP_CAPS, inventory
 
@@ -31,6 +38,27 @@ UNNAMED = "role-7f3a"  # a ConductorOne role id the role catalogue could not nam
 ROLES = ["system:owner", "system:user", "ORG_ADMIN", "USER", "CERT_ADMIN", UNNAMED]
 SCOPES = ["system:owner", "system:user", "sp:scopes:all", "idn:sources:manage", UNNAMED]
 NETWORKS = ["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "::/0", "2001:db8::/48"]
+PRIVILEGES = st.one_of(
+    st.none(),
+    st.builds(
+        lambda held, more, bounded: EffectivePrivilege(
+            roles=tuple(held), max_roles=tuple(held + more) if bounded else None
+        ),
+        st.lists(st.sampled_from(ROLES), max_size=2, unique=True),
+        st.lists(st.sampled_from(ROLES), max_size=2, unique=True),
+        st.booleans(),
+    ),
+)
+INHERITED = st.one_of(
+    st.none(),
+    st.builds(
+        lambda state, nets: InheritedRestriction(
+            state=state, cidrs=tuple(nets) if state == "enforced" else ()
+        ),
+        st.sampled_from(["none", "enforced", "unknown"]),
+        st.lists(st.sampled_from(NETWORKS), max_size=2),
+    ),
+)
 
 
 @st.composite
@@ -65,6 +93,8 @@ def credentials(draw: st.DrawFn) -> Credential:
         unresolved_roles=tuple(draw(st.lists(st.sampled_from([UNNAMED, "role-0000"]), max_size=1))),
         allowed_cidrs=tuple(draw(st.lists(st.sampled_from(NETWORKS), max_size=2))),
         capabilities=caps,
+        privilege=draw(PRIVILEGES),
+        inherited_restriction=draw(INHERITED),
     )
 
 

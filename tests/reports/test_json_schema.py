@@ -42,7 +42,7 @@ def test_curated_demo_validates(
     doc = document(curated)
     assert errors(validator, doc) == []
     assert doc["schema_version"] == "2.1"
-    assert len(doc["credentials"]) == 71
+    assert len(doc["credentials"]) == 77
     assert {f["status"] for f in doc["findings"]} == {"fail", "manual"}
     assert [
         (g["tenant"], g["rule_id"], g["capability"], g["credentials"])

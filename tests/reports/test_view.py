@@ -11,7 +11,7 @@ from .conftest import AS_OF, replace
 def test_last_use_buckets(curated: ScanResult) -> None:
     buckets = view.last_use_buckets(curated.credentials, AS_OF)
     assert [(b.label, b.count) for b in buckets] == [
-        ("< 30 days", 66),
+        ("< 30 days", 72),
         ("30-90 days", 0),
         ("90-180 days", 1),
         ("180-365 days", 1),
@@ -26,7 +26,7 @@ def test_expiry_buckets(curated: ScanResult) -> None:
     assert [(b.label, b.count) for b in buckets] == [
         ("expired", 3),
         ("≤ 14 days", 2),
-        ("15-90 days", 41),
+        ("15-90 days", 47),
         ("91-365 days", 18),
         ("> 1 year", 2),
         ("no expiry", 5),

@@ -27,8 +27,13 @@ SEARCH = "/api/v1/search/iam/personal_clients"
 USERS = "/api/v1/search/users"
 ROLES_BODY = {
     "list": [
-        {"id": "R1", "name": "system:user", "displayName": "Basic User"},
-        {"id": "R2", "name": "system:owner", "displayName": "Super Administrator"},
+        {"id": "R1", "name": "system:user", "displayName": "Basic User", "permissions": ["p/a"]},
+        {
+            "id": "R2",
+            "name": "system:owner",
+            "displayName": "Super Administrator",
+            "permissions": ["p/a", "p/b"],
+        },
     ],
     "nextPageToken": "",
 }
@@ -76,7 +81,11 @@ def users_echo(
 
 
 def mock_tenant(
-    mock: respx.MockRouter, search: Any, users: Any = None, roles: Any = None
+    mock: respx.MockRouter,
+    search: Any,
+    users: Any = None,
+    roles: Any = None,
+    settings: Any = None,
 ) -> dict[str, Any]:
     routes = {
         "token": mock.post("/auth/v1/token").respond(
@@ -87,6 +96,9 @@ def mock_tenant(
             side_effect=roles or [httpx.Response(200, json=ROLES_BODY)]
         ),
         "users": mock.post(USERS).mock(side_effect=users or users_echo()),
+        "settings": mock.get("/api/v1/settings/session").mock(
+            side_effect=settings or [httpx.Response(200, json={"sessionSettings": {}})]
+        ),
     }
     return routes
 
@@ -137,8 +149,8 @@ def test_pages_roles_owners_and_request_count(fake_time: FakeTime) -> None:
     }
     for route in ("search", "roles", "users"):
         assert all(x.request.headers["authorization"] == f"Bearer {TOKEN}" for x in r[route].calls)
-    # 1 token + 3 search pages + 2 role pages + 1 owner batch
-    assert (inv.coverage.requests, inv.coverage.retries) == (7, 0)
+    # 1 token + 3 search pages + 2 role pages + 1 owner batch + 1 session settings
+    assert (inv.coverage.requests, inv.coverage.retries) == (8, 0)
     assert r["token"].call_count == 1
 
 
@@ -161,7 +173,7 @@ def test_owner_lookups_are_batched_by_100(fake_time: FakeTime) -> None:
     assert all(c.owner.status == "active" for c in inv.credentials)
     sizes = sorted(len(body_of(x)["refs"]) for x in r["users"].calls)
     assert sizes == [50, 100, 100]
-    assert inv.coverage.requests == 1 + 10 + 1 + 3
+    assert inv.coverage.requests == 1 + 10 + 1 + 3 + 1  # + session settings
 
 
 def test_search_forbidden_falls_back_to_own_list(fake_time: FakeTime) -> None:
@@ -183,7 +195,8 @@ def test_search_forbidden_falls_back_to_own_list(fake_time: FakeTime) -> None:
         "user's own personal clients were collected. Give the scanning credential's owner the "
         "Super Administrator role.",
     )
-    assert inv.coverage.requests == 1 + 1 + 1 + 1 + 1  # token, refused search, own, roles, users
+    # token, refused search, own, roles, users, session settings
+    assert inv.coverage.requests == 1 + 1 + 1 + 1 + 1 + 1
 
 
 def test_user_search_forbidden_leaves_owners_unknown(fake_time: FakeTime) -> None:
@@ -364,7 +377,13 @@ def test_unknown_enum_values_and_unreadable_users(fake_time: FakeTime) -> None:
         inv = collect(fake_time)
     statuses = [(c.owner.status, c.notes) for c in inv.credentials]
     assert statuses == [
-        ("unknown", ("owner status 'SUSPENDED' is not one the API documents",)),
+        (
+            "unknown",
+            (
+                "owner status 'SUSPENDED' is not one the API documents",
+                "owner's User.type is USER_TYPE_ROBOT (not USER_TYPE_HUMAN)",  # unknown: kept
+            ),
+        ),
         ("active", ()),
         ("unknown", ()),
         ("unknown", ()),
@@ -404,3 +423,60 @@ def test_validate_and_base_url() -> None:
         "last_used_since": None,
     }
     assert ConductorOneProvider.name == "conductorone"
+
+
+@pytest.mark.parametrize(
+    ("response", "says"),
+    [
+        (httpx.Response(404, json={"code": 5, "message": "not found"}), "failed: not found"),
+        (
+            httpx.Response(403, json={"code": 7, "message": "Permission denied"}),
+            "refused: Permission denied",
+        ),
+        (httpx.Response(200, json={"sessionSettings": []}), "unexpected response"),
+        (
+            httpx.Response(200, json={"sessionSettings": {"pccUserSource": {"enabled": "yes"}}}),
+            "unexpected response",
+        ),
+    ],
+)
+def test_unreadable_session_settings_leave_the_restriction_unknown(
+    fake_time: FakeTime, response: httpx.Response, says: str
+) -> None:
+    search = pages(("", {"list": [pc("a"), pc("b", allowSourceCidr=["10.1.2.0/24"])]}))
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        mock_tenant(mock, search, settings=[response])
+        inv = collect(fake_time)
+    a, b = inv.credentials
+    assert a.inherited_restriction is not None
+    assert a.inherited_restriction.state == "unknown"
+    assert says in a.inherited_restriction.reason
+    assert b.inherited_restriction is None  # its own list is judged, the tenant's is not needed
+    assert inv.coverage.status == "complete"
+    assert inv.coverage.notes == (a.inherited_restriction.reason,)
+
+
+def test_session_settings_decide_the_inherited_restriction(fake_time: FakeTime) -> None:
+    settings = {
+        "sessionSettings": {
+            "pccUserSource": {"enabled": True, "sourceCidr": ["10.9.0.0/16"]},
+            "pccAdminSource": {"enabled": True, "sourceCidr": ["0.0.0.0/0"]},
+        }
+    }
+    search = pages(("", {"list": [pc("plain", "U1"), pc("admin", "U2")]}))
+    owners = {
+        "U1": user("U1", roleIds=["R1"]),
+        "U2": user("U2", roleIds=["R2"]),
+    }
+    with respx.mock(base_url=BASE, assert_all_called=True) as mock:
+        mock_tenant(mock, search, users_echo(owners), settings=[httpx.Response(200, json=settings)])
+        inv = collect(fake_time)
+    plain, admin = inv.credentials
+    assert plain.inherited_restriction is not None and admin.inherited_restriction is not None
+    assert [str(n) for n in plain.inherited_restriction.cidrs] == ["10.9.0.0/16"]
+    assert [str(n) for n in admin.inherited_restriction.cidrs] == ["10.9.0.0/16", "0.0.0.0/0"]
+    assert admin.privilege is not None and admin.privilege.roles == ("system:user", "system:owner")
+    assert plain.notes == (
+        "no allowSourceCidr of its own; restricted by the tenant session settings "
+        "(pccUserSource): 10.9.0.0/16",
+    )

