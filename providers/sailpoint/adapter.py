@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from auditor.errors import (
+    ClientRequestError,
     ConfigError,
     NotFoundError,
     PermissionDeniedError,
@@ -298,24 +299,39 @@ class SailPointProvider(Provider):
         """
         seen = {r.get("id") for r in body if isinstance(r, dict)}
         guard = client.page_guard(f"GET {version.pat_path}")
+        first = len(body)
         while True:
             offset = len(body)
             guard.next_page(str(offset))
-            page = await client.get_json(
-                version.pat_path, params={**params, "limit": STANDARD_PAGE, "offset": offset}
-            )
+            try:
+                page = await client.get_json(
+                    version.pat_path, params={**params, "limit": STANDARD_PAGE, "offset": offset}
+                )
+            except ClientRequestError as exc:
+                if exc.status_code != 400:
+                    raise
+                # ISC answers 400 to query input an operation does not support (standard
+                # collection parameters doc): a list that refuses limit/offset cannot page them
+                notes.append(
+                    f"{offset} PATs is a multiple of SailPoint's default page size "
+                    f"({STANDARD_PAGE}); asking for more at offset {offset} was refused as a bad "
+                    "request (HTTP 400: the list takes no limit/offset), so it does not page: "
+                    "the list is whole"
+                )
+                return body
             self._check_array(page, version)
             fresh = [r for r in page if not (isinstance(r, dict) and r.get("id") in seen)]
-            if not fresh:
+            if fresh:
+                body = [*body, *fresh]
+                seen.update(r.get("id") for r in fresh if isinstance(r, dict))
+            if not fresh and offset == first:
                 notes.append(
                     f"{offset} PATs is a multiple of SailPoint's default page size "
                     f"({STANDARD_PAGE}); asked for more at offset {offset} and got none: the "
                     "list is whole"
                 )
                 return body
-            body = [*body, *fresh]
-            seen.update(r.get("id") for r in fresh if isinstance(r, dict))
-            if len(page) < STANDARD_PAGE:
+            if not fresh or len(page) < STANDARD_PAGE:
                 notes.append(
                     f"the server paged the PAT list at {STANDARD_PAGE}; every page was "
                     f"collected ({len(body)} records)"

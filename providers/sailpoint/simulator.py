@@ -273,6 +273,17 @@ class SailPointSimulator:
             except FilterError as exc:
                 return self._error(400, f"Invalid filter {text!r}: {exc}")
             rows = [r for r in rows if _match_pat(node, r)]
+        paging = self.faults.pat_list_paging
+        asked = {"limit", "offset"} & set(request.query_params)
+        if paging == "reject" and asked:
+            return self._error(400, f"Unsupported query parameter(s): {', '.join(sorted(asked))}")
+        if paging == "page":
+            try:
+                limit = _int_param(request.query_params.get("limit"), 250, 0, 250, "limit")
+                offset = _int_param(request.query_params.get("offset"), 0, 0, 2**31 - 1, "offset")
+            except FilterError as exc:
+                return self._error(400, str(exc))
+            rows = rows[offset : offset + limit]
         return self._json(200, rows)
 
     async def _public_identities(self, request: Request) -> Response:

@@ -8,6 +8,15 @@ differ only in two fields (sailpoint.md §2.1, §2.6):
   ``accessTokenValiditySeconds`` at all (field history, sailpoint.md §2.6) in any version.
 - ``userAwareTokenNeverExpires`` exists only in v2025, v2026 and v1.
 
+A PAT that never expires therefore reaches us in three forms, and ``records.parse_pat`` reads all
+three as "never expires", so ``no-expiry`` fails it whatever the version: ``null`` (documented in
+beta, v2025, v2026 and v1: "When expirationDate is null or empty, the token will never expire"),
+the field absent (records older than the field, and v3/v2024, whose schema has no null), or
+``null`` even in v3/v2024 (the same record served through the older schema; SailPoint's own
+Python SDK declares the field optional). The v3 text "6 Months from created date" is the default
+applied when a PAT is *created* through v3 without a date: such a PAT has a real date, which
+``long-lifetime``, ``expired`` and ``expiring-soon`` judge.
+
 The per-service API is spelled ``v1`` in configuration (``api_version: v1``): it is the version
 string of ``idn/apis/personal-access-tokens/openapi.yaml`` (``info.version: v1``) and the last
 segment of its path ``/personal-access-tokens/v1``.

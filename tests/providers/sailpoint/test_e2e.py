@@ -269,3 +269,28 @@ def test_over_loopback_http_with_faults() -> None:
     assert inventory.coverage.base_url == base_url
     assert sim.served.get(503, 0) == inventory.coverage.retries > 0
     assert 429 not in sim.served
+
+
+@pytest.mark.parametrize(
+    ("paging", "note"),
+    [
+        ("ignore", "asked for more at offset 500 and got none: the list is whole"),
+        ("reject", "was refused as a bad request (HTTP 400: the list takes no limit/offset)"),
+        ("page", "the server paged the PAT list at 250; every page was collected (500 records)"),
+    ],
+)
+def test_a_list_of_exactly_k_pages_is_probed_and_a_refused_probe_costs_nothing(
+    paging: str, note: str
+) -> None:
+    """500 PATs, a multiple of ISC's default page size: the adapter asks for more. Whether the
+    server ignores limit/offset, refuses them (400) or pages by them, the population is whole
+    and the tenant complete (a 400 on the probe must not fail the tenant)."""
+    fake = FakeTime()
+    sim = make_sim(fake, size=500, seed=3, faults=SimFaults(pat_list_paging=paging))
+    inventory = asyncio.run(_collect(sim, sim_factory(sim, fake), "admin", "v3"))
+    rows, _ = expected(sim, "v3", include_managed=True)
+    assert len(rows) == 500
+    assert actual(inventory) == rows
+    assert inventory.coverage.status == "complete"
+    assert any(note in n for n in inventory.coverage.notes), inventory.coverage.notes
+    assert sim.served.get(400, 0) == (1 if paging == "reject" else 0)
