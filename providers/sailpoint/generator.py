@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from providers.sailpoint.records import LAST_USED_SINCE
 from providers.sailpoint.tenantdata import (
     EXPIRY_ADDED,
     MANAGED_ADDED,
@@ -51,6 +52,7 @@ def generate(seed: int, size: int, anchor: datetime) -> Dataset:
         email = None if rng.random() < 0.03 else f"{alias}@example.com"
         identities.append(Identity(hex_id(f"{seed}:identity:{i}"), f"{first} {last}", alias,
                                    email, status, state, first, last))  # fmt: skip
+    identities = _with_lifecycles(seed, identities)
     identities = _with_levels(seed, identities)
     ghosts = [
         (hex_id(f"{seed}:ghost:{i}"), f"Deleted user {i}") for i in range(max(1, size // 200))
@@ -68,7 +70,10 @@ def generate(seed: int, size: int, anchor: datetime) -> Dataset:
         last_used = None
         if rng.random() >= 0.2:
             span = (anchor - created_at).total_seconds()
-            last_used = fmt(created_at + timedelta(seconds=span * rng.random()), digits)
+            used_at = created_at + timedelta(seconds=span * rng.random())
+            # lastUsed is recorded only since 2023-02-02: an earlier use left no trace
+            if used_at >= LAST_USED_SINCE:
+                last_used = fmt(used_at, digits)
         managed: bool | None = rng.random() < 0.08 if created_at >= MANAGED_ADDED else None
         roll = rng.random()
         scope: tuple[str, ...] | None
@@ -98,7 +103,56 @@ def generate(seed: int, size: int, anchor: datetime) -> Dataset:
             created=fmt(created_at, digits), last_used=last_used, managed=managed, ttl=ttl,
             has_expiry_fields=has_expiry, expiration=expiration, user_aware=user_aware,
         ))  # fmt: skip
-    return Dataset(identities=tuple(identities), pats=tuple(pats), me=identities[0].id)
+    return Dataset(
+        identities=tuple(identities),
+        pats=tuple(_with_admin_scopes(seed, pats)),
+        me=identities[0].id,
+    )
+
+
+def _with_admin_scopes(seed: int, pats: list[PatRecord]) -> list[PatRecord]:
+    """2 % of scoped PATs also hold a scope the v3 spec reserves for administrative levels
+    (``idn:sources:manage``: ORG_ADMIN, SOURCE_ADMIN, SOURCE_SUBADMIN), whatever their owner's
+    level: SailPoint accepts any scope at creation (own random stream, as for lifecycles)."""
+    rng = random.Random(f"{seed}:admin-scopes")  # noqa: S311 - simulated data
+    out = []
+    for pat in pats:
+        if pat.scope and "sp:scopes:all" not in pat.scope and rng.random() < 0.02:
+            pat = replace(pat, scope=(*pat.scope, "idn:sources:manage"))
+        out.append(pat)
+    return out
+
+
+# Lifecycle states that disagree with identityState, as real tenants have them (issue 13): a
+# lifecycle state configured without an identity state leaves identityState ACTIVE (v3 spec
+# LifecycleState.identityState "is generally 'null'"), tenants name their own states, and some
+# identities have no lifecycle state. (identityState, lifecycle state, truth, weight in %)
+_LIFECYCLE_VARIANTS = (
+    ("ACTIVE", "Terminated", "disabled", 3),
+    ("ACTIVE", "inactive", "disabled", 1),
+    ("ACTIVE", "Leave of Absence", "unknown", 2),
+    ("ACTIVE", "Prehire", "unknown", 1),
+    ("ACTIVE", None, "active", 1),
+)
+
+
+def _with_lifecycles(seed: int, identities: list[Identity]) -> list[Identity]:
+    """Turn some active identities into the inconsistent cases, from their own random stream
+    (so the rest of a seed's tenant is what it was)."""
+    rng = random.Random(f"{seed}:lifecycles")  # noqa: S311 - simulated data
+    weights = [w for *_, w in _LIFECYCLE_VARIANTS]
+    out = []
+    for i, person in enumerate(identities):
+        roll = rng.random() * 100
+        if i and person.identity_state == "ACTIVE" and roll < sum(weights):
+            index, edge = 0, weights[0]
+            while roll >= edge:
+                index += 1
+                edge += weights[index]
+            state, lifecycle, truth, _ = _LIFECYCLE_VARIANTS[index]
+            person = replace(person, identity_state=state, status=lifecycle, truth=truth)
+        out.append(person)
+    return out
 
 
 _LEVELS = (("ORG_ADMIN",), ("CERT_ADMIN",), ("REPORT_ADMIN",), ("HELPDESK",),

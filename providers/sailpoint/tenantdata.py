@@ -31,6 +31,22 @@ PRIVILEGED_SCOPES = (
 )
 
 
+LIFECYCLE_TRUTH = {"active": "active", "inactive": "disabled", "terminated": "disabled"}
+"""ISC's default lifecycle states ("active", "inactive") and the common leaver state; tenants
+define their own names (v3 spec PublicIdentity.status: "The lifecycle status for the identity")."""
+
+
+def truth_of(identity_state: str | None, lifecycle: str | None) -> str:
+    """A person's real status from the lifecycle state that HR processes set. identityState goes
+    inactive only where a lifecycle state was configured with one (LifecycleState.identityState
+    "is generally 'null'"), so it is the weaker signal: the lifecycle state decides when present."""
+    if identity_state in ("INACTIVE_SHORT_TERM", "INACTIVE_LONG_TERM"):
+        return "disabled"
+    if lifecycle is None:
+        return "active" if identity_state == "ACTIVE" else "unknown"
+    return LIFECYCLE_TRUTH.get(lifecycle.strip().lower(), "unknown")
+
+
 @dataclass(frozen=True)
 class Identity:
     """One identity as ``/v3/public-identities`` knows it (SPEC PublicIdentity schema)."""
@@ -49,6 +65,15 @@ class Identity:
     null or ``[]``."""
     login: bool = True
     """False: no auth user (``GET /v3/auth-users/{id}`` answers 404)."""
+    truth: str = ""
+    """What the person's record really says, as a default configuration can know it: ``active``,
+    ``disabled`` (left or suspended) or ``unknown`` (a custom lifecycle state). Derived from the
+    two served fields by ``truth_of`` unless the generator set it; the tests compare the adapter's
+    status with this, not with their own reading of the fields."""
+
+    def __post_init__(self) -> None:
+        if not self.truth:
+            object.__setattr__(self, "truth", truth_of(self.identity_state, self.status))
 
 
 @dataclass(frozen=True)

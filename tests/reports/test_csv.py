@@ -46,7 +46,7 @@ def test_files_and_columns(curated: ScanResult) -> None:
     findings = read(files["findings.csv"])
     inventory = read(files["inventory.csv"])
     assert len(findings) == len(curated.findings)
-    assert len(inventory) == len(curated.credentials) == 77
+    assert len(inventory) == len(curated.credentials) == 81
     assert tuple(findings[0]) == csv_format.FINDING_COLUMNS
     assert tuple(inventory[0]) == csv_format.INVENTORY_COLUMNS
     assert files["findings.csv"].endswith("\r\n")

@@ -42,17 +42,17 @@ def test_curated_demo_validates(
     doc = document(curated)
     assert errors(validator, doc) == []
     assert doc["schema_version"] == "2.1"
-    assert len(doc["credentials"]) == 77
+    assert len(doc["credentials"]) == 81
     assert {f["status"] for f in doc["findings"]} == {"fail", "manual"}
     assert [
         (g["tenant"], g["rule_id"], g["capability"], g["credentials"])
         for g in doc["not_applicable"]
     ] == [
-        ("sandbox-isc", "broad-source-restriction", "network_restriction", 33),
-        ("sandbox-isc", "no-source-restriction", "network_restriction", 33),
+        ("sandbox-isc", "broad-source-restriction", "network_restriction", 37),
+        ("sandbox-isc", "no-source-restriction", "network_restriction", 37),
     ]
     na = doc["summary"]["by_status"]["not_applicable"]
-    assert na == 66 == sum(row.get("not_applicable", 0) for row in doc["result_counts"].values())
+    assert na == 74 == sum(row.get("not_applicable", 0) for row in doc["result_counts"].values())
 
 
 def test_rich_result_validates(

@@ -70,7 +70,7 @@ def test_payload_names_cannot_break_the_findings_table(rich: ScanResult) -> None
 def test_curated_summary_and_truncation(curated: ScanResult) -> None:
     text = markdown.to_markdown(curated)
     s = curated.summary
-    assert f"**{s['findings']} failing finding(s)** on 77 credential(s) in 2 tenant(s)" in text
+    assert f"**{s['findings']} failing finding(s)** on 81 credential(s) in 2 tenant(s)" in text
     assert "> [!CAUTION]" not in text
     open_count = s["findings"] + s["manual"]
     rest = open_count - markdown.TOP_FINDINGS

@@ -3,13 +3,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from auditor.model import Credential
 from auditor.timestamps import parse_timestamp
-from providers.sailpoint.dataset import PRIVILEGED_SCOPES, curated, generate
+from policies.rules.privileged_defaults import DEFAULT_SAILPOINT_SCOPES
+from providers.sailpoint.dataset import curated, generate
 from providers.sailpoint.records import parse_pat
 from providers.sailpoint.tenantdata import (
     EXPIRY_ADDED,
@@ -22,14 +23,16 @@ from providers.sailpoint.tenantdata import (
 )
 from providers.sailpoint.versions import VERSIONS
 from tests.providers.sailpoint.conftest import ANCHOR
+from tests.providers.sailpoint.scope_spec import scope_levels
 
 DAY = timedelta(days=1)
 
 
 def _facts(data: Dataset) -> dict[str, set[str]]:
     """Which catalogue rules each curated record triggers, computed from the rendered payload."""
-    states = {i.id: i.identity_state for i in data.identities}
-    levels = {i.id: i.capabilities or () for i in data.identities}
+    truth = {i.id: i.truth for i in data.identities}  # the person's real status
+    levels = {i.id: i.capabilities or ("USER",) for i in data.identities}
+    spec_levels = scope_levels()  # from the v3 spec, not the adapter's table
     creds = {p.id: parse_pat(render_pat(p, VERSIONS["v2025"]), tenant="t") for p in data.pats}
     unexpired: Counter[str] = Counter(
         c.owner.id or "" for c in creds.values() if c.expires_at is None or c.expires_at > ANCHOR
@@ -41,7 +44,11 @@ def _facts(data: Dataset) -> dict[str, set[str]]:
         assert c.created_at is not None
         if c.last_used_at is not None and c.last_used_at < ANCHOR - 90 * DAY:
             hit.add("stale")
-        if c.last_used_at is None and c.created_at < ANCHOR - 14 * DAY:
+        # lastUsed exists since 2023-02-02 (api-specs commit 32f00354): before, use left no trace
+        recording = datetime(2023, 2, 2, tzinfo=UTC)
+        if c.last_used_at is None and c.created_at < recording:
+            hit.add("stale")
+        elif c.last_used_at is None and c.created_at < ANCHOR - 14 * DAY:
             hit.add("never-used")
         if c.expires_at is None:
             hit.add("no-expiry")
@@ -56,14 +63,24 @@ def _facts(data: Dataset) -> dict[str, set[str]]:
             hit.add("full-owner-access")
         if c.scope_mode == "unknown":
             hit.add("scope-unknown")
-        if set(c.scopes) & set(PRIVILEGED_SCOPES):
+        granted = set(c.scopes) & set(DEFAULT_SAILPOINT_SCOPES)
+        owner_levels = set(levels.get(pat.owner_id, ()))
+        usable = {
+            s
+            for s in granted
+            if spec_levels.get(s) is None or "ORG_ADMIN" in owner_levels
+            or (owner_levels | {"USER"}) & set(spec_levels[s] or ())
+        }  # fmt: skip
+        if usable:
             hit.add("privileged-access")
+        elif granted:
+            hit.add("latent-privileged")
         if c.scope_mode == "full" and "ORG_ADMIN" in levels.get(pat.owner_id, ()):
             hit.add("privileged-access")  # full scope: every right of an ORG_ADMIN owner
-        state = states.get(pat.owner_id, "missing")
-        if state in ("INACTIVE_SHORT_TERM", "INACTIVE_LONG_TERM", "missing"):
+        state = truth.get(pat.owner_id, "missing")
+        if state in ("disabled", "missing"):
             hit.add("inactive-owner")
-        if state is None:
+        if state == "unknown":
             hit.add("owner-unverified")
         if unexpired[pat.owner_id] > 5:
             hit.add("too-many-per-owner")
@@ -97,6 +114,7 @@ def test_the_curated_set_covers_every_applicable_rule_and_has_clean_records() ->
         "too-many-per-owner",
         "scope-unknown",
         "managed",
+        "latent-privileged",
     }
     clean = [p for p in data.pats if not p.rules]
     assert len(clean) == 6
@@ -149,3 +167,26 @@ def test_generated_mix_and_field_history() -> None:
             assert used is not None and created <= used <= ANCHOR
     states = Counter(i.identity_state for i in data.identities)
     assert set(states) == {"ACTIVE", "INACTIVE_SHORT_TERM", "INACTIVE_LONG_TERM", None}
+
+
+def test_generated_tenants_have_the_inconsistent_cases_of_real_ones() -> None:
+    data = generate(42, 5000, ANCHOR)
+    pairs = Counter((i.identity_state, i.status, i.truth) for i in data.identities)
+    # lifecycle states that disagree with identityState, custom ones, and none at all
+    for case in [
+        ("ACTIVE", "Terminated", "disabled"),
+        ("ACTIVE", "inactive", "disabled"),
+        ("ACTIVE", "Leave of Absence", "unknown"),
+        ("ACTIVE", "Prehire", "unknown"),
+        ("ACTIVE", None, "active"),
+        ("ACTIVE", "Active", "active"),
+    ]:
+        assert pairs[case] > 0, case
+    recording = datetime(2023, 2, 2, tzinfo=UTC)
+    old = [p for p in data.pats if (parse_timestamp(p.created) or ANCHOR) < recording]
+    assert len(old) > 100
+    for p in old:  # a use before recording began left no trace
+        used = parse_timestamp(p.last_used)
+        assert used is None or used >= recording
+    assert any(p.last_used is None for p in old)
+    assert sum(1 for p in data.pats if p.scope and "idn:sources:manage" in p.scope) / 5000 > 0.005

@@ -61,7 +61,7 @@ def test_pat_lists_validate_for_every_version(version: str, size: int | None) ->
     ]
     responses = exchange(sim, calls)
     assert [r.status_code for r in responses] == [200, 200, 200, 200, 400]
-    assert len(responses[0].json()) == (33 if size is None else 300)
+    assert len(responses[0].json()) == (37 if size is None else 300)
     for response in responses:
         validate_exchange(response, version)
 
