@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
+from auditor.config import load_config
+from auditor.engine import tenant_settings
 from auditor.errors import (
     ConfigError,
     NotFoundError,
@@ -20,10 +23,13 @@ from auditor.errors import (
 )
 from auditor.http import HttpSettings, RateLimit
 from auditor.model import TenantInventory
+from providers.base import TenantSettings
+from providers.conductorone import ConductorOneProvider
 from providers.sailpoint import SailPointProvider
 from providers.sailpoint.owners import batches, id_filter
 from providers.sailpoint.versions import VERSIONS
 from tests.fakes import FakeTime
+from tests.providers.conductorone.conftest import make_sim as make_c1_sim
 from tests.providers.sailpoint.conftest import BASE, respx_factory, settings
 
 SECRET = "s3cr3t-value-never-shown"
@@ -570,3 +576,50 @@ def test_a_short_list_is_not_probed() -> None:
         )
         collect(mock, identities=[identity("o1")])
     assert route.call_count == 1
+
+
+SP_TENANT = """
+tenants:
+  - name: isc
+    provider: {provider}
+    base_url: https://acme.api.identitynow.com
+    client_id: {client_id}
+    client_secret_env: S
+    lifecycle_states: {states}
+"""
+SP_ID = "0123456789abcdef0123456789abcdef"
+
+
+def _settings_from(tmp_path: Path, states: str, provider: str = "sailpoint") -> TenantSettings:
+    path = tmp_path / "c.yaml"
+    client_id, secret = SP_ID, "a-secret-value"
+    if provider == "conductorone":
+        client_id, secret = make_c1_sim().mint_client()
+    path.write_text(SP_TENANT.format(provider=provider, client_id=client_id, states=states))
+    registry = {"sailpoint": SailPointProvider, "conductorone": ConductorOneProvider}
+    (tenant,) = tenant_settings(load_config(path, env={"S": secret}), registry)
+    return tenant
+
+
+def test_lifecycle_states_reach_the_adapter(tmp_path: Path) -> None:
+    tenant = _settings_from(tmp_path, "{inactive: [Leaver, ' Retired ']}")
+    assert tenant.active_lifecycle_states is None  # the default
+    assert tenant.inactive_lifecycle_states == ("Leaver", "Retired")
+
+
+@pytest.mark.parametrize(
+    ("states", "provider", "message"),
+    [
+        ("{active: [Active], inactive: [ACTIVE]}", "sailpoint", "active listed as both"),
+        ("{inactive: ['  ']}", "sailpoint", "every lifecycle state must be a non-empty string"),
+        ("{retired: [x]}", "sailpoint", "retired"),
+        ("{inactive: [Leaver]}", "conductorone", "lifecycle_states applies to SailPoint"),
+    ],
+)
+def test_lifecycle_states_errors_name_the_key(
+    tmp_path: Path, states: str, provider: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        _settings_from(tmp_path, states, provider)
+    text = str(info.value)
+    assert "tenants[0].lifecycle_states" in text and message in text, text
