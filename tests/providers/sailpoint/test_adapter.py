@@ -23,7 +23,7 @@ from auditor.errors import (
 )
 from auditor.http import HttpSettings, RateLimit
 from auditor.model import TenantInventory
-from providers.base import TenantSettings
+from providers.base import Provider, TenantSettings
 from providers.conductorone import ConductorOneProvider
 from providers.sailpoint import SailPointProvider
 from providers.sailpoint.owners import batches, id_filter
@@ -596,7 +596,10 @@ def _settings_from(tmp_path: Path, states: str, provider: str = "sailpoint") -> 
     if provider == "conductorone":
         client_id, secret = make_c1_sim().mint_client()
     path.write_text(SP_TENANT.format(provider=provider, client_id=client_id, states=states))
-    registry = {"sailpoint": SailPointProvider, "conductorone": ConductorOneProvider}
+    registry: dict[str, type[Provider]] = {
+        "sailpoint": SailPointProvider,
+        "conductorone": ConductorOneProvider,
+    }
     (tenant,) = tenant_settings(load_config(path, env={"S": secret}), registry)
     return tenant
 
