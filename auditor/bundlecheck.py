@@ -20,8 +20,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from auditor.errors import EvidenceError
+from auditor.errors import ConfigError, EvidenceError
 from auditor.evidence import MANIFEST, PUBLIC_KEY, SIGNATURE
+from auditor.inputfile import BUNDLE_LIMIT, check_regular
 from auditor.signing import fingerprint_key, public_key_from_bytes
 
 MAX_MANIFEST = 16 * 1024 * 1024
@@ -85,6 +86,10 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
     Raises ``EvidenceError`` for a file that is not a safe, readable bundle (bad zip, unsafe
     names, no manifest); returns the problems of a readable one, each naming its file.
     """
+    try:
+        check_regular(path, limit=BUNDLE_LIMIT, what="bundle")  # not a FIFO, device, …
+    except ConfigError as exc:
+        raise EvidenceError(f"{path}: {exc.message}") from None
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()

@@ -39,6 +39,7 @@ from pydantic import (
 from auditor.cron import cron_trigger
 from auditor.errors import ConfigError
 from auditor.http import is_loopback_host
+from auditor.inputfile import SECRET_LIMIT, check_regular, read_text
 from auditor.model import ProviderName, Severity
 from auditor.yamlfile import read_yaml_file
 
@@ -71,7 +72,7 @@ def _shown_path(raw: Path, target: Path) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=4096)
 
 
 class RateLimitConfig(_Strict):
@@ -322,14 +323,19 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Lo
         key = f"tenants[{index}]"
         client_id = _resolve(tenant, "client_id", env, loaded, key, problems, secret=False)
         secret = _resolve(tenant, "client_secret", env, loaded, key, problems, secret=True)
-        if tenant.ca_bundle is not None and not loaded.resolve_path(tenant.ca_bundle).is_file():
-            problems.append(
-                ConfigError(
-                    f"ca_bundle file {tenant.ca_bundle} does not exist",
-                    key=f"{key}.ca_bundle",
-                    fix="point it at a PEM file of your proxy's CA certificates",
+        if tenant.ca_bundle is not None:
+            try:
+                check_regular(
+                    loaded.resolve_path(tenant.ca_bundle), limit=SECRET_LIMIT * 64, what="file"
                 )
-            )
+            except ConfigError as exc:
+                problems.append(
+                    ConfigError(
+                        f"ca_bundle file {tenant.ca_bundle}: {exc.message}",
+                        key=f"{key}.ca_bundle",
+                        fix="point it at a PEM file of your proxy's CA certificates",
+                    )
+                )
         if client_id is not None and secret is not None:
             credentials[tenant.name] = Credentials(client_id, SecretStr(secret))
     webhook: SecretStr | None = None
@@ -380,13 +386,13 @@ def _resolve(
     if isinstance(file, Path):
         target = loaded.resolve_path(file)
         try:
-            value = target.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
+            value = read_text(target, limit=SECRET_LIMIT, what="file").strip()
+        except ConfigError as exc:
             problems.append(
                 ConfigError(
-                    f"cannot read {_shown_path(file, target)}: {type(exc).__name__}",
+                    f"cannot read {_shown_path(file, target)}: {exc.message}",
                     key=f"{key}.{name}_file",
-                    fix="check the path and that credaudit may read it",
+                    fix=exc.fix or "check the path and that credaudit may read it",
                 )
             )
             return None

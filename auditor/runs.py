@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.config import LoadedConfig
 from auditor.errors import AuditorError, ConfigError, UsageError
+from auditor.inputfile import RESULTS_LIMIT, read_text
 from auditor.model import SEVERITIES, SEVERITY_RANK, ScanResult
 
 if TYPE_CHECKING:
@@ -136,11 +137,15 @@ def reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
 
 def read_document(path: Path) -> Any:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"--from-inventory: {path} does not exist") from None
-    except (ValueError, UnicodeDecodeError):
+        text = read_text(path, limit=RESULTS_LIMIT, what="file")
+    except ConfigError as exc:
+        raise UsageError(f"--from-inventory: {path}: {exc.message}") from None
+    try:
+        document = json.loads(text)
+    except ValueError:
         raise UsageError(f"--from-inventory: {path} is not a JSON file") from None
+    except RecursionError:
+        raise UsageError(f"--from-inventory: {path} nests too deeply for a results.json") from None
     if not isinstance(document, dict) or not isinstance(document.get("coverage"), list):
         raise UsageError(f"--from-inventory: {path} is not a credaudit results.json")
     return document

@@ -11,7 +11,8 @@ from cryptography.exceptions import UnsupportedAlgorithm as UnsupportedKey
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from auditor.errors import EvidenceError
+from auditor.errors import ConfigError, EvidenceError
+from auditor.inputfile import SECRET_LIMIT, read_bytes
 
 
 def fingerprint_key(key: Ed25519PublicKey) -> str:
@@ -22,12 +23,17 @@ def fingerprint_key(key: Ed25519PublicKey) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
+def _read_key(path: Path, what: str) -> bytes:
+    """A key file: a regular file of at most 64 KiB (``auditor.inputfile``)."""
+    try:
+        return read_bytes(path, limit=SECRET_LIMIT, what=what)
+    except ConfigError as exc:
+        raise EvidenceError(f"cannot read the {what} {path}: {exc.message}") from None
+
+
 def load_signing_key(path: Path) -> Ed25519PrivateKey:
     """An unencrypted Ed25519 private key (PKCS#8 PEM, or OpenSSH). Errors never quote it."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EvidenceError(f"cannot read the signing key {path}: {exc.strerror}") from None
+    data = _read_key(path, "signing key")
     try:
         if b"OPENSSH PRIVATE KEY" in data:
             key: object = serialization.load_ssh_private_key(data, password=None)
@@ -45,10 +51,7 @@ def load_signing_key(path: Path) -> Ed25519PrivateKey:
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """An Ed25519 public key: PEM (SubjectPublicKeyInfo) or an OpenSSH ``ssh-ed25519`` line."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EvidenceError(f"cannot read the public key {path}: {exc.strerror}") from None
+    data = _read_key(path, "public key")
     return public_key_from_bytes(data, str(path))
 
 

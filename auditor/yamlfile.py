@@ -1,10 +1,10 @@
 """Safe YAML reading for every file credaudit reads: the configuration, waivers, custom rules.
 
-A leaf module (it imports only ``auditor.errors``), so ``policies`` may use it as it uses
-``auditor.timestamps``. Two things PyYAML does by default are wrong for a security tool's
-configuration: it keeps the last of two duplicate keys silently (two ``expires:`` in a waiver),
-and its error messages quote a snippet of the file (which could be a secret written by mistake).
-Here duplicates are errors, and errors give only the line and column.
+A leaf module (it imports only ``auditor.errors`` and ``auditor.inputfile``), so ``policies``
+may use it as it uses ``auditor.timestamps``. Two things PyYAML does by default are wrong for a
+security tool's configuration: it keeps the last of two duplicate keys silently (two ``expires:``
+in a waiver), and its error messages quote a snippet of the file (which could be a secret written
+by mistake). Here duplicates are errors, and errors give only the line and column.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from auditor.errors import ConfigError
+from auditor.inputfile import YAML_LIMIT, read_text
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -39,30 +40,23 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+MAX_DEPTH = 32
+"""Nesting deeper than any credaudit file needs (a configuration is about 6 levels deep)."""
+
+
 def read_yaml_file(path: Path, *, key: str | None = None) -> Any:
     """Parse a YAML file safely; errors name the file, line and column but quote nothing.
 
     ``key``: the configuration key that named this file (``waivers``, ``policy.custom_rules``),
-    so that a missing or unreadable file is reported where the user wrote its path.
+    so that a missing or unreadable file is reported where the user wrote its path. The file must
+    be a regular file of at most ``YAML_LIMIT`` bytes (``auditor.inputfile``) and nest at most
+    ``MAX_DEPTH`` levels.
     """
+    text = read_text(path, limit=YAML_LIMIT, what="file", key=key)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError(
-            "file not found",
-            file=str(path),
-            key=key,
-            fix="check the path (a relative path starts at the config file's folder)",
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read the file ({type(exc).__name__})",
-            file=str(path),
-            key=key,
-            fix="check the path, its permissions and that it is UTF-8 text",
-        ) from exc
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise _too_deep(path, key) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -72,3 +66,39 @@ def read_yaml_file(path: Path, *, key: str | None = None) -> Any:
             file=str(path),
             fix="fix the YAML syntax (indentation, quoting, a colon after each key)",
         ) from None
+    deep = too_deep(data)
+    if deep is not None:
+        raise _too_deep(path, _outer(deep) or key)
+    return data
+
+
+def _outer(where: str) -> str:
+    """The first levels of a key path: enough to find the place, without quoting the file."""
+    parts = where.replace("[", ".[").split(".")
+    return ".".join(p for p in parts[:4] if p).replace(".[", "[")[:120]
+
+
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> str | None:
+    """The key path of the first value nested deeper than ``limit`` ("" for the top), or None.
+    Iterative, so no input can exhaust the stack here."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > limit:
+            return where
+        if isinstance(value, dict):
+            for k, v in value.items():
+                stack.append((v, f"{where}.{k}" if where else str(k), depth + 1))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                stack.append((v, f"{where}[{i}]", depth + 1))
+    return None
+
+
+def _too_deep(path: Path, key: str | None) -> ConfigError:
+    return ConfigError(
+        f"nested more than {MAX_DEPTH} levels deep",
+        file=str(path),
+        key=key or None,
+        fix="flatten the structure; no credaudit setting nests this deep",
+    )

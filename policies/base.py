@@ -53,7 +53,7 @@ which is measurable at hundreds of thousands of findings per scan.
 class Params(BaseModel):
     """Base of every rule's parameter model: strict, frozen, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class NoParams(Params):

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from typing import Any
+from typing import Any, Protocol
+
+import re2
 
 from auditor.errors import ConfigError
 from auditor.model import Credential
@@ -285,12 +286,28 @@ def _number(
     return value
 
 
-def _regex(value: Any, path: str) -> re.Pattern[str]:
+class Pattern(Protocol):
+    def search(self, text: str) -> object | None: ...
+
+
+def _regex(value: Any, path: str) -> Pattern:
+    """A ``matches`` pattern, compiled by RE2: matching takes time linear in the text whatever the
+    pattern (no backtracking), so no custom rule can hang a scan. RE2 refuses what needs
+    backtracking (backreferences, lookaround): such a pattern is a located error here.
+    https://github.com/google/re2/wiki/Syntax lists the syntax."""
     text = _str(value, path)
+    options = re2.Options()
+    options.log_errors = False  # the reason is in our error, not on stderr
     try:
-        return re.compile(text)
-    except re.error as exc:
-        raise ConditionError(path, f"invalid regular expression: {exc}") from exc
+        compiled: Pattern = re2.compile(text, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "invalid"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ConditionError(
+            path, f"invalid or unsupported regular expression (RE2 syntax): {reason}"
+        ) from None
+    return compiled
 
 
 def _instant(value: Any, path: str) -> datetime:

@@ -197,7 +197,14 @@ ERROR_CASES = [
         {"condition": {"field": "name", "matches": "(unclosed"}},
         (
             "policy.custom_rules[0].condition.matches",
-            "invalid regular expression: missing ), unterminated subpattern at position 0",
+            "invalid or unsupported regular expression (RE2 syntax): missing ): (unclosed",
+        ),
+    ),
+    (  # a backreference needs backtracking: RE2 refuses it
+        {"condition": {"field": "name", "matches": "(a)\\1"}},
+        (
+            "policy.custom_rules[0].condition.matches",
+            "invalid or unsupported regular expression (RE2 syntax): invalid escape sequence: \\1",
         ),
     ),
     (
