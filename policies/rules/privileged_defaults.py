@@ -8,9 +8,13 @@ Each entry names one such operation of the dereferenced v3 spec
 (``deref-sailpoint-api.v3.yaml``, ``paths``; github.com/sailpoint-oss/api-specs); the tests check
 that every scope here secures the operation it names, so no default is a scope no spec has.
 Scopes left out on purpose: the base level's own (``idn:access-request:manage``,
-``sp:my-personal-access-tokens:manage``), searches, reports, tags and branding. A per-service API
-scope that the v3 spec does not carry (``idn:identity:manage``, identities v1) can be added in the
-policy (``privileged-access.sailpoint_scopes``, ``*`` wildcards allowed).
+``sp:my-personal-access-tokens:manage``), searches, reports, tags and branding.
+
+``idn:identity:manage`` is the one default outside the v3 spec: it secures the identity
+operations of the newer APIs (``/v2025/identities``; the per-service identities v1 API,
+``POST /identities/v1/process`` among them: github.com/sailpoint-oss/api-specs,
+``idn/apis/identities``), which v3 does not have. The specs the tests read do not include that
+API, so its entry cites the public spec path instead of a v3 operation.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ DEFAULT_SAILPOINT_SCOPES: dict[str, str] = {
         "POST /v3/identity-profiles/{identity-profile-id}/lifecycle-states"
     ),
     "idn:nelm:manage": "POST /v3/non-employee-records",
+    "idn:identity:manage": "per-service identities v1 (api-specs idn/apis/identities)",
     # access
     "idn:access-profile:manage": "POST /v3/access-profiles",
     "idn:role-checked:manage": "POST /v3/roles",
@@ -62,6 +67,9 @@ DEFAULT_SAILPOINT_SCOPES: dict[str, str] = {
     # workflows
     "sp:workflow:manage": "POST /v3/workflows",
 }
+
+OUTSIDE_V3 = frozenset({"idn:identity:manage"})
+"""Defaults whose operations are not in the v3 spec (see the module docstring)."""
 
 DEFAULT_SAILPOINT_LEVELS = ("ORG_ADMIN", "HELPDESK", "SOURCE_ADMIN", "SOURCE_SUBADMIN")
 """Owner user levels that make a full-scope PAT privileged: those the v3 spec lists

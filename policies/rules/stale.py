@@ -76,50 +76,88 @@ class Stale(Rule[StaleParams]):
             return not_applicable("last_used", credential)
         cutoff = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
         last = credential.last_used_at
-        since = caps.last_used_since
-        unrecorded = last is None and _unrecorded(credential.created_at, caps, cutoff)
-        if unrecorded:
-            assert since is not None  # _unrecorded needs it
-            last = since
-        if last is None or last >= cutoff:
+        if last is None:
+            if _unrecorded(credential.created_at, caps, cutoff):
+                return _unrecorded_outcome(credential, ctx)
+            return None
+        if last >= cutoff:
             return None
         params = ctx.params
         idle = ctx.as_of - last
         granularity = caps.last_used_granularity_seconds
-        tolerance = timedelta(seconds=granularity if params.granularity_tolerance else 0)
+        tolerance = _tolerance(caps, params)
         if tolerance and idle <= params.max_idle_days * DAY + tolerance:
             return None
         recorded = " (recorded at most daily)" if granularity >= 86400 else ""
-        limit = f"limit {params.max_idle_days} days" + (
-            f" + {span(tolerance)} tolerance" if tolerance else ""
-        )
-        evidence: dict[str, object] = {
-            "last_used_at": None if unrecorded else iso(last),
-            "as_of": ctx.as_of_iso,
-            "idle_seconds": int(idle.total_seconds()),
-            "max_idle_days": params.max_idle_days,
-            "last_used_granularity_seconds": granularity,
-            "granularity_tolerance": params.granularity_tolerance,
-        }
-        if not unrecorded:
-            return (
-                "fail",
-                f"last used {span(idle, params.max_idle_days)} ago{recorded}; {limit}",
-                evidence,
-            )
-        evidence["created_at"] = iso(credential.created_at)
-        evidence["last_used_recorded_since"] = iso(last)
+        limit = _limit(params, tolerance)
         return (
             "fail",
-            f"no use recorded since the vendor began recording last use on {last:%Y-%m-%d} "
-            f"(created {credential.created_at:%Y-%m-%d}, before that): idle for at least "
-            f"{span(idle, params.max_idle_days)}, not never used; {limit}",
-            evidence,
+            f"last used {span(idle, params.max_idle_days)} ago{recorded}; {limit}",
+            _evidence(ctx, params, caps, last=iso(last), idle=idle),
         )
+
+
+def _tolerance(caps: Capabilities, params: StaleParams) -> timedelta:
+    return timedelta(
+        seconds=caps.last_used_granularity_seconds if params.granularity_tolerance else 0
+    )
+
+
+def _limit(params: StaleParams, tolerance: timedelta) -> str:
+    extra = f" + {span(tolerance)} tolerance" if tolerance else ""
+    return f"limit {params.max_idle_days} days{extra}"
+
+
+def _evidence(
+    ctx: RuleContext[StaleParams],
+    params: StaleParams,
+    caps: Capabilities,
+    *,
+    last: str | None,
+    idle: timedelta,
+) -> dict[str, object]:
+    return {
+        "last_used_at": last,
+        "as_of": ctx.as_of_iso,
+        "idle_seconds": int(idle.total_seconds()),
+        "max_idle_days": params.max_idle_days,
+        "last_used_granularity_seconds": caps.last_used_granularity_seconds,
+        "granularity_tolerance": params.granularity_tolerance,
+    }
 
 
 def _unrecorded(created: datetime | None, caps: Capabilities, cutoff: datetime) -> bool:
-    """No recorded use, created before the vendor recorded use, and that start is past the cutoff:
-    the idle time is at least ``as_of - last_used_since``, over the limit."""
+    """No recorded use, created before the vendor recorded use, and created before the cutoff:
+    the idle time is somewhere between ``as_of - last_used_since`` and ``as_of - created``, and
+    the longer end is over the limit."""
     since = caps.last_used_since
-    return since is not None and created is not None and created < since and since < cutoff
+    return since is not None and created is not None and created < since and created < cutoff
+
+
+def _unrecorded_outcome(credential: Credential, ctx: RuleContext[StaleParams]) -> Outcome:
+    """``fail`` when even the shortest possible idle time (since recording began) is over the
+    limit; otherwise ``manual``: it may have been used just before recording began, or never."""
+    caps, params = credential.capabilities, ctx.params
+    since, created = caps.last_used_since, credential.created_at
+    assert since is not None and created is not None  # _unrecorded checked both
+    least = ctx.as_of - since
+    tolerance = _tolerance(caps, params)
+    limit = _limit(params, tolerance)
+    evidence = _evidence(ctx, params, caps, last=None, idle=least)
+    evidence["created_at"] = iso(created)
+    evidence["last_used_recorded_since"] = iso(since)
+    if least > params.max_idle_days * DAY + tolerance:
+        return (
+            "fail",
+            f"no use recorded since the vendor began recording last use on {since:%Y-%m-%d} "
+            f"(created {created:%Y-%m-%d}, before that): idle for at least "
+            f"{span(least, params.max_idle_days)}, not never used; {limit}",
+            evidence,
+        )
+    return (
+        "manual",
+        f"no use recorded since the vendor began recording last use on {since:%Y-%m-%d} "
+        f"({span(least)} ago, within the limit), but created {created:%Y-%m-%d}, before that: "
+        f"idle for between {span(least)} and {span(ctx.as_of - created)}; {limit}",
+        evidence,
+    )

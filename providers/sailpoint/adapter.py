@@ -272,7 +272,8 @@ class SailPointProvider(Provider):
         self._check_array(body, version)
         if body and len(body) % STANDARD_PAGE == 0:
             params = {"owner-id": "me"} if partial else {}
-            body = await self._probe_further_pages(client, version, params, body, notes)
+            body, cut = await self._probe_further_pages(client, version, params, body, notes)
+            partial = partial or cut
         return body, notes, partial
 
     def _check_array(self, body: Any, version: ApiVersion) -> None:
@@ -289,8 +290,9 @@ class SailPointProvider(Provider):
         params: dict[str, str],
         body: list[Any],
         notes: list[str],
-    ) -> list[Any]:
-        """Make sure a list of exactly k x 250 records was not cut at a default page size.
+    ) -> tuple[list[Any], bool]:
+        """Make sure a list of exactly k x 250 records was not cut at a default page size; also
+        says whether paging broke off, leaving the population possibly incomplete.
 
         The PAT list declares no paging, but ISC collections default to ``limit=250``
         (sailpoint.md §5.1, §8.1); a silently truncated population would be the worst kind of
@@ -310,6 +312,15 @@ class SailPointProvider(Provider):
             except ClientRequestError as exc:
                 if exc.status_code != 400:
                     raise
+                if offset != first:
+                    # it accepted limit/offset for an earlier page, so it does page: a 400 now
+                    # leaves the rest unknown, never "whole"
+                    notes.append(
+                        f"partial population: the PAT list paged at {STANDARD_PAGE}, then "
+                        f"refused the page at offset {offset} (HTTP 400); {offset} PATs were "
+                        "collected and more may exist"
+                    )
+                    return body, True
                 # ISC answers 400 to query input an operation does not support (standard
                 # collection parameters doc): a list that refuses limit/offset cannot page them
                 notes.append(
@@ -318,7 +329,7 @@ class SailPointProvider(Provider):
                     "request (HTTP 400: the list takes no limit/offset), so it does not page: "
                     "the list is whole"
                 )
-                return body
+                return body, False
             self._check_array(page, version)
             fresh = [r for r in page if not (isinstance(r, dict) and r.get("id") in seen)]
             if fresh:
@@ -330,13 +341,13 @@ class SailPointProvider(Provider):
                     f"({STANDARD_PAGE}); asked for more at offset {offset} and got none: the "
                     "list is whole"
                 )
-                return body
+                return body, False
             if not fresh or len(page) < STANDARD_PAGE:
                 notes.append(
                     f"the server paged the PAT list at {STANDARD_PAGE}; every page was "
                     f"collected ({len(body)} records)"
                 )
-                return body
+                return body, False
 
     def _normalise(self, items: list[Any]) -> tuple[list[Credential], list[RecordError]]:
         credentials: list[Credential] = []

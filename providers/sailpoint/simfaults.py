@@ -39,16 +39,17 @@ class SimFaults:
     """How the PAT list treats ``limit``/``offset``, which it does not declare (v3 spec
     ``paths./personal-access-tokens.get`` has only ``owner-id`` and ``filters``): ``ignore``
     (serves everything), ``reject`` (400, as ISC does for unsupported query input:
-    https://developer.sailpoint.com/docs/api/standard-collection-parameters) or ``page`` (pages at
-    250 like every other ISC collection, ``limit`` 250 by default)."""
+    https://developer.sailpoint.com/docs/api/standard-collection-parameters), ``page`` (pages at
+    250 like every other ISC collection, ``limit`` 250 by default) or ``break`` (pages, then
+    answers 400 from offset 500 on: a list cut short by the server)."""
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0 or self.malformed_records < 0:
             raise ValueError("latency_ms and malformed_records cannot be negative")
         if not 0.0 <= self.error_503_fraction <= 1.0:
             raise ValueError("error_503_fraction must be between 0 and 1")
-        if self.pat_list_paging not in ("ignore", "reject", "page"):
-            raise ValueError("pat_list_paging must be ignore, reject or page")
+        if self.pat_list_paging not in ("ignore", "reject", "page", "break"):
+            raise ValueError("pat_list_paging must be ignore, reject, page or break")
 
 
 def _unit(*parts: object) -> float:

@@ -277,7 +277,9 @@ class SailPointSimulator:
         asked = {"limit", "offset"} & set(request.query_params)
         if paging == "reject" and asked:
             return self._error(400, f"Unsupported query parameter(s): {', '.join(sorted(asked))}")
-        if paging == "page":
+        if paging == "break" and int(request.query_params.get("offset") or 0) >= 500:
+            return self._error(400, "The request could not be parsed.")
+        if paging in ("page", "break"):
             try:
                 limit = _int_param(request.query_params.get("limit"), 250, 0, 250, "limit")
                 offset = _int_param(request.query_params.get("offset"), 0, 0, 2**31 - 1, "offset")

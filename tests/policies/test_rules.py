@@ -134,10 +134,22 @@ RECORDED_SINCE_CASES = [
     ("created as recording began", {"created_at": SINCE}, "pass", "fail"),
     ("created after", {"created_at": SINCE + DAYS}, "pass", "fail"),
     ("creation unknown", {"created_at": None}, "pass", "manual"),
-    (
+    (  # idle between 90 and 900 days: maybe used just before recording began
         "recording began exactly 90 days ago",
         {"created_at": AS_OF - 900 * DAYS, "since": AS_OF - 90 * DAYS},
+        "manual",
         "pass",
+    ),
+    (  # idle at most 90 days, whatever happened before recording began
+        "created exactly 90 days ago, recording began after",
+        {"created_at": AS_OF - 90 * DAYS, "since": AS_OF - 30 * DAYS},
+        "pass",
+        "pass",
+    ),
+    (
+        "created 90 days + 1 s ago, recording began after",
+        {"created_at": AS_OF - 90 * DAYS - SECOND, "since": AS_OF - 30 * DAYS},
+        "manual",
         "pass",
     ),
     (
@@ -583,7 +595,7 @@ def test_default_privileged_scopes_have_a_source() -> None:
         DEFAULT_SAILPOINT_SCOPES
     )
     # the old defaults that no spec version has are gone (issue 13)
-    for missing in ("idn:auth-org:manage", "idn:oauth-client:manage", "sp:identity:manage"):
+    for missing in ("idn:auth-org:manage", "idn:oauth-client:manage", "idn:workflow:manage"):
         assert missing not in DEFAULT_SAILPOINT_SCOPES
 
 

@@ -291,3 +291,18 @@ def test_a_list_of_exactly_k_pages_is_probed_and_a_refused_probe_costs_nothing(
     assert inventory.coverage.status == "complete"
     assert any(note in n for n in inventory.coverage.notes), inventory.coverage.notes
     assert sim.served.get(400, 0) == (1 if paging == "reject" else 0)
+
+
+def test_a_server_that_pages_then_refuses_leaves_the_tenant_partial() -> None:
+    """It accepted limit/offset for the second page, so a 400 on the third cannot mean "does
+    not page": the 400 PATs after offset 500 may exist, so the tenant is partial, never whole."""
+    fake = FakeTime()
+    sim = make_sim(fake, size=900, seed=3, faults=SimFaults(pat_list_paging="break"))
+    sim_page = make_sim(FakeTime(), size=900, seed=3, faults=SimFaults(pat_list_paging="page"))
+    inventory = asyncio.run(_collect(sim, sim_factory(sim, fake), "admin", "v3"))
+    assert len(inventory.credentials) == 500 < len(sim_page.ground_truth("v3", True))
+    assert inventory.coverage.status == "partial"
+    assert any(
+        n.startswith("partial population: the PAT list paged at 250, then refused the page at "
+                     "offset 500 (HTTP 400)") for n in inventory.coverage.notes
+    )  # fmt: skip

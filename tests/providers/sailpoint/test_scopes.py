@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 import providers.sailpoint.scopes as scopes_module
-from policies.rules.privileged_defaults import DEFAULT_SAILPOINT_LEVELS, DEFAULT_SAILPOINT_SCOPES
+from policies.rules.privileged_defaults import (
+    DEFAULT_SAILPOINT_LEVELS,
+    DEFAULT_SAILPOINT_SCOPES,
+    OUTSIDE_V3,
+)
 from providers.sailpoint.scopes import admin_only, unusable
 from tests.providers.sailpoint.scope_spec import operations_by_scope, scope_levels
 
@@ -73,6 +77,9 @@ def test_every_default_privileged_scope_secures_the_operation_it_cites(
 ) -> None:
     """No default privileged scope may be one no spec has (issue 13 found six such)."""
     ops = operations_by_scope()
+    if scope in OUTSIDE_V3:  # cited from a newer API; it must not be hiding in v3 instead
+        assert scope not in ops and "api-specs idn/apis/" in operation
+        return
     assert scope in ops, f"{scope} secures no operation of the v3 spec"
     method, path = operation.split(" ", 1)
     assert (method, path) in {(m, p) for m, p, _ in ops[scope]}, operation
@@ -81,7 +88,6 @@ def test_every_default_privileged_scope_secures_the_operation_it_cites(
 
 def test_default_privileged_levels_are_named_on_privileged_operations() -> None:
     ops = operations_by_scope()
-    named = {
-        level for scope in DEFAULT_SAILPOINT_SCOPES for *_, lv in ops[scope] for level in lv or ()
-    }
+    v3_scopes = DEFAULT_SAILPOINT_SCOPES.keys() - OUTSIDE_V3
+    named = {level for scope in v3_scopes for *_, lv in ops[scope] for level in lv or ()}
     assert set(DEFAULT_SAILPOINT_LEVELS) <= named
