@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from auditor.errors import AuthError, ConfigError, ResponseError, ResponseFormatError
 from auditor.http import ApiClient
+from auditor.secretmatch import SecretSet
 
 SECRET_PREFIX = "secret-token:conductorone.com:v1:"  # noqa: S105 - a format prefix (§1.2)
 TOKEN_PATH = "/auth/v1/token"  # noqa: S105 - SPEC:L45621 (tokenUrl)
@@ -142,6 +143,30 @@ def parse_client_secret(value: str) -> Ed25519PrivateKey:
             fix=fix,
         )
     return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def register_key_material(value: str, into: SecretSet) -> None:
+    """The secret and the key material inside it, for ``auditor.secretmatch``: the secret without
+    its constant ``secret-token:conductorone.com:v1:`` prefix, the JWK's private part ``d`` as
+    the JWK JSON spells it (from ``"d":"`` on: ``kty``, ``crv`` and ``x`` are public), and the
+    32-byte seed as standard base64 and as hex. A secret that does not parse adds itself only."""
+    into.add(value, public_prefix=SECRET_PREFIX)
+    parts = value.strip().split(":", 3)
+    try:
+        text = _b64url_decode(parts[-1]).decode("utf-8")
+        d = json.loads(text).get("d")
+        seed = _b64url_decode(d) if isinstance(d, str) else b""
+    except (ValueError, AttributeError, binascii.Error):
+        return
+    if not seed:
+        return
+    assert isinstance(d, str)
+    into.add(d)
+    at = text.find('"d"')
+    if at >= 0:
+        into.add(text[at:])
+    into.add(base64.b64encode(seed).decode("ascii"))
+    into.add(seed.hex())
 
 
 def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
