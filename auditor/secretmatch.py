@@ -98,6 +98,7 @@ class SecretSet:
         self._anchors: set[str] = set()
         self._whole: set[str] = set()
         self._short: re.Pattern[str] | None = None
+        self._prefixes: set[str] = set()
         self._count = 0
         for value in values:
             self.add(value)
@@ -116,6 +117,7 @@ class SecretSet:
         plain = value.get_secret_value() if isinstance(value, SecretStr) else value
         if public_prefix and plain.startswith(public_prefix):
             plain = plain[len(public_prefix) :]
+            self._prefixes.add(fold(public_prefix))
         plain = plain.strip()
         if len(INVISIBLE.sub("", plain)) < MIN_SECRET:
             return
@@ -153,12 +155,20 @@ class SecretSet:
 
         merged: list[tuple[int, int]] = []
         for start, end in sorted(found):
-            span = (source(start), source(end - 1) + 1)
+            span = (source(self._with_prefix(view, start)), source(end - 1) + 1)
             if merged and span[0] <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], span[1]))
             else:
                 merged.append(span)
         return merged
+
+    def _with_prefix(self, view: str, start: int) -> int:
+        """``start``, moved back over a public prefix right before it (so that the whole of
+        ``secret-token:conductorone.com:v1:<key>`` is withheld, not all but its prefix)."""
+        for prefix in self._prefixes:
+            if view[max(0, start - len(prefix)) : start] == prefix:
+                return start - len(prefix)
+        return start
 
     def _view_spans(self, view: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from auditor.errors import AuditorError
-from auditor.secretmatch import SecretSet
+from auditor.secretmatch import WITHHELD, SecretSet
 
 WITHHELD_NOTE = (
     "vendor text was withheld from this report because it matched a configured secret or a "
@@ -33,7 +33,7 @@ _ALL = "\x00all"
 def _scrub(value: Any, secrets: SecretSet, tenant: str, touched: set[str]) -> Any:
     if isinstance(value, str):
         redacted = secrets.redact(value)
-        if redacted != value:
+        if WITHHELD in redacted:  # withheld here, or earlier (the HTTP layer withholds at source)
             touched.add(tenant)
         return redacted
     if isinstance(value, list):
@@ -60,11 +60,12 @@ def _note(coverage: Any, touched: set[str]) -> Any:
 
 
 def withhold_model(model: _M, secrets: SecretSet) -> _M:
-    """``model`` with every fragment of ``secrets`` withheld and the coverage noting it."""
+    """``model`` with every fragment of ``secrets`` withheld and the coverage noting it (also
+    when the text was withheld before, at source: ``WITHHELD`` is already in it)."""
     if not secrets:
         return model
     text = model.model_dump_json()
-    if not secrets.contains(text):
+    if WITHHELD not in text and not secrets.contains(text):
         return model
     touched: set[str] = set()
     original = json.loads(text)
