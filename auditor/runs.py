@@ -251,10 +251,11 @@ def execute_scan(
 
     secrets = known_secrets(loaded)  # the scan adds the bearer tokens it receives
     result = run_scan(plan, as_of, progress=progress, secrets=secrets)
-    result = withhold_model(result, secrets)
     error: str | None = None
     if history:
-        result, error = record_history(loaded, result, secrets)
+        result, error = record_history(loaded, result, secrets)  # withholds what it stores
+    else:
+        result = withhold_model(result, secrets)
     written = write_results(
         result,
         out_dir,

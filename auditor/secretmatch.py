@@ -38,7 +38,9 @@ FRAGMENT = 12
 ANCHOR = 6
 STRIDE = FRAGMENT - ANCHOR + 1
 """Any FRAGMENT-long run holds a whole ANCHOR-long window starting at a multiple of STRIDE."""
-BLOCK = STRIDE * 8192
+BLOCK = STRIDE * 512
+"""Anchors looked up at once; a block with a hit (rare: about 1 in 300 on hex-heavy text) is
+then slid over window by window, so a block is kept small."""
 MIN_SECRET = 8
 WITHHELD = "[withheld: matched a secret]"
 
@@ -52,6 +54,13 @@ _INVISIBLE_RANGES = (
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef"
 )
 INVISIBLE = re.compile(f"[{_INVISIBLE_RANGES}]")
+_INVISIBLE_CHARS = frozenset(
+    chr(c)
+    for first, _, last in re.findall(r"(.)(-(.))?", _INVISIBLE_RANGES)
+    for c in range(ord(first), ord(last or first) + 1)
+)
+"""The same characters as a set: ``isdisjoint`` over a text is several times faster than the
+regex, and most texts hold none."""
 
 
 def fold(text: str) -> str:
@@ -143,7 +152,8 @@ class SecretSet:
         """The ``[start, end)`` ranges of ``text`` holding a fragment, merged, in order."""
         if not self._count or not text:
             return []
-        removed = [m.start() for m in INVISIBLE.finditer(text)]
+        clean = _INVISIBLE_CHARS.isdisjoint(text)
+        removed = [] if clean else [m.start() for m in INVISIBLE.finditer(text)]
         view = fold(INVISIBLE.sub("", text) if removed else text)
         found = self._view_spans(view)
         if not found:

@@ -147,9 +147,10 @@ def parse_client_secret(value: str) -> Ed25519PrivateKey:
 
 def register_key_material(value: str, into: SecretSet) -> None:
     """The secret and the key material inside it, for ``auditor.secretmatch``: the secret without
-    its constant ``secret-token:conductorone.com:v1:`` prefix, the JWK's private part ``d`` as
-    the JWK JSON spells it (from ``"d":"`` on: ``kty``, ``crv`` and ``x`` are public), and the
-    32-byte seed as standard base64 and as hex. A secret that does not parse adds itself only."""
+    its constant ``secret-token:conductorone.com:v1:`` prefix (which also covers the JWK JSON
+    base64url-encoded), the JWK's private part ``d`` (so the JWK JSON itself: its ``kty``,
+    ``crv`` and ``x`` are public), and the 32-byte seed as standard base64 and as hex. A secret
+    that does not parse adds itself only."""
     into.add(value, public_prefix=SECRET_PREFIX)
     parts = value.strip().split(":", 3)
     try:
@@ -162,9 +163,6 @@ def register_key_material(value: str, into: SecretSet) -> None:
         return
     assert isinstance(d, str)
     into.add(d)
-    at = text.find('"d"')
-    if at >= 0:
-        into.add(text[at:])
     into.add(base64.b64encode(seed).decode("ascii"))
     into.add(seed.hex())
 
@@ -232,13 +230,13 @@ class AssertionTokenProvider:
         async with self._lock:
             if self._token is not None and client.clock() < self._expires_at:
                 return self._token
+            assertion = make_assertion(self.client_id, self._key, self.audience, self._wall_clock())
+            client.secrets.add(assertion)  # a vendor echoing the form must not publish it
             form = {
                 "client_id": self.client_id,
                 "grant_type": "client_credentials",
                 "client_assertion_type": ASSERTION_TYPE,
-                "client_assertion": make_assertion(
-                    self.client_id, self._key, self.audience, self._wall_clock()
-                ),
+                "client_assertion": assertion,
             }
             started = client.clock()
             try:

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from auditor.secretmatch import FRAGMENT, INVISIBLE, WITHHELD, SecretSet, fold
+from auditor.secretmatch import _INVISIBLE_CHARS, FRAGMENT, INVISIBLE, WITHHELD, SecretSet, fold
 
 SECRET = "Zq8vR2mXw4Lp9TnB6yKc3HdJ7sFg5AeU1oVi0tQ"  # 39 characters, mixed case
 PAD = "lorem ipsum dolor sit amet " * 4
@@ -124,6 +124,8 @@ def test_any_fragment_anywhere_is_withheld(
 def test_invisible_covers_every_format_character() -> None:
     cf = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
     assert all(INVISIBLE.fullmatch(chr(c)) for c in cf)
+    matched = {chr(c) for c in range(sys.maxunicode + 1) if INVISIBLE.fullmatch(chr(c))}
+    assert matched == _INVISIBLE_CHARS  # the fast pre-check and the regex agree
     assert not any(INVISIBLE.match(c) for c in "aZ09 -_:/+=%\n\t")
 
 

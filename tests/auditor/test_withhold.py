@@ -101,5 +101,6 @@ def test_conductorone_key_material_is_registered_with_the_secret() -> None:
     for leak in (secret, secret.upper(), secret[40:60], d, seed.hex(), f'"d":"{d}"'):
         assert secrets.contains(f"vendor said {leak}"), leak
     assert secrets.redact(f"a {secret} b") == f"a {WITHHELD} b"
-    for public in (SECRET_PREFIX, "conductorone personal client", '{"kty":"OKP","crv":"Ed25519"'):
+    public_jwk = '{"kty":"OKP","crv":"Ed25519","x":"'
+    for public in (SECRET_PREFIX, "conductorone personal client", public_jwk):
         assert not secrets.contains(public), public
