@@ -3,6 +3,11 @@ and the ConductorOne key material a secret carries is registered with it."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import zlib
+from pathlib import Path
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pydantic import SecretStr
@@ -104,3 +109,44 @@ def test_conductorone_key_material_is_registered_with_the_secret() -> None:
     public_jwk = '{"kty":"OKP","crv":"Ed25519","x":"'
     for public in (SECRET_PREFIX, "conductorone personal client", public_jwk):
         assert not secrets.contains(public), public
+
+
+def test_the_history_stores_only_withheld_text(tmp_path: Path) -> None:
+    from auditor.config import load_config
+    from auditor.runs import record_history
+    from tests.auditor.test_cli import result_with
+
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "tenants:\n"
+        "  - name: t0\n"
+        "    provider: sailpoint\n"
+        "    base_url: https://acme.api.identitynow.com\n"
+        "    client_id: 0123456789abcdef0123456789abcdef\n"
+        "    client_secret_env: S\n"
+        "history:\n"
+        "  database: h.db\n"
+    )
+    loaded = load_config(config, env={"S": SECRET})
+    result = result_with(["failed"], [("fail", "high")])
+    leaked = result.model_copy(
+        update={
+            "coverage": (result.coverage[0].model_copy(update={"error": f"x {SECRET.upper()}"}),)
+        }
+    )
+    stored, error = record_history(loaded, leaked)  # the configuration's secrets by default
+    assert error is None
+    assert stored.coverage[0].error == f"x {WITHHELD}"
+    assert WITHHELD_NOTE in stored.coverage[0].notes
+    rows = []
+    with sqlite3.connect(tmp_path / "h.db") as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+            for row in db.execute(f"SELECT * FROM {table}"):
+                for value in row:
+                    if isinstance(value, bytes):
+                        with contextlib.suppress(zlib.error):
+                            value = zlib.decompress(value)
+                        value = value.decode("utf-8", "replace")
+                    rows.append(str(value))
+    assert any(WITHHELD in r for r in rows)
+    assert not SecretSet([SECRET]).contains("\n".join(rows))
