@@ -41,6 +41,8 @@ STRIDE = FRAGMENT - ANCHOR + 1
 BLOCK = STRIDE * 512
 """Anchors looked up at once; a block with a hit (rare: about 1 in 300 on hex-heavy text) is
 then slid over window by window, so a block is kept small."""
+CHUNK = 1 << 22
+"""Characters ``contains`` reads at a time."""
 MIN_SECRET = 8
 WITHHELD = "[withheld: matched a secret]"
 
@@ -203,7 +205,20 @@ class SecretSet:
         return found
 
     def contains(self, text: str) -> bool:
-        return bool(self.spans(text))
+        """Whether ``text`` holds a fragment; reads it in chunks, so a large output is never
+        copied whole (the views of consecutive chunks, joined, are the view of the text)."""
+        if not self._count or not text:
+            return False
+        carry = ""
+        for start in range(0, len(text), CHUNK):
+            piece = text[start : start + CHUNK]
+            if not _INVISIBLE_CHARS.isdisjoint(piece):
+                piece = INVISIBLE.sub("", piece)
+            view = carry + fold(piece)
+            if self._view_spans(view):
+                return True
+            carry = view[-(FRAGMENT - 1) :]
+        return False
 
     def redact(self, text: str, mark: str = WITHHELD) -> str:
         """``text`` with every fragment (and the invisible characters inside it) replaced."""

@@ -96,6 +96,18 @@ def test_values_never_show_in_a_repr() -> None:
     assert SECRET not in repr(secrets) and SECRET[:FRAGMENT] not in str(secrets)
 
 
+def test_a_fragment_across_a_chunk_boundary_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.secretmatch
+
+    monkeypatch.setattr(auditor.secretmatch, "CHUNK", 100)
+    secrets = SecretSet([SECRET])
+    hidden = "\u200b".join(SECRET[:FRAGMENT])
+    for at in range(70, 101):
+        text = "-" * at + hidden + "-" * 150
+        assert secrets.contains(text), at
+    assert not secrets.contains("-" * 500)
+
+
 def test_matches_in_every_block_of_a_long_text() -> None:
     secrets = SecretSet([SECRET])
     filler = "0123456789abcdef-" * 20_000  # 360,000 characters: several blocks
