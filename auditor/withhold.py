@@ -83,13 +83,22 @@ def withhold_model(model: _M, secrets: SecretSet) -> _M:
         # holds no vendor free text: it keeps its value, and the free text stays withheld.
         for error in exc.errors():
             _restore(data, original, error["loc"])
+    try:
         return type(model).model_validate(data)
+    except ValidationError:
+        raise AuditorError(
+            "text matching a secret could not be withheld without breaking the scan result; "
+            "refusing to use it (please report this)"
+        ) from None  # the validation error would quote the text
 
 
 def _restore(data: Any, original: Any, loc: tuple[int | str, ...]) -> None:
-    for key in loc[:-1]:
-        data, original = data[key], original[key]
-    data[loc[-1]] = original[loc[-1]]
+    try:
+        for key in loc[:-1]:
+            data, original = data[key], original[key]
+        data[loc[-1]] = original[loc[-1]]
+    except (KeyError, IndexError, TypeError):
+        return
 
 
 def withhold_text(name: str, text: str, secrets: SecretSet) -> str:
