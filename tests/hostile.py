@@ -45,9 +45,19 @@ ECHOES: dict[str, Echo] = {
     "authorization": lambda cid, secret, token: (
         f"header was authorization=Bearer {token}; token {token} is not valid here"
     ),
+    "key material": lambda cid, secret, token: f"cannot use key {_key_material(secret)}",
 }
 FORMS = (*ECHOES, "name")
 C1_PREFIX = "secret-token:conductorone.com:v1:"
+
+
+def _key_material(secret: str) -> str:
+    """The JWK JSON inside a ConductorOne secret (its ``d`` is the private key); the secret
+    itself for any other."""
+    if not secret.startswith(C1_PREFIX):
+        return secret
+    tail = secret.removeprefix(C1_PREFIX)
+    return base64.urlsafe_b64decode(tail + "=" * (-len(tail) % 4)).decode()
 
 
 def _prefix(secret: str) -> str:
