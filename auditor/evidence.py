@@ -47,7 +47,6 @@ MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "manifest.pub
 BUNDLE_FORMAT = "credaudit-evidence/1"
 REDACTED = "[redacted]"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: entries carry no wall-clock time
-"""Shorter values are too likely to occur by chance to be searched for in the bundle."""
 
 
 def redact_config(config: AuditConfig | None) -> dict[str, Any]:
