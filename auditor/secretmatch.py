@@ -154,7 +154,7 @@ class SecretSet:
         """The ``[start, end)`` ranges of ``text`` holding a fragment, merged, in order."""
         if not self._count or not text:
             return []
-        clean = _INVISIBLE_CHARS.isdisjoint(text)
+        clean = text.isascii() or _INVISIBLE_CHARS.isdisjoint(text)
         removed = [] if clean else [m.start() for m in INVISIBLE.finditer(text)]
         view = fold(INVISIBLE.sub("", text) if removed else text)
         found = self._view_spans(view)
@@ -212,8 +212,8 @@ class SecretSet:
         carry = ""
         for start in range(0, len(text), CHUNK):
             piece = text[start : start + CHUNK]
-            if not _INVISIBLE_CHARS.isdisjoint(piece):
-                piece = INVISIBLE.sub("", piece)
+            if not piece.isascii() and not _INVISIBLE_CHARS.isdisjoint(piece):
+                piece = INVISIBLE.sub("", piece)  # (every invisible character is non-ASCII)
             view = carry + fold(piece)
             if self._view_spans(view):
                 return True
