@@ -61,7 +61,7 @@ from auditor.errors import (
     ServerError,
     TransportError,
 )
-from auditor.secretmatch import INVISIBLE, SecretSet
+from auditor.secretmatch import INVISIBLE, WITHHELD, SecretSet
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -199,7 +199,12 @@ def clean_vendor_text(text: str, limit: int = 300, *, secrets: SecretSet | None 
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     text = INVISIBLE.sub("", _CONTROL.sub(" ", text)).replace("\n", " ").strip()
-    return text if len(text) <= limit else text[:limit] + "…"
+    if len(text) <= limit:
+        return text
+    at = text.find(WITHHELD, max(0, limit - len(WITHHELD)), limit + len(WITHHELD))
+    if at != -1 and at < limit < at + len(WITHHELD):  # never cut the mark itself: it is how
+        return text[:at] + WITHHELD + "…"  # the coverage learns that text was withheld
+    return text[:limit] + "…"
 
 
 def default_error_parser(response: httpx.Response) -> str | None:

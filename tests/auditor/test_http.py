@@ -459,6 +459,16 @@ def test_secrets_are_withheld_from_vendor_text_before_it_is_cut_or_cleaned(echo:
     assert not any(SECRET_48[i : i + 12].casefold() in folded for i in range(len(SECRET_48) - 11))
 
 
+@pytest.mark.parametrize("pad", range(270, 301, 3))
+def test_the_cut_never_splits_the_withheld_mark(pad: int) -> None:
+    from auditor.http import clean_vendor_text
+    from auditor.secretmatch import WITHHELD, SecretSet
+
+    text = clean_vendor_text("x" * pad + SECRET_48 + " tail", secrets=SecretSet([SECRET_48]))
+    assert text.endswith("…")
+    assert WITHHELD in text or text == "x" * 300 + "…"
+
+
 @respx.mock(base_url=BASE)
 def test_bearer_tokens_received_are_withheld_from_vendor_text(
     respx_mock: respx.MockRouter,
