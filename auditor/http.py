@@ -25,7 +25,9 @@ What it adds to httpx, and why:
   text, never headers, query strings or bodies; JWT- and secret-looking text is redacted anyway.
 - **Secrets first**: vendor text is searched for the scan's secrets (``auditor.secretmatch``: the
   configured secrets, their derived key material and every bearer token this client received) on
-  the raw text, before it is cut, cleaned of control and invisible characters or quoted anywhere.
+  the raw text, before it is cut, cleaned of control and invisible characters or quoted anywhere:
+  error bodies here, and every string of an API response (``get_json``/``post_json``) before an
+  adapter sees it. Token responses (``post_form``) are left alone: they carry the new token.
 
 Time is injected (``clock``, ``sleep``, ``wall_clock``, ``jitter``) so tests never sleep.
 """
@@ -62,6 +64,7 @@ from auditor.errors import (
     TransportError,
 )
 from auditor.secretmatch import INVISIBLE, WITHHELD, SecretSet
+from auditor.withhold import withhold_json
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -328,11 +331,12 @@ class ApiClient:
         return PageGuard(what, max_pages=self.settings.max_pages, tenant=self.tenant)
 
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        return self._json(await self.request("GET", path, params=params), "GET", path)
+        body = self._json(await self.request("GET", path, params=params), "GET", path)
+        return withhold_json(body, self.secrets)
 
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
-        return self._json(response, "POST", path)
+        return withhold_json(self._json(response, "POST", path), self.secrets)
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)

@@ -7,6 +7,7 @@ reported, and the coverage of each tenant whose text was touched says so (``WITH
 - ``withhold_model``: any model (an inventory, a whole ``ScanResult``) through its JSON dump: a
   dump without a fragment (the normal case) returns the model unchanged, otherwise every string is
   redacted and the model validated again, with the note added.
+- ``withhold_json``: a vendor's JSON response, string by string, before any adapter reads it.
 - ``withhold_text``: the last check on a rendered output (a report, a bundle entry): replace, check
   again, and raise rather than hand back text that still holds a fragment.
 """
@@ -99,6 +100,17 @@ def _restore(data: Any, original: Any, loc: tuple[int | str, ...]) -> None:
         data[loc[-1]] = original[loc[-1]]
     except (KeyError, IndexError, TypeError):
         return
+
+
+def withhold_json(value: Any, secrets: SecretSet) -> Any:
+    """A parsed vendor JSON document with every string holding a fragment withheld, so that an
+    adapter never quotes, cuts, ``repr``-escapes or stores one (the HTTP layer calls this on
+    every API response). Checked as one text first: a clean document is returned as it is."""
+    if not secrets:
+        return value
+    if not secrets.contains(json.dumps(value, ensure_ascii=False)):
+        return value
+    return _scrub(value, secrets, _ALL, set())
 
 
 def withhold_text(name: str, text: str, secrets: SecretSet) -> str:

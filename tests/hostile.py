@@ -16,10 +16,11 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 import uvicorn
 
@@ -47,7 +48,10 @@ ECHOES: dict[str, Echo] = {
     ),
     "key material": lambda cid, secret, token: f"cannot use key {_key_material(secret)}",
 }
-FORMS = (*ECHOES, "name")
+FORMS = (*ECHOES, "name", "record")
+"""``name``: the secret inside the first credential's name; ``record``: the secret, zero-width
+interleaved, as a malformed value of the first credential (which an adapter quotes with ``repr``,
+escaping the zero-width characters as ``\\u200b``)."""
 C1_PREFIX = "secret-token:conductorone.com:v1:"
 
 
@@ -78,8 +82,8 @@ class HostileEcho:
         headers = dict(scope["headers"])
         token = headers.get(b"authorization", b"").decode().partition(" ")[2]
         self.tokens.add(token)
-        if self.form == "name":
-            await self._rename(scope, receive, send)
+        if self.form in ("name", "record"):
+            await self._rewrite(scope, receive, send)
             return
         text = ECHOES[self.form](self.client_id, self.secret, token)
         body = json.dumps({"message": text}).encode()
@@ -92,7 +96,7 @@ class HostileEcho:
         )
         await send({"type": "http.response.body", "body": body})
 
-    async def _rename(self, scope: Any, receive: Any, send: Any) -> None:
+    async def _rewrite(self, scope: Any, receive: Any, send: Any) -> None:
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -104,7 +108,10 @@ class HostileEcho:
 
         await self.app(scope, receive, capture)
         body = json.loads(b"".join(chunks))
-        _rename_first(body, f"ci deploy {self.secret}")
+        if self.form == "name":
+            _rename_first(body, f"ci deploy {self.secret}")
+        else:
+            _spoil_first(body, "\u200b".join(self.secret))
         data = json.dumps(body).encode()
         headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
         await send({**start, "headers": [*headers, (b"content-length", str(len(data)).encode())]})
@@ -120,6 +127,20 @@ def _rename_first(value: Any, name: str) -> bool:
         return any(_rename_first(v, name) for v in value.values())
     if isinstance(value, list):
         return any(_rename_first(v, name) for v in value)
+    return False
+
+
+def _spoil_first(value: Any, bad: str) -> bool:
+    if isinstance(value, dict):
+        if "displayName" in value and "id" in value:  # a ConductorOne personal client
+            value["allowSourceCidr"] = [bad]
+            return True
+        if "created" in value and "id" in value:  # a SailPoint personal access token
+            value["created"] = bad
+            return True
+        return any(_spoil_first(v, bad) for v in value.values())
+    if isinstance(value, list):
+        return any(_spoil_first(v, bad) for v in value)
     return False
 
 
@@ -158,7 +179,27 @@ def forms_of(value: str) -> list[str]:
     ]
 
 
+_ESCAPE = re.compile(
+    r"\\+u([0-9a-fA-F]{4})|\\+U([0-9a-fA-F]{8})|\\+x([0-9a-fA-F]{2})"
+    r"|&#[xX]([0-9a-fA-F]{1,6});|&#([0-9]{1,7});|((?:%[0-9a-fA-F]{2}){2,4})"
+)
+
+
+def _unescape_invisible(match: re.Match[str]) -> str:
+    hex_code = match.group(1) or match.group(2) or match.group(3) or match.group(4)
+    if hex_code:
+        char = chr(int(hex_code, 16))
+    elif match.group(5):
+        char = chr(int(match.group(5)))
+    else:
+        char = unquote(match.group(6))
+    return "" if len(char) == 1 and unicodedata.category(char) == "Cf" else match.group(0)
+
+
 def normalise(text: str) -> str:
+    """Format characters removed, also where escaped (``\\u200b``, ``&#8203;``, ``%E2%80%8B``),
+    then case-folded."""
+    text = _ESCAPE.sub(_unescape_invisible, text)
     return "".join(c for c in text if unicodedata.category(c) != "Cf").casefold()
 
 
