@@ -1,13 +1,14 @@
 """Finding any fragment of a scan's secrets in text, in any form an output could carry it.
 
 A ``SecretSet`` holds the secret values of one scan: the configured client secrets, the key
-material a provider derives from them (``Provider.secret_material``) and the bearer tokens the
+material a provider derives from them (``Provider.register_secrets``) and the bearer tokens the
 HTTP layer receives (``ApiClient`` registers them). For each value it builds the forms a value
 takes on its way into an output: plain, URL-quoted (``quote``, ``quote_plus``), JSON-escaped,
 HTML-escaped, CSV-quoted, and base64/base64url at each of the three byte alignments (a value
 inside a larger encoded blob, such as a Basic ``Authorization`` header). A *fragment* is any
 ``FRAGMENT`` (12) consecutive characters of any form, matched case-insensitively and with
-invisible characters (zero-width, bidi and other format characters) ignored wherever they are.
+invisible characters (zero-width, bidi and other format characters) ignored wherever they are,
+raw or escaped (``\\u200b``, ``&#8203;``, ``&zwj;``, ``%E2%80%8B``).
 
 Matching runs on a *view* of the text: invisible characters removed (their positions kept, so a
 match maps back onto the original text) and case folded with ``str.lower``, which keeps one
@@ -15,8 +16,9 @@ character per character except U+0130, mapped to ``i`` first. Every 12-character
 form is in one set; so is every ``ANCHOR``-character window. A 12-character fragment always holds
 an anchor at a multiple of ``STRIDE``, so a block of text is first checked by looking up only
 those anchors, all in C (``set.isdisjoint`` over ``map``); only a block with an anchor hit is
-slid over window by window. Clean text costs one pass of ``lower``, one regex scan for invisibles
-and one set lookup per ``STRIDE`` characters (``benchmarks/bench_secretmatch.py``).
+slid over window by window. Clean text costs one pass of ``lower``, a set check for invisible
+characters (none in ASCII text), a literal search for ``\\``, ``&`` and ``%`` (the escapes) and one
+set lookup per ``STRIDE`` characters: about 40 MB/s (``benchmarks/bench_secretmatch.py``).
 
 Values shorter than ``MIN_SECRET`` are ignored (they would match ordinary words); a value shorter
 than ``FRAGMENT`` is matched only whole. The values never leave this object: no repr, no message.
@@ -30,7 +32,7 @@ import html
 import json
 import re
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 from pydantic import SecretStr
 
@@ -63,6 +65,55 @@ _INVISIBLE_CHARS = frozenset(
 )
 """The same characters as a set: ``isdisjoint`` over a text is several times faster than the
 regex, and most texts hold none."""
+_ESCAPES = (
+    re.compile(r"\\+(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2}))"),  # JSON, Python
+    re.compile(
+        r"&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(shy|zwj|zwnj|lrm|rlm|ZeroWidthSpace));"
+    ),
+    re.compile(r"%[c-fC-F][0-9a-fA-F](?:%[89abAB][0-9a-fA-F]){1,3}"),  # URL-encoded UTF-8
+)
+"""Escaped characters; those that escape an invisible one are invisible too (an output that
+escapes non-ASCII, such as JSON with ``ensure_ascii``, writes U+200B as ``\\u200b``). One
+pattern per leading literal: each is searched for at C speed."""
+_NAMED = {"shy": "\u00ad", "zwj": "\u200d", "zwnj": "\u200c", "lrm": "\u200e", "rlm": "\u200f"}
+_NAMED["ZeroWidthSpace"] = "\u200b"
+
+
+def _escaped_invisible(match: re.Match[str]) -> bool:
+    text = match.group(0)
+    try:
+        if text[0] == "%":
+            char = unquote(text, errors="strict")
+        elif text[0] == "&" and match.group(3):
+            char = _NAMED[match.group(3)]
+        elif text[0] == "&" and match.group(2):
+            char = chr(int(match.group(2)))
+        else:
+            char = chr(int(next(h for h in match.groups() if h), 16))
+    except (ValueError, UnicodeDecodeError, OverflowError, StopIteration):
+        return False
+    return char in _INVISIBLE_CHARS
+
+
+def hidden(text: str) -> list[tuple[int, int]]:
+    """The ranges of ``text`` a reader does not see: invisible characters, raw or escaped."""
+    found: list[tuple[int, int]] = []
+    if not text.isascii() and not _INVISIBLE_CHARS.isdisjoint(text):
+        found.extend((m.start(), m.end()) for m in INVISIBLE.finditer(text))
+    for pattern, lead in zip(_ESCAPES, "\\&%", strict=True):
+        if lead in text:
+            found.extend(m.span() for m in pattern.finditer(text) if _escaped_invisible(m))
+    found.sort()
+    return found
+
+
+def _safe_cut(text: str, at: int) -> int:
+    """``at``, or the start of an escape sequence it would cut in two."""
+    for pattern in _ESCAPES:
+        for match in pattern.finditer(text, max(0, at - 16), at + 16):
+            if match.start() < at < match.end():
+                return match.start()
+    return at
 
 
 def fold(text: str) -> str:
@@ -154,16 +205,20 @@ class SecretSet:
         """The ``[start, end)`` ranges of ``text`` holding a fragment, merged, in order."""
         if not self._count or not text:
             return []
-        clean = text.isascii() or _INVISIBLE_CHARS.isdisjoint(text)
-        removed = [] if clean else [m.start() for m in INVISIBLE.finditer(text)]
-        view = fold(INVISIBLE.sub("", text) if removed else text)
+        removed = hidden(text)
+        kept, keys, cumulative, last = [], [], [0], 0
+        for start, end in removed:
+            kept.append(text[last:start])
+            keys.append(start - cumulative[-1])  # the view index the removed range sat at
+            cumulative.append(cumulative[-1] + end - start)
+            last = end
+        view = fold("".join([*kept, text[last:]]) if removed else text)
         found = self._view_spans(view)
         if not found:
             return []
-        keys = [p - k for k, p in enumerate(removed)]  # view index each removed char sat at
 
         def source(j: int) -> int:
-            return j + bisect.bisect_right(keys, j)
+            return j + cumulative[bisect.bisect_right(keys, j)]
 
         merged: list[tuple[int, int]] = []
         for start, end in sorted(found):
@@ -209,15 +264,18 @@ class SecretSet:
         copied whole (the views of consecutive chunks, joined, are the view of the text)."""
         if not self._count or not text:
             return False
-        carry = ""
-        for start in range(0, len(text), CHUNK):
-            piece = text[start : start + CHUNK]
-            if not piece.isascii() and not _INVISIBLE_CHARS.isdisjoint(piece):
-                piece = INVISIBLE.sub("", piece)  # (every invisible character is non-ASCII)
+        carry, start = "", 0
+        while start < len(text):
+            end = _safe_cut(text, start + CHUNK) if start + CHUNK < len(text) else len(text)
+            piece = text[start:end]
+            removed = hidden(piece)
+            if removed:
+                bounds = [0, *(i for span in removed for i in span), len(piece)]
+                piece = "".join(piece[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True))
             view = carry + fold(piece)
             if self._view_spans(view):
                 return True
-            carry = view[-(FRAGMENT - 1) :]
+            carry, start = view[-(FRAGMENT - 1) :], end
         return False
 
     def redact(self, text: str, mark: str = WITHHELD) -> str:

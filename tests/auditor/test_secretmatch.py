@@ -32,6 +32,10 @@ CARRIERS: dict[str, Callable[[str], str]] = {
     "lower": str.lower,
     "swapcase": str.swapcase,
     "zero-width": "\u200b".join,
+    "zero-width, JSON-escaped": "\\u200b".join,
+    "zero-width, escaped twice": "\\\\u200B".join,
+    "zero-width, HTML entities": lambda s: "&#8203;&#x200d;&zwj;&ZeroWidthSpace;".join(s),
+    "zero-width, URL-encoded": "%E2%80%8B".join,
     "bidi and joiners": lambda s: "\u202e\u2060".join(s),
     "soft hyphens": "\u00ad".join,
     "prefix cut": lambda s: s[:FRAGMENT] + "…",
@@ -57,6 +61,13 @@ def test_every_form_is_found_and_withheld(carrier: str) -> None:
     assert WITHHELD in redacted
     assert not secrets.contains(redacted)
     assert redacted.startswith(PAD) and redacted.endswith(f" {PAD}")  # the rest is kept
+
+
+def test_only_escapes_of_invisible_characters_are_hidden() -> None:
+    from auditor.secretmatch import hidden
+
+    text = "a\\u0041 b\\u200b c&#65; d&#8203; e%41%42 f%E2%80%8B g&amp; h\u200b"
+    assert [text[a:b] for a, b in hidden(text)] == ["\\u200b", "&#8203;", "%E2%80%8B", "\u200b"]
 
 
 def test_fragments_shorter_than_twelve_characters_are_not_matches() -> None:
@@ -102,7 +113,9 @@ def test_a_fragment_across_a_chunk_boundary_is_found(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(auditor.secretmatch, "CHUNK", 100)
     secrets = SecretSet([SECRET])
     hidden = "\u200b".join(SECRET[:FRAGMENT])
+    escaped = "\\u200b".join(SECRET[:FRAGMENT])
     for at in range(70, 101):
+        assert secrets.contains("-" * at + escaped + "-" * 150), at
         text = "-" * at + hidden + "-" * 150
         assert secrets.contains(text), at
     assert not secrets.contains("-" * 500)
