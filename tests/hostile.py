@@ -3,12 +3,12 @@
 ``HostileSandbox`` is ``auditor.sandbox.Sandbox`` with each simulated app wrapped in
 ``HostileEcho``: the first credential listing (ConductorOne's personal-client search, SailPoint's
 personal-access-token list) is answered 400 with an error body quoting the tenant's client secret
-or the bearer token it was sent, in one of the ``ECHOES`` forms, or (form ``name``) is answered
-normally with the secret put into the first credential's name.
+or the bearer token it was sent, in one of the ``ECHOES`` forms; or (forms ``name`` and
+``record``) it is answered normally, with the secret put into the first credential.
 
 ``fragments`` is the test's own oracle, independent of ``auditor.secretmatch``: every 12
 characters of every form of a value, case-folded, looked for in text with format characters
-(Unicode category Cf: zero-width and bidi controls) removed.
+(Unicode category Cf: zero-width and bidi controls) removed, raw or escaped.
 """
 
 from __future__ import annotations
