@@ -139,7 +139,7 @@ def test_the_history_stores_only_withheld_text(tmp_path: Path) -> None:
     assert stored.coverage[0].error == f"x {WITHHELD}"
     assert WITHHELD_NOTE in stored.coverage[0].notes
     rows = []
-    with sqlite3.connect(tmp_path / "h.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "h.db")) as db:
         for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
             for row in db.execute(f"SELECT * FROM {table}"):
                 for value in row:

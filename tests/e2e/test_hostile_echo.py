@@ -46,7 +46,7 @@ def read_env(path: Path) -> dict[str, str]:
 
 def history_rows(database: Path) -> Iterator[tuple[str, str]]:
     """Every value of every row of every table; compressed blobs decompressed."""
-    with sqlite3.connect(database) as db:
+    with contextlib.closing(sqlite3.connect(database)) as db:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for table in tables:
             for row in db.execute(f"SELECT * FROM {table}"):
