@@ -10,6 +10,7 @@ is never reported as a clean one; ``ScanInfo.status`` says ``incomplete``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import traceback
@@ -33,6 +34,8 @@ from auditor.model import (
     ToolInfo,
     scan_status,
 )
+from auditor.secretmatch import SecretSet
+from auditor.withhold import withhold_model
 from providers.base import ClientFactory, Provider, TenantSettings
 
 logger = logging.getLogger("credaudit.engine")
@@ -77,6 +80,20 @@ def default_registry() -> Mapping[str, type[Provider]]:
     from providers import PROVIDERS
 
     return PROVIDERS
+
+
+def secrets_for(
+    tenants: Sequence[TenantSettings],
+    registry: Mapping[str, type[Provider]] | None = None,
+    *,
+    into: SecretSet | None = None,
+) -> SecretSet:
+    """Every tenant's secret and the key material its provider derives, added to ``into``."""
+    registry = registry if registry is not None else default_registry()
+    found = into if into is not None else SecretSet()
+    for tenant in tenants:
+        registry.get(tenant.provider, Provider).register_secrets(tenant.client_secret, found)
+    return found
 
 
 def tenant_settings(
@@ -240,8 +257,13 @@ async def collect_tenant(
 ) -> TenantInventory:
     """Collect one tenant; never raises except on cancellation."""
     cls = registry[settings.provider]
+    secrets = clients.secrets if clients.secrets is not None else SecretSet()
     factory = _TrackingFactory(
-        transport=clients.transport, sleep=clients.sleep, clock=clients.clock, jitter=clients.jitter
+        transport=clients.transport,
+        sleep=clients.sleep,
+        clock=clients.clock,
+        jitter=clients.jitter,
+        secrets=secrets,
     )
     started = time.monotonic()
     progress.tenant_started(settings.name, settings.provider)
@@ -262,13 +284,13 @@ async def collect_tenant(
             settings.provider,
             type(exc).__name__,
         )
-        # The traceback only with --verbose, and never with the tenant's own secret in it: an
-        # exception message may quote anything the adapter held.
-        secret = settings.client_secret.get_secret_value()
+        # The traceback only with --verbose, and never with a secret in it: an exception
+        # message may quote anything the adapter held.
         detail = "".join(traceback.format_exception(exc))
-        if secret:
+        secret = settings.client_secret.get_secret_value()
+        if secret:  # whole, however short (SecretSet ignores values under MIN_SECRET)
             detail = detail.replace(secret, "[redacted secret]")
-        logger.debug("%s", _clean(detail, limit=20_000))
+        logger.debug("%s", _clean(detail, limit=20_000, secrets=secrets))
         inventory = _failed(
             settings,
             base_url,
@@ -278,7 +300,7 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
-    inventory = scrub_secret(inventory, settings.client_secret.get_secret_value())
+    inventory = withhold_model(inventory, secrets)
     status, notes = inventory.coverage.status, inventory.coverage.notes
     if inventory.coverage.record_errors and status == "complete":
         # A record we could not read is a credential we did not evaluate: the population is
@@ -301,46 +323,14 @@ async def collect_tenant(
 
 
 def scrub_secret(inventory: TenantInventory, secret: str) -> TenantInventory:
-    """The inventory with the tenant's own secret replaced wherever vendor text could carry it.
+    """The inventory with every fragment of ``secret`` withheld (``auditor.withhold``).
 
     A vendor may echo a request in an error body (a token endpoint answering 400 with the form
-    it was sent); messages, notes and record errors quote vendor text, so they are scrubbed here,
-    once, before progress, logs, history and reports see them.
+    it was sent); messages, notes, record errors and credential fields quote vendor text, so the
+    engine withholds the scan's secrets here, once per tenant, before progress, logs, policy
+    evaluation, history and reports see them.
     """
-    if len(secret) < 4:
-        return inventory
-    mark = "[redacted secret]"
-    cov = inventory.coverage
-    dirty = (
-        (cov.error is not None and secret in cov.error)
-        or any(secret in n for n in cov.notes)
-        or any(secret in e.message or secret in (e.record_id or "") for e in cov.record_errors)
-    )
-    if dirty:
-        cov = cov.model_copy(
-            update={
-                "error": cov.error.replace(secret, mark) if cov.error else cov.error,
-                "notes": tuple(n.replace(secret, mark) for n in cov.notes),
-                "record_errors": tuple(
-                    e.model_copy(
-                        update={
-                            "message": e.message.replace(secret, mark),
-                            "record_id": e.record_id.replace(secret, mark)
-                            if e.record_id
-                            else e.record_id,
-                        }
-                    )
-                    for e in cov.record_errors
-                ),
-            }
-        )
-    credentials = tuple(
-        c.model_copy(update={"notes": tuple(n.replace(secret, mark) for n in c.notes)})
-        if any(secret in n for n in c.notes)
-        else c
-        for c in inventory.credentials
-    )
-    return TenantInventory(coverage=cov, credentials=credentials)
+    return withhold_model(inventory, SecretSet([secret]))
 
 
 def _failed(settings: TenantSettings, base_url: str | None, error: str) -> TenantInventory:
@@ -376,16 +366,24 @@ def run_scan(
     progress: Progress | None = None,
     scan_id: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    secrets: SecretSet | None = None,
 ) -> ScanResult:
-    """Collect every tenant of ``plan`` and evaluate the policy as of ``as_of``."""
+    """Collect every tenant of ``plan`` and evaluate the policy as of ``as_of``.
+
+    ``secrets`` (default: ``secrets_for(plan.tenants)``) are withheld from everything collected;
+    the bearer tokens received during the scan are added to it, so a caller that passes its own
+    set can check its outputs against all of them."""
     if as_of.tzinfo is None:
         raise UsageError("as-of must carry a time zone")
     started = now()
+    registry = registry if registry is not None else default_registry()
+    secrets = secrets_for(plan.tenants, registry, into=secrets)
+    clients = dataclasses.replace(clients or ClientFactory(), secrets=secrets)
     inventories = asyncio.run(
         collect_all(
             plan.tenants,
-            registry=registry if registry is not None else default_registry(),
-            clients=clients or ClientFactory(),
+            registry=registry,
+            clients=clients,
             progress=progress or NullProgress(),
         )
     )

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import html
 import json
 import os
 import platform
@@ -38,17 +37,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.config import SECRET_KEYS, AuditConfig
-from auditor.errors import EvidenceError
 from auditor.model import ScanResult
+from auditor.secretmatch import SecretSet
 from auditor.signing import fingerprint_key
 from auditor.timestamps import format_timestamp
+from auditor.withhold import withhold_model, withhold_text
 
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "manifest.pub"
 BUNDLE_FORMAT = "credaudit-evidence/1"
 REDACTED = "[redacted]"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: entries carry no wall-clock time
-_MIN_SECRET = 8
-"""Shorter values are too likely to occur by chance to be searched for in the bundle."""
 
 
 def redact_config(config: AuditConfig | None) -> dict[str, Any]:
@@ -88,21 +86,12 @@ def _json(value: Any) -> bytes:
 # -- writing --------------------------------------------------------------------------------------
 
 
-def bundle_files(
+def _entries(
     result: ScanResult,
-    *,
-    config: AuditConfig | None = None,
-    waivers: Sequence[Any] = (),
-    signing_key: Ed25519PrivateKey | None = None,
-    secrets: Sequence[str] = (),
-    formats: Mapping[str, Callable[[ScanResult], Mapping[str, str]]] | None = None,
+    config: AuditConfig | None,
+    waivers: Sequence[Any],
+    formats: Mapping[str, Callable[[ScanResult], Mapping[str, str]]],
 ) -> dict[str, bytes]:
-    """Every entry of the bundle, by name. ``waivers`` are the configured definitions
-    (``policies.Waiver``); ``secrets`` are values that must appear in no file (a last guard)."""
-    if formats is None:
-        from reports import FORMATS
-
-        formats = FORMATS
     files: dict[str, bytes] = {}
     for renderer in formats.values():
         for name, text in renderer(result).items():
@@ -116,21 +105,34 @@ def bundle_files(
     )
     files["config.json"] = _json(redact_config(config))
     files["coverage.json"] = _json([c.model_dump(mode="json") for c in result.coverage])
-    for secret in secrets:
-        if len(secret) < _MIN_SECRET:
-            continue
-        # also the forms the formats escape it into (JSON, HTML, CSV quoting)
-        forms = {
-            secret,
-            json.dumps(secret)[1:-1],
-            json.dumps(secret, ensure_ascii=False)[1:-1],
-            html.escape(secret),
-            html.escape(secret, quote=False),
-            secret.replace('"', '""'),
-        }
-        needles = [f.encode() for f in forms if f]
-        if any(n in data for n in needles for data in files.values()):
-            raise EvidenceError("a configured secret appears in the bundle; refusing to write it")
+    return files
+
+
+def bundle_files(
+    result: ScanResult,
+    *,
+    config: AuditConfig | None = None,
+    waivers: Sequence[Any] = (),
+    signing_key: Ed25519PrivateKey | None = None,
+    secrets: SecretSet | Sequence[str] = (),
+    formats: Mapping[str, Callable[[ScanResult], Mapping[str, str]]] | None = None,
+) -> dict[str, bytes]:
+    """Every entry of the bundle, by name. ``waivers`` are the configured definitions
+    (``policies.Waiver``); ``secrets`` are values no fragment of which may appear in any entry.
+
+    The same last check as the reports (``auditor.runs.write_outputs``): if an entry holds a
+    fragment, the result is withheld (its coverage then says so), the entries are built again and
+    whatever still matches is replaced; no entry holding a fragment is hashed or written."""
+    found = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets)
+    if formats is None:
+        from reports import FORMATS
+
+        formats = FORMATS
+    files = _entries(result, config, waivers, formats)
+    if found and any(found.contains(data.decode()) for data in files.values()):
+        result = withhold_model(result, found)
+        files = _entries(result, config, waivers, formats)
+        files = {n: withhold_text(n, d.decode(), found).encode() for n, d in files.items()}
     manifest: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "tool": result.tool.model_dump(mode="json"),

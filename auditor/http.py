@@ -23,6 +23,11 @@ What it adds to httpx, and why:
 - **One mapping** from httpx errors and HTTP statuses onto ``auditor.errors`` (``_raise_for_status``
   and ``_transport_error``). Messages carry the method, the URL path and the vendor's own error
   text, never headers, query strings or bodies; JWT- and secret-looking text is redacted anyway.
+- **Secrets first**: vendor text is searched for the scan's secrets (``auditor.secretmatch``: the
+  configured secrets, their derived key material and every bearer token this client received) on
+  the raw text, before it is cut, cleaned of control and invisible characters or quoted anywhere:
+  error bodies here, and every string of an API response (``get_json``/``post_json``) before an
+  adapter sees it. Token responses (``post_form``) are left alone: they carry the new token.
 
 Time is injected (``clock``, ``sleep``, ``wall_clock``, ``jitter``) so tests never sleep.
 """
@@ -58,6 +63,8 @@ from auditor.errors import (
     ServerError,
     TransportError,
 )
+from auditor.secretmatch import INVISIBLE, WITHHELD, SecretSet
+from auditor.withhold import withhold_json
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -185,12 +192,22 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def clean_vendor_text(text: str, limit: int = 300) -> str:
-    """Vendor text fit for our messages: single line, bounded, no token-looking strings."""
+def clean_vendor_text(text: str, limit: int = 300, *, secrets: SecretSet | None = None) -> str:
+    """Vendor text fit for our messages: single line, bounded, no token-looking strings.
+
+    ``secrets`` are withheld first, from the raw text: a fragment cut in two by ``limit``, or
+    rejoined when invisible characters are removed, is found before either happens."""
+    if secrets is not None:
+        text = secrets.redact(text)
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
-    text = _CONTROL.sub(" ", text).replace("\n", " ").strip()
-    return text if len(text) <= limit else text[:limit] + "…"
+    text = INVISIBLE.sub("", _CONTROL.sub(" ", text)).replace("\n", " ").strip()
+    if len(text) <= limit:
+        return text
+    at = text.find(WITHHELD, max(0, limit - len(WITHHELD)), limit + len(WITHHELD))
+    if at != -1 and at < limit < at + len(WITHHELD):  # never cut the mark itself: it is how
+        return text[:at] + WITHHELD + "…"  # the coverage learns that text was withheld
+    return text[:limit] + "…"
 
 
 def default_error_parser(response: httpx.Response) -> str | None:
@@ -256,8 +273,11 @@ class ApiClient:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        secrets: SecretSet | None = None,
     ) -> None:
         self.tenant = tenant
+        self.secrets = secrets if secrets is not None else SecretSet()
+        """Withheld from every vendor text; the bearer tokens this client receives join it."""
         self.base_url = base_url.rstrip("/")
         self.settings = settings
         self.auth = auth
@@ -311,11 +331,12 @@ class ApiClient:
         return PageGuard(what, max_pages=self.settings.max_pages, tenant=self.tenant)
 
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        return self._json(await self.request("GET", path, params=params), "GET", path)
+        body = self._json(await self.request("GET", path, params=params), "GET", path)
+        return withhold_json(body, self.secrets)
 
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
-        return self._json(response, "POST", path)
+        return withhold_json(self._json(response, "POST", path), self.secrets)
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)
@@ -390,6 +411,8 @@ class ApiClient:
                 self.auth.invalidate()
                 self._last_token = None
             token = await self.auth.get_token(self)
+            if token != self._last_token:
+                self.secrets.add(token)
             self._last_token = token
             return token
 
@@ -422,7 +445,7 @@ class ApiClient:
             vendor = self.error_parser(response)
         except Exception:  # noqa: BLE001 - a broken error body must not hide the status
             vendor = None
-        vendor = clean_vendor_text(vendor) if vendor else None
+        vendor = clean_vendor_text(vendor, secrets=self.secrets) if vendor else None
         message = f"{method} {path} returned HTTP {code}"
         if vendor:
             message += f": {vendor}"
@@ -457,7 +480,7 @@ class ApiClient:
         if isinstance(exc, httpx.TimeoutException):
             kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
             return TransportError(f"{method} {path}: timed out {kind} {host}", tenant=self.tenant)
-        detail = clean_vendor_text(str(exc) or type(exc).__name__)
+        detail = clean_vendor_text(str(exc) or type(exc).__name__, secrets=self.secrets)
         if "CERTIFICATE_VERIFY_FAILED" in detail:
             detail += " (behind a TLS-intercepting proxy? set ca_bundle for this tenant)"
         return TransportError(f"{method} {path}: cannot reach {host}: {detail}", tenant=self.tenant)

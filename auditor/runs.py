@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.config import LoadedConfig
-from auditor.errors import AuditorError, ConfigError, UsageError
+from auditor.errors import ConfigError, UsageError
 from auditor.inputfile import RESULTS_LIMIT, read_text
 from auditor.model import SEVERITIES, SEVERITY_RANK, ScanResult
+from auditor.secretmatch import SecretSet
+from auditor.withhold import withhold_model, withhold_text
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -42,23 +44,32 @@ def exit_code_for(result: ScanResult, fail_on: str) -> int:
 
 
 def write_outputs(
-    result: ScanResult, out_dir: Path, formats: Sequence[str], *, secrets: Sequence[str] = ()
+    result: ScanResult,
+    out_dir: Path,
+    formats: Sequence[str],
+    *,
+    secrets: SecretSet | Sequence[str] = (),
 ) -> list[Path]:
     """Render every format and write its files; all rendered before any is written.
 
-    ``secrets``: values that must never appear in an output (the tenants' client secrets, the
-    webhook URL). The engine already scrubs them from vendor text; this is the last line: a report
-    that still holds one is refused, not written.
+    ``secrets``: values no fragment of which may appear in an output (``known_secrets``: the
+    tenants' secrets and their key material, the webhook URL; a scan's set also holds the bearer
+    tokens it received). The engine already withholds them from vendor text; this is the last
+    check, on the rendered text: if any output holds a fragment, the result is withheld again
+    (its coverage then says vendor text was withheld) and rendered anew, and whatever still
+    matches is replaced in the text. Nothing holding a fragment is written.
     """
     from reports import FORMATS
 
-    rendered = [(f, text) for name in formats for f, text in FORMATS[name](result).items()]
-    for file_name, text in rendered:
-        if any(len(s) >= 8 and s in text for s in secrets):
-            raise AuditorError(
-                f"{file_name}: a configured secret appears in the rendered output; refusing to "
-                "write it (please report this)"
-            )
+    found = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets)
+
+    def render(r: ScanResult) -> list[tuple[str, str]]:
+        return [(f, text) for name in formats for f, text in FORMATS[name](r).items()]
+
+    rendered = render(result)
+    if any(found.contains(text) for _, text in rendered):
+        rendered = render(withhold_model(result, found))
+        rendered = [(f, withhold_text(f, text, found)) for f, text in rendered]
     out_dir.mkdir(parents=True, exist_ok=True)
     return [_write_atomic(out_dir / file_name, text) for file_name, text in rendered]
 
@@ -108,11 +119,26 @@ def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
     return lines
 
 
-def known_secrets(loaded: LoadedConfig) -> list[str]:
-    values = [c.client_secret.get_secret_value() for c in loaded.credentials.values()]
+def known_secrets(loaded: LoadedConfig, into: SecretSet | None = None) -> SecretSet:
+    """The configured secrets, with the key material each tenant's provider derives from its
+    secret, and the webhook URL's path and query (its host is not secret)."""
+    from urllib.parse import urlsplit
+
+    from auditor.engine import default_registry
+    from providers.base import Provider
+
+    found = into if into is not None else SecretSet()
+    registry = default_registry()
+    for tenant in loaded.config.tenants:
+        creds = loaded.credentials.get(tenant.name)
+        if creds is not None:
+            cls = registry.get(tenant.provider, Provider)
+            cls.register_secrets(creds.client_secret, found)
     if loaded.webhook_url is not None:
-        values.append(loaded.webhook_url.get_secret_value())
-    return values
+        url = loaded.webhook_url.get_secret_value()
+        parts = urlsplit(url)
+        found.add(url, public_prefix=f"{parts.scheme}://{parts.netloc}")
+    return found
 
 
 def reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
@@ -151,12 +177,18 @@ def read_document(path: Path) -> Any:
     return document
 
 
-def record_history(loaded: LoadedConfig, result: ScanResult) -> tuple[ScanResult, str | None]:
-    """Mark and store ``result`` in the history; on failure, the reason and ``result`` unmarked."""
+def record_history(
+    loaded: LoadedConfig, result: ScanResult, secrets: SecretSet | None = None
+) -> tuple[ScanResult, str | None]:
+    """Mark and store ``result`` in the history; on failure, the reason and ``result`` unmarked.
+
+    What is stored is first checked like the reports (``write_outputs``): every fragment of
+    ``secrets`` (default ``known_secrets``) is withheld and the coverage notes it."""
     from auditor.errors import HistoryError
     from auditor.evidence import redact_config
     from auditor.history import History, canonical_hash
 
+    result = withhold_model(result, secrets if secrets is not None else known_secrets(loaded))
     try:
         with History(loaded.resolve_path(loaded.config.history.database)) as history:
             return history.record(
@@ -186,13 +218,15 @@ def write_results(
     loaded: LoadedConfig | None = None,
     waivers: Sequence[Any] = (),
     signing_key: Ed25519PrivateKey | None = None,
+    secrets: SecretSet | None = None,
 ) -> list[Path]:
-    """The reports, then the evidence bundle when asked for."""
+    """The reports, then the evidence bundle when asked for. ``secrets`` (default: the
+    configuration's ``known_secrets``) are withheld from both."""
     from auditor.evidence import write_bundle
 
-    written = write_outputs(
-        result, out_dir, formats, secrets=known_secrets(loaded) if loaded else ()
-    )
+    if secrets is None:
+        secrets = known_secrets(loaded) if loaded else SecretSet()
+    written = write_outputs(result, out_dir, formats, secrets=secrets)
     if evidence is not None:
         write_bundle(
             evidence,
@@ -200,7 +234,7 @@ def write_results(
             config=loaded.config if loaded else None,
             waivers=waivers,
             signing_key=signing_key,
-            secrets=known_secrets(loaded) if loaded else (),
+            secrets=secrets,
         )
         written.append(evidence)
     return written
@@ -223,10 +257,13 @@ def execute_scan(
     still written (unmarked) and the caller decides what it means."""
     from auditor.engine import run_scan
 
-    result = run_scan(plan, as_of, progress=progress)
+    secrets = known_secrets(loaded)  # the scan adds the bearer tokens it receives
+    result = run_scan(plan, as_of, progress=progress, secrets=secrets)
     error: str | None = None
     if history:
-        result, error = record_history(loaded, result)
+        result, error = record_history(loaded, result, secrets)  # withholds what it stores
+    else:
+        result = withhold_model(result, secrets)
     written = write_results(
         result,
         out_dir,
@@ -235,6 +272,7 @@ def execute_scan(
         loaded=loaded,
         waivers=plan.waivers,
         signing_key=signing_key,
+        secrets=secrets,
     )
     return ScanOutcome(result, written, history and error is None, error)
 

@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from auditor.errors import ConfigError
 from auditor.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
 from auditor.model import Capabilities, TenantInventory
+from auditor.secretmatch import SecretSet
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class ClientFactory:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     clock: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
+    secrets: SecretSet | None = None
+    """The scan's secrets, withheld from vendor text; clients add the bearer tokens they get."""
 
     def client(
         self,
@@ -76,6 +79,7 @@ class ClientFactory:
             sleep=self.sleep,
             clock=self.clock,
             jitter=self.jitter,
+            secrets=self.secrets,
         )
 
 
@@ -106,6 +110,12 @@ class Provider(ABC):
         is reported as configuration, never as a vendor failure. Must never echo a secret.
         """
         return None
+
+    @classmethod
+    def register_secrets(cls, secret: SecretStr, into: SecretSet) -> None:
+        """Add the tenant's secret, and any key material derived from it, to ``into``: each is
+        withheld wherever it appears in vendor text or an output (``auditor.secretmatch``)."""
+        into.add(secret)
 
     @classmethod
     def base_url_for(cls, settings: TenantSettings) -> str:

@@ -32,11 +32,12 @@ from ipaddress import ip_address
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from auditor.errors import ConfigError, PermissionDeniedError, ProviderError
 from auditor.http import ApiClient, RateLimit
 from auditor.model import Capabilities, TenantCoverage, TenantInventory
+from auditor.secretmatch import SecretSet
 from providers.base import ClientFactory, Provider, TenantSettings
 from providers.conductorone.allowlists import (
     SETTINGS_PATH,
@@ -45,7 +46,12 @@ from providers.conductorone.allowlists import (
     parse_settings,
     unreadable,
 )
-from providers.conductorone.auth import AssertionTokenProvider, parse_client_id, parse_client_secret
+from providers.conductorone.auth import (
+    AssertionTokenProvider,
+    parse_client_id,
+    parse_client_secret,
+    register_key_material,
+)
 from providers.conductorone.normalise import (
     CAPABILITIES,
     DEFAULT_LEFT_EMPLOYMENT,
@@ -92,6 +98,10 @@ class ConductorOneProvider(Provider):
         super().__init__(settings, clients)
         self.wall_clock = wall_clock
         """Real time for the assertion's iat/exp; the server checks them against its clock."""
+
+    @classmethod
+    def register_secrets(cls, secret: SecretStr, into: SecretSet) -> None:
+        register_key_material(secret.get_secret_value(), into)
 
     @classmethod
     def validate(cls, settings: TenantSettings) -> None:

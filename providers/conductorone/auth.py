@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from auditor.errors import AuthError, ConfigError, ResponseError, ResponseFormatError
 from auditor.http import ApiClient
+from auditor.secretmatch import SecretSet
 
 SECRET_PREFIX = "secret-token:conductorone.com:v1:"  # noqa: S105 - a format prefix (§1.2)
 TOKEN_PATH = "/auth/v1/token"  # noqa: S105 - SPEC:L45621 (tokenUrl)
@@ -144,6 +145,28 @@ def parse_client_secret(value: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+def register_key_material(value: str, into: SecretSet) -> None:
+    """The secret and the key material inside it, for ``auditor.secretmatch``: the secret without
+    its constant ``secret-token:conductorone.com:v1:`` prefix (which also covers the JWK JSON
+    base64url-encoded), the JWK's private part ``d`` (so the JWK JSON itself: its ``kty``,
+    ``crv`` and ``x`` are public), and the 32-byte seed as standard base64 and as hex. A secret
+    that does not parse adds itself only."""
+    into.add(value, public_prefix=SECRET_PREFIX)
+    parts = value.strip().split(":", 3)
+    try:
+        text = _b64url_decode(parts[-1]).decode("utf-8")
+        d = json.loads(text).get("d")
+        seed = _b64url_decode(d) if isinstance(d, str) else b""
+    except (ValueError, AttributeError, binascii.Error):
+        return
+    if not seed:
+        return
+    assert isinstance(d, str)
+    into.add(d)
+    into.add(base64.b64encode(seed).decode("ascii"))
+    into.add(seed.hex())
+
+
 def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
     raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
@@ -207,13 +230,13 @@ class AssertionTokenProvider:
         async with self._lock:
             if self._token is not None and client.clock() < self._expires_at:
                 return self._token
+            assertion = make_assertion(self.client_id, self._key, self.audience, self._wall_clock())
+            client.secrets.add(assertion)  # a vendor echoing the form must not publish it
             form = {
                 "client_id": self.client_id,
                 "grant_type": "client_credentials",
                 "client_assertion_type": ASSERTION_TYPE,
-                "client_assertion": make_assertion(
-                    self.client_id, self._key, self.audience, self._wall_clock()
-                ),
+                "client_assertion": assertion,
             }
             started = client.clock()
             try:

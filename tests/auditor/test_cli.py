@@ -210,20 +210,25 @@ def test_scan_result_round_trips_through_its_own_dump() -> None:
     assert again.summary == result.summary
 
 
-def test_write_outputs_refuses_a_report_holding_a_secret(tmp_path: Path) -> None:
-    from auditor.errors import AuditorError
+def test_write_outputs_withholds_a_secret_instead_of_writing_it(tmp_path: Path) -> None:
     from auditor.runs import write_outputs
+    from auditor.withhold import WITHHELD_NOTE
 
     result = result_with(["complete"], [("fail", "high")])
     leaked = result.model_copy(
         update={"coverage": (result.coverage[0].model_copy(update={"error": "x hunter2hunter2"}),)}
     )
-    with pytest.raises(AuditorError, match="refusing to write it"):
-        write_outputs(leaked, tmp_path / "out", ["json"], secrets=["hunter2hunter2"])
-    assert not (tmp_path / "out").exists()
-    written = write_outputs(result, tmp_path / "out", ["json"], secrets=["hunter2hunter2"])
-    assert [p.name for p in written] == ["results.json"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["results.json"]  # no temp left
+    written = write_outputs(
+        leaked, tmp_path / "out", ["json", "markdown"], secrets=["hunter2hunter2"]
+    )
+    for path in written:
+        assert "hunter2" not in path.read_text().lower()
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert doc["coverage"][0]["error"] == "x [withheld: matched a secret]"
+    assert WITHHELD_NOTE in doc["coverage"][0]["notes"]  # the scan is kept, and says so
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.md", "results.json"]
+    clean = write_outputs(result, tmp_path / "c", ["json"], secrets=["hunter2hunter2"])
+    assert WITHHELD_NOTE not in clean[0].read_text()
 
 
 def test_summary_new_counts_every_marked_finding_like_resolved() -> None:

@@ -433,3 +433,61 @@ def test_500_and_408_are_retried_for_safe_requests(respx_mock: respx.MockRouter,
 
     assert run(go()) == []
     assert route.call_count == 2
+
+
+SECRET_48 = "q7Rw2ZkL9vXn4TbM8cYp3HdJ6sFg1AeU5oVi0tQhGjKlNzPx"
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "x" * (300 - 45) + SECRET_48,  # the cut at 300 would leave 45 of its 48 characters
+        "invalid " + SECRET_48.upper(),
+        "invalid " + "\u200b".join(SECRET_48),  # rejoined when invisibles are removed
+    ],
+    ids=["cut", "upper", "zero-width"],
+)
+def test_secrets_are_withheld_from_vendor_text_before_it_is_cut_or_cleaned(echo: str) -> None:
+    from auditor.http import clean_vendor_text
+    from auditor.secretmatch import WITHHELD, SecretSet
+
+    secrets = SecretSet([SECRET_48])
+    text = clean_vendor_text(echo, secrets=secrets)
+    assert len(text) <= 301 and "\u200b" not in text
+    assert WITHHELD[:12] in text
+    folded = text.casefold()
+    assert not any(SECRET_48[i : i + 12].casefold() in folded for i in range(len(SECRET_48) - 11))
+
+
+@pytest.mark.parametrize("pad", range(270, 301, 3))
+def test_the_cut_never_splits_the_withheld_mark(pad: int) -> None:
+    from auditor.http import clean_vendor_text
+    from auditor.secretmatch import WITHHELD, SecretSet
+
+    text = clean_vendor_text("x" * pad + SECRET_48 + " tail", secrets=SecretSet([SECRET_48]))
+    assert text.endswith("…")
+    assert WITHHELD in text or text == "x" * 300 + "…"
+
+
+@respx.mock(base_url=BASE)
+def test_bearer_tokens_received_are_withheld_from_vendor_text(
+    respx_mock: respx.MockRouter,
+) -> None:
+    from auditor.secretmatch import SecretSet
+
+    token = "tok-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+    respx_mock.get("/x").mock(
+        return_value=httpx.Response(400, json={"message": f"unknown token {token.upper()}"})
+    )
+    secrets = SecretSet()
+
+    async def go() -> None:
+        async with make_client(FakeTime(), auth=CountingTokens([token]), secrets=secrets) as c:
+            await c.get_json("/x")
+
+    with pytest.raises(ClientRequestError) as info:
+        run(go())
+    assert "[withheld: matched a secret]" in str(info.value)
+    assert token[4:16].casefold() not in str(info.value).casefold()
+    assert info.value.vendor_message is not None and "4F9A8B7C6D5E" not in info.value.vendor_message
+    assert secrets.contains(token)  # registered for the outputs' last check too

@@ -1,0 +1,126 @@
+"""Withholding text that matched a secret: in the model, in rendered outputs, in log text.
+
+``auditor.secretmatch`` finds fragments; this module decides what to do with them. Text is
+replaced by ``WITHHELD``, never dropped wholesale, so a scan that met a hostile echo is still
+reported, and the coverage of each tenant whose text was touched says so (``WITHHELD_NOTE``).
+
+- ``withhold_model``: any model (an inventory, a whole ``ScanResult``) through its JSON dump: a
+  dump without a fragment (the normal case) returns the model unchanged, otherwise every string is
+  redacted and the model validated again, with the note added.
+- ``withhold_json``: a vendor's JSON response, string by string, before any adapter reads it.
+- ``withhold_text``: the last check on a rendered output (a report, a bundle entry): replace, check
+  again, and raise rather than hand back text that still holds a fragment.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from auditor.errors import AuditorError
+from auditor.secretmatch import WITHHELD, SecretSet
+
+WITHHELD_NOTE = (
+    "vendor text was withheld from this report because it matched a configured secret or a "
+    "credential-derived value (a vendor echoing what it was sent)"
+)
+
+_M = TypeVar("_M", bound=BaseModel)
+_ALL = "\x00all"
+
+
+def _scrub(value: Any, secrets: SecretSet, tenant: str, touched: set[str]) -> Any:
+    if isinstance(value, str):
+        redacted = secrets.redact(value)
+        if WITHHELD in redacted:  # withheld here, or earlier (the HTTP layer withholds at source)
+            touched.add(tenant)
+        return redacted
+    if isinstance(value, list):
+        return [_scrub(v, secrets, tenant, touched) for v in value]
+    if isinstance(value, dict):
+        here = value.get("tenant")
+        context = here if isinstance(here, str) and not secrets.contains(here) else tenant
+        return {
+            _scrub(k, secrets, context, touched): _scrub(v, secrets, context, touched)
+            for k, v in value.items()
+        }
+    return value
+
+
+def _note(coverage: Any, touched: set[str]) -> Any:
+    """Add WITHHELD_NOTE to every coverage entry (dumped) of a touched tenant."""
+    if not isinstance(coverage, dict):
+        return coverage
+    if _ALL in touched or coverage.get("tenant") in touched:
+        notes = list(coverage.get("notes") or [])
+        if WITHHELD_NOTE not in notes:
+            coverage["notes"] = [*notes, WITHHELD_NOTE]
+    return coverage
+
+
+def withhold_model(model: _M, secrets: SecretSet) -> _M:
+    """``model`` with every fragment of ``secrets`` withheld and the coverage noting it (also
+    when the text was withheld before, at source: ``WITHHELD`` is already in it)."""
+    if not secrets:
+        return model
+    text = model.model_dump_json()
+    if WITHHELD not in text and not secrets.contains(text):
+        return model
+    touched: set[str] = set()
+    original = json.loads(text)
+    data = _scrub(original, secrets, _ALL, touched)
+    if isinstance(data, dict):
+        coverage = data.get("coverage")
+        if isinstance(coverage, list):
+            data["coverage"] = [_note(c, touched) for c in coverage]
+        elif coverage is not None:
+            data["coverage"] = _note(coverage, touched | {_ALL})
+    try:
+        return type(model).model_validate(data)
+    except ValidationError as exc:
+        # A constrained field (a provider name, a time, a network) had validated before, so it
+        # holds no vendor free text: it keeps its value, and the free text stays withheld.
+        for error in exc.errors():
+            _restore(data, original, error["loc"])
+    try:
+        return type(model).model_validate(data)
+    except ValidationError:
+        raise AuditorError(
+            "text matching a secret could not be withheld without breaking the scan result; "
+            "refusing to use it (please report this)"
+        ) from None  # the validation error would quote the text
+
+
+def _restore(data: Any, original: Any, loc: tuple[int | str, ...]) -> None:
+    try:
+        for key in loc[:-1]:
+            data, original = data[key], original[key]
+        data[loc[-1]] = original[loc[-1]]
+    except (KeyError, IndexError, TypeError):
+        return
+
+
+def withhold_json(value: Any, secrets: SecretSet) -> Any:
+    """A parsed vendor JSON document with every string holding a fragment withheld, so that an
+    adapter never quotes, cuts, ``repr``-escapes or stores one (the HTTP layer calls this on
+    every API response). Checked as one text first: a clean document is returned as it is."""
+    if not secrets:
+        return value
+    if not secrets.contains(json.dumps(value, ensure_ascii=False)):
+        return value
+    return _scrub(value, secrets, _ALL, set())
+
+
+def withhold_text(name: str, text: str, secrets: SecretSet) -> str:
+    """``text`` (an output called ``name``) with every fragment replaced; raises if any is left."""
+    if not secrets:
+        return text
+    cleaned = secrets.redact(text)
+    if cleaned is not text and secrets.contains(cleaned):
+        raise AuditorError(
+            f"{name}: text matching a secret could not be withheld; refusing to write it "
+            "(please report this)"
+        )
+    return cleaned

@@ -1,0 +1,161 @@
+"""``auditor.secretmatch``: fragments of any form, case-insensitive, across invisible characters."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import sys
+import unicodedata
+from collections.abc import Callable
+from urllib.parse import quote, quote_plus
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import SecretStr
+
+from auditor.secretmatch import _INVISIBLE_CHARS, FRAGMENT, INVISIBLE, WITHHELD, SecretSet, fold
+
+SECRET = "Zq8vR2mXw4Lp9TnB6yKc3HdJ7sFg5AeU1oVi0tQ"  # 39 characters, mixed case
+PAD = "lorem ipsum dolor sit amet " * 4
+
+
+def _b64_inside(prefix: str) -> str:
+    return base64.b64encode(f"{prefix}{SECRET}&more".encode()).decode()
+
+
+# how a vendor (or a renderer) might carry SECRET: each must be withheld whole
+CARRIERS: dict[str, Callable[[str], str]] = {
+    "whole": lambda s: s,
+    "upper": str.upper,
+    "lower": str.lower,
+    "swapcase": str.swapcase,
+    "zero-width": "\u200b".join,
+    "zero-width, JSON-escaped": "\\u200b".join,
+    "zero-width, escaped twice": "\\\\u200B".join,
+    "zero-width, HTML entities": lambda s: "&#8203;&#x200d;&zwj;&ZeroWidthSpace;".join(s),
+    "zero-width, URL-encoded": "%E2%80%8B".join,
+    "bidi and joiners": lambda s: "\u202e\u2060".join(s),
+    "soft hyphens": "\u00ad".join,
+    "prefix cut": lambda s: s[:FRAGMENT] + "…",
+    "suffix": lambda s: s[-FRAGMENT:],
+    "middle": lambda s: s[10 : 10 + FRAGMENT],
+    "json": lambda s: json.dumps({"secret": s}),
+    "url": lambda s: quote("x=" + s, safe=""),
+    "form": lambda s: quote_plus(f"a=1&client_secret={s}&b=2"),
+    "html": lambda s: html.escape(f"<{s}>"),
+    "base64 aligned": lambda s: _b64_inside(""),
+    "base64 offset 1": lambda s: _b64_inside("a"),
+    "base64 offset 2": lambda s: _b64_inside("ab"),
+    "base64url": lambda s: base64.urlsafe_b64encode(f"id:{s}".encode()).decode(),
+}
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+def test_every_form_is_found_and_withheld(carrier: str) -> None:
+    secrets = SecretSet([SECRET])
+    text = f"{PAD}{CARRIERS[carrier](SECRET)} {PAD}"
+    assert secrets.contains(text)
+    redacted = secrets.redact(text)
+    assert WITHHELD in redacted
+    assert not secrets.contains(redacted)
+    assert redacted.startswith(PAD) and redacted.endswith(f" {PAD}")  # the rest is kept
+
+
+def test_only_escapes_of_invisible_characters_are_hidden() -> None:
+    from auditor.secretmatch import hidden
+
+    text = "a\\u0041 b\\u200b c&#65; d&#8203; e%41%42 f%E2%80%8B g&amp; h\u200b"
+    assert [text[a:b] for a, b in hidden(text)] == ["\\u200b", "&#8203;", "%E2%80%8B", "\u200b"]
+
+
+def test_fragments_shorter_than_twelve_characters_are_not_matches() -> None:
+    secrets = SecretSet([SECRET])
+    assert not secrets.contains(f"{PAD}{SECRET[: FRAGMENT - 1]}…")
+    assert not secrets.contains(SECRET[:6] + " " + SECRET[6:12])
+
+
+def test_spans_map_back_over_removed_invisible_characters() -> None:
+    secrets = SecretSet([SECRET])
+    hidden = "\u200b".join(SECRET)
+    text = f"a\u200bb {hidden} c\ufeffd"
+    (span,) = secrets.spans(text)
+    assert text[span[0] : span[1]] == hidden
+    assert secrets.redact(text) == f"a\u200bb {WITHHELD} c\ufeffd"
+
+
+def test_a_public_prefix_is_not_secret_but_goes_with_the_secret() -> None:
+    prefix = "secret-token:conductorone.com:v1:"
+    secrets = SecretSet()
+    secrets.add(prefix + SECRET, public_prefix=prefix)
+    assert not secrets.contains(f"{prefix} and conductorone.com are public")
+    assert secrets.redact(f"x {prefix}{SECRET} y") == f"x {WITHHELD} y"
+    assert secrets.redact(f"x {prefix.upper()}{SECRET.upper()} y") == f"x {WITHHELD} y"
+
+
+def test_short_values_match_whole_and_tiny_ones_are_ignored() -> None:
+    secrets = SecretSet(["s3cr3t-val", "short"])
+    assert secrets.redact("a S3CR3T-VAL b") == f"a {WITHHELD} b"
+    assert not secrets.contains("s3cr3t-va short")
+    assert SecretSet(["short"]).redact("short") == "short"
+    assert not SecretSet([]) and not SecretSet(["", "   "])
+
+
+def test_values_never_show_in_a_repr() -> None:
+    secrets = SecretSet([SecretStr(SECRET)])
+    assert SECRET not in repr(secrets) and SECRET[:FRAGMENT] not in str(secrets)
+
+
+def test_a_fragment_across_a_chunk_boundary_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.secretmatch
+
+    monkeypatch.setattr(auditor.secretmatch, "CHUNK", 100)
+    secrets = SecretSet([SECRET])
+    hidden = "\u200b".join(SECRET[:FRAGMENT])
+    escaped = "\\u200b".join(SECRET[:FRAGMENT])
+    for at in range(70, 101):
+        assert secrets.contains("-" * at + escaped + "-" * 150), at
+        text = "-" * at + hidden + "-" * 150
+        assert secrets.contains(text), at
+    assert not secrets.contains("-" * 500)
+
+
+def test_matches_in_every_block_of_a_long_text() -> None:
+    secrets = SecretSet([SECRET])
+    filler = "0123456789abcdef-" * 20_000  # 360,000 characters: several blocks
+    text = SECRET[:FRAGMENT] + filler + SECRET[5:25] + filler + SECRET[-FRAGMENT:]
+    spans = secrets.spans(text)
+    assert len(spans) == 3
+    assert not secrets.contains(secrets.redact(text))
+
+
+@given(
+    st.text(max_size=200),
+    st.integers(0, len(SECRET) - FRAGMENT),
+    st.integers(FRAGMENT, len(SECRET)),
+    st.text(max_size=200),
+)
+def test_any_fragment_anywhere_is_withheld(
+    before: str, start: int, length: int, after: str
+) -> None:
+    fragment = SECRET[start : start + length]
+    secrets = SecretSet([SECRET])
+    redacted = secrets.redact(before + fragment + after)
+    assert not secrets.contains(redacted)
+    assert fold(fragment[:FRAGMENT]) not in fold(INVISIBLE.sub("", redacted))
+
+
+def test_invisible_covers_every_format_character() -> None:
+    cf = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert all(INVISIBLE.fullmatch(chr(c)) for c in cf)
+    matched = {chr(c) for c in range(sys.maxunicode + 1) if INVISIBLE.fullmatch(chr(c))}
+    assert matched == _INVISIBLE_CHARS  # the fast pre-check and the regex agree
+    assert not any(INVISIBLE.match(c) for c in "aZ09 -_:/+=%\n\t")
+
+
+def test_fold_keeps_one_character_for_one() -> None:
+    assert all(
+        len(fold(chr(c))) == 1 for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000
+    )
+    assert fold("İSTANBUL ß") == "istanbul ß"

@@ -1,0 +1,152 @@
+"""``auditor.withhold``: text matching a secret is replaced in the model, and the coverage says so;
+and the ConductorOne key material a secret carries is registered with it."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import zlib
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from pydantic import SecretStr
+
+from auditor.engine import secrets_for
+from auditor.model import (
+    Capabilities,
+    Credential,
+    Owner,
+    RecordError,
+    TenantCoverage,
+    TenantInventory,
+)
+from auditor.secretmatch import WITHHELD, SecretSet
+from auditor.withhold import WITHHELD_NOTE, withhold_model, withhold_text
+from providers.base import TenantSettings
+from providers.conductorone.auth import SECRET_PREFIX, b64url_encode, encode_client_secret
+
+CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
+SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+def inventory(text: str, tenant: str = "t") -> TenantInventory:
+    return TenantInventory(
+        coverage=TenantCoverage(
+            tenant=tenant,
+            provider="sailpoint",
+            status="partial",
+            error=f"e {text}",
+            notes=(f"n {text}",),
+            record_errors=(RecordError(record_id=text, message=f"m {text}"),),
+        ),
+        credentials=(
+            Credential(
+                provider="sailpoint",
+                tenant=tenant,
+                id="c1",
+                name=f"deploy {text}",
+                owner=Owner(name=f"owner {text}"),
+                scopes=(text,),
+                capabilities=CAPS,
+            ),
+        ),
+    )
+
+
+def test_every_text_field_is_withheld_and_the_coverage_says_so() -> None:
+    secrets = SecretSet([SECRET])
+    out = withhold_model(inventory(SECRET.upper()[:20] + "…"), secrets)
+    dumped = out.model_dump_json()
+    assert not secrets.contains(dumped)
+    (cred,) = out.credentials
+    assert (cred.name, cred.owner.name) == (f"deploy {WITHHELD}…", f"owner {WITHHELD}…")
+    assert out.coverage.notes[-1] == WITHHELD_NOTE
+    assert withhold_model(out, secrets).coverage.notes.count(WITHHELD_NOTE) == 1
+
+
+def test_a_clean_model_is_returned_unchanged() -> None:
+    clean = inventory("nothing secret here")
+    assert withhold_model(clean, SecretSet([SECRET])) is clean
+    assert withhold_model(clean, SecretSet()) is clean
+
+
+def test_constrained_fields_keep_their_value() -> None:
+    # a secret around the 12 characters "conductorone" makes the provider name itself a match
+    secrets = SecretSet(["x-conductorone-x"])
+    leaked = inventory("x-conductorone-x")
+    leaked = TenantInventory(
+        coverage=leaked.coverage.model_copy(update={"provider": "conductorone"}),
+        credentials=tuple(
+            c.model_copy(update={"provider": "conductorone"}) for c in leaked.credentials
+        ),
+    )
+    out = withhold_model(leaked, secrets)
+    assert out.coverage.provider == "conductorone"  # a Literal: validated, never vendor text
+    assert out.credentials[0].provider == "conductorone"
+    assert out.coverage.error == f"e {WITHHELD}"
+    assert out.credentials[0].name == f"deploy {WITHHELD}"
+
+
+def test_withhold_text_replaces_and_leaves_clean_text_alone() -> None:
+    secrets = SecretSet([SECRET])
+    assert withhold_text("a.md", f"| {SECRET} |", secrets) == f"| {WITHHELD} |"
+    assert withhold_text("a.md", "| clean |", secrets) == "| clean |"
+
+
+def test_conductorone_key_material_is_registered_with_the_secret() -> None:
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    secret = encode_client_secret(key)
+    seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    tenant = TenantSettings(
+        name="c1", provider="conductorone", client_id="x@y/pcc", client_secret=SecretStr(secret)
+    )
+    secrets = secrets_for([tenant])
+    d = b64url_encode(seed)
+    for leak in (secret, secret.upper(), secret[40:60], d, seed.hex(), f'"d":"{d}"'):
+        assert secrets.contains(f"vendor said {leak}"), leak
+    assert secrets.redact(f"a {secret} b") == f"a {WITHHELD} b"
+    public_jwk = '{"kty":"OKP","crv":"Ed25519","x":"'
+    for public in (SECRET_PREFIX, "conductorone personal client", public_jwk):
+        assert not secrets.contains(public), public
+
+
+def test_the_history_stores_only_withheld_text(tmp_path: Path) -> None:
+    from auditor.config import load_config
+    from auditor.runs import record_history
+    from tests.auditor.test_cli import result_with
+
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "tenants:\n"
+        "  - name: t0\n"
+        "    provider: sailpoint\n"
+        "    base_url: https://acme.api.identitynow.com\n"
+        "    client_id: 0123456789abcdef0123456789abcdef\n"
+        "    client_secret_env: S\n"
+        "history:\n"
+        "  database: h.db\n"
+    )
+    loaded = load_config(config, env={"S": SECRET})
+    result = result_with(["failed"], [("fail", "high")])
+    leaked = result.model_copy(
+        update={
+            "coverage": (result.coverage[0].model_copy(update={"error": f"x {SECRET.upper()}"}),)
+        }
+    )
+    stored, error = record_history(loaded, leaked)  # the configuration's secrets by default
+    assert error is None
+    assert stored.coverage[0].error == f"x {WITHHELD}"
+    assert WITHHELD_NOTE in stored.coverage[0].notes
+    rows = []
+    with contextlib.closing(sqlite3.connect(tmp_path / "h.db")) as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+            for row in db.execute(f"SELECT * FROM {table}"):
+                for value in row:
+                    if isinstance(value, bytes):
+                        with contextlib.suppress(zlib.error):
+                            value = zlib.decompress(value)
+                        value = value.decode("utf-8", "replace")
+                    rows.append(str(value))
+    assert any(WITHHELD in r for r in rows)
+    assert not SecretSet([SECRET]).contains("\n".join(rows))
