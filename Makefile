@@ -1,6 +1,7 @@
 # The two commands of the README. Both build .venv from the hash-pinned lock first.
 #   make demo   set up, then run the demo scan of the simulated tenants
-#   make test   set up, then run every check: ruff check, ruff format --check, mypy --strict, pytest
+#   make test   set up, then run every check: ruff check, ruff format --check, import contracts,
+#               mypy --strict, pytest
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -23,6 +24,7 @@ test: $(STAMP) lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

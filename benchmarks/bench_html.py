@@ -1,6 +1,6 @@
 """Benchmark: the report formats at 100,000 credentials, and the HTML report in Chromium.
 
-The scan is the real pipeline against the simulated tenants (``auditor.sandbox.Simulation``, the
+The scan is the real pipeline against the simulated tenants (``auditor.app.sandbox.Simulation``, the
 wiring of ``credaudit demo``) at ``--size`` credentials per tenant (two tenants: 50,000 each by
 default, so 100,000 credentials). Measured, each on its own:
 
@@ -30,9 +30,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import policies
-from auditor.engine import plan_for, run_scan
-from auditor.model import ScanResult
-from auditor.sandbox import Simulation
+from auditor.app.engine import plan_for, run_scan
+from auditor.app.sandbox import Simulation
+from auditor.kernel.model import ScanResult
 from providers.base import ClientFactory
 from reports import FORMATS
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auditor.model import (
+from auditor.kernel.model import (
     Capabilities,
     Credential,
     EffectivePrivilege,

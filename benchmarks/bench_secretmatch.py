@@ -1,4 +1,4 @@
-"""Benchmark: the secret check (``auditor.secretmatch``) on every output of a large scan.
+"""Benchmark: the secret check (``auditor.kernel.secretmatch``) on every output of a large scan.
 
 The scan is the real pipeline against the simulated tenants (as ``bench_html``) at ``--size``
 credentials per tenant (two tenants: 100,000 each by default, so 200,000 credentials). The set
@@ -6,7 +6,7 @@ holds both tenants' secrets with their key material, plus ``--tokens`` made-up b
 Measured, each on its own:
 
 - every rendered output: render time, size, and the time ``SecretSet.contains`` takes on it
-  (the last check ``auditor.runs.write_outputs`` runs before writing), with throughput;
+  (the last check ``auditor.app.runs.write_outputs`` runs before writing), with throughput;
 - the model check ``withhold_model`` on the whole result (a JSON dump, then the same search);
 - the slow path: the same text with a secret fragment planted in every 1 MB (each block with an
   anchor hit is slid window by window), and text full of zero-width characters.
@@ -33,11 +33,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import policies
-from auditor.engine import plan_for, run_scan, secrets_for
-from auditor.model import ScanResult
-from auditor.sandbox import Simulation
-from auditor.secretmatch import SecretSet
-from auditor.withhold import withhold_model
+from auditor.app.engine import plan_for, run_scan, secrets_for
+from auditor.app.sandbox import Simulation
+from auditor.kernel.model import ScanResult
+from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.withhold import withhold_model
 from providers.base import ClientFactory
 from reports import FORMATS
 

@@ -1,15 +1,15 @@
 """The policy engine: rule catalogue, thresholds, waivers, custom rules, compliance mapping.
 
-Public interface (used by ``auditor.engine`` and ``auditor.cli``)::
+Public interface (used by ``auditor.app.engine`` and ``auditor.cli``)::
 
     RULES                    built-in rules, rule id -> rule
     load_policy(raw, *, tenants, base_dir) -> Policy
     load_waivers(raw, *, base_dir, known_rules) -> tuple[Waiver, ...]
-    evaluate(inventories, policy, waivers, as_of) -> auditor.model.Evaluation
+    evaluate(inventories, policy, waivers, as_of) -> auditor.kernel.model.Evaluation
     describe_rules(policy) -> list[dict]
 
-Dependencies point one way (DESIGN.md): this package imports ``auditor.model``,
-``auditor.errors`` and ``auditor.timestamps`` only.
+Dependencies point one way (DESIGN.md): this package imports ``auditor.kernel.model``,
+``auditor.kernel.errors`` and ``auditor.kernel.timestamps`` only.
 """
 
 from __future__ import annotations

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from auditor.model import Credential, Severity
-from auditor.timestamps import format_timestamp
+from auditor.kernel.model import Credential, Severity
+from auditor.kernel.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from policies.facts import Facts

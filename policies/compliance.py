@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from auditor.model import ConstraintGap, ControlInfo, ControlRule
+from auditor.kernel.model import ConstraintGap, ControlInfo, ControlRule
 
 MAPPING_FILE = Path(__file__).with_name("compliance.yaml")
 Strength = Literal["direct", "supporting"]

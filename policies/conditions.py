@@ -21,14 +21,14 @@ from typing import Any, Protocol
 
 import re2
 
-from auditor.errors import ConfigError
-from auditor.model import Credential
-from auditor.timestamps import TimestampError, format_timestamp, parse_timestamp
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.model import Credential
+from auditor.kernel.timestamps import TimestampError, format_timestamp, parse_timestamp
 
 Predicate = Callable[[Credential, datetime], bool]
 DAY = timedelta(days=1)
 
-# field name → kind; every field of Credential (auditor/model.py) a rule may sensibly test.
+# field name → kind; every field of Credential (auditor/kernel/model.py) a rule may sensibly test.
 FIELDS: dict[str, str] = {
     "provider": "str",
     "tenant": "str",

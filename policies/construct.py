@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from auditor.model import Finding
+from auditor.kernel.model import Finding
 
 FIELDS_SET = set(Finding.model_fields)
 """Shared by every finding. A ``set``, not a frozenset: ``model_copy(update=...)`` copies it and

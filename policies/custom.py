@@ -28,9 +28,9 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ConfigError
-from auditor.model import SEVERITIES, Credential, Severity
-from auditor.yamlfile import read_yaml_file
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.model import SEVERITIES, Credential, Severity
+from auditor.kernel.yamlfile import read_yaml_file
 from policies.base import NoParams, Outcome, Rule, RuleContext, span
 from policies.conditions import (
     ConditionError,

@@ -26,7 +26,7 @@ from datetime import datetime
 from operator import le
 from typing import Any
 
-from auditor.model import (
+from auditor.kernel.model import (
     Capabilities,
     ConstraintGap,
     Credential,
@@ -38,7 +38,7 @@ from auditor.model import (
     TenantInventory,
     WaiverRef,
 )
-from auditor.timestamps import parse_timestamp
+from auditor.kernel.timestamps import parse_timestamp
 from policies import collector, construct
 from policies.base import Outcome, RuleContext, remediation_for
 from policies.compliance import constraint_gaps, control_catalogue, controls_for
@@ -49,7 +49,7 @@ from policies.waiver_status import WaiverTally, waiver_statuses
 from policies.waivers import Waiver
 
 STATUSES: tuple[FindingStatus, ...] = ("fail", "waived", "manual", "not_applicable", "pass")
-_sha256 = hashlib.sha256  # the fingerprint: auditor.model.fingerprint, inlined
+_sha256 = hashlib.sha256  # the fingerprint: auditor.kernel.model.fingerprint, inlined
 
 
 class _Prepared:

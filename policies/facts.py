@@ -17,7 +17,7 @@ from ipaddress import IPv4Network, IPv6Network
 from operator import itemgetter
 from typing import Any
 
-from auditor.model import (
+from auditor.kernel.model import (
     Capabilities,
     Credential,
     EffectivePrivilege,

@@ -26,9 +26,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from auditor.errors import ConfigError
-from auditor.model import SEVERITIES, Severity
-from auditor.timestamps import format_timestamp
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.model import SEVERITIES, Severity
+from auditor.kernel.timestamps import format_timestamp
 from policies.base import Params, Rule
 from policies.custom import RESERVED, CustomRule, load_custom_rules
 from policies.registry import RULES

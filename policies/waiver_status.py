@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from auditor.model import CoverageStatus, WaiverStatus
+from auditor.kernel.model import CoverageStatus, WaiverStatus
 from policies.base import span
 from policies.policy import Policy
 from policies.waivers import EXPIRING_WINDOW, Waiver

@@ -31,10 +31,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ConfigError
-from auditor.model import Credential, WaiverRef
-from auditor.timestamps import TimestampError, format_timestamp, parse_timestamp
-from auditor.yamlfile import read_yaml_file
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.model import Credential, WaiverRef
+from auditor.kernel.timestamps import TimestampError, format_timestamp, parse_timestamp
+from auditor.kernel.yamlfile import read_yaml_file
 
 EXPIRING_WINDOW = timedelta(days=14)
 _MATCH_KEYS = ("tenant", "credential_id", "owner_id", "name")

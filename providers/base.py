@@ -22,10 +22,10 @@ from typing import ClassVar
 import httpx
 from pydantic import SecretStr
 
-from auditor.errors import ConfigError
-from auditor.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
-from auditor.model import Capabilities, TenantInventory
-from auditor.secretmatch import SecretSet
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
+from auditor.kernel.model import Capabilities, TenantInventory
+from auditor.kernel.secretmatch import SecretSet
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ class Provider(ABC):
     @classmethod
     def register_secrets(cls, secret: SecretStr, into: SecretSet) -> None:
         """Add the tenant's secret, and any key material derived from it, to ``into``: each is
-        withheld wherever it appears in vendor text or an output (``auditor.secretmatch``)."""
+        withheld wherever it appears in vendor text or an output
+        (``auditor.kernel.secretmatch``)."""
         into.add(secret)
 
     @classmethod

@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 
 Renderer = Callable[[ScanResult], Mapping[str, str]]

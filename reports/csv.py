@@ -15,8 +15,8 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
-from auditor.model import Credential, Finding, ScanResult, TenantCoverage
-from auditor.timestamps import format_timestamp
+from auditor.kernel.model import Credential, Finding, ScanResult, TenantCoverage
+from auditor.kernel.timestamps import format_timestamp
 from reports import view
 
 FINDINGS_FILE = "findings.csv"

@@ -34,7 +34,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from auditor.model import SEVERITIES, ScanResult
+from auditor.kernel.model import SEVERITIES, ScanResult
 from reports import view
 
 FILE_NAME = "report.html"

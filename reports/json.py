@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 
 FILE_NAME = "results.json"
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")

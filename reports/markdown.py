@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from auditor.model import Finding, ScanResult, TenantCoverage, WaiverStatus
+from auditor.kernel.model import Finding, ScanResult, TenantCoverage, WaiverStatus
 from reports import view
 
 FILE_NAME = "report.md"

@@ -33,8 +33,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from auditor.model import Finding, ScanResult, TenantCoverage
-from auditor.timestamps import format_timestamp
+from auditor.kernel.model import Finding, ScanResult, TenantCoverage
+from auditor.kernel.timestamps import format_timestamp
 from reports import view
 
 FILE_NAME = "findings.ocsf.jsonl"

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from auditor.model import (
+from auditor.kernel.model import (
     SEVERITIES,
     SEVERITY_RANK,
     ControlInfo,
@@ -28,7 +28,7 @@ from auditor.model import (
     TenantCoverage,
     fingerprint,
 )
-from auditor.timestamps import format_timestamp
+from auditor.kernel.timestamps import format_timestamp
 
 OPEN_STATUSES = ("fail", "manual")
 STATUS_ORDER = ("fail", "manual", "waived", "not_applicable", "pass")

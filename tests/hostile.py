@@ -1,12 +1,12 @@
 """A hostile vendor for tests: the simulated tenants, served on loopback, echoing secrets back.
 
-``HostileSandbox`` is ``auditor.sandbox.Sandbox`` with each simulated app wrapped in
+``HostileSandbox`` is ``auditor.app.sandbox.Sandbox`` with each simulated app wrapped in
 ``HostileEcho``: the first credential listing (ConductorOne's personal-client search, SailPoint's
 personal-access-token list) is answered 400 with an error body quoting the tenant's client secret
 or the bearer token it was sent, in one of the ``ECHOES`` forms; or (forms ``name`` and
 ``record``) it is answered normally, with the secret put into the first credential.
 
-``fragments`` is the test's own oracle, independent of ``auditor.secretmatch``: every 12
+``fragments`` is the test's own oracle, independent of ``auditor.kernel.secretmatch``: every 12
 characters of every form of a value, case-folded, looked for in text with format characters
 (Unicode category Cf: zero-width and bidi controls) removed, raw or escaped.
 """
@@ -24,7 +24,7 @@ from urllib.parse import quote, quote_plus, unquote
 
 import uvicorn
 
-from auditor.sandbox import Sandbox, Simulation
+from auditor.app.sandbox import Sandbox, Simulation
 
 Echo = Callable[[str, str, str], str]
 """(client id, client secret, bearer token) → the vendor's error text."""

@@ -12,9 +12,9 @@ from typing import Any, NoReturn
 
 import click
 
-from auditor.config import FORMAT_NAMES, LoadedConfig, load_config
-from auditor.errors import AuditorError, UsageError
-from auditor.timestamps import TimestampError, parse_timestamp
+from auditor.app.config import FORMAT_NAMES, LoadedConfig, load_config
+from auditor.kernel.errors import AuditorError, UsageError
+from auditor.kernel.timestamps import TimestampError, parse_timestamp
 
 logger = logging.getLogger("credaudit")
 
@@ -103,8 +103,8 @@ def load_settings(config: Path) -> LoadedConfig:
     (history, diff, re-evaluation): an auditor re-performing a scan holds no vendor secret."""
     from pydantic import ValidationError
 
-    from auditor.config import AuditConfig
-    from auditor.yamlfile import read_yaml_file
+    from auditor.app.config import AuditConfig
+    from auditor.kernel.yamlfile import read_yaml_file
 
     try:
         parsed = AuditConfig.model_validate(read_yaml_file(config))
@@ -115,8 +115,8 @@ def load_settings(config: Path) -> LoadedConfig:
 
 def open_history(config_path: Path | None, database: Path | None) -> Any:
     """Open the history named by ``--database`` or by the configuration; never create one."""
-    from auditor.errors import HistoryError
-    from auditor.history import History
+    from auditor.app.history import History
+    from auditor.kernel.errors import HistoryError
 
     if database is None:
         if config_path is None:

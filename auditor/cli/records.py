@@ -17,8 +17,8 @@ from auditor.cli.common import (
     printable,
 )
 from auditor.cli.group import cli
-from auditor.model import Finding
-from auditor.timestamps import format_timestamp
+from auditor.kernel.model import Finding
+from auditor.kernel.timestamps import format_timestamp
 
 
 @cli.command()
@@ -140,9 +140,9 @@ def verify(bundle: Path, public_key: Path | None) -> int:
     Exit 0: the bundle is intact. Exit 2: it is unreadable, unsafe (path traversal, absolute
     or duplicate names, links) or altered; each altered, missing or extra file is named.
     """
-    from auditor.bundlecheck import verify_bundle
-    from auditor.errors import EvidenceError
-    from auditor.signing import load_public_key
+    from auditor.app.bundlecheck import verify_bundle
+    from auditor.app.signing import load_public_key
+    from auditor.kernel.errors import EvidenceError
 
     key = load_public_key(public_key) if public_key is not None else None
     report = verify_bundle(bundle, key)

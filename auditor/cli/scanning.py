@@ -8,6 +8,16 @@ from pathlib import Path
 
 import click
 
+from auditor.app.config import FORMAT_NAMES, LoadedConfig, OutputConfig
+from auditor.app.progress import make_progress
+from auditor.app.runs import (
+    execute_scan,
+    exit_code_for,
+    read_document,
+    reevaluation_plan,
+    summarize,
+    write_results,
+)
 from auditor.cli.common import (
     EXIT_INCOMPLETE,
     EXIT_OK,
@@ -19,18 +29,8 @@ from auditor.cli.common import (
     parse_formats,
 )
 from auditor.cli.group import cli
-from auditor.config import FORMAT_NAMES, LoadedConfig, OutputConfig
-from auditor.errors import UsageError
-from auditor.model import SEVERITIES
-from auditor.progress import make_progress
-from auditor.runs import (
-    execute_scan,
-    exit_code_for,
-    read_document,
-    reevaluation_plan,
-    summarize,
-    write_results,
-)
+from auditor.kernel.errors import UsageError
+from auditor.kernel.model import SEVERITIES
 
 
 @cli.command()
@@ -76,9 +76,9 @@ def scan(
     no_history: bool,
 ) -> int:
     """Collect every configured tenant, evaluate the policy and write the reports."""
-    from auditor.engine import prepare
-    from auditor.reperform import reevaluate
-    from auditor.signing import load_signing_key
+    from auditor.app.engine import prepare
+    from auditor.app.reperform import reevaluate
+    from auditor.app.signing import load_signing_key
 
     recorded = True
     loaded: LoadedConfig | None
@@ -152,7 +152,7 @@ def scan(
 @guard
 def validate(ctx: click.Context, config_path: Path, connect: bool) -> int:
     """Check a configuration file (and, with --connect, credentials and permissions)."""
-    from auditor.engine import prepare, run_scan
+    from auditor.app.engine import prepare, run_scan
 
     loaded = load(config_path)
     plan = prepare(loaded)

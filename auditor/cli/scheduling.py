@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from auditor.app.runs import (
+    scheduled_scan,
+)
 from auditor.cli.common import (
     EXIT_OK,
     guard,
@@ -13,10 +16,7 @@ from auditor.cli.common import (
     logger,
 )
 from auditor.cli.group import cli
-from auditor.errors import ConfigError, UsageError
-from auditor.runs import (
-    scheduled_scan,
-)
+from auditor.kernel.errors import ConfigError, UsageError
 
 
 @cli.command()
@@ -30,10 +30,10 @@ def schedule(ctx: click.Context, config_path: Path, run_now: bool) -> int:
     Each run writes OUTPUT_DIR/SCHEDULE/<UTC timestamp>/, records the history, moves the
     `latest` link, keeps the last `keep_last` runs and updates SCHEDULE/health.json.
     """
-    from auditor.engine import prepare
-    from auditor.notify import Notifier
-    from auditor.scheduler import ScheduledRunner, build_scheduler, check_schedules, serve
-    from auditor.signing import load_signing_key
+    from auditor.app.engine import prepare
+    from auditor.app.notify import Notifier
+    from auditor.app.scheduler import ScheduledRunner, build_scheduler, check_schedules, serve
+    from auditor.app.signing import load_signing_key
 
     loaded = load(config_path)
     if not loaded.config.schedules:

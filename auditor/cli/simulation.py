@@ -7,6 +7,11 @@ from pathlib import Path
 
 import click
 
+from auditor.app.progress import make_progress
+from auditor.app.runs import (
+    summarize,
+    write_outputs,
+)
 from auditor.cli.common import (
     EXIT_INCOMPLETE,
     EXIT_OK,
@@ -14,12 +19,7 @@ from auditor.cli.common import (
     parse_as_of,
 )
 from auditor.cli.group import cli
-from auditor.errors import UsageError
-from auditor.progress import make_progress
-from auditor.runs import (
-    summarize,
-    write_outputs,
-)
+from auditor.kernel.errors import UsageError
 
 
 @cli.command()
@@ -37,8 +37,8 @@ from auditor.runs import (
 def demo(ctx: click.Context, out_dir: Path, as_of: str | None) -> int:
     """Scan the bundled simulated tenants in-process: no credentials, no network."""
     import policies
-    from auditor.engine import plan_for, run_scan
-    from auditor.sandbox import Simulation
+    from auditor.app.engine import plan_for, run_scan
+    from auditor.app.sandbox import Simulation
     from providers.base import ClientFactory
     from reports import FORMATS
 
@@ -94,7 +94,7 @@ def sandbox(
     """Serve the simulated tenants on loopback until interrupted."""
     import asyncio
 
-    from auditor.sandbox import Faults, Sandbox, Simulation
+    from auditor.app.sandbox import Faults, Sandbox, Simulation
 
     if size is not None and not 10 <= size <= 200_000:
         raise UsageError("--size must be between 10 and 200000")

@@ -15,7 +15,7 @@ from ipaddress import IPv4Network
 
 from pydantic import Field
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import Outcome, Params, Rule, RuleContext, not_applicable
 from policies.facts import Facts
 

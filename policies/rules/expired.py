@@ -7,7 +7,7 @@ exists and passes.
 
 from __future__ import annotations
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext, iso, not_applicable, span
 from policies.facts import Facts
 

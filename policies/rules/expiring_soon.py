@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import (
     DAY,
     Outcome,

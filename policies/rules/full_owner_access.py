@@ -8,7 +8,7 @@ null scope or one containing ``sp:scopes:all`` grants every right of the owner's
 
 from __future__ import annotations
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext
 from policies.facts import Facts
 

@@ -9,7 +9,7 @@ rule is ``manual`` for it, never ``pass``; ``owner-unverified`` reports the look
 
 from __future__ import annotations
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext
 from policies.facts import Facts
 

@@ -6,7 +6,7 @@ when ``expirationDate`` is null (sailpoint.md §2.6).
 
 from __future__ import annotations
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext, not_applicable
 from policies.facts import Facts
 

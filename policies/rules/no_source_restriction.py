@@ -11,7 +11,7 @@ determined (the settings were unreadable) is ``manual``, never a silent pass or 
 
 from __future__ import annotations
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext, not_applicable
 from policies.facts import Facts
 

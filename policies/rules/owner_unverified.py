@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import NoParams, Outcome, Rule, RuleContext
 from policies.facts import Facts
 from policies.rules.inactive_owner import owner_label

@@ -45,7 +45,7 @@ from typing import Any
 
 from pydantic import Field
 
-from auditor.model import Credential, EffectivePrivilege, Severity
+from auditor.kernel.model import Credential, EffectivePrivilege, Severity
 from policies.base import Outcome, Params, Rule, RuleContext
 from policies.facts import Facts
 from policies.rules.privileged_defaults import (

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from auditor.model import Capabilities, Credential, Severity
+from auditor.kernel.model import Capabilities, Credential, Severity
 from policies.base import (
     DAY,
     Outcome,

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from auditor.model import Credential, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import Outcome, Params, Rule, RuleContext
 from policies.facts import Facts
 

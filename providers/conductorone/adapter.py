@@ -34,10 +34,10 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr, ValidationError
 
-from auditor.errors import ConfigError, PermissionDeniedError, ProviderError
-from auditor.http import ApiClient, RateLimit
-from auditor.model import Capabilities, TenantCoverage, TenantInventory
-from auditor.secretmatch import SecretSet
+from auditor.kernel.errors import ConfigError, PermissionDeniedError, ProviderError
+from auditor.kernel.http import ApiClient, RateLimit
+from auditor.kernel.model import Capabilities, TenantCoverage, TenantInventory
+from auditor.kernel.secretmatch import SecretSet
 from providers.base import ClientFactory, Provider, TenantSettings
 from providers.conductorone.allowlists import (
     SETTINGS_PATH,

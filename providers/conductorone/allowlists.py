@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
-from auditor.model import EffectivePrivilege, InheritedRestriction
+from auditor.kernel.model import EffectivePrivilege, InheritedRestriction
 from providers.conductorone.privilege import SUPER_ADMIN
 
 SETTINGS_PATH = "/api/v1/settings/session"

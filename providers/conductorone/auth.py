@@ -30,9 +30,9 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from auditor.errors import AuthError, ConfigError, ResponseError, ResponseFormatError
-from auditor.http import ApiClient
-from auditor.secretmatch import SecretSet
+from auditor.kernel.errors import AuthError, ConfigError, ResponseError, ResponseFormatError
+from auditor.kernel.http import ApiClient
+from auditor.kernel.secretmatch import SecretSet
 
 SECRET_PREFIX = "secret-token:conductorone.com:v1:"  # noqa: S105 - a format prefix (§1.2)
 TOKEN_PATH = "/auth/v1/token"  # noqa: S105 - SPEC:L45621 (tokenUrl)
@@ -146,9 +146,9 @@ def parse_client_secret(value: str) -> Ed25519PrivateKey:
 
 
 def register_key_material(value: str, into: SecretSet) -> None:
-    """The secret and the key material inside it, for ``auditor.secretmatch``: the secret without
-    its constant ``secret-token:conductorone.com:v1:`` prefix (which also covers the JWK JSON
-    base64url-encoded), the JWK's private part ``d`` (so the JWK JSON itself: its ``kty``,
+    """The secret and the key material inside it, for ``auditor.kernel.secretmatch``: the secret
+    without its constant ``secret-token:conductorone.com:v1:`` prefix (which also covers the JWK
+    JSON base64url-encoded), the JWK's private part ``d`` (so the JWK JSON itself: its ``kty``,
     ``crv`` and ``x`` are public), and the 32-byte seed as standard base64 and as hex. A secret
     that does not parse adds itself only."""
     into.add(value, public_prefix=SECRET_PREFIX)
@@ -194,7 +194,7 @@ def make_assertion(client_id: str, key: Ed25519PrivateKey, audience: str, now: f
 
 
 class AssertionTokenProvider:
-    """``auditor.http.TokenProvider`` for a personal client; caches the bearer token.
+    """``auditor.kernel.http.TokenProvider`` for a personal client; caches the bearer token.
 
     Expiry uses the ``ApiClient``'s monotonic clock; the JWT's ``iat``/``exp`` use ``wall_clock``
     because the server checks them against real time. The token is refreshed ``margin`` seconds

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from auditor.errors import ResponseFormatError
-from auditor.model import Capabilities, Credential, Owner, OwnerStatus, RecordError
-from auditor.timestamps import TimestampError, parse_timestamp
+from auditor.kernel.errors import ResponseFormatError
+from auditor.kernel.model import Capabilities, Credential, Owner, OwnerStatus, RecordError
+from auditor.kernel.timestamps import TimestampError, parse_timestamp
 from providers.conductorone.allowlists import TenantAllowLists
 from providers.conductorone.privilege import Catalogue
 

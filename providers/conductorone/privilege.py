@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from auditor.model import EffectivePrivilege
+from auditor.kernel.model import EffectivePrivilege
 
 SUPER_ADMIN = "system:owner"
 """Super Administrator's ``Role.name`` (conductorone.md §2.5, c1i ``cmd/auth_login_roles.go``)."""

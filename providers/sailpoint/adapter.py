@@ -15,15 +15,15 @@ from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from auditor.errors import (
+from auditor.kernel.errors import (
     ClientRequestError,
     ConfigError,
     NotFoundError,
     PermissionDeniedError,
     ResponseFormatError,
 )
-from auditor.http import ApiClient, RateLimit, is_loopback_host
-from auditor.model import (
+from auditor.kernel.http import ApiClient, RateLimit, is_loopback_host
+from auditor.kernel.model import (
     Capabilities,
     Credential,
     Owner,

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from auditor.errors import NotFoundError, ResponseFormatError
-from auditor.http import ApiClient
+from auditor.kernel.errors import NotFoundError, ResponseFormatError
+from auditor.kernel.http import ApiClient
 from providers.sailpoint.versions import TOKEN_PATH
 
 DEFAULT_TTL = 300.0
@@ -21,7 +21,7 @@ DEFAULT_TTL = 300.0
 
 
 class SailPointTokenProvider:
-    """``auditor.http.TokenProvider`` for one PAT. The secret never appears in a repr."""
+    """``auditor.kernel.http.TokenProvider`` for one PAT. The secret never appears in a repr."""
 
     def __init__(self, client_id: str, client_secret: SecretStr, *, tenant: str | None = None):
         self._client_id = client_id

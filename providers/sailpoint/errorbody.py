@@ -47,7 +47,8 @@ def describe_error(body: Any) -> str | None:
 
 
 def parse_error(response: httpx.Response) -> str | None:
-    """``ErrorParser`` for ``auditor.http``: vendor text, or the raw text of a non-JSON body."""
+    """``ErrorParser`` for ``auditor.kernel.http``: vendor text, or the raw text of a non-JSON
+    body."""
     try:
         body = response.json()
     except ValueError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from auditor.timestamps import TimestampError, parse_timestamp
+from auditor.kernel.timestamps import TimestampError, parse_timestamp
 
 OPERATORS = frozenset({"ca", "co", "eq", "ge", "gt", "in", "le", "lt", "ne", "pr", "isnull", "sw"})
 Kind = Literal["string", "datetime"]

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from auditor.errors import (
+from auditor.kernel.errors import (
     NotFoundError,
     PaginationError,
     PermissionDeniedError,
@@ -50,7 +50,7 @@ from auditor.errors import (
     ResponseFormatError,
     TransportError,
 )
-from auditor.http import ApiClient
+from auditor.kernel.http import ApiClient
 from providers.sailpoint.owners import failure_reason
 from providers.sailpoint.versions import AUTH_USERS_PATH
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from auditor.errors import (
+from auditor.kernel.errors import (
     PaginationError,
     PermissionDeniedError,
     ProviderError,
@@ -52,8 +52,8 @@ from auditor.errors import (
     ResponseFormatError,
     TransportError,
 )
-from auditor.http import ApiClient
-from auditor.model import OwnerStatus
+from auditor.kernel.http import ApiClient
+from auditor.kernel.model import OwnerStatus
 from providers.sailpoint.filters import quote
 from providers.sailpoint.versions import PUBLIC_IDENTITIES_PATH
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from auditor.model import Capabilities, Credential, Owner, ScopeMode
-from auditor.timestamps import TimestampError, parse_timestamp
+from auditor.kernel.model import Capabilities, Credential, Owner, ScopeMode
+from auditor.kernel.timestamps import TimestampError, parse_timestamp
 
 LAST_USED_SINCE = datetime(2023, 2, 2, tzinfo=UTC)
 """When ISC began recording ``lastUsed``: the field entered GetPersonalAccessTokenResponse on

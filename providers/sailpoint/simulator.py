@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auditor.timestamps import parse_timestamp
+from auditor.kernel.timestamps import parse_timestamp
 from providers.sailpoint.dataset import curated, generate
 from providers.sailpoint.filters import (
     PAT_FILTERS,

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from auditor.app.runs import exit_code_for
 from auditor.cli import cli, parse_as_of
-from auditor.errors import UsageError
-from auditor.model import (
+from auditor.kernel.errors import UsageError
+from auditor.kernel.model import (
     Evaluation,
     Finding,
     ScanInfo,
@@ -20,7 +21,6 @@ from auditor.model import (
     ToolInfo,
     fingerprint,
 )
-from auditor.runs import exit_code_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
@@ -31,7 +31,7 @@ def result_with(statuses: list[str], findings: list[tuple[str, str]]) -> ScanRes
         TenantCoverage(tenant=f"t{i}", provider="sailpoint", status=s)
         for i, s in enumerate(statuses)
     )
-    from auditor.model import scan_status
+    from auditor.kernel.model import scan_status
 
     return ScanResult(
         tool=ToolInfo(version="0"),
@@ -211,8 +211,8 @@ def test_scan_result_round_trips_through_its_own_dump() -> None:
 
 
 def test_write_outputs_withholds_a_secret_instead_of_writing_it(tmp_path: Path) -> None:
-    from auditor.runs import write_outputs
-    from auditor.withhold import WITHHELD_NOTE
+    from auditor.app.runs import write_outputs
+    from auditor.kernel.withhold import WITHHELD_NOTE
 
     result = result_with(["complete"], [("fail", "high")])
     leaked = result.model_copy(

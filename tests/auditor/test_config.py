@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import check_base_url, load_config
-from auditor.errors import ConfigError
+from auditor.app.config import check_base_url, load_config
+from auditor.kernel.errors import ConfigError
 
 SECRET = "s3cr3t-VALUE-that-must-never-appear"
 ENV = {

@@ -10,11 +10,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from auditor.config import load_config
-from auditor.engine import ScanPlan, run_scan, tenant_settings
-from auditor.errors import ConfigError
-from auditor.http import RateLimit
-from auditor.model import (
+from auditor.app.config import load_config
+from auditor.app.engine import ScanPlan, run_scan, tenant_settings
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.http import RateLimit
+from auditor.kernel.model import (
     Capabilities,
     Credential,
     Evaluation,
@@ -183,7 +183,7 @@ tenants:
 
 class UnreadableRecordProvider(GoodProvider):
     async def collect(self) -> TenantInventory:
-        from auditor.model import RecordError
+        from auditor.kernel.model import RecordError
 
         inventory = await super().collect()
         coverage = inventory.coverage.model_copy(
@@ -256,8 +256,8 @@ def test_a_vendor_echoing_the_secret_never_gets_it_into_results(
 
 
 def test_scrub_secret_reaches_every_text_field() -> None:
-    from auditor.engine import scrub_secret
-    from auditor.model import RecordError
+    from auditor.app.engine import scrub_secret
+    from auditor.kernel.model import RecordError
 
     secret = "s3cr3t-value"
     inventory = TenantInventory(

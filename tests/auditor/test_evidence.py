@@ -19,11 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import policies
-from auditor.bundlecheck import verify_bundle
-from auditor.config import load_config
-from auditor.engine import ScanPlan, plan_for, run_scan
-from auditor.errors import EvidenceError
-from auditor.evidence import (
+from auditor.app.bundlecheck import verify_bundle
+from auditor.app.config import load_config
+from auditor.app.engine import ScanPlan, plan_for, run_scan
+from auditor.app.evidence import (
     MANIFEST,
     PUBLIC_KEY,
     REDACTED,
@@ -33,10 +32,11 @@ from auditor.evidence import (
     write_bundle,
     write_zip,
 )
-from auditor.model import ScanResult
-from auditor.reperform import inventories_from_document, reevaluate
-from auditor.sandbox import Simulation
-from auditor.signing import fingerprint_key, load_public_key, load_signing_key
+from auditor.app.reperform import inventories_from_document, reevaluate
+from auditor.app.sandbox import Simulation
+from auditor.app.signing import fingerprint_key, load_public_key, load_signing_key
+from auditor.kernel.errors import EvidenceError
+from auditor.kernel.model import ScanResult
 from providers.base import ClientFactory
 from reports import FORMATS
 from reports.json import to_document
@@ -406,7 +406,7 @@ def test_config_is_redacted_and_no_secret_reaches_the_bundle(
 def test_a_secret_in_any_file_is_withheld_from_the_bundle(
     result: ScanResult, key: Ed25519PrivateKey, tmp_path: Path
 ) -> None:
-    from auditor.withhold import WITHHELD_NOTE
+    from auditor.kernel.withhold import WITHHELD_NOTE
 
     leaked = result.credentials[0].id  # pretend a secret equals text found in the reports
     assert len(leaked) >= 12
@@ -554,7 +554,7 @@ def test_escaped_forms_of_a_secret_are_caught_too(
     leaked = result.model_copy(
         update={"coverage": (result.coverage[0].model_copy(update={"error": f"x {secret}"}),)}
     )
-    from auditor.secretmatch import forms
+    from auditor.kernel.secretmatch import forms
 
     write_bundle(tmp_path / "b.zip", leaked, secrets=[secret])
     for data in entries(tmp_path / "b.zip").values():

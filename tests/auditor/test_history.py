@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from auditor.errors import HistoryError
-from auditor.history import (
+from auditor.app.history import (
     MIGRATIONS,
     SCHEMA_VERSION,
     History,
     canonical_hash,
 )
-from auditor.model import (
+from auditor.app.scandiff import OPEN_STATUSES
+from auditor.kernel.errors import HistoryError
+from auditor.kernel.model import (
     Capabilities,
     Credential,
     Evaluation,
@@ -30,7 +31,6 @@ from auditor.model import (
     fingerprint,
     scan_status,
 )
-from auditor.scandiff import OPEN_STATUSES
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
@@ -343,7 +343,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from tests.auditor.test_history import finding, scan
-from auditor.history import History
+from auditor.app.history import History
 
 name, path = sys.argv[1], Path(sys.argv[2])
 with History(path) as history:
@@ -376,8 +376,8 @@ def test_concurrent_writer_processes(tmp_path: Path) -> None:
 def test_records_what_the_policy_engine_builds(tmp_path: Path) -> None:
     """The evaluator builds findings on a fast path; marking must not depend on how."""
     import policies
-    from auditor.engine import plan_for, run_scan
-    from auditor.sandbox import Simulation
+    from auditor.app.engine import plan_for, run_scan
+    from auditor.app.sandbox import Simulation
     from providers.base import ClientFactory
 
     simulation = Simulation(as_of=T0)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from auditor.errors import (
+from auditor.kernel.errors import (
     AuthError,
     ClientRequestError,
     PaginationError,
@@ -18,7 +18,7 @@ from auditor.errors import (
     ServerError,
     TransportError,
 )
-from auditor.http import ApiClient, HttpSettings, RateLimit, parse_retry_after
+from auditor.kernel.http import ApiClient, HttpSettings, RateLimit, parse_retry_after
 from tests.fakes import FakeTime
 
 BASE = "https://api.example.test"
@@ -448,8 +448,8 @@ SECRET_48 = "q7Rw2ZkL9vXn4TbM8cYp3HdJ6sFg1AeU5oVi0tQhGjKlNzPx"
     ids=["cut", "upper", "zero-width"],
 )
 def test_secrets_are_withheld_from_vendor_text_before_it_is_cut_or_cleaned(echo: str) -> None:
-    from auditor.http import clean_vendor_text
-    from auditor.secretmatch import WITHHELD, SecretSet
+    from auditor.kernel.http import clean_vendor_text
+    from auditor.kernel.secretmatch import WITHHELD, SecretSet
 
     secrets = SecretSet([SECRET_48])
     text = clean_vendor_text(echo, secrets=secrets)
@@ -461,8 +461,8 @@ def test_secrets_are_withheld_from_vendor_text_before_it_is_cut_or_cleaned(echo:
 
 @pytest.mark.parametrize("pad", range(270, 301, 3))
 def test_the_cut_never_splits_the_withheld_mark(pad: int) -> None:
-    from auditor.http import clean_vendor_text
-    from auditor.secretmatch import WITHHELD, SecretSet
+    from auditor.kernel.http import clean_vendor_text
+    from auditor.kernel.secretmatch import WITHHELD, SecretSet
 
     text = clean_vendor_text("x" * pad + SECRET_48 + " tail", secrets=SecretSet([SECRET_48]))
     assert text.endswith("…")
@@ -473,7 +473,7 @@ def test_the_cut_never_splits_the_withheld_mark(pad: int) -> None:
 def test_bearer_tokens_received_are_withheld_from_vendor_text(
     respx_mock: respx.MockRouter,
 ) -> None:
-    from auditor.secretmatch import SecretSet
+    from auditor.kernel.secretmatch import SecretSet
 
     token = "tok-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
     respx_mock.get("/x").mock(

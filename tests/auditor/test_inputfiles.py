@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from auditor.app.config import load_config
+from auditor.app.signing import load_public_key, load_signing_key
 from auditor.cli import cli
-from auditor.config import load_config
-from auditor.errors import ConfigError, EvidenceError
-from auditor.inputfile import MIB, YAML_LIMIT, read_bytes
-from auditor.signing import load_public_key, load_signing_key
-from auditor.yamlfile import MAX_DEPTH, read_yaml_file
+from auditor.kernel.errors import ConfigError, EvidenceError
+from auditor.kernel.inputfile import MIB, YAML_LIMIT, read_bytes
+from auditor.kernel.yamlfile import MAX_DEPTH, read_yaml_file
 from policies import RULES, evaluate, load_policy, load_waivers
 from tests.auditor.test_config import ENV, GOOD, write
 from tests.policies.helpers import AS_OF, cred, inventory

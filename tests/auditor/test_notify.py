@@ -14,8 +14,16 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from auditor.errors import ConfigError
-from auditor.model import (
+from auditor.app.notify import (
+    Notifier,
+    RunReport,
+    build_message,
+    check_webhook_url,
+    reasons,
+    slack_escape,
+)
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.model import (
     Evaluation,
     Finding,
     ScanInfo,
@@ -23,14 +31,6 @@ from auditor.model import (
     TenantCoverage,
     ToolInfo,
     fingerprint,
-)
-from auditor.notify import (
-    Notifier,
-    RunReport,
-    build_message,
-    check_webhook_url,
-    reasons,
-    slack_escape,
 )
 
 AS_OF = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ import logging
 import pytest
 from rich.console import Console
 
-from auditor.engine import NullProgress
-from auditor.model import TenantCoverage
-from auditor.progress import LiveProgress, LogProgress, make_progress
+from auditor.app.engine import NullProgress
+from auditor.app.progress import LiveProgress, LogProgress, make_progress
+from auditor.kernel.model import TenantCoverage
 
 
 def test_plain_lines_when_not_a_terminal(caplog: pytest.LogCaptureFixture) -> None:

@@ -22,14 +22,11 @@ import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
 
-from auditor.bundlecheck import verify_bundle
-from auditor.cli import cli
-from auditor.config import LoadedConfig, ScheduleConfig, load_config
-from auditor.cron import cron_trigger, cron_weekdays
-from auditor.errors import ConfigError, ProviderError
-from auditor.model import Evaluation, ScanInfo, ScanResult, ToolInfo
-from auditor.notify import Notifier
-from auditor.runfolders import (
+from auditor.app.bundlecheck import verify_bundle
+from auditor.app.config import LoadedConfig, ScheduleConfig, load_config
+from auditor.app.cron import cron_trigger, cron_weekdays
+from auditor.app.notify import Notifier
+from auditor.app.runfolders import (
     new_run_dir,
     prune,
     read_health,
@@ -37,14 +34,17 @@ from auditor.runfolders import (
     run_lock,
     update_latest,
 )
-from auditor.runs import scheduled_scan
-from auditor.sandbox import Sandbox, Simulation
-from auditor.scheduler import (
+from auditor.app.runs import scheduled_scan
+from auditor.app.sandbox import Sandbox, Simulation
+from auditor.app.scheduler import (
     ScheduledRunner,
     build_scheduler,
     check_schedules,
     serve,
 )
+from auditor.cli import cli
+from auditor.kernel.errors import ConfigError, ProviderError
+from auditor.kernel.model import Evaluation, ScanInfo, ScanResult, ToolInfo
 from tests.auditor.test_notify import TOKEN_PATH, Recorder
 
 ROOT = Path(__file__).resolve().parents[2]

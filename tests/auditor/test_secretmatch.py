@@ -1,4 +1,5 @@
-"""``auditor.secretmatch``: fragments of any form, case-insensitive, across invisible characters."""
+"""``auditor.kernel.secretmatch``: fragments of any form, case-insensitive, across invisible
+characters."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from auditor.secretmatch import _INVISIBLE_CHARS, FRAGMENT, INVISIBLE, WITHHELD, SecretSet, fold
+from auditor.kernel.secretmatch import (
+    _INVISIBLE_CHARS,
+    FRAGMENT,
+    INVISIBLE,
+    WITHHELD,
+    SecretSet,
+    fold,
+)
 
 SECRET = "Zq8vR2mXw4Lp9TnB6yKc3HdJ7sFg5AeU1oVi0tQ"  # 39 characters, mixed case
 PAD = "lorem ipsum dolor sit amet " * 4
@@ -64,7 +72,7 @@ def test_every_form_is_found_and_withheld(carrier: str) -> None:
 
 
 def test_only_escapes_of_invisible_characters_are_hidden() -> None:
-    from auditor.secretmatch import hidden
+    from auditor.kernel.secretmatch import hidden
 
     text = "a\\u0041 b\\u200b c&#65; d&#8203; e%41%42 f%E2%80%8B g&amp; h\u200b"
     assert [text[a:b] for a, b in hidden(text)] == ["\\u200b", "&#8203;", "%E2%80%8B", "\u200b"]
@@ -108,9 +116,9 @@ def test_values_never_show_in_a_repr() -> None:
 
 
 def test_a_fragment_across_a_chunk_boundary_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    import auditor.secretmatch
+    import auditor.kernel.secretmatch
 
-    monkeypatch.setattr(auditor.secretmatch, "CHUNK", 100)
+    monkeypatch.setattr(auditor.kernel.secretmatch, "CHUNK", 100)
     secrets = SecretSet([SECRET])
     hidden = "\u200b".join(SECRET[:FRAGMENT])
     escaped = "\\u200b".join(SECRET[:FRAGMENT])

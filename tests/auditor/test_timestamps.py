@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from auditor.model import Capabilities, Credential
-from auditor.timestamps import TimestampError, format_timestamp, parse_timestamp
+from auditor.kernel.model import Capabilities, Credential
+from auditor.kernel.timestamps import TimestampError, format_timestamp, parse_timestamp
 
 CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
 

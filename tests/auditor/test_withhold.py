@@ -1,5 +1,5 @@
-"""``auditor.withhold``: text matching a secret is replaced in the model, and the coverage says so;
-and the ConductorOne key material a secret carries is registered with it."""
+"""``auditor.kernel.withhold``: text matching a secret is replaced in the model, and the coverage
+says so; and the ConductorOne key material a secret carries is registered with it."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pydantic import SecretStr
 
-from auditor.engine import secrets_for
-from auditor.model import (
+from auditor.app.engine import secrets_for
+from auditor.kernel.model import (
     Capabilities,
     Credential,
     Owner,
@@ -21,8 +21,8 @@ from auditor.model import (
     TenantCoverage,
     TenantInventory,
 )
-from auditor.secretmatch import WITHHELD, SecretSet
-from auditor.withhold import WITHHELD_NOTE, withhold_model, withhold_text
+from auditor.kernel.secretmatch import WITHHELD, SecretSet
+from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model, withhold_text
 from providers.base import TenantSettings
 from providers.conductorone.auth import SECRET_PREFIX, b64url_encode, encode_client_secret
 
@@ -112,8 +112,8 @@ def test_conductorone_key_material_is_registered_with_the_secret() -> None:
 
 
 def test_the_history_stores_only_withheld_text(tmp_path: Path) -> None:
-    from auditor.config import load_config
-    from auditor.runs import record_history
+    from auditor.app.config import load_config
+    from auditor.app.runs import record_history
     from tests.auditor.test_cli import result_with
 
     config = tmp_path / "c.yaml"

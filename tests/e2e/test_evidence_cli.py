@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from auditor.app.sandbox import Sandbox, Simulation
 from auditor.cli import cli
-from auditor.sandbox import Sandbox, Simulation
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 pytestmark = pytest.mark.e2e

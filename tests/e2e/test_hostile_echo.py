@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from auditor.app.sandbox import Simulation
 from auditor.cli import cli
-from auditor.sandbox import Simulation
 from tests.hostile import FORMS, HostileSandbox, fragments, leaks, secret_values
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)

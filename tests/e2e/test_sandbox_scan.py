@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from auditor.app.sandbox import Faults, Sandbox, Simulation
 from auditor.cli import cli
-from auditor.errors import UsageError
-from auditor.sandbox import Faults, Sandbox, Simulation
+from auditor.kernel.errors import UsageError
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 pytestmark = pytest.mark.e2e

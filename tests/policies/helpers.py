@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from auditor.model import Capabilities, Credential, Owner, TenantCoverage, TenantInventory
+from auditor.kernel.model import Capabilities, Credential, Owner, TenantCoverage, TenantInventory
 
 AS_OF = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)

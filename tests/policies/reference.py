@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from auditor.model import Evaluation, Finding, TenantInventory, fingerprint
+from auditor.kernel.model import Evaluation, Finding, TenantInventory, fingerprint
 from policies import Policy
 from policies.base import remediation_for
 from policies.compliance import controls_for

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from auditor.errors import ConfigError
-from auditor.model import Credential
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.model import Credential
 from policies import RULES, evaluate, load_policy
 from policies.custom import CustomRule, load_custom_rules
 from tests.policies.helpers import AS_OF, DAYS, SECOND, cred, inventory

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from auditor.model import EffectivePrivilege, InheritedRestriction
+from auditor.kernel.model import EffectivePrivilege, InheritedRestriction
 from tests.policies.helpers import cred
 from tests.policies.test_rules import params, run, status
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import Finding, TenantCoverage, TenantInventory, fingerprint
+from auditor.kernel.model import Finding, TenantCoverage, TenantInventory, fingerprint
 from policies import RULES, construct, evaluate, load_policy
 from tests.policies.helpers import AS_OF, DAYS, cred, inventory
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.errors import ConfigError
+from auditor.kernel.errors import ConfigError
 from policies import RULES, default_policy, describe_rules, load_policy
 from policies.evaluator import policy_gaps
 from policies.policy import PACK_FILE

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from auditor.model import Capabilities, Credential
+from auditor.kernel.model import Capabilities, Credential
 from policies import RULES
 from policies.base import Outcome, Params
 from tests.policies.helpers import AS_OF, DAYS, NO_CAPS, SECOND, SP_CAPS, cred

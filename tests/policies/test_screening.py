@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.model import Capabilities, Credential, Evaluation, TenantInventory
+from auditor.kernel.model import Capabilities, Credential, Evaluation, TenantInventory
 from benchmarks.bench_policies import build as synthetic_tenants
 from policies import RULES, Policy, RuleSettings, evaluate, load_policy
 from policies.base import NoParams, Outcome, Rule, RuleContext

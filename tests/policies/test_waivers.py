@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from auditor.errors import ConfigError
-from auditor.model import Evaluation, TenantCoverage, TenantInventory
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.model import Evaluation, TenantCoverage, TenantInventory
 from policies import RULES, evaluate, load_policy, load_waivers
 from tests.policies.helpers import AS_OF, DAYS, cred, inventory
 
@@ -258,7 +258,7 @@ def test_no_waivers() -> None:
 
 
 def test_waived_and_reopened_findings_round_trip_through_validation() -> None:
-    from auditor.model import Finding
+    from auditor.kernel.model import Finding
 
     for expires in ("2027-01-31", "2026-10-31"):
         result = run(load(waiver(expires=expires, approved_at="2026-06-01")))

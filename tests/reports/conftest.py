@@ -18,15 +18,15 @@ import pytest
 from pydantic import BaseModel
 
 import policies
-from auditor.engine import NullProgress, assemble, collect_all, default_registry, plan_for
-from auditor.model import (
+from auditor.app.engine import NullProgress, assemble, collect_all, default_registry, plan_for
+from auditor.app.sandbox import Simulation
+from auditor.kernel.model import (
     RecordError,
     ScanResult,
     TenantCoverage,
     TenantInventory,
     fingerprint,
 )
-from auditor.sandbox import Simulation
 from providers.base import ClientFactory
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)

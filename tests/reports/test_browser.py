@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 from reports import html
 
 CHROMIUM = Path("/usr/bin/chromium")

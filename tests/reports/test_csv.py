@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 from reports import csv as csv_format
 from reports.csv import neutralise
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 from reports import json as json_format
 from reports import markdown
 

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 from reports import html
 
 URL_ATTRS = {"src", "href", "action", "formaction", "srcset", "poster", "data", "xlink:href"}

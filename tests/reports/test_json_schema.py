@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 from reports import json as json_format
 
 SCHEMA_PATH = json_format.SCHEMA_FILE

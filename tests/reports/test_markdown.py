@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 from reports import markdown
 from reports.markdown import md_text
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auditor.model import ScanResult
+from auditor.kernel.model import ScanResult
 from reports import ocsf
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.model import ScanResult
-from auditor.runs import write_outputs
+from auditor.app.runs import write_outputs
+from auditor.kernel.model import ScanResult
 from reports import FORMATS
 
 

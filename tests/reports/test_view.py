@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.model import ControlInfo, ControlRule, Evaluation, ScanResult
+from auditor.kernel.model import ControlInfo, ControlRule, Evaluation, ScanResult
 from reports import view
 
 from .conftest import AS_OF, replace

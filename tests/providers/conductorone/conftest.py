@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from auditor.http import HttpSettings
+from auditor.kernel.http import HttpSettings
 from providers.base import ClientFactory, TenantSettings
 from providers.conductorone import ConductorOneProvider, ConductorOneSimulator, SimFaults
 

@@ -11,9 +11,9 @@ import pytest
 import respx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.errors import ConfigError, PaginationError, ResponseFormatError, ServerError
-from auditor.http import HttpSettings
-from auditor.model import Owner, TenantInventory
+from auditor.kernel.errors import ConfigError, PaginationError, ResponseFormatError, ServerError
+from auditor.kernel.http import HttpSettings
+from auditor.kernel.model import Owner, TenantInventory
 from providers.base import ClientFactory
 from providers.conductorone import ConductorOneProvider
 from providers.conductorone.auth import encode_client_secret

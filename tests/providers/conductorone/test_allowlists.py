@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from auditor.model import EffectivePrivilege
+from auditor.kernel.model import EffectivePrivilege
 from providers.conductorone.allowlists import (
     SettingsError,
     TenantAllowLists,

@@ -13,8 +13,8 @@ import pytest
 import respx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.errors import AuthError, ConfigError
-from auditor.http import ApiClient, HttpSettings
+from auditor.kernel.errors import AuthError, ConfigError
+from auditor.kernel.http import ApiClient, HttpSettings
 from providers.conductorone.auth import (
     ASSERTION_TYPE,
     AssertionTokenProvider,

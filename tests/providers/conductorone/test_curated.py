@@ -10,7 +10,7 @@ import asyncio
 from collections import Counter
 from datetime import datetime, timedelta
 
-from auditor.model import Credential
+from auditor.kernel.model import Credential
 from tests.providers.conductorone.conftest import ANCHOR, FakeTime, make_sim, provider_for
 
 DAY = timedelta(days=1)

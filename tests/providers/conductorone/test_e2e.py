@@ -15,8 +15,8 @@ import httpx
 import pytest
 import uvicorn
 
-from auditor.http import HttpSettings
-from auditor.model import TenantInventory
+from auditor.kernel.http import HttpSettings
+from auditor.kernel.model import TenantInventory
 from providers.base import ClientFactory
 from providers.conductorone import ConductorOneProvider, ConductorOneSimulator, SimFaults
 from tests.providers.conductorone.conftest import (

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from auditor.model import Credential, Evaluation, TenantInventory
+from auditor.kernel.model import Credential, Evaluation, TenantInventory
 from policies import evaluate, load_policy
 from providers.conductorone import SimFaults
 from providers.conductorone.normalise import map_owner_status

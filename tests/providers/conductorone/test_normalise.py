@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from auditor.model import Owner
+from auditor.kernel.model import Owner
 from providers.conductorone.normalise import (
     BadRecord,
     OwnerTable,

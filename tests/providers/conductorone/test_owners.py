@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from auditor.config import load_config
-from auditor.engine import tenant_settings
-from auditor.errors import ConfigError
+from auditor.app.config import load_config
+from auditor.app.engine import tenant_settings
+from auditor.kernel.errors import ConfigError
 from providers.conductorone import ConductorOneProvider
 from providers.conductorone.normalise import (
     DEFAULT_LEFT_EMPLOYMENT,

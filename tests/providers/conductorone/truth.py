@@ -6,8 +6,8 @@ from collections import Counter
 from ipaddress import ip_network
 from typing import Any
 
-from auditor.model import Credential, TenantInventory
-from auditor.timestamps import parse_timestamp
+from auditor.kernel.model import Credential, TenantInventory
+from auditor.kernel.timestamps import parse_timestamp
 from providers.conductorone import ConductorOneSimulator
 from providers.conductorone.normalise import map_owner_status
 

@@ -12,17 +12,17 @@ import httpx
 import pytest
 import respx
 
-from auditor.config import load_config
-from auditor.engine import tenant_settings
-from auditor.errors import (
+from auditor.app.config import load_config
+from auditor.app.engine import tenant_settings
+from auditor.kernel.errors import (
     ConfigError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
     ResponseFormatError,
 )
-from auditor.http import HttpSettings, RateLimit
-from auditor.model import TenantInventory
+from auditor.kernel.http import HttpSettings, RateLimit
+from auditor.kernel.model import TenantInventory
 from providers.base import Provider, TenantSettings
 from providers.conductorone import ConductorOneProvider
 from providers.sailpoint import SailPointProvider

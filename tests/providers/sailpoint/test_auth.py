@@ -8,8 +8,8 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from auditor.errors import AuthError, NotFoundError, ResponseFormatError
-from auditor.http import HttpSettings
+from auditor.kernel.errors import AuthError, NotFoundError, ResponseFormatError
+from auditor.kernel.http import HttpSettings
 from providers.sailpoint.auth import DEFAULT_TTL, SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
 from tests.fakes import FakeTime

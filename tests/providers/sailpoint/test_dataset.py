@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auditor.model import Credential
-from auditor.timestamps import parse_timestamp
+from auditor.kernel.model import Credential
+from auditor.kernel.timestamps import parse_timestamp
 from policies.rules.privileged_defaults import DEFAULT_SAILPOINT_SCOPES
 from providers.sailpoint.dataset import curated, generate
 from providers.sailpoint.records import parse_pat

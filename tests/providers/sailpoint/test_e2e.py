@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from auditor.http import HttpSettings, RateLimit
-from auditor.model import TenantInventory
-from auditor.timestamps import parse_timestamp
+from auditor.kernel.http import HttpSettings, RateLimit
+from auditor.kernel.model import TenantInventory
+from auditor.kernel.timestamps import parse_timestamp
 from providers.base import ClientFactory
 from providers.sailpoint import SailPointProvider, SailPointSimulator, SimFaults
 from tests.fakes import FakeTime

@@ -12,9 +12,9 @@ import httpx
 import pytest
 import respx
 
-from auditor.errors import ConfigError
-from auditor.http import HttpSettings
-from auditor.model import TenantInventory
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.http import HttpSettings
+from auditor.kernel.model import TenantInventory
 from policies import evaluate, load_policy
 from providers.conductorone import ConductorOneProvider
 from providers.sailpoint import SailPointProvider, SimFaults

@@ -7,8 +7,8 @@ such as ``/dev/zero`` never ends, a directory is a mistake) within a size limit 
 kind, checked before reading (``st_size``) and again while reading (a file that grows).
 Symbolic links are followed: Kubernetes mounts secrets as links to regular files.
 
-A leaf module (it imports only ``auditor.errors``). Errors are ``ConfigError`` with the file and,
-when given, the configuration key that named it; callers re-raise as their own kind where a
+A leaf module (it imports only ``auditor.kernel.errors``). Errors are ``ConfigError`` with the file
+and, when given, the configuration key that named it; callers re-raise as their own kind where a
 configuration error is the wrong word (``verify``'s ``EvidenceError``).
 """
 
@@ -18,7 +18,7 @@ import os
 import stat
 from pathlib import Path
 
-from auditor.errors import ConfigError
+from auditor.kernel.errors import ConfigError
 
 KIB = 1024
 MIB = 1024 * KIB

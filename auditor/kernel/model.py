@@ -1,8 +1,8 @@
 """The normalised model every other package speaks (DESIGN.md, "The normalised model").
 
 All models are frozen pydantic v2 models; sequences are tuples so nothing can be mutated after
-validation. Timestamps are aware UTC (see ``auditor.timestamps``). A ``Credential`` holds facts
-only, never a secret value.
+validation. Timestamps are aware UTC (see ``auditor.kernel.timestamps``). A ``Credential`` holds
+facts only, never a secret value.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from auditor.timestamps import format_timestamp, parse_timestamp
+from auditor.kernel.timestamps import format_timestamp, parse_timestamp
 
 ProviderName = Literal["conductorone", "sailpoint"]
 OwnerStatus = Literal["active", "disabled", "deleted", "not_found", "unknown"]

@@ -20,7 +20,7 @@ Every class carries the exit code the CLI uses for it (DESIGN.md, "Exit codes"):
         ├── ResponseFormatError               a success status with an unreadable body
         └── PaginationError                   a repeated page token or too many pages
 
-``auditor.http`` is the one place that maps httpx errors and HTTP statuses onto this tree
+``auditor.kernel.http`` is the one place that maps httpx errors and HTTP statuses onto this tree
 (``raise ... from exc``). Messages never contain a secret or a bearer token: they are built from
 the method, the URL path and the vendor's own error text, never from request headers or bodies.
 """

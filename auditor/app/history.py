@@ -40,16 +40,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from auditor.errors import HistoryError
-from auditor.model import Credential, Finding, ScanResult, TenantCoverage, TenantInventory
-from auditor.scandiff import (
+from auditor.app.scandiff import (
     OPEN_STATUSES,
     ScanDiff,
     ScanRecord,
     TenantRecord,
     compare,
 )
-from auditor.timestamps import format_timestamp, parse_timestamp
+from auditor.kernel.errors import HistoryError
+from auditor.kernel.model import Credential, Finding, ScanResult, TenantCoverage, TenantInventory
+from auditor.kernel.timestamps import format_timestamp, parse_timestamp
 
 _M = TypeVar("_M", bound=BaseModel)
 DEFAULT_BUSY_TIMEOUT_MS = 30_000

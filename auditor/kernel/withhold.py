@@ -1,6 +1,6 @@
 """Withholding text that matched a secret: in the model, in rendered outputs, in log text.
 
-``auditor.secretmatch`` finds fragments; this module decides what to do with them. Text is
+``auditor.kernel.secretmatch`` finds fragments; this module decides what to do with them. Text is
 replaced by ``WITHHELD``, never dropped wholesale, so a scan that met a hostile echo is still
 reported, and the coverage of each tenant whose text was touched says so (``WITHHELD_NOTE``).
 
@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from auditor.errors import AuditorError
-from auditor.secretmatch import WITHHELD, SecretSet
+from auditor.kernel.errors import AuditorError
+from auditor.kernel.secretmatch import WITHHELD, SecretSet
 
 WITHHELD_NOTE = (
     "vendor text was withheld from this report because it matched a configured secret or a "

@@ -3,8 +3,9 @@
 Each ``schedules`` entry is one APScheduler 3 job: never two runs of the same schedule at once
 (``max_instances=1``), missed runs coalesced into one, and a run missed by less than
 ``misfire_grace_seconds`` (the process was down, the machine asleep) still happens. A run calls the
-same scan path as ``credaudit scan`` (injected as ``ScanPath``, see ``auditor.runs.scheduled_scan``)
-in the scheduler's worker thread, never nesting event loops: ``run_scan`` owns its ``asyncio.run``.
+same scan path as ``credaudit scan`` (injected as ``ScanPath``, see
+``auditor.app.runs.scheduled_scan``) in the scheduler's worker thread, never nesting event loops:
+``run_scan`` owns its ``asyncio.run``.
 
 Each run writes ``<output.dir>/<schedule>/<UTC timestamp>/`` plus a ``run.json``, moves the
 ``latest`` link to the newest run that produced reports, prunes run folders beyond ``keep_last``
@@ -30,12 +31,10 @@ from types import FrameType
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from auditor.config import LoadedConfig, ScheduleConfig
-from auditor.cron import cron_trigger
-from auditor.errors import AuditorError, ConfigError
-from auditor.model import ScanResult
-from auditor.notify import Notifier, RunReport
-from auditor.runfolders import (
+from auditor.app.config import LoadedConfig, ScheduleConfig
+from auditor.app.cron import cron_trigger
+from auditor.app.notify import Notifier, RunReport
+from auditor.app.runfolders import (
     HEALTH,
     RUN_FILE,
     health_time,
@@ -46,13 +45,15 @@ from auditor.runfolders import (
     update_latest,
     write_json,
 )
-from auditor.timestamps import format_timestamp
+from auditor.kernel.errors import AuditorError, ConfigError
+from auditor.kernel.model import ScanResult
+from auditor.kernel.timestamps import format_timestamp
 
 logger = logging.getLogger("credaudit.schedule")
 
 
 class ScanOutcomeLike(Protocol):
-    """What the scan path hands back (``auditor.runs.ScanOutcome``)."""
+    """What the scan path hands back (``auditor.app.runs.ScanOutcome``)."""
 
     @property
     def result(self) -> ScanResult: ...

@@ -20,11 +20,13 @@ What it adds to httpx, and why:
 - **A custom CA bundle** for corporate TLS-intercepting proxies. Redirects are never followed: a
   redirect from an API is a misconfiguration (ConductorOne 301-redirects a trailing slash to the
   parent collection, conductorone.md §2.4), not something to chase silently.
-- **One mapping** from httpx errors and HTTP statuses onto ``auditor.errors`` (``_raise_for_status``
-  and ``_transport_error``). Messages carry the method, the URL path and the vendor's own error
-  text, never headers, query strings or bodies; JWT- and secret-looking text is redacted anyway.
-- **Secrets first**: vendor text is searched for the scan's secrets (``auditor.secretmatch``: the
-  configured secrets, their derived key material and every bearer token this client received) on
+- **One mapping** from httpx errors and HTTP statuses onto ``auditor.kernel.errors``
+  (``_raise_for_status`` and ``_transport_error``). Messages carry the method, the URL path and the
+  vendor's own error text, never headers, query strings or bodies; JWT- and secret-looking text is
+  redacted anyway.
+- **Secrets first**: vendor text is searched for the scan's secrets
+  (``auditor.kernel.secretmatch``: the configured secrets, their derived key material and every
+  bearer token this client received) on
   the raw text, before it is cut, cleaned of control and invisible characters or quoted anywhere:
   error bodies here, and every string of an API response (``get_json``/``post_json``) before an
   adapter sees it. Token responses (``post_form``) are left alone: they carry the new token.
@@ -50,7 +52,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from auditor import __version__
-from auditor.errors import (
+from auditor.kernel.errors import (
     AuthError,
     ClientRequestError,
     NotFoundError,
@@ -63,8 +65,8 @@ from auditor.errors import (
     ServerError,
     TransportError,
 )
-from auditor.secretmatch import INVISIBLE, WITHHELD, SecretSet
-from auditor.withhold import withhold_json
+from auditor.kernel.secretmatch import INVISIBLE, WITHHELD, SecretSet
+from auditor.kernel.withhold import withhold_json
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})

@@ -23,8 +23,8 @@ import httpx
 import uvicorn
 from pydantic import SecretStr
 
-from auditor.errors import UsageError
-from auditor.http import HttpSettings, is_loopback_host
+from auditor.kernel.errors import UsageError
+from auditor.kernel.http import HttpSettings, is_loopback_host
 from providers.base import TenantSettings
 from providers.conductorone import ConductorOneProvider, ConductorOneSimulator
 from providers.conductorone import SimFaults as C1Faults

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from auditor.engine import NullProgress, Progress
-from auditor.model import TenantCoverage
+from auditor.app.engine import NullProgress, Progress
+from auditor.kernel.model import TenantCoverage
 
 logger = logging.getLogger("credaudit.scan")
 

@@ -1,7 +1,7 @@
 """Recorded scans as ``credaudit history`` lists them, and the comparison of two (``compare``).
 
 What counts as *open* (``OPEN_STATUSES``): ``fail``, ``manual`` and ``waived`` (see
-``auditor.history``).
+``auditor.app.history``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from auditor.model import Finding
+from auditor.kernel.model import Finding
 
 OPEN_STATUSES = frozenset({"fail", "manual", "waived"})
 

@@ -17,17 +17,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.config import LoadedConfig
-from auditor.errors import ConfigError, UsageError
-from auditor.inputfile import RESULTS_LIMIT, read_text
-from auditor.model import SEVERITIES, SEVERITY_RANK, ScanResult
-from auditor.secretmatch import SecretSet
-from auditor.withhold import withhold_model, withhold_text
+from auditor.app.config import LoadedConfig
+from auditor.kernel.errors import ConfigError, UsageError
+from auditor.kernel.inputfile import RESULTS_LIMIT, read_text
+from auditor.kernel.model import SEVERITIES, SEVERITY_RANK, ScanResult
+from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.withhold import withhold_model, withhold_text
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from auditor.engine import Progress, ScanPlan
+    from auditor.app.engine import Progress, ScanPlan
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
@@ -124,7 +124,7 @@ def known_secrets(loaded: LoadedConfig, into: SecretSet | None = None) -> Secret
     secret, and the webhook URL's path and query (its host is not secret)."""
     from urllib.parse import urlsplit
 
-    from auditor.engine import default_registry
+    from auditor.app.engine import default_registry
     from providers.base import Provider
 
     found = into if into is not None else SecretSet()
@@ -144,7 +144,7 @@ def known_secrets(loaded: LoadedConfig, into: SecretSet | None = None) -> Secret
 def reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
     """Policy and waivers of ``loaded`` (the default policy without one), for re-evaluation."""
     import policies
-    from auditor.engine import plan_for
+    from auditor.app.engine import plan_for
 
     saved = [c.get("tenant") for c in (document.get("coverage") or [])]
     if loaded is None:
@@ -184,9 +184,9 @@ def record_history(
 
     What is stored is first checked like the reports (``write_outputs``): every fragment of
     ``secrets`` (default ``known_secrets``) is withheld and the coverage notes it."""
-    from auditor.errors import HistoryError
-    from auditor.evidence import redact_config
-    from auditor.history import History, canonical_hash
+    from auditor.app.evidence import redact_config
+    from auditor.app.history import History, canonical_hash
+    from auditor.kernel.errors import HistoryError
 
     result = withhold_model(result, secrets if secrets is not None else known_secrets(loaded))
     try:
@@ -222,7 +222,7 @@ def write_results(
 ) -> list[Path]:
     """The reports, then the evidence bundle when asked for. ``secrets`` (default: the
     configuration's ``known_secrets``) are withheld from both."""
-    from auditor.evidence import write_bundle
+    from auditor.app.evidence import write_bundle
 
     if secrets is None:
         secrets = known_secrets(loaded) if loaded else SecretSet()
@@ -255,7 +255,7 @@ def execute_scan(
     """The scan path of ``credaudit scan`` and of every scheduled run: run_scan → history.record
     → write outputs (+ evidence). A history failure is returned, not raised: the reports are
     still written (unmarked) and the caller decides what it means."""
-    from auditor.engine import run_scan
+    from auditor.app.engine import run_scan
 
     secrets = known_secrets(loaded)  # the scan adds the bearer tokens it receives
     result = run_scan(plan, as_of, progress=progress, secrets=secrets)
@@ -283,9 +283,9 @@ def scheduled_scan(
     """One scheduled run into ``run_dir``: the configured formats, the history, and an
     ``evidence.zip`` (signed when ``evidence.signing_key_file`` is set) when ``evidence`` is
     configured. The plan is prepared per run, so edited policy and waiver files take effect."""
-    from auditor.engine import prepare
-    from auditor.progress import LogProgress
-    from auditor.signing import load_signing_key
+    from auditor.app.engine import prepare
+    from auditor.app.progress import LogProgress
+    from auditor.app.signing import load_signing_key
 
     plan = prepare(loaded)
     settings = loaded.config

@@ -20,10 +20,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from auditor.errors import ConfigError, EvidenceError
-from auditor.evidence import MANIFEST, PUBLIC_KEY, SIGNATURE
-from auditor.inputfile import BUNDLE_LIMIT, check_regular
-from auditor.signing import fingerprint_key, public_key_from_bytes
+from auditor.app.evidence import MANIFEST, PUBLIC_KEY, SIGNATURE
+from auditor.app.signing import fingerprint_key, public_key_from_bytes
+from auditor.kernel.errors import ConfigError, EvidenceError
+from auditor.kernel.inputfile import BUNDLE_LIMIT, check_regular
 
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_ENTRIES = 10_000

@@ -1,6 +1,6 @@
 """Tamper-evident evidence bundles: written here (``write_bundle``), checked by
-``auditor.bundlecheck.verify_bundle`` and re-performed by ``auditor.reperform.reevaluate``; keys
-in ``auditor.signing``.
+``auditor.app.bundlecheck.verify_bundle`` and re-performed by ``auditor.app.reperform.reevaluate``;
+keys in ``auditor.app.signing``.
 
 A bundle is a zip holding every report format registered in ``reports.FORMATS`` under
 ``reports/``, the effective policy, the waivers (definitions and how each fared), the
@@ -36,12 +36,12 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.config import SECRET_KEYS, AuditConfig
-from auditor.model import ScanResult
-from auditor.secretmatch import SecretSet
-from auditor.signing import fingerprint_key
-from auditor.timestamps import format_timestamp
-from auditor.withhold import withhold_model, withhold_text
+from auditor.app.config import SECRET_KEYS, AuditConfig
+from auditor.app.signing import fingerprint_key
+from auditor.kernel.model import ScanResult
+from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.timestamps import format_timestamp
+from auditor.kernel.withhold import withhold_model, withhold_text
 
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "manifest.pub"
 BUNDLE_FORMAT = "credaudit-evidence/1"
@@ -120,7 +120,7 @@ def bundle_files(
     """Every entry of the bundle, by name. ``waivers`` are the configured definitions
     (``policies.Waiver``); ``secrets`` are values no fragment of which may appear in any entry.
 
-    The same last check as the reports (``auditor.runs.write_outputs``): if an entry holds a
+    The same last check as the reports (``auditor.app.runs.write_outputs``): if an entry holds a
     fragment, the result is withheld (its coverage then says so), the entries are built again and
     whatever still matches is replaced; no entry holding a fragment is hashed or written."""
     found = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets)

@@ -7,7 +7,7 @@ secret: pydantic's error inputs are never rendered, literal secrets are refused 
 YAML syntax errors report only the line and column (PyYAML's context snippet would quote the file).
 
 The ``policy`` and ``waivers`` sections are kept as raw data here and validated by ``policies``
-(see ``auditor.engine.prepare``), which owns their schema.
+(see ``auditor.app.engine.prepare``), which owns their schema.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ from pydantic import (
     model_validator,
 )
 
-from auditor.cron import cron_trigger
-from auditor.errors import ConfigError
-from auditor.http import is_loopback_host
-from auditor.inputfile import SECRET_LIMIT, check_regular, read_text
-from auditor.model import ProviderName, Severity
-from auditor.yamlfile import read_yaml_file
+from auditor.app.cron import cron_trigger
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.http import is_loopback_host
+from auditor.kernel.inputfile import SECRET_LIMIT, check_regular, read_text
+from auditor.kernel.model import ProviderName, Severity
+from auditor.kernel.yamlfile import read_yaml_file
 
 KNOWN_PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 FORMAT_NAMES = ("html", "markdown", "json", "csv", "ocsf")

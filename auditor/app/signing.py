@@ -11,8 +11,8 @@ from cryptography.exceptions import UnsupportedAlgorithm as UnsupportedKey
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from auditor.errors import ConfigError, EvidenceError
-from auditor.inputfile import SECRET_LIMIT, read_bytes
+from auditor.kernel.errors import ConfigError, EvidenceError
+from auditor.kernel.inputfile import SECRET_LIMIT, read_bytes
 
 
 def fingerprint_key(key: Ed25519PublicKey) -> str:
@@ -24,7 +24,7 @@ def fingerprint_key(key: Ed25519PublicKey) -> str:
 
 
 def _read_key(path: Path, what: str) -> bytes:
-    """A key file: a regular file of at most 64 KiB (``auditor.inputfile``)."""
+    """A key file: a regular file of at most 64 KiB (``auditor.kernel.inputfile``)."""
     try:
         return read_bytes(path, limit=SECRET_LIMIT, what=what)
     except ConfigError as exc:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditor.timestamps import parse_timestamp
+from auditor.kernel.timestamps import parse_timestamp
 
 RUN_DIR = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>[1-9]\d{0,3}))?$")
 LATEST, LATEST_TXT, HEALTH, RUN_FILE = "latest", "latest.txt", "health.json", "run.json"

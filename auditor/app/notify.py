@@ -29,11 +29,11 @@ import tenacity
 from pydantic import SecretStr
 
 from auditor import __version__
-from auditor.config import LoadedConfig
-from auditor.errors import ConfigError
-from auditor.http import clean_vendor_text, is_loopback_host
-from auditor.model import SEVERITY_RANK, Finding, ScanResult
-from auditor.timestamps import format_timestamp
+from auditor.app.config import LoadedConfig
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.http import clean_vendor_text, is_loopback_host
+from auditor.kernel.model import SEVERITY_RANK, Finding, ScanResult
+from auditor.kernel.timestamps import format_timestamp
 
 logger = logging.getLogger("credaudit.notify")
 

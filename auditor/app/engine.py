@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from auditor import __version__
-from auditor.config import LoadedConfig
-from auditor.errors import AuditorError, ConfigError, UsageError
-from auditor.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
-from auditor.http import clean_vendor_text as _clean
-from auditor.model import (
+from auditor.app.config import LoadedConfig
+from auditor.kernel.errors import AuditorError, ConfigError, UsageError
+from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
+from auditor.kernel.http import clean_vendor_text as _clean
+from auditor.kernel.model import (
     Evaluation,
     ScanInfo,
     ScanResult,
@@ -34,8 +34,8 @@ from auditor.model import (
     ToolInfo,
     scan_status,
 )
-from auditor.secretmatch import SecretSet
-from auditor.withhold import withhold_model
+from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.withhold import withhold_model
 from providers.base import ClientFactory, Provider, TenantSettings
 
 logger = logging.getLogger("credaudit.engine")
@@ -323,7 +323,7 @@ async def collect_tenant(
 
 
 def scrub_secret(inventory: TenantInventory, secret: str) -> TenantInventory:
-    """The inventory with every fragment of ``secret`` withheld (``auditor.withhold``).
+    """The inventory with every fragment of ``secret`` withheld (``auditor.kernel.withhold``).
 
     A vendor may echo a request in an error body (a token endpoint answering 400 with the form
     it was sent); messages, notes, record errors and credential fields quote vendor text, so the

@@ -1,10 +1,10 @@
 """Safe YAML reading for every file credaudit reads: the configuration, waivers, custom rules.
 
-A leaf module (it imports only ``auditor.errors`` and ``auditor.inputfile``), so ``policies``
-may use it as it uses ``auditor.timestamps``. Two things PyYAML does by default are wrong for a
-security tool's configuration: it keeps the last of two duplicate keys silently (two ``expires:``
-in a waiver), and its error messages quote a snippet of the file (which could be a secret written
-by mistake). Here duplicates are errors, and errors give only the line and column.
+A leaf module (it imports only ``auditor.kernel.errors`` and ``auditor.kernel.inputfile``), so
+``policies`` may use it as it uses ``auditor.kernel.timestamps``. Two things PyYAML does by default
+are wrong for a security tool's configuration: it keeps the last of two duplicate keys silently
+(two ``expires:`` in a waiver), and its error messages quote a snippet of the file (which could be
+a secret written by mistake). Here duplicates are errors, and errors give only the line and column.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from auditor.errors import ConfigError
-from auditor.inputfile import YAML_LIMIT, read_text
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.inputfile import YAML_LIMIT, read_text
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -49,8 +49,8 @@ def read_yaml_file(path: Path, *, key: str | None = None) -> Any:
 
     ``key``: the configuration key that named this file (``waivers``, ``policy.custom_rules``),
     so that a missing or unreadable file is reported where the user wrote its path. The file must
-    be a regular file of at most ``YAML_LIMIT`` bytes (``auditor.inputfile``) and nest at most
-    ``MAX_DEPTH`` levels.
+    be a regular file of at most ``YAML_LIMIT`` bytes (``auditor.kernel.inputfile``) and nest at
+    most ``MAX_DEPTH`` levels.
     """
     text = read_text(path, limit=YAML_LIMIT, what="file", key=key)
     try:

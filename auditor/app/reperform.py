@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from auditor.errors import EvidenceError
-from auditor.model import Credential, ScanResult, TenantCoverage, TenantInventory
-from auditor.timestamps import parse_timestamp
+from auditor.kernel.errors import EvidenceError
+from auditor.kernel.model import Credential, ScanResult, TenantCoverage, TenantInventory
+from auditor.kernel.timestamps import parse_timestamp
 
 
 def inventories_from_document(document: Any) -> tuple[list[TenantInventory], datetime, str]:
@@ -51,7 +51,7 @@ def reevaluate(
 ) -> ScanResult:
     """Re-perform the test: evaluate the saved inventory under ``plan``'s policy and waivers at
     ``as_of`` (default: the document's), with no vendor access. The coverage notes say so."""
-    from auditor.engine import assemble
+    from auditor.app.engine import assemble
 
     inventories, saved_as_of, scan_id = inventories_from_document(document)
     note = f"re-evaluated from the saved inventory of scan {scan_id}; no vendor was contacted"
