@@ -1,14 +1,12 @@
-"""Vendor adapters. ``PROVIDERS`` maps a config ``provider:`` name to its adapter class."""
+"""Vendor adapters, one subpackage each; ``registry`` says which exist (built in, or added by
+another package through the ``credaudit.providers`` entry point group)."""
 
 from __future__ import annotations
 
 from providers.base import Provider
-from providers.conductorone import ConductorOneProvider
-from providers.sailpoint import SailPointProvider
+from providers.registry import BUILTIN, registry
 
-PROVIDERS: dict[str, type[Provider]] = {
-    ConductorOneProvider.name: ConductorOneProvider,
-    SailPointProvider.name: SailPointProvider,
-}
+PROVIDERS = BUILTIN
+"""The built-in vendors (``registry()`` adds the plug-ins)."""
 
-__all__ = ["PROVIDERS", "Provider"]
+__all__ = ["PROVIDERS", "Provider", "registry"]

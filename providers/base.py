@@ -91,6 +91,11 @@ class Provider(ABC):
     """One vendor adapter. Subclasses live in ``providers/<vendor>/``."""
 
     name: ClassVar[str]
+    """The ``provider:`` value in a configuration (``providers.registry.NAME``)."""
+    label: ClassVar[str] = ""
+    """What reports call the vendor, e.g. "SailPoint ISC" (empty: ``name``)."""
+    credential_kind: ClassVar[str] = ""
+    """What reports call one credential, e.g. "SailPoint personal access token"."""
     capabilities: ClassVar[Capabilities]
     default_rate_limit: ClassVar[RateLimit | None] = None
     """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""

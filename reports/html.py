@@ -143,7 +143,7 @@ def context(result: ScanResult) -> dict[str, Any]:
         "init": init.text,
         "csp": content_security_policy(),
         "labels": view.STATUS_LABELS,
-        "providers": view.PROVIDER_LABELS,
+        "providers": view.provider_labels(result),
         "severities": SEVERITIES,
         "statuses": view.status_counts(result),
         "incomplete": view.incomplete_coverage(result),

@@ -63,7 +63,7 @@ def _banner(result: ScanResult) -> list[str]:
     for cov in incomplete:
         reason = md_text(cov.error, 300) if cov.error else _coverage_reason(cov)
         lines.append(
-            f"> - **{md_text(cov.tenant)}** ({view.PROVIDER_LABELS[cov.provider]}): "
+            f"> - **{md_text(cov.tenant)}** ({md_text(cov.provider_label or cov.provider)}): "
             f"**{cov.status.upper()}**{' — ' + reason if reason else ''}"
         )
     return [*lines, ""]
@@ -80,7 +80,7 @@ def _coverage_reason(cov: TenantCoverage) -> str:
 def _header(result: ScanResult) -> list[str]:
     scan = result.scan
     tenants = ", ".join(
-        f"{md_text(c.tenant)} ({view.PROVIDER_LABELS[c.provider]})" for c in result.coverage
+        f"{md_text(c.tenant)} ({md_text(c.provider_label or c.provider)})" for c in result.coverage
     )
     return [
         "# Credential hygiene audit",
@@ -123,7 +123,7 @@ def _coverage(result: ScanResult) -> list[str]:
     rows = [
         [
             md_text(c.tenant),
-            view.PROVIDER_LABELS[c.provider],
+            md_text(c.provider_label or c.provider),
             f"**{c.status}**" if c.status != "complete" else c.status,
             c.credential_count,
             len(c.record_errors),

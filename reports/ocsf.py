@@ -128,10 +128,11 @@ def detection_finding(f: Finding, result: ScanResult) -> dict[str, Any]:
     }
     if f.first_seen is not None:
         finding_info["first_seen_time"] = _ms(f.first_seen)
+    kinds = view.credential_kinds(result)  # one entry per tenant: cheap
     resource: dict[str, Any] = {
         "uid": f.credential_id,
         "name": f.credential_name,
-        "type": view.CREDENTIAL_KIND[f.provider],
+        "type": kinds.get(f.provider, f"{f.provider} credential"),
         "data": {"tenant": f.tenant, "provider": f.provider},
     }
     if f.owner_id or f.owner_name:

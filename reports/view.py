@@ -39,11 +39,23 @@ STATUS_LABELS = {
     "not_applicable": "not applicable",
     "pass": "pass",
 }
-PROVIDER_LABELS = {"conductorone": "ConductorOne", "sailpoint": "SailPoint ISC"}
-CREDENTIAL_KIND = {
-    "conductorone": "ConductorOne personal client",
-    "sailpoint": "SailPoint personal access token",
-}
+
+
+def provider_labels(result: ScanResult) -> dict[str, str]:
+    """Provider name → what to call the vendor, as each provider declared it in coverage (a
+    result saved before labels existed shows the name itself)."""
+    labels: dict[str, str] = {}
+    for cov in result.coverage:
+        labels.setdefault(cov.provider, cov.provider_label or cov.provider)
+    return labels
+
+
+def credential_kinds(result: ScanResult) -> dict[str, str]:
+    """Provider name → what to call one of its credentials (see ``provider_labels``)."""
+    kinds: dict[str, str] = {}
+    for cov in result.coverage:
+        kinds.setdefault(cov.provider, cov.credential_kind or f"{cov.provider} credential")
+    return kinds
 
 
 def finding_sort_key(finding: Finding) -> tuple[int, int, str, str, str, str]:

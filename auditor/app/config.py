@@ -19,7 +19,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,10 +40,10 @@ from auditor.app.cron import cron_trigger
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.http import is_loopback_host
 from auditor.kernel.inputfile import SECRET_LIMIT, check_regular, read_text
-from auditor.kernel.model import ProviderName, Severity
+from auditor.kernel.model import Severity
 from auditor.kernel.yamlfile import read_yaml_file
+from providers.registry import registry
 
-KNOWN_PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 FORMAT_NAMES = ("html", "markdown", "json", "csv", "ocsf")
 FormatName = Literal["html", "markdown", "json", "csv", "ocsf"]
 SECRET_KEYS = frozenset(
@@ -145,9 +145,15 @@ class TenantConfig(_Strict):
     @field_validator("provider")
     @classmethod
     def _known_provider(cls, value: str) -> str:
-        if value not in KNOWN_PROVIDERS:
+        known = registry()
+        if value in known.load_errors:
             raise ValueError(
-                f"unknown provider {value!r}; use one of: {', '.join(KNOWN_PROVIDERS)}"
+                f"provider {value!r} is a plug-in that could not be loaded: "
+                f"{known.load_errors[value]}"
+            )
+        if value not in known.providers:
+            raise ValueError(
+                f"unknown provider {value!r}; use one of: {', '.join(sorted(known.providers))}"
             )
         return value
 

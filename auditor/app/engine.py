@@ -77,9 +77,10 @@ class ScanPlan:
 
 
 def default_registry() -> Mapping[str, type[Provider]]:
-    from providers import PROVIDERS
+    """Every vendor: built in, or added by a package through an entry point."""
+    from providers.registry import registry
 
-    return PROVIDERS
+    return registry().providers
 
 
 def secrets_for(
@@ -300,7 +301,7 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
-    inventory = withhold_model(inventory, secrets)
+    inventory = withhold_model(_own(inventory, settings), secrets)
     status, notes = inventory.coverage.status, inventory.coverage.notes
     if inventory.coverage.record_errors and status == "complete":
         # A record we could not read is a credential we did not evaluate: the population is
@@ -316,6 +317,9 @@ async def collect_tenant(
             "requests": requests,
             "retries": retries,
             "duration_seconds": round(time.monotonic() - started, 3),
+            # what the reports call this vendor and its credentials: the provider declares it
+            "provider_label": cls.label or cls.name,
+            "credential_kind": cls.credential_kind or f"{cls.label or cls.name} credential",
         }
     )
     progress.tenant_finished(coverage)
@@ -331,6 +335,27 @@ def scrub_secret(inventory: TenantInventory, secret: str) -> TenantInventory:
     evaluation, history and reports see them.
     """
     return withhold_model(inventory, SecretSet([secret]))
+
+
+def _own(inventory: TenantInventory, settings: TenantSettings) -> TenantInventory:
+    """The inventory, if it is this tenant's: a plug-in that returns another tenant's or vendor's
+    credentials would mix populations, so the tenant fails instead."""
+    stray = [
+        c.id
+        for c in inventory.credentials
+        if (c.tenant, c.provider) != (settings.name, settings.provider)
+    ]
+    if (inventory.coverage.tenant, inventory.coverage.provider) != (
+        settings.name,
+        settings.provider,
+    ) or stray:
+        return _failed(
+            settings,
+            inventory.coverage.base_url,
+            f"the {settings.provider} adapter returned credentials or coverage of another tenant "
+            f"or vendor ({len(stray)} credential(s)); nothing of it was kept",
+        )
+    return inventory
 
 
 def _failed(settings: TenantSettings, base_url: str | None, error: str) -> TenantInventory:

@@ -19,13 +19,17 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StringConstraints,
     computed_field,
     model_validator,
 )
 
 from auditor.kernel.timestamps import format_timestamp, parse_timestamp
 
-ProviderName = Literal["conductorone", "sailpoint"]
+PROVIDER_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+ProviderName = Annotated[str, StringConstraints(pattern=PROVIDER_NAME_PATTERN)]
+"""A vendor's name (``providers.registry``: built in, or added by a plug-in), checked against the
+registry where a configuration names it; never vendor text."""
 OwnerStatus = Literal["active", "disabled", "deleted", "not_found", "unknown"]
 ScopeMode = Literal["full", "scoped", "unknown"]
 FindingStatus = Literal["fail", "waived", "manual", "not_applicable", "pass"]
@@ -242,6 +246,11 @@ class TenantCoverage(_Frozen):
     tenant: str
     provider: ProviderName
     status: CoverageStatus
+    provider_label: str = ""
+    """What reports call the vendor (the provider declares it; empty in results saved before
+    2.1: reports then show ``provider``)."""
+    credential_kind: str = ""
+    """What reports call one of its credentials ("SailPoint personal access token")."""
     base_url: str | None = None
     credential_count: int = 0
     excluded_deleted: int = 0

@@ -54,6 +54,8 @@ from policies.rules.privileged_defaults import (
     DEFAULT_SAILPOINT_SCOPES,
 )
 
+JUDGED = frozenset({"conductorone", "sailpoint"})
+"""The vendors this rule can judge; any other (a plug-in) is ``manual``."""
 OWNER_ROLES_UNKNOWN = frozenset({"unknown", "not_found"})
 
 
@@ -152,7 +154,9 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
         for index, (provider, mode, scopes, status, roles, unresolved, privilege) in enumerate(
             rows
         ):
-            if privilege is not None and provider == "conductorone" and mode != "unknown":
+            if provider not in JUDGED:  # no judgement for this vendor: evaluate says manual
+                add(index)
+            elif privilege is not None and provider == "conductorone" and mode != "unknown":
                 # skipped only when it is a certain pass: no privileged role among those it
                 # may hold at most (max_roles None: no bound, so evaluate decides)
                 if privilege.max_roles is None or not c1_clear(privilege.max_roles):
@@ -186,7 +190,14 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
         matchers: _Matchers = ctx.prepared or self.prepare(ctx.as_of, ctx.params)
         if credential.provider == "conductorone":
             return _conductorone(credential, matchers.conductorone)
-        return _sailpoint(credential, matchers)
+        if credential.provider == "sailpoint":
+            return _sailpoint(credential, matchers)
+        return (
+            "manual",
+            f"credaudit has no privilege judgement for {credential.provider} credentials (a "
+            "plug-in vendor): review what this credential may do",
+            {"scope_mode": mode, "scopes": list(credential.scopes)},
+        )
 
 
 def _evidence(credential: Credential, **extra: Any) -> dict[str, Any]:

@@ -80,6 +80,8 @@ class ConductorOneProvider(Provider):
     """Collects ConductorOne personal clients; see the module docstring for the calls."""
 
     name: ClassVar[str] = "conductorone"
+    label: ClassVar[str] = "ConductorOne"
+    credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
     # conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by retries.

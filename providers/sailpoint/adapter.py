@@ -75,6 +75,8 @@ class SailPointProvider(Provider):
     ``user_levels``)."""
 
     name = "sailpoint"
+    label: ClassVar[str] = "SailPoint ISC"
+    credential_kind: ClassVar[str] = "SailPoint personal access token"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     # sailpoint.md §5.4: 100 requests per client_id (per API version) per 10 s. 95 leaves room for
     # the gap between when we start a request and when SailPoint's gateway counts it.

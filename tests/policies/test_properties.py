@@ -63,7 +63,7 @@ INHERITED = st.one_of(
 
 @st.composite
 def credentials(draw: st.DrawFn) -> Credential:
-    provider = draw(st.sampled_from(["conductorone", "sailpoint"]))
+    provider = draw(st.sampled_from(["conductorone", "sailpoint", "example"]))  # + a plug-in
     caps: Capabilities = draw(
         st.sampled_from(
             [

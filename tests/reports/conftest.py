@@ -115,12 +115,14 @@ def enrich(result: ScanResult) -> ScanResult:
     failed = TenantCoverage(
         tenant="broken-isc",
         provider="sailpoint",
+        provider_label="SailPoint ISC",  # as the engine stamps it from the provider
         status="failed",
         error="GET /v3/personal-access-tokens returned HTTP 403: <img src=x onerror=alert(9)>",
     )
     partial = TenantCoverage(
         tenant="partial-c1",
         provider="conductorone",
+        provider_label="ConductorOne",
         status="partial",
         credential_count=0,
         notes=("paging stopped after 3 pages | [link](https://evil.example)",),

@@ -1,0 +1,61 @@
+"""An example vendor plug-in: three API tokens of a made-up vault, returned without a network.
+
+Everything vendor-specific is declared here: the name, the labels reports use, the capabilities;
+credaudit's kernel model, engine, rules and formats do the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from auditor.kernel.model import (
+    Capabilities,
+    Credential,
+    Owner,
+    TenantCoverage,
+    TenantInventory,
+)
+from providers.base import Provider
+
+CAPABILITIES = Capabilities(network_restriction=False, expiry=True, last_used=True)
+
+
+class ExampleProvider(Provider):
+    name: ClassVar[str] = "example"
+    label: ClassVar[str] = "Example Vault"
+    credential_kind: ClassVar[str] = "Example Vault API token"
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+
+    @classmethod
+    def base_url_for(cls, settings: object) -> str:
+        return "https://vault.example"
+
+    async def collect(self) -> TenantInventory:
+        tenant = self.settings.name
+
+        def token(n: int, **facts: object) -> Credential:
+            base: dict[str, object] = {
+                "provider": self.name,
+                "tenant": tenant,
+                "id": f"tok-{n}",
+                "name": f"token {n}",
+                "owner": Owner(id=f"u{n}", name=f"User {n}", status="active"),
+                "created_at": datetime(2026, 10, 1, tzinfo=UTC),
+                "last_used_at": datetime(2026, 11, 20, tzinfo=UTC),
+                "expires_at": datetime(2026, 12, 31, tzinfo=UTC),
+                "scopes": ("read",),
+                "scope_mode": "scoped",
+                "capabilities": CAPABILITIES,
+            }
+            return Credential.model_validate({**base, **facts})
+
+        credentials = (
+            token(1),
+            token(2, expires_at=None),  # no-expiry
+            token(3, owner=Owner(id="u3", name="User 3", status="disabled")),  # inactive-owner
+        )
+        coverage = TenantCoverage(
+            tenant=tenant, provider=self.name, status="complete", credential_count=3
+        )
+        return TenantInventory(coverage=coverage, credentials=credentials)

@@ -1,0 +1,101 @@
+"""A vendor is a plug-in: a separate package (``tests/plugins/example_vendor``) that declares a
+``credaudit.providers`` entry point is found, configured, collected, judged and reported without
+any edit to credaudit; a broken one is a clear configuration error, never a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PLUGIN = ROOT / "tests" / "plugins" / "example_vendor"
+SECRET = "example-token-secret-value-0123456789"
+
+CONFIG = """
+tenants:
+  - name: vault-prod
+    provider: {provider}
+    client_id: example-client
+    client_secret_env: EXAMPLE_SECRET
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plug-in installed as a user would (pip, from its own pyproject), into a scratch
+    folder rather than the shared environment."""
+    target = tmp_path_factory.mktemp("site")
+    build = tmp_path_factory.mktemp("build")
+    subprocess.run(
+        [
+            sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+            "--no-build-isolation", "--disable-pip-version-check", "--target", str(target),
+            str(PLUGIN),
+        ],
+        check=True, capture_output=True, cwd=build,
+    )  # fmt: skip
+    return target
+
+
+def credaudit(args: list[str], site: Path | None, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["EXAMPLE_SECRET"] = SECRET
+    if site is not None:
+        env["PYTHONPATH"] = str(site)
+    return subprocess.run(
+        [sys.executable, "-m", "auditor", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_a_plugin_vendor_is_scanned_end_to_end(site: Path, tmp_path: Path) -> None:
+    config = tmp_path / "credaudit.yaml"
+    config.write_text(CONFIG.format(provider="example"), encoding="utf-8")
+    args = ["scan", "-c", str(config), "-o", str(tmp_path / "out"), "--as-of", "2026-11-24"]
+    result = credaudit([*args, "--no-history", "-f", "json,markdown,csv,ocsf,html"], site, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr  # critical: inactive owner
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    (coverage,) = doc["coverage"]
+    assert (coverage["provider"], coverage["provider_label"], coverage["status"]) == (
+        "example",
+        "Example Vault",
+        "complete",
+    )
+    assert coverage["credential_kind"] == "Example Vault API token"
+    assert [c["id"] for c in doc["credentials"]] == ["tok-1", "tok-2", "tok-3"]
+    verdicts = {(f["credential_id"], f["rule_id"]): f["status"] for f in doc["findings"]}
+    assert verdicts[("tok-2", "no-expiry")] == "fail"
+    assert verdicts[("tok-3", "inactive-owner")] == "fail"
+    # the rule has no judgement for this vendor: manual, never a pass
+    assert {verdicts[(f"tok-{n}", "privileged-access")] for n in (1, 2, 3)} == {"manual"}
+    assert "vault-prod (Example Vault)" in (tmp_path / "out" / "report.md").read_text()
+    ocsf = (tmp_path / "out" / "findings.ocsf.jsonl").read_text()
+    assert '"type": "Example Vault API token"' in ocsf
+    for name in ("results.json", "report.md", "report.html", "findings.csv"):
+        assert SECRET not in (tmp_path / "out" / name).read_text()
+
+
+def test_without_the_plugin_the_vendor_is_unknown(tmp_path: Path) -> None:
+    config = tmp_path / "credaudit.yaml"
+    config.write_text(CONFIG.format(provider="example"), encoding="utf-8")
+    result = credaudit(["validate", "-c", str(config)], None, tmp_path)
+    assert result.returncode == 2
+    assert "tenants[0].provider: unknown provider 'example'" in result.stdout + result.stderr
+
+
+def test_a_plugin_that_cannot_be_loaded_is_a_clear_error(site: Path, tmp_path: Path) -> None:
+    config = tmp_path / "credaudit.yaml"
+    config.write_text(CONFIG.format(provider="broken"), encoding="utf-8")
+    result = credaudit(["validate", "-c", str(config)], site, tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    out = result.stdout + result.stderr
+    assert "provider 'broken' is a plug-in that could not be loaded" in out
+    assert "credaudit_example.missing:Nothing could not be imported" in out
+    # the working plug-in and the built-in vendors are unaffected
+    config.write_text(CONFIG.format(provider="example"), encoding="utf-8")
+    assert credaudit(["validate", "-c", str(config)], site, tmp_path).returncode == 0
