@@ -96,6 +96,9 @@ class Provider(ABC):
     """What reports call the vendor, e.g. "SailPoint ISC" (empty: ``name``)."""
     credential_kind: ClassVar[str] = ""
     """What reports call one credential, e.g. "SailPoint personal access token"."""
+    needs_client_id: ClassVar[bool] = True
+    """False for a vendor whose credential is a single token: its tenants set only the secret
+    (``client_secret_env`` / ``client_secret_file``) and ``TenantSettings.client_id`` is empty."""
     capabilities: ClassVar[Capabilities]
     default_rate_limit: ClassVar[RateLimit | None] = None
     """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""

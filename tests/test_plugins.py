@@ -20,8 +20,7 @@ CONFIG = """
 tenants:
   - name: vault-prod
     provider: {provider}
-    client_id: example-client
-    client_secret_env: EXAMPLE_SECRET
+    client_secret_env: EXAMPLE_SECRET   # a single-token vendor: no client id
 """
 
 
@@ -99,3 +98,14 @@ def test_a_plugin_that_cannot_be_loaded_is_a_clear_error(site: Path, tmp_path: P
     # the working plug-in and the built-in vendors are unaffected
     config.write_text(CONFIG.format(provider="example"), encoding="utf-8")
     assert credaudit(["validate", "-c", str(config)], site, tmp_path).returncode == 0
+
+
+def test_a_built_in_vendor_still_needs_its_client_id(site: Path, tmp_path: Path) -> None:
+    config = tmp_path / "credaudit.yaml"
+    text = CONFIG.format(provider="sailpoint") + "    base_url: https://acme.api.identitynow.com\n"
+    config.write_text(text, encoding="utf-8")
+    result = credaudit(["validate", "-c", str(config)], site, tmp_path)
+    assert result.returncode == 2
+    assert "set exactly one of client_id, client_id_env, client_id_file" in result.stdout + (
+        result.stderr
+    )

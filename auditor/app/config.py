@@ -180,10 +180,12 @@ class TenantConfig(_Strict):
     @model_validator(mode="after")
     def _one_source_each(self) -> TenantConfig:
         ids = [k for k in ("client_id", "client_id_env", "client_id_file") if getattr(self, k)]
-        if len(ids) != 1:
+        vendor = registry().providers.get(self.provider)
+        needed = vendor is None or vendor.needs_client_id  # a single-token vendor needs none
+        if len(ids) > 1 or (needed and not ids):
             raise ValueError(
-                "set exactly one of client_id, client_id_env, client_id_file"
-                + (f" (found {', '.join(ids)})" if ids else "")
+                f"set {'exactly' if needed else 'at most'} one of client_id, client_id_env, "
+                "client_id_file" + (f" (found {', '.join(ids)})" if ids else "")
             )
         secrets = [k for k in ("client_secret_env", "client_secret_file") if getattr(self, k)]
         if len(secrets) != 1:
@@ -327,7 +329,12 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Lo
     credentials: dict[str, Credentials] = {}
     for index, tenant in enumerate(config.tenants):
         key = f"tenants[{index}]"
-        client_id = _resolve(tenant, "client_id", env, loaded, key, problems, secret=False)
+        has_id = any(getattr(tenant, k) for k in ("client_id", "client_id_env", "client_id_file"))
+        client_id = (
+            _resolve(tenant, "client_id", env, loaded, key, problems, secret=False)
+            if has_id
+            else ""  # a vendor whose credential is a single token (Provider.needs_client_id)
+        )
         secret = _resolve(tenant, "client_secret", env, loaded, key, problems, secret=True)
         if tenant.ca_bundle is not None:
             try:

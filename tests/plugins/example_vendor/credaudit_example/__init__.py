@@ -25,6 +25,7 @@ class ExampleProvider(Provider):
     name: ClassVar[str] = "example"
     label: ClassVar[str] = "Example Vault"
     credential_kind: ClassVar[str] = "Example Vault API token"
+    needs_client_id: ClassVar[bool] = False  # one token, no client id
     capabilities: ClassVar[Capabilities] = CAPABILITIES
 
     @classmethod
