@@ -54,16 +54,19 @@ from providers.conductorone.auth import (
 )
 from providers.conductorone.normalise import (
     CAPABILITIES,
-    DEFAULT_LEFT_EMPLOYMENT,
     BadRecord,
-    OwnerTable,
-    owner_from_user,
     parse_client,
     parse_error,
     read_page,
     read_str_list,
     record_error,
     to_credential,
+)
+from providers.conductorone.owners import (
+    DEFAULT_LEFT_EMPLOYMENT,
+    OwnerTable,
+    employed_note,
+    owner_from_user,
     users_of,
 )
 from providers.conductorone.privilege import Catalogue, read_role
@@ -364,6 +367,9 @@ class _Run:
                 continue
             owners.found[user["id"]] = owner
             owners.notes[user["id"]] = tuple(notes)
+        employed = employed_note(self.users, owners.found)
+        if employed and left:  # [] turns the employmentStatus check off: nothing to review
+            self.notes.append(employed)
         for reason, count in sorted(self.owner_failures.items()):
             # Every credential is still collected and evaluated (its owner rules give `manual`),
             # so the population is complete; the note says why owners are unknown.

@@ -16,7 +16,7 @@ import pytest
 from auditor.model import Credential, Evaluation, TenantInventory
 from policies import evaluate, load_policy
 from providers.conductorone import SimFaults
-from providers.conductorone.normalise import map_owner_status
+from providers.conductorone.owners import map_owner_status
 from tests.providers.conductorone.conftest import ANCHOR, FakeTime, make_sim, provider_for
 from tests.providers.conductorone.truth import assert_matches_ground_truth
 
