@@ -127,8 +127,9 @@ class EffectivePrivilege(_Frozen):
     roles: tuple[str, ...] = ()
     """Roles it holds for certain."""
     max_roles: tuple[str, ...] | None = None
-    """Roles it may hold at most (includes ``roles``); ``None``: no bound is known (an owner that
-    could not be looked up, a role whose permissions are unknown), so any role may be held."""
+    """Roles it may hold at most; ``None``: no bound is known (an owner that could not be looked
+    up, a role whose permissions are unknown), so any role may be held. Adapters include
+    ``roles``; that is not enforced (a saved inventory may not), so rules test both."""
     permissions: int = 0
     """How many distinct permissions it holds for certain."""
     basis: str = ""

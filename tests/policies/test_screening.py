@@ -15,7 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.model import Capabilities, Credential, Evaluation, TenantInventory
+from auditor.model import (
+    Capabilities,
+    Credential,
+    EffectivePrivilege,
+    Evaluation,
+    TenantInventory,
+)
 from benchmarks.bench_policies import build as synthetic_tenants
 from policies import RULES, Policy, RuleSettings, evaluate, load_policy
 from policies.base import NoParams, Outcome, Rule, RuleContext
@@ -214,6 +220,34 @@ def test_same_results_for_privileged_access(raw: dict[str, Any]) -> None:
                         )
     policy = load_policy({"privileged-access": raw}, tenants=["acme-c1"], base_dir=Path())
     assert_same_as_reference([inventory("acme-c1", *creds)], policy)
+
+
+PRIVILEGE_BOUNDS = [
+    # (roles held for certain, max_roles): the screen must not drop what evaluate fails
+    ((), ()),
+    (("system:owner",), ()),  # inconsistent, e.g. a saved inventory: held wins
+    (("system:owner",), ("system:user",)),
+    (("system:owner",), ("system:owner",)),
+    (("system:owner",), None),
+    ((), ("system:owner",)),
+    ((), None),
+    (("system:user",), ()),
+]
+
+
+@pytest.mark.parametrize(("roles", "max_roles"), PRIVILEGE_BOUNDS)
+def test_same_results_when_held_roles_are_outside_max_roles(
+    roles: tuple[str, ...], max_roles: tuple[str, ...] | None
+) -> None:
+    privilege = EffectivePrivilege(roles=roles, max_roles=max_roles, basis="saved")
+    creds = [
+        cred(id=f"{mode}-{n}", scope_mode=mode, privilege=privilege)
+        for n, mode in enumerate(["full", "scoped"])
+    ]
+    policy = load_policy({}, tenants=["acme-c1"], base_dir=Path())
+    result = assert_same_as_reference([inventory("acme-c1", *creds)], policy)
+    if "system:owner" in roles:
+        assert result.result_counts["privileged-access"]["fail"] == 2
 
 
 @pytest.mark.parametrize("mix", ["healthy", "realistic", "heavy"])
