@@ -138,7 +138,8 @@ class EffectivePrivilege(_Frozen):
 
 class InheritedRestriction(_Frozen):
     """Source-network allow lists that apply to a credential from outside its own record
-    (ConductorOne: the tenant-wide allow lists for API keys)."""
+    (ConductorOne: the tenant-wide allow lists for API keys). For a credential with its own list,
+    the ones that may apply alongside it (``enforced``) or ``none``/``unknown``."""
 
     state: Literal["none", "enforced", "unknown"]
     """``none``: no such list applies; ``enforced``: ``cidrs`` restrict the credential (an empty
@@ -148,6 +149,9 @@ class InheritedRestriction(_Frozen):
     """Where the lists come from, for evidence (e.g. the vendor setting's name)."""
     reason: str = ""
     """Why the state is ``unknown`` (or what a reader should know about it)."""
+    lists: tuple[tuple[str, tuple[Network, ...]], ...] = ()
+    """Each list that may apply, by the vendor's name, with its networks (``cidrs`` is their
+    union), so evidence can say where each network came from."""
 
 
 class Credential(_Frozen):
@@ -359,7 +363,7 @@ class ScanResult(_Frozen):
 
     schema_version: str = "2.1"
     """2.1: added ``Capabilities.last_used_since``, ``Owner.kind``, ``Owner.status_reason``,
-    ``Credential.privilege``, ``Credential.inherited_restriction`` and
+    ``Credential.privilege``, ``Credential.inherited_restriction`` (with its ``lists``) and
     ``Credential.unusable_scopes`` (consumers of 2.0 keep working: only optional fields were
     added).
 

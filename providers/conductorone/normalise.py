@@ -175,9 +175,12 @@ def to_credential(
     if catalogue is not None:
         owner_ids = owners.role_ids.get(parsed.user_id or "")
         privilege = catalogue.effective(scoped, owner_ids)
-        if allow_lists is not None and not fields["allowed_cidrs"]:
-            inherited = allow_lists.inherited(privilege, catalogue.effective(None, owner_ids))
-            if inherited.state == "enforced":
+        if allow_lists is not None:
+            own = bool(fields["allowed_cidrs"])
+            inherited = allow_lists.inherited(
+                privilege, catalogue.effective(None, owner_ids), own=own
+            )
+            if inherited.state == "enforced" and not own:
                 notes.append(
                     f"no allowSourceCidr of its own; restricted by the {inherited.origin}: "
                     + (", ".join(map(str, inherited.cidrs)) or "no address allowed")
