@@ -12,7 +12,8 @@ Calls (conductorone.md §6), for N personal clients owned by U distinct users an
   (``providers.conductorone.privilege``);
 - 1 ``GET /api/v1/settings/session`` (the tenant-wide API-key allow lists,
   ``providers.conductorone.allowlists``), concurrent with the search; refused or failed, keys
-  without their own allow list are ``manual`` for the network rules (noted in coverage);
+  without their own allow list are ``manual`` for the network rules, and keys with a narrow one
+  for broad-source-restriction (noted in coverage);
 - ⌈U/100⌉ batches of ``POST /api/v1/search/users`` with 100 ``refs`` each, started while the
   search is still paging, so owner lookups overlap it (never one request per owner);
 - on a 403 from the search: that 1 refused request plus 1 ``GET /api/v1/iam/personal_clients``.
