@@ -80,8 +80,8 @@ def map_owner_status(
             (None if status == "DISABLED" else _mismatch("directoryStatus", directory, status)),
         )
     if employment is not None and not isinstance(employment, str):
-        kind = type(employment).__name__
-        return "unknown", None, f"employmentStatus is {kind}, not a string: {_clip(employment)}"
+        why = f"employmentStatus is {type(employment).__name__}, not a string: {_clip(employment)}"
+        return "unknown", why, why  # the note reaches owner-unverified's evidence
     employment = employment.strip() if employment else None
     if employment and left_employment(employment, left):
         return "disabled", None, _mismatch("employmentStatus", employment, status)

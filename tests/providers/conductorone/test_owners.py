@@ -186,3 +186,9 @@ def test_coverage_lists_the_employment_statuses_treated_as_employed(fake_time: F
     assert repr("Y" * 200)[:80] + "…" in note
     assert "'Active' (" in note and "Terminated - Voluntary" not in note
     assert "inactive_employment_statuses" in note
+
+
+def test_an_unreadable_employment_status_is_noted_with_the_key() -> None:
+    owner, notes = owner_from_user({"id": "U1", "status": "ENABLED", "employmentStatus": 3}, {})
+    assert owner.status == "unknown"
+    assert notes == ["employmentStatus is int, not a string: 3"]
