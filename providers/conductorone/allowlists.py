@@ -137,8 +137,10 @@ class TenantAllowLists:
             origin=f"tenant session settings ({names})",
             lists=tuple((name, nets) for name, nets in applying),
         )
-        # Restricted for certain: if it may be Super Administrator-level, the admin list is
-        # enforced (it may be governed by that list alone); if it may not be, the user list is.
+        # Restricted for certain only if an enforced list governs it whatever its level: the
+        # admin list when it may be Super Administrator-level (under the "per-role IP
+        # restrictions" reading of SessionSettings' description, that list alone governs it),
+        # the user list when it may not be.
         if own or (
             (not admin_maybe or self.admin is not None) and (admin_certain or self.user is not None)
         ):
