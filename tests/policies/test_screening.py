@@ -20,6 +20,7 @@ from auditor.model import (
     Credential,
     EffectivePrivilege,
     Evaluation,
+    InheritedRestriction,
     TenantInventory,
 )
 from benchmarks.bench_policies import build as synthetic_tenants
@@ -160,6 +161,13 @@ def test_same_results_at_every_network_prefix_boundary() -> None:
         cred(id=f"m{i:03d}", allowed_cidrs=("10.1.2.0/24", n)) for i, n in enumerate(networks)
     ]
     creds.append(cred(id="none", allowed_cidrs=()))
+    for i, n in enumerate(networks):  # a tenant list that may apply alongside the key's own
+        for state in ("enforced", "unknown"):
+            tenant = InheritedRestriction(state=state, cidrs=(n,) if state == "enforced" else ())
+            creds.append(cred(id=f"t{state[0]}{i:03d}", inherited_restriction=tenant))
+            creds.append(
+                cred(id=f"i{state[0]}{i:03d}", allowed_cidrs=(), inherited_restriction=tenant)
+            )
     for v4, v6 in [(16, 48), (0, 0), (32, 128), (8, 64), (24, 56)]:
         raw = {"broad-source-restriction": {"min_prefix_v4": v4, "min_prefix_v6": v6}}
         policy = load_policy(raw, tenants=["acme-c1"], base_dir=Path())
