@@ -186,8 +186,9 @@ class Credential(_Frozen):
     """Effective privilege as the adapter computed it; ``None``: not computed (a vendor or a saved
     inventory without it), so rules judge ``scopes`` and the owner's ``roles``."""
     inherited_restriction: InheritedRestriction | None = None
-    """Allow lists that apply from outside the record when ``allowed_cidrs`` is empty; ``None``:
-    the vendor has none (the same as state ``none``)."""
+    """Allow lists that apply from outside the record when ``allowed_cidrs`` is empty, and those
+    that may apply alongside it when it is not (judged for breadth with it); ``None``: the vendor
+    has none (the same as state ``none``)."""
 
     @property
     def key(self) -> tuple[str, str]:
