@@ -45,7 +45,7 @@ class TenantSettings:
     """SailPoint only (``None``: the provider's defaults); see ``providers.sailpoint.owners``."""
     inactive_employment_statuses: tuple[str, ...] | None = None
     """ConductorOne only (``None``: the provider's default); see
-    ``providers.conductorone.normalise.map_owner_status``."""
+    ``providers.conductorone.owners.map_owner_status``."""
     http: HttpSettings = field(default_factory=HttpSettings)
 
 

@@ -136,7 +136,7 @@ class TenantConfig(_Strict):
     """SailPoint: lifecycle state names meaning active / left (default: the provider's)."""
     inactive_employment_statuses: tuple[str, ...] | None = None
     """ConductorOne: ``User.employmentStatus`` values meaning the person left (compared without
-    case; ``None``: ``providers.conductorone.normalise.DEFAULT_LEFT_EMPLOYMENT``)."""
+    case; ``None``: ``providers.conductorone.owners.DEFAULT_LEFT_EMPLOYMENT``)."""
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
 

@@ -131,8 +131,9 @@ class EffectivePrivilege(_Frozen):
     roles: tuple[str, ...] = ()
     """Roles it holds for certain."""
     max_roles: tuple[str, ...] | None = None
-    """Roles it may hold at most (includes ``roles``); ``None``: no bound is known (an owner that
-    could not be looked up, a role whose permissions are unknown), so any role may be held."""
+    """Roles it may hold at most; ``None``: no bound is known (an owner that could not be looked
+    up, a role whose permissions are unknown), so any role may be held. Adapters include
+    ``roles``; that is not enforced (a saved inventory may not), so rules test both."""
     permissions: int = 0
     """How many distinct permissions it holds for certain."""
     basis: str = ""
@@ -141,7 +142,8 @@ class EffectivePrivilege(_Frozen):
 
 class InheritedRestriction(_Frozen):
     """Source-network allow lists that apply to a credential from outside its own record
-    (ConductorOne: the tenant-wide allow lists for API keys)."""
+    (ConductorOne: the tenant-wide allow lists for API keys). For a credential with its own list,
+    the ones that may apply alongside it (``enforced``) or ``none``/``unknown``."""
 
     state: Literal["none", "enforced", "unknown"]
     """``none``: no such list applies; ``enforced``: ``cidrs`` restrict the credential (an empty
@@ -151,6 +153,9 @@ class InheritedRestriction(_Frozen):
     """Where the lists come from, for evidence (e.g. the vendor setting's name)."""
     reason: str = ""
     """Why the state is ``unknown`` (or what a reader should know about it)."""
+    lists: tuple[tuple[str, tuple[Network, ...]], ...] = ()
+    """Each list that may apply, by the vendor's name, with its networks (``cidrs`` is their
+    union), so evidence can say where each network came from."""
 
 
 class Credential(_Frozen):
@@ -185,8 +190,9 @@ class Credential(_Frozen):
     """Effective privilege as the adapter computed it; ``None``: not computed (a vendor or a saved
     inventory without it), so rules judge ``scopes`` and the owner's ``roles``."""
     inherited_restriction: InheritedRestriction | None = None
-    """Allow lists that apply from outside the record when ``allowed_cidrs`` is empty; ``None``:
-    the vendor has none (the same as state ``none``)."""
+    """Allow lists that apply from outside the record when ``allowed_cidrs`` is empty, and those
+    that may apply alongside it when it is not (judged for breadth with it); ``None``: the vendor
+    has none (the same as state ``none``)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -367,7 +373,7 @@ class ScanResult(_Frozen):
 
     schema_version: str = "2.1"
     """2.1: added ``Capabilities.last_used_since``, ``Owner.kind``, ``Owner.status_reason``,
-    ``Credential.privilege``, ``Credential.inherited_restriction`` and
+    ``Credential.privilege``, ``Credential.inherited_restriction`` (with its ``lists``) and
     ``Credential.unusable_scopes`` (consumers of 2.0 keep working: only optional fields were
     added).
 

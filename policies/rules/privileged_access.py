@@ -158,8 +158,10 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
                 add(index)
             elif privilege is not None and provider == "conductorone" and mode != "unknown":
                 # skipped only when it is a certain pass: no privileged role among those it
-                # may hold at most (max_roles None: no bound, so evaluate decides)
-                if privilege.max_roles is None or not c1_clear(privilege.max_roles):
+                # holds or may hold at most (max_roles None: no bound, so evaluate decides).
+                # roles too: the model does not force roles ⊆ max_roles (a saved inventory)
+                bound = privilege.max_roles
+                if bound is None or not c1_clear(bound) or not c1_clear(privilege.roles):
                     add(index)
             elif mode == "scoped":
                 if provider == "conductorone":

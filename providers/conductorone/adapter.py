@@ -12,7 +12,8 @@ Calls (conductorone.md §6), for N personal clients owned by U distinct users an
   (``providers.conductorone.privilege``);
 - 1 ``GET /api/v1/settings/session`` (the tenant-wide API-key allow lists,
   ``providers.conductorone.allowlists``), concurrent with the search; refused or failed, keys
-  without their own allow list are ``manual`` for the network rules (noted in coverage);
+  without their own allow list are ``manual`` for the network rules, and keys with a narrow one
+  for broad-source-restriction (noted in coverage);
 - ⌈U/100⌉ batches of ``POST /api/v1/search/users`` with 100 ``refs`` each, started while the
   search is still paging, so owner lookups overlap it (never one request per owner);
 - on a 403 from the search: that 1 refused request plus 1 ``GET /api/v1/iam/personal_clients``.
@@ -54,16 +55,19 @@ from providers.conductorone.auth import (
 )
 from providers.conductorone.normalise import (
     CAPABILITIES,
-    DEFAULT_LEFT_EMPLOYMENT,
     BadRecord,
-    OwnerTable,
-    owner_from_user,
     parse_client,
     parse_error,
     read_page,
     read_str_list,
     record_error,
     to_credential,
+)
+from providers.conductorone.owners import (
+    DEFAULT_LEFT_EMPLOYMENT,
+    OwnerTable,
+    employed_note,
+    owner_from_user,
     users_of,
 )
 from providers.conductorone.privilege import Catalogue, read_role
@@ -366,6 +370,9 @@ class _Run:
                 continue
             owners.found[user["id"]] = owner
             owners.notes[user["id"]] = tuple(notes)
+        employed = employed_note(self.users, owners.found)
+        if employed and left:  # [] turns the employmentStatus check off: nothing to review
+            self.notes.append(employed)
         for reason, count in sorted(self.owner_failures.items()):
             # Every credential is still collected and evaluated (its owner rules give `manual`),
             # so the population is complete; the note says why owners are unknown.

@@ -17,20 +17,28 @@ Vendor facts:
   evaluated first, followed by other types of access" (DOCS ``product/admin/global-settings.mdx``,
   https://www.conductorone.com/docs/product/admin/global-settings/).
 
-Interpretation, where the sources are silent, chosen so that it cannot produce a false pass:
+Interpretation, where the sources are silent, chosen so that it cannot produce a false pass
+under any reading the sources allow:
 
-- The user list ("all users") applies to every personal client, administrators' included.
-- The admin list certainly applies to a key that holds Super Administrator's permissions itself
-  (``privilege.SUPER_ADMIN`` among its effective roles). "Super Administrator-level user
-  permissions" may also mean the owner's, so a key whose owner may be a Super Administrator is
-  counted as *possibly* covered: its networks are judged for breadth, but it never makes the key
-  count as restricted.
-- A key with its own ``allowSourceCidr`` is judged on that list alone (per-key lists are
-  evaluated first; whether the tenant lists are then also checked is not documented). If both
-  apply, the real set is narrower still, so judging the per-key list can only over-report.
-- A key without one inherits the lists that apply: restricted when at least one certainly
-  applies (an enabled empty list blocks everything: restricted, with no network); ``unknown``
-  when only a possibly-applying list is enabled, or when the settings could not be read.
+- Which lists apply. The user list ("all users") applies to every personal client, unless
+  "per-role IP restrictions" (the ``SessionSettings`` description) means keys with Super
+  Administrator-level permissions are governed by the admin list alone. The admin list applies
+  to a key that holds Super Administrator's permissions itself (``privilege.SUPER_ADMIN`` among
+  its effective roles); "Super Administrator-level user permissions" may also mean the owner's,
+  so a key whose owner may be a Super Administrator *may* be covered.
+- Restricted (``enforced``): an enforced list applies under every reading: for a key that holds
+  or may hold Super Administrator power, the admin list must be enforced (an enforced user list
+  alone may not govern it); for one that may not hold it, the user list. Else ``unknown`` when
+  some list may apply (the rules say ``manual`` and why), ``none`` when none does. An enabled
+  empty list blocks everything: restricted, with no network.
+- Breadth: judged on every enforced list that may apply (``cidrs``, each list named in
+  ``lists``), so a broad list that may govern the key is never missed.
+- A key with its own ``allowSourceCidr`` is restricted by it (``no-source-restriction`` passes),
+  but per-key lists are only said to be "evaluated first": whether the tenant lists then still
+  admit other addresses is not documented. So the lists that may apply are carried alongside
+  (``enforced`` with them, or ``none``; ``unknown`` when the settings are unreadable), and
+  ``broad-source-restriction`` judges the union of both.
+- The settings could not be read: ``unknown`` for every key.
 """
 
 from __future__ import annotations
@@ -66,7 +74,7 @@ class TenantAllowLists:
     reason: str = ""
     user: Networks | None = None
     admin: Networks | None = None
-    _cache: dict[tuple[bool, bool, bool], InheritedRestriction] = field(default_factory=dict)
+    _cache: dict[tuple[bool, bool, bool, bool], InheritedRestriction] = field(default_factory=dict)
 
     @property
     def enforced(self) -> bool:
@@ -85,56 +93,74 @@ class TenantAllowLists:
         return "tenant API-key allow lists: " + ", ".join(parts)
 
     def inherited(
-        self, key: EffectivePrivilege | None, owner: EffectivePrivilege | None
+        self, key: EffectivePrivilege | None, owner: EffectivePrivilege | None, own: bool = False
     ) -> InheritedRestriction:
-        """What applies to a key without its own list. ``key``/``owner``: the key's effective
-        privilege and its owner's full privilege (``None``: unknown)."""
+        """The tenant lists for a key. ``key``/``owner``: the key's effective privilege and its
+        owner's full privilege (``None``: unknown). ``own``: the key has its own list, so this is
+        what may apply alongside it (``enforced`` with those lists, or ``none``)."""
         if not self.readable:
-            return self._shared((False, False, False), self.reason)
+            return self._shared((False, False, False, own), self.reason)
         certain = key is not None and SUPER_ADMIN in key.roles
         maybe = certain or _may_hold(key) or _may_hold(owner)
-        return self._shared((True, certain, maybe), "")
+        return self._shared((True, certain, maybe, own), "")
 
-    def _shared(self, signature: tuple[bool, bool, bool], reason: str) -> InheritedRestriction:
+    def _shared(
+        self, signature: tuple[bool, bool, bool, bool], reason: str
+    ) -> InheritedRestriction:
         cached = self._cache.get(signature)
         if cached is None:
             cached = self._cache[signature] = self._restriction(*signature, reason)
         return cached
 
     def _restriction(
-        self, readable: bool, admin_certain: bool, admin_maybe: bool, reason: str
+        self, readable: bool, admin_certain: bool, admin_maybe: bool, own: bool, reason: str
     ) -> InheritedRestriction:
         if not readable:
             return InheritedRestriction(state="unknown", reason=reason)
-        applying: list[tuple[str, Networks]] = []
+        applying: list[tuple[str, Networks]] = []  # every list that may apply (breadth)
         if self.user is not None:
             applying.append((USER_LIST, self.user))
-        if self.admin is not None and admin_certain:
+        if self.admin is not None and admin_maybe:
             applying.append((ADMIN_LIST, self.admin))
-        possible = self.admin is not None and admin_maybe and not admin_certain
         if not applying:
-            if possible:
-                return InheritedRestriction(
-                    state="unknown",
-                    origin=f"tenant session settings ({ADMIN_LIST})",
-                    reason=(
-                        f"only the tenant's allow list for Super Administrator-level API keys "
-                        f"({ADMIN_LIST}) is enforced, and whether it applies to this key (its "
-                        "own or its owner's Super Administrator permissions) is not certain"
-                    ),
-                )
             return InheritedRestriction(
                 state="none",
                 origin="tenant session settings (no enforced API-key allow list applies)",
             )
-        if possible and self.admin is not None:
-            applying.append((ADMIN_LIST, self.admin))  # judged for breadth, see module docstring
         cidrs: list[IPv4Network | IPv6Network] = []
         for _, nets in applying:
             cidrs += [n for n in nets if n not in cidrs]
         names = " and ".join(name for name, _ in applying)
+        enforced = InheritedRestriction(
+            state="enforced",
+            cidrs=tuple(cidrs),
+            origin=f"tenant session settings ({names})",
+            lists=tuple((name, nets) for name, nets in applying),
+        )
+        # Restricted for certain only if an enforced list governs it whatever its level: the
+        # admin list when it may be Super Administrator-level (under the "per-role IP
+        # restrictions" reading of SessionSettings' description, that list alone governs it),
+        # the user list when it may not be.
+        if own or (
+            (not admin_maybe or self.admin is not None) and (admin_certain or self.user is not None)
+        ):
+            return enforced
+        if self.admin is None:
+            why = (
+                f"only the tenant's allow list for all users' API keys ({USER_LIST}) is "
+                'enforced; the settings are "per-role IP restrictions", so a key with Super '
+                "Administrator-level permissions (its own, or possibly its owner's) may be "
+                f"governed by the Super Administrator list ({ADMIN_LIST}) alone, which is not "
+                "enforced"
+            )
+        else:
+            why = (
+                f"only the tenant's allow list for Super Administrator-level API keys "
+                f"({ADMIN_LIST}) is enforced, and whether it applies to this key (its "
+                "own or its owner's Super Administrator permissions) is not certain"
+            )
         return InheritedRestriction(
-            state="enforced", cidrs=tuple(cidrs), origin=f"tenant session settings ({names})"
+            state="unknown", origin=enforced.origin, reason=why, lists=enforced.lists
         )
 
 

@@ -5,9 +5,11 @@ shape the adapter must handle: recent and stale use, never used, no expiry and l
 expired, narrow and wide CIDRs in both families, scoped and unscoped keys, disabled, deleted and
 unknown owners, and a few Super Administrators. Owners are messy the way real ones are (mixed in
 from a stream of their own, so the rest of a tenant stayed as it was): about 3 % are ENABLED in
-ConductorOne although HR says ``Terminated``, 4 % are service and 1 % agent users, 1 % hold the
-custom role ``custom:break-glass`` (every Super Administrator permission under another id). The
-tenant enforces its allow list for Super Administrator-level API keys, not the one for all.
+ConductorOne although HR says they left (``Terminated``, ``Terminated - Voluntary``, ``Inactive``,
+``Former Employee``, …), 0.3 % have an ``employmentStatus`` that is not a string (their status is
+unknown), 4 % are service and 1 % agent users, 1 % hold the custom role ``custom:break-glass``
+(every Super Administrator permission under another id). The tenant enforces its allow list
+for Super Administrator-level API keys, not the one for all.
 Fields that protojson may omit are left out, set to ``null`` or to ``[]`` in roughly equal parts
 (conductorone.md §2: all three mean "none").
 
@@ -89,6 +91,19 @@ _PURPOSES = (
 )
 
 
+_LEFT_HR = (
+    "Terminated",
+    "terminated",
+    "Terminated ",
+    "Terminated - Voluntary",
+    "Inactive",
+    "Former Employee",
+    "RETIRED",
+    "Resigned",
+)
+_STAYING_HR = ("On Leave", "On Leave", "Former Employees Rehired", "Inactivated Badge")
+
+
 def _when(rng: random.Random, anchor: datetime, low_days: float, high_days: float) -> datetime:
     return anchor - timedelta(seconds=rng.uniform(low_days, high_days) * 86400)
 
@@ -128,9 +143,11 @@ def _hr(rng: random.Random, users: list[JSON], rid: dict[str, str]) -> None:
         if user["directoryStatus"] == "UNKNOWN":
             user.pop("employmentStatus", None)  # a local user: no HR record
         elif roll < 0.03:
-            user["employmentStatus"] = rng.choice(["Terminated", "terminated", "Terminated "])
+            user["employmentStatus"] = rng.choice(_LEFT_HR)
         elif roll < 0.05:
-            user["employmentStatus"] = "On Leave"  # not "left": stays active
+            user["employmentStatus"] = rng.choice(_STAYING_HR)  # not "left": stays active
+        elif roll < 0.053:
+            user["employmentStatus"] = rng.choice([3, ["Terminated"]])  # unreadable: unknown
         kind = rng.random()
         if kind < 0.04:
             user["type"] = "USER_TYPE_SERVICE"

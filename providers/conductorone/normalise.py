@@ -8,21 +8,23 @@ and never a silently dropped credential. So each reader here checks the type it 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import ValidationError
 
 from auditor.kernel.errors import ResponseFormatError
-from auditor.kernel.model import Capabilities, Credential, Owner, OwnerStatus, RecordError
+from auditor.kernel.model import Capabilities, Credential, RecordError
 from auditor.kernel.timestamps import TimestampError, parse_timestamp
 from providers.conductorone.allowlists import TenantAllowLists
 from providers.conductorone.privilege import Catalogue
+
+if TYPE_CHECKING:  # owners imports this module's readers
+    from providers.conductorone.owners import OwnerTable
 
 CAPABILITIES = Capabilities(
     network_restriction=True,  # allowSourceCidr (SPEC:L25048)
@@ -75,8 +77,10 @@ class BadRecord(ValueError):
     """A vendor record (or one field of it) that does not have the documented shape."""
 
 
-def _clip(value: object, limit: int = 80) -> str:
-    text = repr(value)
+def _clip(value: object, limit: int = 80, *, quote: bool = True) -> str:
+    """Vendor text for a message: ``repr`` (one line, quoted), or the string as it is when
+    ``quote`` is off (the caller removed control characters), cut at ``limit``."""
+    text = value if isinstance(value, str) and not quote else repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -104,101 +108,6 @@ def read_time(raw: Mapping[str, Any], key: str) -> datetime | None:
         return parse_timestamp(raw.get(key))
     except TimestampError as exc:
         raise BadRecord(f"{key}: {exc}") from None
-
-
-DEFAULT_LEFT_EMPLOYMENT: tuple[str, ...] = ("Terminated",)
-"""``User.employmentStatus`` values that mean the person left, unless the tenant configures
-``inactive_employment_statuses``. The field is a free string mapped from the HR source
-(openapi.yaml ``components.schemas.c1.api.user.v1.User.employmentStatus``: "The users employment
-status"), so no list is complete; compared without case."""
-
-
-def map_owner_status(
-    user: Mapping[str, Any], left: tuple[str, ...] = DEFAULT_LEFT_EMPLOYMENT
-) -> tuple[OwnerStatus, str | None, str | None]:
-    """``status``/``directoryStatus``/``employmentStatus`` (openapi.yaml
-    ``components.schemas.c1.api.user.v1.User``) -> owner status, a note, and the reason shown
-    with the status when the vendor's own ``status`` does not say it.
-
-    The worse wins: a user ENABLED in C1 but DISABLED in the directory has left, and so has one
-    whose ``employmentStatus`` is one of ``left`` (the HR record says so; C1 does not disable
-    such users by itself). ``UNKNOWN`` directory status is normal for local users, so it never
-    makes an owner unknown.
-    """
-    status = user.get("status")
-    directory = user.get("directoryStatus")
-    employment = user.get("employmentStatus")
-    # Both are enums in the spec, but vendor data is untrusted: a list or object here must give
-    # "unknown" for this owner, not a TypeError that fails the whole tenant.
-    status = status if isinstance(status, str) or status is None else repr(status)
-    directory = directory if isinstance(directory, str) or directory is None else repr(directory)
-    employment = employment.strip() if isinstance(employment, str) else None
-    if "DELETED" in (status, directory) or read_time(user, "deletedAt") is not None:
-        if status == "DELETED":
-            return "deleted", None, None
-        if directory == "DELETED":
-            return "deleted", None, _mismatch("directoryStatus", directory, status)
-        return "deleted", None, f"deletedAt is set while the ConductorOne status is {status!r}"
-    if "DISABLED" in (status, directory):
-        return (
-            "disabled",
-            None,
-            (None if status == "DISABLED" else _mismatch("directoryStatus", directory, status)),
-        )
-    if employment and employment.casefold() in {v.casefold() for v in left}:
-        return "disabled", None, _mismatch("employmentStatus", employment, status)
-    if status == "ENABLED":
-        return "active", None, None
-    return "unknown", f"owner status {_clip(status)} is not one the API documents", None
-
-
-def _mismatch(field_name: str, value: object, status: object) -> str:
-    return f"{field_name} is {value!r} while the ConductorOne status is {status!r}"
-
-
-@dataclass
-class OwnerTable:
-    """Owners by user id, as far as the users search told us."""
-
-    found: dict[str, Owner] = field(default_factory=dict)
-    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    unresolved: set[str] = field(default_factory=set)
-    """Ids whose lookup failed or was refused: their status is ``unknown``, not ``not_found``."""
-    role_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """The role ids of each found owner (``User.roleIds``), for effective privilege."""
-
-    def owner(self, user_id: str | None) -> tuple[Owner, tuple[str, ...]]:
-        if user_id is None:
-            return Owner(status="unknown"), ("the record names no owner (userId is empty)",)
-        if user_id in self.found:
-            return self.found[user_id], self.notes.get(user_id, ())
-        if user_id in self.unresolved:
-            return Owner(id=user_id, status="unknown"), ()
-        return Owner(id=user_id, status="not_found"), ()
-
-
-def owner_from_user(
-    user: Mapping[str, Any],
-    roles: Mapping[str, str],
-    left: tuple[str, ...] = DEFAULT_LEFT_EMPLOYMENT,
-) -> tuple[Owner, list[str]]:
-    status, note, reason = map_owner_status(user, left)
-    notes = [note] if note else []
-    role_ids = read_str_list(user, "roleIds")
-    unknown = [r for r in role_ids if r not in roles]
-    if unknown and roles:
-        notes.append(f"owner role ids not in the role catalogue: {', '.join(unknown)}")
-    kind = user.get("type")  # User.type: USER_TYPE_HUMAN|SERVICE|AGENT|… (unknown values allowed)
-    owner = Owner(
-        id=read_str(user, "id"),
-        name=read_str(user, "displayName"),
-        email=read_str(user, "email"),
-        status=status,
-        roles=tuple(roles.get(r, r) for r in role_ids),
-        kind=kind if isinstance(kind, str) and kind else None,
-        status_reason=reason,
-    )
-    return owner, notes
 
 
 @dataclass(frozen=True)
@@ -266,9 +175,12 @@ def to_credential(
     if catalogue is not None:
         owner_ids = owners.role_ids.get(parsed.user_id or "")
         privilege = catalogue.effective(scoped, owner_ids)
-        if allow_lists is not None and not fields["allowed_cidrs"]:
-            inherited = allow_lists.inherited(privilege, catalogue.effective(None, owner_ids))
-            if inherited.state == "enforced":
+        if allow_lists is not None:
+            own = bool(fields["allowed_cidrs"])
+            inherited = allow_lists.inherited(
+                privilege, catalogue.effective(None, owner_ids), own=own
+            )
+            if inherited.state == "enforced" and not own:
                 notes.append(
                     f"no allowSourceCidr of its own; restricted by the {inherited.origin}: "
                     + (", ".join(map(str, inherited.cidrs)) or "no address allowed")
@@ -318,17 +230,3 @@ def read_page(body: Any, what: str, tenant: str) -> tuple[list[Any], str]:
     if token is not None and not isinstance(token, str):
         raise ResponseFormatError(f"{what}: 'nextPageToken' is not a string", tenant=tenant)
     return items or [], token or ""  # conductorone.md §3: end = "" or absent
-
-
-def users_of(page: list[Any], unresolved: set[str], failures: Counter[str]) -> list[dict[str, Any]]:
-    """The ``User`` objects inside ``UserView`` items (SPEC:L42390); an unreadable view whose
-    ``userId`` we can still see leaves that owner ``unknown`` rather than ``not_found``."""
-    users = []
-    for view in page:
-        user = view.get("user") if isinstance(view, dict) else None
-        if isinstance(user, dict) and isinstance(user.get("id"), str) and user["id"]:
-            users.append(user)
-        elif isinstance(view, dict) and isinstance(view.get("userId"), str):
-            unresolved.add(view["userId"])
-            failures["owner record unreadable (a user view without a user)"] += 1
-    return users

@@ -25,9 +25,13 @@ pass only outside the second and say ``manual`` in between.
 A role with an empty permission list grants nothing by the spec's own description; taken
 literally, the empty set is a subset of every set, so every key would "hold" it. Such a role is
 held only by id instead: by a full key whose owner has it, by a scoped key scoped to it whose
-owner has it (the reading used before permissions were read). When the catalogue lists no
-permissions for any role, the server evidently did not send them: nothing is bounded then
-(``max_roles`` is ``None``), so privileged roles not held by id are ``manual``, never a pass.
+owner has it (the reading used before permissions were read). But an empty list may as well be
+one the server left out (nothing documents either), so what its holder holds is not bounded:
+when the owner holds such a role, or the key is scoped to one, ``max_roles`` is ``None`` and
+privileged roles not held for certain are ``manual``, never a pass (a key scoped to a
+break-glass role whose owner's Super Administrator role lists nothing may hold Super
+Administrator). When the catalogue lists no permissions for any role, the server evidently did
+not send them: nothing is bounded then either.
 """
 
 from __future__ import annotations
@@ -100,21 +104,27 @@ class Catalogue:
             basis = "scoped: the scoped roles' permissions AND'ed with the owner's permissions"
         by_id = self._held_by_id(scoped, owner)
         maybe_by_id = self._maybe_by_id(scoped, owner)
+        blank = self._blank(scoped, owner) if bounded else []
         roles = tuple(
             r.name
             for r in self.roles.values()
             if (r.permissions and r.permissions <= low) or r.id in by_id
         )
         max_roles: tuple[str, ...] | None = None
-        if high is not None and bounded:
+        if high is not None and bounded and not blank:
             max_roles = tuple(
                 r.name
                 for r in self.roles.values()
                 if (r.permissions and r.permissions <= high) or r.id in maybe_by_id
             )
-        if high != low or not bounded:
+        if high != low or not bounded or blank:
             basis += f"; at least {len(low)} permission(s) are certain, the rest are unknown"
-            basis += " (" + "; ".join(self._gaps(scoped, owner, bounded)) + ")"
+            gaps = self._gaps(scoped, owner, bounded) + [
+                f"role {self.roles[r].name} ({r}) lists no permissions while other roles list "
+                "theirs, so what it grants is unknown"
+                for r in blank
+            ]
+            basis += " (" + "; ".join(gaps) + ")"
         return EffectivePrivilege(
             roles=roles, max_roles=max_roles, permissions=len(low), basis=basis
         )
@@ -149,6 +159,12 @@ class Catalogue:
         empty = {r.id for r in self.roles.values() if not r.permissions}
         maybe = empty if owner is None else empty & set(owner)
         return maybe if scoped is None else maybe & set(scoped)
+
+    def _blank(self, scoped: tuple[str, ...] | None, owner: tuple[str, ...] | None) -> list[str]:
+        """Ids of roles the owner holds or the key is scoped to that list no permissions (the
+        caller asks only when other roles list theirs)."""
+        ids = dict.fromkeys((*(owner or ()), *(scoped or ())))
+        return [r for r in ids if r in self.roles and not self.roles[r].permissions]
 
     def _gaps(
         self, scoped: tuple[str, ...] | None, owner: tuple[str, ...] | None, bounded: bool

@@ -27,6 +27,9 @@ class SimFaults:
     deny_user_search: bool = False
     deny_session_settings: bool = False
     malformed_records: int = 0
+    unlisted_role_permissions: tuple[str, ...] = ()
+    """Names of roles served with no ``permissions`` while the others list theirs (a server
+    that leaves them out, or a role whose list was emptied)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate_limit_fraction <= 1.0:

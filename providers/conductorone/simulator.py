@@ -86,6 +86,9 @@ class ConductorOneSimulator:
         if self.faults.malformed_records:
             rng = random.Random(f"c1-bad-{seed}")  # noqa: S311 - simulation, not security
             corrupt(self.data, self.faults.malformed_records, rng)
+        for role in self.data.roles:
+            if role["name"] in self.faults.unlisted_role_permissions:
+                role["permissions"] = []
         self.users = self.data.users
         self.requests: Counter[str] = Counter()
         self.principals: dict[str, Principal] = {}

@@ -120,6 +120,7 @@ def inherited(state: str, *cidrs: str) -> InheritedRestriction:
     return InheritedRestriction(state=state, cidrs=cidrs, origin="tenant list X", reason="why")
 
 
+MINE = ("10.1.2.0/24",)
 NETWORK_CASES: list[tuple[str, tuple[str, ...], InheritedRestriction | None, str, str]] = [
     ("no list anywhere", (), None, "fail", "pass"),
     ("tenant list applies to none", (), inherited("none"), "fail", "pass"),
@@ -141,8 +142,10 @@ NETWORK_CASES: list[tuple[str, tuple[str, ...], InheritedRestriction | None, str
     ("tenant v6 /47", (), inherited("enforced", "2001:db8::/47"), "pass", "fail"),
     ("tenant list enforced and empty: blocks all", (), inherited("enforced"), "pass", "pass"),
     ("tenant settings unreadable", (), inherited("unknown"), "manual", "manual"),
-    # a list of its own is judged alone, whatever the tenant's
-    ("own list, tenant unknown", ("10.1.2.0/24",), inherited("unknown"), "pass", "pass"),
+    # a list of its own restricts it; its breadth is judged with every tenant list that may
+    # apply ("evaluated first" does not say the tenant lists stop admitting other addresses)
+    ("own list, tenant unknown", ("10.1.2.0/24",), inherited("unknown"), "pass", "manual"),
+    ("own broad list, tenant unknown", ("10.0.0.0/8",), inherited("unknown"), "pass", "fail"),
     (
         "own broad list, tenant narrow",
         ("0.0.0.0/0",),
@@ -150,7 +153,15 @@ NETWORK_CASES: list[tuple[str, tuple[str, ...], InheritedRestriction | None, str
         "pass",
         "fail",
     ),
-]
+    # the review's case: a narrow own list does not hide a tenant 0.0.0.0/0
+    ("own narrow, tenant any", MINE, inherited("enforced", "0.0.0.0/0"), "pass", "fail"),
+    ("own narrow, tenant /16", MINE, inherited("enforced", "10.2.0.0/16"), "pass", "pass"),
+    ("own narrow, tenant /15", MINE, inherited("enforced", "10.2.0.0/15"), "pass", "fail"),
+    ("own narrow, tenant v6 /47", MINE, inherited("enforced", "2001:db8::/47"), "pass", "fail"),
+    ("own narrow, tenant empty", MINE, inherited("enforced"), "pass", "pass"),
+    ("own narrow, tenant none", MINE, inherited("none"), "pass", "pass"),
+    ("own narrow, no tenant data", MINE, None, "pass", "pass"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -177,6 +188,39 @@ def test_network_evidence_says_where_the_list_comes_from() -> None:
     own = run("broad-source-restriction", cred(allowed_cidrs=("10.0.0.0/8",)))
     assert own is not None
     assert own[2]["origin"] == "credential"
+    assert "network_origins" not in own[2]
+    both = run(
+        "broad-source-restriction",
+        cred(
+            allowed_cidrs=("10.1.2.0/24",),
+            inherited_restriction=InheritedRestriction(
+                state="enforced",
+                cidrs=("0.0.0.0/0", "10.1.2.0/24"),
+                origin="tenant session settings (pccUserSource and pccAdminSource)",
+                lists=(("pccUserSource", ("0.0.0.0/0",)), ("pccAdminSource", ("10.1.2.0/24",))),
+            ),
+        ),
+    )
+    assert both is not None
+    assert both[1] == (
+        "1 of 2 allowed networks are wider than /16 (IPv4) or /48 (IPv6): 0.0.0.0/0 (its own "
+        "list and, as they may apply alongside it, tenant session settings (pccUserSource and "
+        "pccAdminSource))"
+    )
+    assert both[2]["allowed_cidrs"] == ["10.1.2.0/24", "0.0.0.0/0"]
+    assert both[2]["network_origins"] == {
+        "10.1.2.0/24": ["credential", "pccAdminSource"],
+        "0.0.0.0/0": ["pccUserSource"],
+    }
+    unsure = run(
+        "broad-source-restriction",
+        cred(allowed_cidrs=("10.1.2.0/24",), inherited_restriction=inherited("unknown")),
+    )
+    assert unsure is not None and unsure[0] == "manual"
+    assert unsure[1] == (
+        "its own networks are narrow, but tenant allow lists that may apply alongside them are "
+        "unknown: why"
+    )
     unknown = run(
         "no-source-restriction", cred(allowed_cidrs=(), inherited_restriction=inherited("unknown"))
     )

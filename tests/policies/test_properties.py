@@ -41,11 +41,15 @@ NETWORKS = ["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "::/0", "2001:db8::/48"]
 PRIVILEGES = st.one_of(
     st.none(),
     st.builds(
-        lambda held, more, bounded: EffectivePrivilege(
-            roles=tuple(held), max_roles=tuple(held + more) if bounded else None
+        # bounds as an adapter computes them (held ⊆ max_roles), and, as a saved inventory may
+        # hold them, max_roles that leave out roles held for certain
+        lambda held, more, bounded, consistent: EffectivePrivilege(
+            roles=tuple(held),
+            max_roles=(tuple(held + more) if consistent else tuple(more)) if bounded else None,
         ),
         st.lists(st.sampled_from(ROLES), max_size=2, unique=True),
         st.lists(st.sampled_from(ROLES), max_size=2, unique=True),
+        st.booleans(),
         st.booleans(),
     ),
 )

@@ -15,7 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.kernel.model import Capabilities, Credential, Evaluation, TenantInventory
+from auditor.kernel.model import (
+    Capabilities,
+    Credential,
+    EffectivePrivilege,
+    Evaluation,
+    InheritedRestriction,
+    TenantInventory,
+)
 from benchmarks.bench_policies import build as synthetic_tenants
 from policies import RULES, Policy, RuleSettings, evaluate, load_policy
 from policies.base import NoParams, Outcome, Rule, RuleContext
@@ -154,6 +161,13 @@ def test_same_results_at_every_network_prefix_boundary() -> None:
         cred(id=f"m{i:03d}", allowed_cidrs=("10.1.2.0/24", n)) for i, n in enumerate(networks)
     ]
     creds.append(cred(id="none", allowed_cidrs=()))
+    for i, n in enumerate(networks):  # a tenant list that may apply alongside the key's own
+        for state in ("enforced", "unknown"):
+            tenant = InheritedRestriction(state=state, cidrs=(n,) if state == "enforced" else ())
+            creds.append(cred(id=f"t{state[0]}{i:03d}", inherited_restriction=tenant))
+            creds.append(
+                cred(id=f"i{state[0]}{i:03d}", allowed_cidrs=(), inherited_restriction=tenant)
+            )
     for v4, v6 in [(16, 48), (0, 0), (32, 128), (8, 64), (24, 56)]:
         raw = {"broad-source-restriction": {"min_prefix_v4": v4, "min_prefix_v6": v6}}
         policy = load_policy(raw, tenants=["acme-c1"], base_dir=Path())
@@ -214,6 +228,34 @@ def test_same_results_for_privileged_access(raw: dict[str, Any]) -> None:
                         )
     policy = load_policy({"privileged-access": raw}, tenants=["acme-c1"], base_dir=Path())
     assert_same_as_reference([inventory("acme-c1", *creds)], policy)
+
+
+PRIVILEGE_BOUNDS = [
+    # (roles held for certain, max_roles): the screen must not drop what evaluate fails
+    ((), ()),
+    (("system:owner",), ()),  # inconsistent, e.g. a saved inventory: held wins
+    (("system:owner",), ("system:user",)),
+    (("system:owner",), ("system:owner",)),
+    (("system:owner",), None),
+    ((), ("system:owner",)),
+    ((), None),
+    (("system:user",), ()),
+]
+
+
+@pytest.mark.parametrize(("roles", "max_roles"), PRIVILEGE_BOUNDS)
+def test_same_results_when_held_roles_are_outside_max_roles(
+    roles: tuple[str, ...], max_roles: tuple[str, ...] | None
+) -> None:
+    privilege = EffectivePrivilege(roles=roles, max_roles=max_roles, basis="saved")
+    creds = [
+        cred(id=f"{mode}-{n}", scope_mode=mode, privilege=privilege)
+        for n, mode in enumerate(["full", "scoped"])
+    ]
+    policy = load_policy({}, tenants=["acme-c1"], base_dir=Path())
+    result = assert_same_as_reference([inventory("acme-c1", *creds)], policy)
+    if "system:owner" in roles:
+        assert result.result_counts["privileged-access"]["fail"] == 2
 
 
 @pytest.mark.parametrize("mix", ["healthy", "realistic", "heavy"])

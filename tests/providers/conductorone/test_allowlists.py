@@ -83,7 +83,12 @@ CASES = [
     # user list, admin list, key privilege, owner privilege -> state, networks judged
     ("nothing enforced", None, None, ADMIN, ADMIN, "none", ()),
     ("user list applies to every key", USER, None, PLAIN, PLAIN, "enforced", USER),
-    ("user list applies to admins too", USER, None, ADMIN, ADMIN, "enforced", USER),
+    # "per-role IP restrictions": an admin-level key may be governed by the admin list alone
+    ("user list alone: an admin key is unknown", USER, None, ADMIN, ADMIN, "unknown", ()),
+    ("user list alone: a possibly-admin key is unknown", USER, None, PLAIN, ADMIN, "unknown", ()),
+    ("user list alone: owner unknown", USER, None, UNBOUNDED, UNBOUNDED, "unknown", ()),
+    ("user list alone: privilege not computed", USER, None, None, None, "unknown", ()),
+    ("an empty user list alone: an admin key", (), None, ADMIN, ADMIN, "unknown", ()),
     ("admin list: an admin key", None, ADMINS, ADMIN, ADMIN, "enforced", ADMINS),
     ("admin list: a plain key of a plain owner", None, ADMINS, PLAIN, PLAIN, "none", ()),
     # the owner is a Super Administrator, the key is scoped below: the admin list may apply
@@ -139,3 +144,49 @@ def test_unreadable_settings_make_every_key_unknown() -> None:
     assert "permission/c1.api.settings.v1.SessionSettingsService.Get" in inherited.reason
     assert lists.describe() == inherited.reason
     assert not TenantAllowLists().enforced
+
+
+OWN_CASES = [
+    # user list, admin list, key privilege, owner privilege -> state, networks that may apply
+    ("nothing enforced", None, None, ADMIN, ADMIN, "none", ()),
+    ("user list: a plain key", USER, None, PLAIN, PLAIN, "enforced", USER),
+    ("user list: an admin key", USER, None, ADMIN, ADMIN, "enforced", USER),
+    ("admin list: a plain key of a plain owner", None, ADMINS, PLAIN, PLAIN, "none", ()),
+    ("admin list: a possibly-admin key", None, ADMINS, PLAIN, ADMIN, "enforced", ADMINS),
+    ("admin list: owner unknown", None, ADMINS, UNBOUNDED, UNBOUNDED, "enforced", ADMINS),
+    ("both: an admin key", USER, ADMINS, ADMIN, ADMIN, "enforced", USER + ADMINS),
+    ("both: a plain key", USER, ADMINS, PLAIN, PLAIN, "enforced", USER),
+    ("an empty enforced list adds nothing", (), None, PLAIN, PLAIN, "enforced", ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("user", "admin", "key", "owner", "state", "networks"),
+    [c[1:] for c in OWN_CASES],
+    ids=[c[0] for c in OWN_CASES],
+)
+def test_what_may_apply_alongside_a_keys_own_list(
+    user: tuple[str, ...] | None,
+    admin: tuple[str, ...] | None,
+    key: EffectivePrivilege | None,
+    owner: EffectivePrivilege | None,
+    state: str,
+    networks: tuple[str, ...],
+) -> None:
+    """Per-key lists are "evaluated first" (DOCS global-settings.mdx): whether the tenant lists
+    still admit other addresses is not said, so those that may apply are carried along."""
+    body: dict[str, Any] = {}
+    if user is not None:
+        body["pccUserSource"] = on(*user)
+    if admin is not None:
+        body["pccAdminSource"] = on(*admin)
+    inherited = parse_settings({"sessionSettings": body}).inherited(key, owner, own=True)
+    assert inherited.state == state
+    assert tuple(map(str, inherited.cidrs)) == networks
+    named = [(name, tuple(map(str, nets))) for name, nets in inherited.lists]
+    expected = [("pccUserSource", user)] if user is not None else []
+    if admin is not None and state == "enforced" and ADMINS[0] in networks:
+        expected.append(("pccAdminSource", admin))
+    assert named == expected
+    unread = unreadable("refused").inherited(key, owner, own=True)
+    assert unread.state == "unknown"

@@ -40,6 +40,8 @@ def test_curated_tenant_in_process(fake_time: FakeTime) -> None:
     assert_matches_ground_truth(sim, inventory)
     assert inventory.coverage.status == "complete"
     assert inventory.coverage.notes == (
+        "employmentStatus values treated as employed (owners stay active): 'Active' (7); list any "
+        "that mean the person left in inactive_employment_statuses",
         "1 soft-deleted personal client(s) excluded (deletedAt set)",
         "tenant API-key allow lists: pccUserSource not enforced, pccAdminSource enforced with 2 "
         "network(s)",

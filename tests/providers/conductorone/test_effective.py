@@ -16,7 +16,8 @@ import pytest
 from auditor.kernel.model import Credential, Evaluation, TenantInventory
 from policies import evaluate, load_policy
 from providers.conductorone import SimFaults
-from providers.conductorone.normalise import map_owner_status
+from providers.conductorone.dataset import allow_list
+from providers.conductorone.owners import map_owner_status
 from tests.providers.conductorone.conftest import ANCHOR, FakeTime, make_sim, provider_for
 from tests.providers.conductorone.truth import assert_matches_ground_truth
 
@@ -72,6 +73,20 @@ def test_a_custom_role_with_super_administrator_permissions(fake_time: FakeTime)
     assert result(evaluation, inventory, "break-glass owner, full", "privileged-access") == "fail"
 
 
+def test_a_role_served_without_permissions_makes_its_holders_manual(fake_time: FakeTime) -> None:
+    """Super Administrator listed with no permissions while the other roles list theirs: its
+    holders' keys cannot be bounded, so "scoped below Super Administrator" is no longer a pass."""
+    sim = make_sim(faults=SimFaults(unlisted_role_permissions=("system:owner",)))
+    inventory = asyncio.run(provider_for(sim, fake_time).collect())
+    assert_matches_ground_truth(sim, inventory)
+    key = by_name(inventory, "admin scoped to viewer")
+    assert key.privilege is not None and key.privilege.max_roles is None
+    evaluation = judge(inventory)
+    assert result(evaluation, inventory, "admin scoped to viewer", "privileged-access") == "manual"
+    assert result(evaluation, inventory, "admin full", "privileged-access") == "fail"  # by id
+    assert result(evaluation, inventory, "clean: ci deploy", "privileged-access") == "pass"
+
+
 def test_a_key_restricted_only_by_the_tenant_allow_list(fake_time: FakeTime) -> None:
     inventory = collect(fake_time)
     key = by_name(inventory, "admin full, tenant allow list only")
@@ -95,6 +110,55 @@ def test_a_key_restricted_only_by_the_tenant_allow_list(fake_time: FakeTime) -> 
     assert result(evaluation, inventory, doubtful, "broad-source-restriction") == "manual"
 
 
+def collect_with(fake: FakeTime, **lists: Any) -> TenantInventory:
+    sim = make_sim()
+    sim.data.session_settings.update(lists)
+    inventory = asyncio.run(provider_for(sim, fake).collect())
+    assert_matches_ground_truth(sim, inventory)  # the truth reads every documented reading
+    return inventory
+
+
+def test_a_tenant_list_may_widen_a_keys_own_list(fake_time: FakeTime) -> None:
+    """Per-key lists are "evaluated first" (DOCS global-settings.mdx): a tenant 0.0.0.0/0 that
+    may still admit other addresses makes a narrow own list broad, under either reading."""
+    inventory = collect_with(fake_time, pccUserSource=allow_list(True, ["0.0.0.0/0"]))
+    evaluation = judge(inventory)
+    assert result(evaluation, inventory, "clean: ci deploy", "no-source-restriction") == "pass"
+    assert result(evaluation, inventory, "clean: ci deploy", "broad-source-restriction") == "fail"
+    finding = next(
+        f
+        for f in evaluation.findings
+        if f.rule_id == "broad-source-restriction"
+        and f.credential_id == by_name(inventory, "clean: ci deploy").id
+    )
+    assert finding.evidence["network_origins"]["0.0.0.0/0"] == ["pccUserSource"]
+    assert "credential" in finding.evidence["network_origins"][finding.evidence["allowed_cidrs"][0]]
+    # both lists enforced: a possibly-admin key is restricted whichever governs it
+    doubtful = "admin scoped to viewer, no CIDR"
+    assert result(evaluation, inventory, doubtful, "no-source-restriction") == "pass"
+    assert result(evaluation, inventory, doubtful, "broad-source-restriction") == "fail"
+
+
+def test_the_user_list_alone_may_not_govern_super_administrators(fake_time: FakeTime) -> None:
+    """SessionSettings are "per-role IP restrictions": a Super Administrator-level key may be
+    governed by the admin list alone, so an enforced user list does not prove it restricted."""
+    inventory = collect_with(
+        fake_time,
+        pccUserSource=allow_list(True, ["10.20.0.0/16"]),
+        pccAdminSource=allow_list(False, []),
+    )
+    evaluation = judge(inventory)
+    admin = "admin full, tenant allow list only"
+    assert result(evaluation, inventory, admin, "no-source-restriction") == "manual"
+    key = by_name(inventory, admin)
+    assert key.inherited_restriction is not None
+    assert "per-role IP restrictions" in key.inherited_restriction.reason
+    assert result(evaluation, inventory, "no CIDR: absent", "no-source-restriction") == "pass"
+    # scoped below Super Administrator, owned by one: it may be governed by the admin list
+    doubtful = "admin scoped to viewer, no CIDR"
+    assert result(evaluation, inventory, doubtful, "no-source-restriction") == "manual"
+
+
 def test_unreadable_session_settings_are_manual_never_silent(fake_time: FakeTime) -> None:
     inventory = collect(fake_time, SimFaults(deny_session_settings=True))
     assert inventory.coverage.status == "complete"  # the population is whole
@@ -104,9 +168,13 @@ def test_unreadable_session_settings_are_manual_never_silent(fake_time: FakeTime
     evaluation = judge(inventory)
     for name in ("admin full, tenant allow list only", "no CIDR: absent", "no CIDR: null"):
         assert result(evaluation, inventory, name, "no-source-restriction") == "manual", name
-    # keys with their own list are judged on it, as before
+    # keys with their own list are restricted by it; a broad one is broad whatever the tenant's,
+    # a narrow one may be widened by a tenant list that could not be read
     assert result(evaluation, inventory, "broad v4 /8", "broad-source-restriction") == "fail"
     assert result(evaluation, inventory, "clean: ci deploy", "no-source-restriction") == "pass"
+    assert result(evaluation, inventory, "clean: ci deploy", "broad-source-restriction") == (
+        "manual"
+    )
 
 
 def test_an_hr_terminated_owner_enabled_in_conductorone(fake_time: FakeTime) -> None:

@@ -12,14 +12,12 @@ import pytest
 from auditor.kernel.model import Owner
 from providers.conductorone.normalise import (
     BadRecord,
-    OwnerTable,
-    map_owner_status,
-    owner_from_user,
     parse_client,
     parse_error,
     record_error,
     to_credential,
 )
+from providers.conductorone.owners import OwnerTable, map_owner_status, owner_from_user
 
 ROLES = {"R1": "system:user", "R2": "system:owner"}
 BASE: dict[str, Any] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,13 @@ from auditor.app.config import load_config
 from auditor.app.engine import tenant_settings
 from auditor.kernel.errors import ConfigError
 from providers.conductorone import ConductorOneProvider
-from providers.conductorone.normalise import (
+from providers.conductorone.owners import (
     DEFAULT_LEFT_EMPLOYMENT,
     map_owner_status,
     owner_from_user,
 )
 from providers.sailpoint import SailPointProvider
-from tests.providers.conductorone.conftest import make_sim
+from tests.providers.conductorone.conftest import FakeTime, make_sim, provider_for
 
 ENABLED_WHILE = "while the ConductorOne status is 'ENABLED'"
 CASES: list[tuple[str, str, str, Any, tuple[str, ...], str, str | None]] = [
@@ -30,8 +31,42 @@ CASES: list[tuple[str, str, str, Any, tuple[str, ...], str, str | None]] = [
      None),
     ("a local user has no HR record", "ENABLED", "UNKNOWN", None, DEFAULT_LEFT_EMPLOYMENT,
      "active", None),
-    ("not a string: ignored", "ENABLED", "ENABLED", ["Terminated"], DEFAULT_LEFT_EMPLOYMENT,
+    ("not a string: unknown, named", "ENABLED", "ENABLED", ["Terminated"],
+     DEFAULT_LEFT_EMPLOYMENT, "unknown", "employmentStatus is list, not a string: ['Terminated']"),
+    ("a number: unknown", "ENABLED", "ENABLED", 3, DEFAULT_LEFT_EMPLOYMENT, "unknown",
+     "employmentStatus is int, not a string: 3"),
+    ("not a string, but disabled in C1: disabled wins", "DISABLED", "DISABLED", {"a": 1},
+     DEFAULT_LEFT_EMPLOYMENT, "disabled", None),
+    # issue 13 review: the default list and prefix matching, at the exact boundary
+    ("Inactive by default", "ENABLED", "ENABLED", "Inactive", DEFAULT_LEFT_EMPLOYMENT, "disabled",
+     f"employmentStatus is 'Inactive' {ENABLED_WHILE}"),
+    ("a configured value then a non-letter", "ENABLED", "ENABLED", "Terminated - Voluntary",
+     DEFAULT_LEFT_EMPLOYMENT, "disabled",
+     f"employmentStatus is 'Terminated - Voluntary' {ENABLED_WHILE}"),
+    ("a configured value then a digit", "ENABLED", "ENABLED", "retired2024",
+     DEFAULT_LEFT_EMPLOYMENT, "disabled", f"employmentStatus is 'retired2024' {ENABLED_WHILE}"),
+    ("Former Employee by default", "ENABLED", "ENABLED", "former employee",
+     DEFAULT_LEFT_EMPLOYMENT, "disabled", f"employmentStatus is 'former employee' {ENABLED_WHILE}"),
+    ("Retired by default", "ENABLED", "ENABLED", "Retired", DEFAULT_LEFT_EMPLOYMENT, "disabled",
+     f"employmentStatus is 'Retired' {ENABLED_WHILE}"),
+    ("Resigned by default", "ENABLED", "ENABLED", "RESIGNED", DEFAULT_LEFT_EMPLOYMENT, "disabled",
+     f"employmentStatus is 'RESIGNED' {ENABLED_WHILE}"),
+    ("Separated by default", "ENABLED", "ENABLED", "Separated: moved", DEFAULT_LEFT_EMPLOYMENT,
+     "disabled", f"employmentStatus is 'Separated: moved' {ENABLED_WHILE}"),
+    ("Deceased by default", "ENABLED", "ENABLED", "Deceased", DEFAULT_LEFT_EMPLOYMENT, "disabled",
+     f"employmentStatus is 'Deceased' {ENABLED_WHILE}"),
+    ("a value then a letter is another word", "ENABLED", "ENABLED", "Former Employees",
+     DEFAULT_LEFT_EMPLOYMENT, "active", None),
+    ("a word that merely starts alike", "ENABLED", "ENABLED", "Inactivated", ("Inactive",),
      "active", None),
+    ("a configured prefix, the tenant's own", "ENABLED", "ENABLED", "Gone (contractor)", ("gone",),
+     "disabled", f"employmentStatus is 'Gone (contractor)' {ENABLED_WHILE}"),
+    ("the configured value only at the start", "ENABLED", "ENABLED", "Not Terminated",
+     DEFAULT_LEFT_EMPLOYMENT, "active", None),
+    ("a long ConductorOne status is clipped", "UNKNOWN" * 40, "ENABLED", "Terminated",
+     DEFAULT_LEFT_EMPLOYMENT, "disabled",
+     "employmentStatus is 'Terminated' while the ConductorOne status is "
+     + repr("UNKNOWN" * 40)[:80] + "…"),
     ("the tenant's own values", "ENABLED", "ENABLED", "Inactive", ("Inactive", "Retired"),
      "disabled", f"employmentStatus is 'Inactive' {ENABLED_WHILE}"),
     ("Terminated is not in the tenant's values", "ENABLED", "ENABLED", "Terminated", ("Retired",),
@@ -77,11 +112,22 @@ def test_owner_status_reads_employment_status(
         (None, None),
         ("", None),
         (7, None),
+        # vendor text: control characters stripped, length clipped (issue 13 review)
+        ("USER_TYPE_SERVICE\nforged: line", "USER_TYPE_SERVICEforged: line"),
+        ("USER\x1b[31m_TYPE\u200b_X", "USER[31m_TYPE_X"),
+        ("X" * 200, "X" * 80 + "…"),
     ],
 )
 def test_owner_kind_is_the_user_type(kind: Any, expected: str | None) -> None:
     owner, _ = owner_from_user({"id": "U1", "status": "ENABLED", "type": kind}, {})
     assert owner.kind == expected
+
+
+def test_a_long_directory_status_is_clipped_in_the_reason() -> None:
+    user = {"id": "U1", "status": "E" * 300, "directoryStatus": "DISABLED"}
+    status, _, reason = map_owner_status(user, DEFAULT_LEFT_EMPLOYMENT)
+    assert status == "disabled"
+    assert reason is not None and len(reason) < 200 and reason.endswith("…")
 
 
 C1_TENANT = """
@@ -125,3 +171,24 @@ tenants:
         match=r"tenants\[0\]\.inactive_employment_statuses: .*ConductorOne tenants only",
     ):
         tenant_settings(load_config(path, env={"S": "x"}), {"sailpoint": SailPointProvider})
+
+
+def test_coverage_lists_the_employment_statuses_treated_as_employed(fake_time: FakeTime) -> None:
+    sim = make_sim()
+    values = ["On Leave", "Contractor\nforged", "Y" * 200, "Terminated - Voluntary", 4]
+    people = [u for u in sim.users.values() if u.get("employmentStatus") == "Active"]
+    for user, value in zip(people, values * 2, strict=False):
+        user["employmentStatus"] = value
+    inventory = asyncio.run(provider_for(sim, fake_time).collect())
+    (note,) = [n for n in inventory.coverage.notes if "treated as employed" in n]
+    assert "'On Leave' (2)" in note
+    assert "'Contractor\\nforged' (2)" in note and "\n" not in note  # clipped like vendor text
+    assert repr("Y" * 200)[:80] + "…" in note
+    assert "'Active' (" in note and "Terminated - Voluntary" not in note
+    assert "inactive_employment_statuses" in note
+
+
+def test_an_unreadable_employment_status_is_noted_with_the_key() -> None:
+    owner, notes = owner_from_user({"id": "U1", "status": "ENABLED", "employmentStatus": 3}, {})
+    assert owner.status == "unknown"
+    assert notes == ["employmentStatus is int, not a string: 3"]

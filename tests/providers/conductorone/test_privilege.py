@@ -93,14 +93,29 @@ CASES = [
     ),
     # a role listing no permission is held by id only, never by every key
     ("empty role: not held without its id", ["BU"], ["BU"], ("system:user",), ("system:user",)),
+    # ... and, while other roles list theirs, leaves what its holder may hold unbounded
     (
-        "empty role: held when scoped to it and the owner has it",
+        "empty role: held when scoped to it and the owner has it, nothing bounded",
         ["EMPTY", "BU"],
         ["EMPTY", "BU"],
         ("system:user", "custom:empty"),
-        ("system:user", "custom:empty"),
+        None,
     ),
-    ("empty role: a full key of its holder", None, ["EMPTY"], ("custom:empty",), ("custom:empty",)),
+    ("empty role: a full key of its holder, unbounded", None, ["EMPTY"], ("custom:empty",), None),
+    (
+        "empty role: scoped to it, the owner bounds nothing",
+        ["EMPTY"],
+        ["BU"],
+        (),
+        None,
+    ),
+    (
+        "empty role held by the owner: a key scoped below it is unbounded",
+        ["BU"],
+        ["BU", "EMPTY"],
+        ("system:user",),
+        None,
+    ),
     (
         "empty role: possibly held by a full key of an unknown owner",
         None,
@@ -130,6 +145,41 @@ def test_effective_roles(
         assert privilege.max_roles is not None
         assert set(privilege.max_roles) == set(max_roles)
         assert set(privilege.roles) <= set(max_roles)
+
+
+BLANK_SA = [Role("SA", "system:owner", frozenset()), *ROLES[1:]]
+"""The review's case: Super Administrator lists no permissions while every other role does."""
+BLANK_CASES = [
+    # name, scoped ids, owner role ids, roles, max_roles
+    ("scoped to break-glass, owner a blank Super Administrator", ["BG"], ["SA"], (), None),
+    ("full key of a blank Super Administrator", None, ["SA"], ("system:owner",), None),
+    ("scoped to the blank role", ["SA"], ["BU"], (), None),
+    # the boundary: a blank role that neither the owner holds nor the key is scoped to
+    ("a blank role nobody here holds bounds nothing away", ["BU"], ["BU"], ("system:user",),
+     ("system:user",)),
+    ("full key of a Basic User, blank role elsewhere", None, ["BU", "HD"],
+     ("system:user", "custom:helpdesk"), ("system:user", "custom:helpdesk")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("scoped", "owner", "roles", "max_roles"),
+    [c[1:] for c in BLANK_CASES],
+    ids=[c[0] for c in BLANK_CASES],
+)
+def test_a_held_role_listing_no_permissions_bounds_nothing(
+    scoped: list[str] | None,
+    owner: list[str],
+    roles: tuple[str, ...],
+    max_roles: tuple[str, ...] | None,
+) -> None:
+    privilege = Catalogue({r.id: r for r in BLANK_SA}).effective(scoped, owner)
+    assert set(privilege.roles) == set(roles)
+    assert privilege.max_roles == max_roles
+    if max_roles is None:
+        assert "system:owner (SA) lists no permissions while other roles list theirs" in (
+            privilege.basis
+        )
 
 
 def test_permission_count_and_basis() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from ipaddress import ip_network
 from typing import Any
@@ -9,7 +10,30 @@ from typing import Any
 from auditor.kernel.model import Credential, TenantInventory
 from auditor.kernel.timestamps import parse_timestamp
 from providers.conductorone import ConductorOneSimulator
-from providers.conductorone.normalise import map_owner_status
+
+LEFT = re.compile(
+    r"(terminated|inactive|former employee|retired|resigned|separated|deceased)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+"""The default ``inactive_employment_statuses``, written as a pattern: one of them, then the end
+or a non-letter ("Terminated - Voluntary")."""
+
+
+def expected_owner_status(user: dict[str, Any]) -> str:
+    """The owner's status read from the served ``User`` apart from the adapter: the worst of
+    ``status``, ``directoryStatus`` and HR's ``employmentStatus``; an ``employmentStatus`` that
+    is not a string cannot be read, so the owner is ambiguous ("unknown", the rules' manual)."""
+    states = (user.get("status"), user.get("directoryStatus"))
+    employment = user.get("employmentStatus")
+    if "DELETED" in states or user.get("deletedAt"):
+        return "deleted"
+    if "DISABLED" in states:
+        return "disabled"
+    if employment is not None and not isinstance(employment, str):
+        return "unknown"
+    if isinstance(employment, str) and LEFT.match(employment.strip()):
+        return "disabled"
+    return "active" if states[0] == "ENABLED" else "unknown"
 
 
 def _held(
@@ -38,8 +62,52 @@ def expected_privilege(sim: ConductorOneSimulator, record: dict[str, Any]) -> di
         high = scoped_perms if complete else None
         if owner_perms is not None:
             high = owner_perms if high is None else high & owner_perms
-    super_admin = perms[sim.data.role_ids["system:owner"]]
-    settings = sim.data.session_settings
+    # A role listing no permissions while others list theirs is ambiguous (grants nothing, or
+    # its list was left out): held only when the key carries its id, and its holder's bound is
+    # unknown (None), so the rules cannot pass it.
+    blank = {r for r, p in perms.items() if not p} if any(perms.values()) else set()
+    carried = set(owner.get("roleIds") or []) if owner else set()
+    if scoped:
+        carried &= set(scoped)
+    by_id = blank & carried
+    if blank & {*(owner.get("roleIds") or [] if owner else []), *scoped}:
+        high = None
+    held = [n for r, n in names.items() if r in by_id or n in _held(perms, names, low)]
+    sa_id = sim.data.role_ids["system:owner"]
+
+    def may_hold_sa(have: frozenset[str] | None, ids: set[str]) -> bool:
+        if have is None or blank & ids:
+            return True
+        return sa_id in ids if sa_id in blank else perms[sa_id] <= have
+
+    key_admin = "system:owner" in held
+    owner_ids = set(owner.get("roleIds") or []) if owner else set()
+    maybe_admin = (
+        key_admin
+        or may_hold_sa(high, owner_ids & set(scoped) if scoped else owner_ids)
+        or may_hold_sa(owner_perms, owner_ids)
+    )
+    return {
+        "effective_roles": held,
+        "max_roles": None if high is None else _held(perms, names, high),
+        "permissions": len(low),
+        "inherited": expected_inherited(
+            sim.data.session_settings, bool(record.get("allowSourceCidr")), key_admin, maybe_admin
+        ),
+    }
+
+
+def expected_inherited(
+    settings: dict[str, Any], own: bool, key_admin: bool, maybe_admin: bool
+) -> tuple[str, list[str]]:
+    """Tenant allow lists (DOCS product/admin/global-settings.mdx; openapi.yaml SessionSettings,
+    "per-role IP restrictions") under every reading the docs allow: (A) the all-users list
+    applies to every key and the Super Administrator-level list to those keys as well, or (B)
+    Super Administrator-level keys are governed by their list alone. A key is restricted only if
+    an enforced list applies under every reading and whichever level it may have ("unknown" when
+    only some do: ambiguous); its networks are every list that may apply. A key with its own list
+    carries the lists that may apply alongside it ("evaluated first" does not say the tenant lists
+    are then ignored)."""
     enforced = {
         name: [
             str(ip_network(c, strict=False))
@@ -48,29 +116,21 @@ def expected_privilege(sim: ConductorOneSimulator, record: dict[str, Any]) -> di
         for name in ("pccUserSource", "pccAdminSource")
         if (settings.get(name) or {}).get("enabled")
     }
-    key_admin = super_admin <= low
-    maybe_admin = high is None or super_admin <= high or owner_perms is None
-    maybe_admin = maybe_admin or (owner_perms is not None and super_admin <= owner_perms)
-    certain = [n for n in enforced if n == "pccUserSource" or key_admin]
-    if record.get("allowSourceCidr"):
-        inherited = None
-    elif certain:
-        lists = certain + (
-            ["pccAdminSource"]
-            if "pccAdminSource" in enforced and maybe_admin and not key_admin
-            else []
-        )
-        inherited = ("enforced", sorted({c for n in lists for c in enforced[n]}))
-    elif "pccAdminSource" in enforced and maybe_admin:
-        inherited = ("unknown", [])
-    else:
-        inherited = ("none", [])
-    return {
-        "effective_roles": _held(perms, names, low),
-        "max_roles": None if high is None else _held(perms, names, high),
-        "permissions": len(low),
-        "inherited": inherited,
-    }
+    levels = [True] if key_admin else [True, False] if maybe_admin else [False]
+    cases = [
+        {
+            name
+            for name in enforced
+            if (name == "pccAdminSource" and admin)
+            or (name == "pccUserSource" and (reading == "A" or not admin))
+        }
+        for admin in levels
+        for reading in ("A", "B")
+    ]
+    cidrs = sorted({c for case in cases for name in case for c in enforced[name]})
+    if all(cases) or (own and any(cases)):
+        return ("enforced", cidrs)
+    return ("unknown", []) if any(cases) and not own else ("none", [])
 
 
 def actual_privilege(credential: Credential) -> dict[str, Any]:
@@ -94,7 +154,7 @@ def expected_facts(sim: ConductorOneSimulator, record: dict[str, Any]) -> dict[s
         "client_id": record["clientId"],
         "name": record["displayName"],
         "owner_id": record["userId"],
-        "owner_status": map_owner_status(owner)[0] if owner else "not_found",
+        "owner_status": expected_owner_status(owner) if owner else "not_found",
         "owner_kind": owner.get("type") if owner else None,
         "owner_roles": tuple(names[r] for r in owner.get("roleIds") or []) if owner else (),
         "created_at": parse_timestamp(record.get("createdAt")),
