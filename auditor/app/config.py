@@ -19,11 +19,12 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -42,10 +43,11 @@ from auditor.kernel.http import is_loopback_host
 from auditor.kernel.inputfile import SECRET_LIMIT, check_regular, read_text
 from auditor.kernel.model import ProviderName, Severity
 from auditor.kernel.yamlfile import read_yaml_file
+from reports import FORMATS
 
 KNOWN_PROVIDERS: tuple[str, ...] = get_args(ProviderName)
-FORMAT_NAMES = ("html", "markdown", "json", "csv", "ocsf")
-FormatName = Literal["html", "markdown", "json", "csv", "ocsf"]
+FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
+"""The output format names, as registered in ``reports.FORMATS`` (the one source)."""
 SECRET_KEYS = frozenset(
     {"client_secret", "secret", "password", "token", "access_token", "api_key", "webhook_url"}
 )
@@ -187,6 +189,16 @@ class TenantConfig(_Strict):
                 + (f" (found {', '.join(secrets)})" if secrets else "")
             )
         return self
+
+
+def _known_format(name: str) -> str:
+    if name not in FORMATS:
+        raise ValueError(f"unknown format; use one of {', '.join(FORMATS)}")
+    return name
+
+
+FormatName = Annotated[str, AfterValidator(_known_format)]
+"""A name registered in ``reports.FORMATS``."""
 
 
 class OutputConfig(_Strict):

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import click
 
-from auditor.app.config import FORMAT_NAMES, LoadedConfig, load_config
+from auditor.app.config import LoadedConfig, load_config
 from auditor.kernel.errors import AuditorError, UsageError
 from auditor.kernel.timestamps import TimestampError, parse_timestamp
 
@@ -80,17 +80,9 @@ def parse_formats(value: str | None, default: Sequence[str]) -> list[str]:
     from reports import FORMATS
 
     names = [f.strip() for f in value.split(",") if f.strip()] if value else list(default)
-    unknown = [n for n in names if n not in FORMAT_NAMES]
+    unknown = [n for n in names if n not in FORMATS]
     if unknown:
-        raise UsageError(
-            f"-f: unknown format(s) {', '.join(unknown)}; use {', '.join(FORMAT_NAMES)}"
-        )
-    missing = [n for n in names if n not in FORMATS]
-    if missing:
-        raise UsageError(
-            f"-f: format(s) {', '.join(missing)} not available in this build; "
-            f"available: {', '.join(FORMATS)}"
-        )
+        raise UsageError(f"-f: unknown format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
     return names
 
 
