@@ -1,4 +1,5 @@
-"""Shared by the commands: exit codes, error mapping (``guard``), option parsing, config loading."""
+"""Shared by the commands: exit codes (defined once in ``auditor.kernel.errors``), error mapping
+(``guard``), option parsing, config loading."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from typing import Any, NoReturn
 import click
 
 from auditor.app.config import LoadedConfig, load_config
+from auditor.kernel.errors import EXIT_FINDINGS as EXIT_FINDINGS  # re-exported for the commands
+from auditor.kernel.errors import EXIT_INCOMPLETE as EXIT_INCOMPLETE
+from auditor.kernel.errors import EXIT_OK as EXIT_OK
+from auditor.kernel.errors import EXIT_USAGE as EXIT_USAGE
 from auditor.kernel.errors import AuditorError, UsageError
 from auditor.kernel.timestamps import TimestampError, parse_timestamp
 
 logger = logging.getLogger("credaudit")
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def _fail(exc: AuditorError) -> NoReturn:
