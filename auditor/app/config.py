@@ -39,9 +39,9 @@ from pydantic import (
 
 from auditor.app.cron import cron_trigger
 from auditor.kernel.errors import ConfigError
-from auditor.kernel.http import is_loopback_host
 from auditor.kernel.inputfile import SECRET_LIMIT, check_regular, read_text
 from auditor.kernel.model import ProviderName, Severity
+from auditor.kernel.urls import UrlProblem, api_url_problem
 from auditor.kernel.yamlfile import read_yaml_file
 from reports import FORMATS
 
@@ -300,14 +300,15 @@ class LoadedConfig:
 
 def check_base_url(value: str) -> str:
     """https for anything; http only for loopback (DESIGN.md "Configuration")."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    problem = api_url_problem(value.strip())
+    if problem is UrlProblem.NOT_HTTP_URL:
         raise ValueError("base_url must be a full URL such as https://acme.example.com")
+    parts = urlsplit(value.strip())
     if parts.username or parts.password:
         raise ValueError("base_url must not contain credentials (user:password@)")
     if parts.query or parts.fragment:
         raise ValueError("base_url must not contain a query string or fragment")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if problem is UrlProblem.PLAIN_HTTP:
         raise ValueError(
             "http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); "
             "use https:// (add ca_bundle for a TLS-intercepting proxy)"

@@ -31,9 +31,10 @@ from pydantic import SecretStr
 from auditor import __version__
 from auditor.app.config import LoadedConfig
 from auditor.kernel.errors import ConfigError
-from auditor.kernel.http import clean_vendor_text, is_loopback_host
+from auditor.kernel.http import clean_vendor_text
 from auditor.kernel.model import SEVERITY_RANK, Finding, ScanResult
 from auditor.kernel.timestamps import format_timestamp
+from auditor.kernel.urls import UrlProblem, api_url_problem
 
 logger = logging.getLogger("credaudit.notify")
 
@@ -230,17 +231,19 @@ def _url_forms(url: str) -> list[str]:
 
 def check_webhook_url(url: SecretStr) -> None:
     """https, or http to loopback only (as ``base_url``): run results are sensitive."""
+    text = url.get_secret_value()
     try:
-        parsed = httpx.URL(url.get_secret_value())
+        httpx.URL(text)  # must also be a URL the HTTP layer can send to
+        problem = api_url_problem(text)
     except (httpx.InvalidURL, ValueError):
-        parsed = None
-    if parsed is None or not parsed.host or parsed.scheme not in ("https", "http"):
+        problem = UrlProblem.NOT_HTTP_URL
+    if problem is UrlProblem.NOT_HTTP_URL:
         raise ConfigError(
             "the webhook URL is not a full http(s) URL (not shown: it is a secret)",
             key="notify",
             fix="set it to the full https:// URL of the webhook",
         )
-    if parsed.scheme == "http" and not is_loopback_host(parsed.host):
+    if problem is UrlProblem.PLAIN_HTTP:
         raise ConfigError(
             "the webhook URL must use https:// (http:// only for loopback hosts)",
             key="notify",

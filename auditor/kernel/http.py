@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import random
 import re
 import ssl
@@ -66,6 +65,7 @@ from auditor.kernel.errors import (
     TransportError,
 )
 from auditor.kernel.secretmatch import INVISIBLE, WITHHELD, SecretSet
+from auditor.kernel.urls import is_loopback_host as is_loopback_host  # kept importable here
 from auditor.kernel.withhold import withhold_json
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -182,16 +182,6 @@ _REDACTIONS = (
     ),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def is_loopback_host(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost: the only hosts plain http:// is accepted for."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def clean_vendor_text(text: str, limit: int = 300, *, secrets: SecretSet | None = None) -> str:
