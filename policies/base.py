@@ -93,6 +93,9 @@ class Rule(ABC, Generic[P]):
     remediation: str
     default_severity: Severity
     params_model: type[P]
+    """Its parameters; their field defaults are the rule's default thresholds (the only place
+    they are stated: the default policy pack is built from them, ``policies.policy``)."""
+    default_enabled: bool = True
     source: Literal["builtin", "custom"] = "builtin"
     controls: tuple[str, ...] = ()
     """Control references beyond ``compliance.yaml`` (custom rules name their own)."""

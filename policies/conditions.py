@@ -8,6 +8,9 @@ function calls per credential.
 
 Null semantics: a comparison on a null (or, for lists, empty) field is false, except ``ne``
 (true) and ``is_null``; write ``is_null`` explicitly when "unknown" matters.
+
+Which fields a condition may name, and their kinds, come from ``policies.fields`` (read from the
+``Credential`` model); ``OPERATORS`` says what each kind allows.
 """
 
 from __future__ import annotations
@@ -24,38 +27,10 @@ import re2
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.model import Credential
 from auditor.kernel.timestamps import TimestampError, format_timestamp, parse_timestamp
+from policies.fields import FIELDS
 
 Predicate = Callable[[Credential, datetime], bool]
 DAY = timedelta(days=1)
-
-# field name → kind; every field of Credential (auditor/kernel/model.py) a rule may sensibly test.
-FIELDS: dict[str, str] = {
-    "provider": "str",
-    "tenant": "str",
-    "id": "str",
-    "client_id": "str",
-    "name": "str",
-    "owner.id": "str",
-    "owner.name": "str",
-    "owner.email": "str",
-    "owner.status": "str",
-    "owner.roles": "strs",
-    "created_at": "time",
-    "updated_at": "time",
-    "last_used_at": "time",
-    "expires_at": "time",
-    "deleted_at": "time",
-    "scopes": "strs",
-    "scope_mode": "str",
-    "allowed_cidrs": "nets",
-    "managed": "bool",
-    "access_token_ttl_seconds": "int",
-    "capabilities.network_restriction": "bool",
-    "capabilities.expiry": "bool",
-    "capabilities.last_used": "bool",
-    "capabilities.last_used_granularity_seconds": "int",
-    "notes": "strs",
-}
 
 OPERATORS: dict[str, tuple[str, ...]] = {
     "str": ("eq", "ne", "in", "not_in", "matches", "is_null"),

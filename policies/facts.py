@@ -46,6 +46,14 @@ _SWEEP_NAMES: tuple[str, ...] = (
     "privilege",
     "inherited_restriction",
 )
+NOT_SWEPT: frozenset[str] = frozenset(
+    {"client_id", "updated_at", "managed", "access_token_ttl_seconds", "notes", "unusable_scopes"}
+)
+"""``Credential`` fields no rule screens as a column (a rule's ``evaluate`` reads them from the
+credential; custom rules through ``policies.conditions``). The sweep stays an explicit tuple for
+speed; ``tests/policies/test_fields.py`` checks that it and this set partition
+``Credential.model_fields`` and that each column is typed as its field, so a new field gets a
+decision here."""
 _SWEEP = itemgetter(*_SWEEP_NAMES)
 """Reads a credential's field dict (``vars``): pydantic keeps every field in the instance
 ``__dict__``, and an ``itemgetter`` over it skips the attribute protocol (type lookup for

@@ -1,5 +1,8 @@
 """The effective policy: default pack + the config's ``policy:`` section, globally and per tenant.
 
+The default pack is the rules' own defaults (each rule module states them once: ``enabled``,
+``default_severity`` and its ``Params``); there is no separate pack file to keep in step.
+
 YAML shape of ``policy:`` (every key optional)::
 
     policy:
@@ -23,7 +26,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from auditor.kernel.errors import ConfigError
@@ -33,7 +35,6 @@ from policies.base import Params, Rule
 from policies.custom import RESERVED, CustomRule, load_custom_rules
 from policies.registry import RULES
 
-PACK_FILE = Path(__file__).with_name("default_policy.yaml")
 _SETTINGS_KEYS = ("enabled", "severity")
 
 
@@ -96,17 +97,14 @@ def default_policy() -> Policy:
 
 @cache
 def _pack_settings() -> Mapping[str, RuleSettings]:
-    with PACK_FILE.open(encoding="utf-8") as handle:
-        pack = yaml.safe_load(handle)
-    base = {
-        rule_id: RuleSettings(rule, True, rule.default_severity, rule.params_model())
+    """The default pack, read from the rules themselves: each rule's module states its defaults
+    once (``default_enabled``, ``default_severity`` and its ``Params`` field defaults)."""
+    return {
+        rule_id: RuleSettings(
+            rule, rule.default_enabled, rule.default_severity, rule.params_model()
+        )
         for rule_id, rule in RULES.items()
     }
-    problems: list[ConfigError] = []
-    settings = _apply(base, pack, "default_policy", problems)
-    if problems:  # a packaging bug, caught by the tests
-        raise ConfigError("the default policy pack is invalid", problems=problems)
-    return settings
 
 
 def load_policy(

@@ -19,11 +19,12 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -38,14 +39,15 @@ from pydantic import (
 
 from auditor.app.cron import cron_trigger
 from auditor.kernel.errors import ConfigError
-from auditor.kernel.http import is_loopback_host
 from auditor.kernel.inputfile import SECRET_LIMIT, check_regular, read_text
 from auditor.kernel.model import Severity
+from auditor.kernel.urls import UrlProblem, api_url_problem
 from auditor.kernel.yamlfile import read_yaml_file
 from providers.registry import registry
+from reports import FORMATS
 
-FORMAT_NAMES = ("html", "markdown", "json", "csv", "ocsf")
-FormatName = Literal["html", "markdown", "json", "csv", "ocsf"]
+FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
+"""The output format names, as registered in ``reports.FORMATS`` (the one source)."""
 SECRET_KEYS = frozenset(
     {"client_secret", "secret", "password", "token", "access_token", "api_key", "webhook_url"}
 )
@@ -197,6 +199,16 @@ class TenantConfig(_Strict):
         return self
 
 
+def _known_format(name: str) -> str:
+    if name not in FORMATS:
+        raise ValueError(f"unknown format; use one of {', '.join(FORMATS)}")
+    return name
+
+
+FormatName = Annotated[str, AfterValidator(_known_format)]
+"""A name registered in ``reports.FORMATS``."""
+
+
 class OutputConfig(_Strict):
     dir: Path = Path("reports")
     formats: tuple[FormatName, ...] = ("html", "markdown", "json", "csv")
@@ -296,14 +308,15 @@ class LoadedConfig:
 
 def check_base_url(value: str) -> str:
     """https for anything; http only for loopback (DESIGN.md "Configuration")."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    problem = api_url_problem(value.strip())
+    if problem is UrlProblem.NOT_HTTP_URL:
         raise ValueError("base_url must be a full URL such as https://acme.example.com")
+    parts = urlsplit(value.strip())
     if parts.username or parts.password:
         raise ValueError("base_url must not contain credentials (user:password@)")
     if parts.query or parts.fragment:
         raise ValueError("base_url must not contain a query string or fragment")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if problem is UrlProblem.PLAIN_HTTP:
         raise ValueError(
             "http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); "
             "use https:// (add ca_bundle for a TLS-intercepting proxy)"

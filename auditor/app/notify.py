@@ -11,12 +11,17 @@ Why the care:
   escaped the way Slack requires (``&``, ``<``, ``>``) so they cannot inject ``<!channel>``
   mentions or ``<url|label>`` links, and they are bounded and single-line.
 - A notification is a side channel: failing to deliver it is logged and never fails the scan.
+- It is sent by the kernel's one HTTP client (``auditor.kernel.http.ApiClient``): the same
+  timeouts, retries with backoff and jitter, ``Retry-After`` handling, no redirects, and the URL
+  registered as a secret so no message of that client quotes it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,31 +30,23 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-import tenacity
 from pydantic import SecretStr
 
-from auditor import __version__
 from auditor.app.config import LoadedConfig
-from auditor.kernel.errors import ConfigError
-from auditor.kernel.http import clean_vendor_text, is_loopback_host
+from auditor.kernel.errors import ConfigError, ResponseError, TransportError
+from auditor.kernel.http import ApiClient, HttpSettings, clean_vendor_text
 from auditor.kernel.model import SEVERITY_RANK, Finding, ScanResult
+from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.timestamps import format_timestamp
+from auditor.kernel.urls import UrlProblem, api_url_problem
 
 logger = logging.getLogger("credaudit.notify")
 
 TOP_FINDINGS = 10
-RETRY_AFTER_CAP = 60.0
-_RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 class NotifyError(Exception):
     """The webhook could not be delivered; the message never names the URL."""
-
-
-class _Retryable(NotifyError):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -230,17 +227,19 @@ def _url_forms(url: str) -> list[str]:
 
 def check_webhook_url(url: SecretStr) -> None:
     """https, or http to loopback only (as ``base_url``): run results are sensitive."""
+    text = url.get_secret_value()
     try:
-        parsed = httpx.URL(url.get_secret_value())
+        httpx.URL(text)  # must also be a URL the HTTP layer can send to
+        problem = api_url_problem(text)
     except (httpx.InvalidURL, ValueError):
-        parsed = None
-    if parsed is None or not parsed.host or parsed.scheme not in ("https", "http"):
+        problem = UrlProblem.NOT_HTTP_URL
+    if problem is UrlProblem.NOT_HTTP_URL:
         raise ConfigError(
             "the webhook URL is not a full http(s) URL (not shown: it is a secret)",
             key="notify",
             fix="set it to the full https:// URL of the webhook",
         )
-    if parsed.scheme == "http" and not is_loopback_host(parsed.host):
+    if problem is UrlProblem.PLAIN_HTTP:
         raise ConfigError(
             "the webhook URL must use https:// (http:// only for loopback hosts)",
             key="notify",
@@ -261,7 +260,8 @@ class Notifier:
         top: int = TOP_FINDINGS,
         secrets: Sequence[str] = (),
         sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
+        jitter: Callable[[], float] = random.random,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         check_webhook_url(url)
         self._url = url
@@ -271,6 +271,7 @@ class Notifier:
         self.top = top
         self._secrets = [*secrets, *_url_forms(url.get_secret_value())]
         self._sleep = sleep
+        self._jitter = jitter
         self._transport = transport
         _REDACTOR.register(self._secrets)
         for name in _REDACTED_LOGGERS:
@@ -317,47 +318,48 @@ class Notifier:
         return True
 
     def send(self, body: dict[str, Any]) -> None:
-        """POST ``body``; retry transient failures with exponential backoff (honouring a capped
+        """POST ``body`` through the kernel's HTTP client (its retries, backoff and capped
         ``Retry-After``); raise ``NotifyError`` when every attempt failed."""
         payload = self._redact(json.dumps(body, ensure_ascii=False)).encode()
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.attempts),
-            wait=self._wait,
-            retry=tenacity.retry_if_exception_type(_Retryable),
-            sleep=self._sleep,
-            reraise=True,
+        asyncio.run(self._post(payload))
+
+    async def _post(self, payload: bytes) -> None:
+        url = httpx.URL(self._url.get_secret_value())
+        settings = HttpSettings(
+            connect_timeout=self.timeout_seconds,
+            read_timeout=self.timeout_seconds,
+            max_retries=max(0, self.attempts - 1),
+            backoff_base=1.0,
         )
-        with httpx.Client(
-            timeout=self.timeout_seconds,
+
+        async def sleep(seconds: float) -> None:
+            self._sleep(seconds)
+
+        client = ApiClient(
+            tenant="notify",
+            base_url=f"{url.scheme}://{url.netloc.decode('ascii')}",
+            settings=settings,
             transport=self._transport,
-            follow_redirects=False,  # never re-send run data to wherever a redirect points
-            headers={"User-Agent": f"credaudit/{__version__}"},
-        ) as client:
-            retrying(self._post, client, payload)
-
-    def _post(self, client: httpx.Client, payload: bytes) -> None:
-        try:
-            response = client.post(
-                self._url.get_secret_value(),
-                content=payload,
-                headers={"Content-Type": "application/json; charset=utf-8"},
-            )
-        except httpx.TransportError as exc:
-            # the class name only: httpx messages may quote the URL
-            raise _Retryable(f"webhook unreachable ({type(exc).__name__})") from None
-        if response.is_success:
-            return
-        message = f"webhook answered HTTP {response.status_code}"
-        if response.status_code in _RETRY_STATUSES:
-            raise _Retryable(message, _retry_after(response.headers.get("Retry-After")))
-        raise NotifyError(message)
-
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        backoff = float(min(2 ** (state.attempt_number - 1), 30))
-        exc = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            return max(backoff, min(exc.retry_after, RETRY_AFTER_CAP))
-        return backoff
+            sleep=sleep,
+            jitter=self._jitter,
+            secrets=SecretSet(self._secrets),
+        )
+        async with client:
+            try:
+                await client.request(
+                    "POST",
+                    str(url),
+                    content=payload,
+                    headers={"Content-Type": "application/json; charset=utf-8"},
+                    retry=True,  # a repeated alert is better than a lost one
+                    shown_as="webhook",
+                )
+            except ResponseError as exc:
+                raise NotifyError(f"webhook answered HTTP {exc.status_code}") from None
+            except TransportError as exc:
+                # the class name only: httpx messages may quote the URL
+                cause = type(exc.__cause__ or exc).__name__
+                raise NotifyError(f"webhook unreachable ({cause})") from None
 
     def _redact(self, text: str) -> str:
         """A last guard: no configured secret leaves in a message, whatever put it there."""
@@ -365,14 +367,3 @@ class Notifier:
             if len(secret) >= 8:
                 text = text.replace(json.dumps(secret)[1:-1], "[redacted]")
         return text
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Delta-seconds only (Slack and most webhooks send that); a date is ignored."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.app.config import LoadedConfig
-from auditor.kernel.errors import ConfigError, UsageError
+from auditor.kernel.errors import (
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    ConfigError,
+    UsageError,
+)
 from auditor.kernel.inputfile import RESULTS_LIMIT, read_text
 from auditor.kernel.model import SEVERITIES, SEVERITY_RANK, ScanResult
 from auditor.kernel.secretmatch import SecretSet
@@ -28,8 +34,6 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from auditor.app.engine import Progress, ScanPlan
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def exit_code_for(result: ScanResult, fail_on: str) -> int:

@@ -24,7 +24,8 @@ import uvicorn
 from pydantic import SecretStr
 
 from auditor.kernel.errors import UsageError
-from auditor.kernel.http import HttpSettings, is_loopback_host
+from auditor.kernel.http import HttpSettings
+from auditor.kernel.urls import is_loopback_host
 from providers.base import TenantSettings
 from providers.conductorone import ConductorOneProvider, ConductorOneSimulator
 from providers.conductorone import SimFaults as C1Faults

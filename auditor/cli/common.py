@@ -1,4 +1,5 @@
-"""Shared by the commands: exit codes, error mapping (``guard``), option parsing, config loading."""
+"""Shared by the commands: exit codes (defined once in ``auditor.kernel.errors``), error mapping
+(``guard``), option parsing, config loading."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from typing import Any, NoReturn
 
 import click
 
-from auditor.app.config import FORMAT_NAMES, LoadedConfig, load_config
+from auditor.app.config import LoadedConfig, load_config
+from auditor.kernel.errors import EXIT_FINDINGS as EXIT_FINDINGS  # re-exported for the commands
+from auditor.kernel.errors import EXIT_INCOMPLETE as EXIT_INCOMPLETE
+from auditor.kernel.errors import EXIT_OK as EXIT_OK
+from auditor.kernel.errors import EXIT_USAGE as EXIT_USAGE
 from auditor.kernel.errors import AuditorError, UsageError
 from auditor.kernel.timestamps import TimestampError, parse_timestamp
 
 logger = logging.getLogger("credaudit")
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def _fail(exc: AuditorError) -> NoReturn:
@@ -80,17 +83,9 @@ def parse_formats(value: str | None, default: Sequence[str]) -> list[str]:
     from reports import FORMATS
 
     names = [f.strip() for f in value.split(",") if f.strip()] if value else list(default)
-    unknown = [n for n in names if n not in FORMAT_NAMES]
+    unknown = [n for n in names if n not in FORMATS]
     if unknown:
-        raise UsageError(
-            f"-f: unknown format(s) {', '.join(unknown)}; use {', '.join(FORMAT_NAMES)}"
-        )
-    missing = [n for n in names if n not in FORMATS]
-    if missing:
-        raise UsageError(
-            f"-f: format(s) {', '.join(missing)} not available in this build; "
-            f"available: {', '.join(FORMATS)}"
-        )
+        raise UsageError(f"-f: unknown format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
     return names
 
 

@@ -29,11 +29,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# The exit codes (DESIGN.md "Exit codes"), stated once: the CLI and ``auditor.app.runs`` import
+# them. 3 wins over 1: an incomplete population cannot give the whole story.
+EXIT_OK = 0
+"""A complete scan with nothing at or above ``--fail-on``."""
+EXIT_FINDINGS = 1
+"""Unwaived findings at or above ``--fail-on``."""
+EXIT_USAGE = 2
+"""A usage, configuration, history or evidence error."""
+EXIT_INCOMPLETE = 3
+"""The scan is incomplete: a tenant failed or was collected only partially."""
+
 
 class AuditorError(Exception):
     """Root of every error credaudit raises on purpose."""
 
-    exit_code: int = 2
+    exit_code: int = EXIT_USAGE
 
 
 class ConfigError(AuditorError):
@@ -43,7 +54,7 @@ class ConfigError(AuditorError):
     environment variable at once instead of one per run.
     """
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
     def __init__(
         self,
@@ -92,25 +103,25 @@ class ConfigError(AuditorError):
 class UsageError(AuditorError):
     """The command line was used wrongly."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class HistoryError(AuditorError):
     """The scan history database could not be read or written."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class EvidenceError(AuditorError):
     """An evidence bundle could not be written, read or verified."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class ProviderError(AuditorError):
     """A vendor tenant could not be collected (completely)."""
 
-    exit_code = 3
+    exit_code = EXIT_INCOMPLETE
 
     def __init__(self, message: str, *, tenant: str | None = None) -> None:
         self.message = message

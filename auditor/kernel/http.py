@@ -1,4 +1,6 @@
-"""The one HTTP client every provider uses, over ``httpx.AsyncClient``.
+"""The one HTTP client every provider uses, over ``httpx.AsyncClient``; notifications
+(``auditor.app.notify``) post their webhook through it too (an absolute URL, raw ``content``,
+and ``shown_as`` so that no message quotes a URL that is itself a secret).
 
 What it adds to httpx, and why:
 
@@ -38,7 +40,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import random
 import re
 import ssl
@@ -66,6 +67,7 @@ from auditor.kernel.errors import (
     TransportError,
 )
 from auditor.kernel.secretmatch import INVISIBLE, WITHHELD, SecretSet
+from auditor.kernel.urls import is_loopback_host as is_loopback_host  # kept importable here
 from auditor.kernel.withhold import withhold_json
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -184,16 +186,6 @@ _REDACTIONS = (
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def is_loopback_host(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost: the only hosts plain http:// is accepted for."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def clean_vendor_text(text: str, limit: int = 300, *, secrets: SecretSet | None = None) -> str:
     """Vendor text fit for our messages: single line, bounded, no token-looking strings.
 
@@ -254,6 +246,13 @@ def _is_transient(exc: BaseException) -> bool:
 
 @dataclass
 class _Attempt:
+    method: str
+    path: str
+    shown: str
+    """How messages name the target: the path, or the caller's label when the URL is a secret."""
+    send: dict[str, Any]
+    """httpx's ``params``/``json``/``data``/``content``."""
+    authenticated: bool
     number: int = 0
     refreshed_auth: bool = False
     headers: dict[str, str] = field(default_factory=dict)
@@ -352,15 +351,23 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         retry: bool | None = None,
         authenticated: bool = True,
+        shown_as: str | None = None,
     ) -> httpx.Response:
-        """Send one logical request; returns a 2xx response or raises (see module docstring)."""
+        """Send one logical request; returns a 2xx response or raises (see module docstring).
+
+        ``path`` may be an absolute URL (the base URL is then not used); ``shown_as`` names it
+        in error messages instead, for a URL that is itself a secret (a webhook's)."""
         method = method.upper()
         retryable = method in IDEMPOTENT_METHODS if retry is None else retry
         attempts = self.settings.max_retries + 1 if retryable else 1
-        state = _Attempt(headers=dict(headers or {}))
+        send = {"params": params, "json": json, "data": data, "content": content}
+        state = _Attempt(
+            method, path, shown_as or path, send, authenticated, headers=dict(headers or {})
+        )
         retrying = AsyncRetrying(
             stop=stop_after_attempt(attempts),
             wait=self._wait,
@@ -373,38 +380,27 @@ class ApiClient:
             async for attempt in retrying:
                 with attempt:
                     state.number = attempt.retry_state.attempt_number
-                    response = await self._send(
-                        method, path, params, json, data, state, authenticated
-                    )
+                    response = await self._send(state)
         except (ResponseError, TransportError) as exc:
             if state.number > 1:
                 exc.args = (f"{exc.args[0]} (after {state.number} attempts)",)
             raise
         return response
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        data: Mapping[str, str] | None,
-        state: _Attempt,
-        authenticated: bool,
-    ) -> httpx.Response:
+    async def _send(self, state: _Attempt) -> httpx.Response:
         headers = dict(state.headers)
         token: str | None = None
-        if authenticated and self.auth is not None:
+        if state.authenticated and self.auth is not None:
             token = await self._token()
             headers["Authorization"] = f"Bearer {token}"
-        response = await self._send_raw(method, path, params, json, data, headers)
+        response = await self._send_raw(state, headers)
         if response.status_code == 401 and token is not None and not state.refreshed_auth:
             state.refreshed_auth = True  # refresh once per logical request, then give up
             headers["Authorization"] = f"Bearer {await self._token(stale=token)}"
-            response = await self._send_raw(method, path, params, json, data, headers)
+            response = await self._send_raw(state, headers)
         if response.is_success:
             return response
-        raise self._status_error(method, path, response)
+        raise self._status_error(state.method, state.shown, response)
 
     async def _token(self, stale: str | None = None) -> str:
         assert self.auth is not None
@@ -418,25 +414,17 @@ class ApiClient:
             self._last_token = token
             return token
 
-    async def _send_raw(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        data: Mapping[str, str] | None,
-        headers: Mapping[str, str],
-    ) -> httpx.Response:
+    async def _send_raw(self, state: _Attempt, headers: Mapping[str, str]) -> httpx.Response:
         if self._limiter is not None:
             await self._limiter.acquire()
         async with self._semaphore:
             self.stats.requests += 1
             try:
                 response = await self._client.request(
-                    method, path, params=params, json=json, data=data, headers=headers
+                    state.method, state.path, headers=headers, **state.send
                 )
             except httpx.HTTPError as exc:
-                raise self._transport_error(method, path, exc) from exc
+                raise self._transport_error(state.method, state.shown, exc) from exc
         if response.status_code == 429:
             self.stats.rate_limited += 1
         return response

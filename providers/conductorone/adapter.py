@@ -29,7 +29,6 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
-from ipaddress import ip_address
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -39,6 +38,7 @@ from auditor.kernel.errors import ConfigError, PermissionDeniedError, ProviderEr
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import Capabilities, TenantCoverage, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.urls import UrlProblem, api_url_problem
 from providers.base import ClientFactory, Provider, TenantSettings
 from providers.conductorone.allowlists import (
     SETTINGS_PATH,
@@ -168,23 +168,14 @@ class ConductorOneProvider(Provider):
 
 
 def _check_base_url(url: str) -> None:
-    parts = urlsplit(url)
+    problem = api_url_problem(url)
     fix = "use https://<tenant>.conductor.one (http only for a loopback simulator)"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if problem is UrlProblem.NOT_HTTP_URL:
         raise ConfigError(f"base_url {url!r} is not an http(s) URL", key="base_url", fix=fix)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if problem is UrlProblem.PLAIN_HTTP:
         raise ConfigError(
             f"base_url {url!r} uses plain http for a non-loopback host", key="base_url", fix=fix
         )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Run:

@@ -22,7 +22,7 @@ from auditor.kernel.errors import (
     PermissionDeniedError,
     ResponseFormatError,
 )
-from auditor.kernel.http import ApiClient, RateLimit, is_loopback_host
+from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import (
     Capabilities,
     Credential,
@@ -31,6 +31,7 @@ from auditor.kernel.model import (
     TenantCoverage,
     TenantInventory,
 )
+from auditor.kernel.urls import UrlProblem, api_url_problem
 from providers.base import Provider, TenantSettings
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
@@ -121,13 +122,14 @@ class SailPointProvider(Provider):
         raw = (settings.base_url or "").strip()
         if not raw:
             raise ConfigError("SailPoint needs base_url", key="base_url", fix=API_HOST_FIX)
-        parts = urlsplit(raw)
-        host = (parts.hostname or "").lower()
-        if parts.scheme not in ("https", "http") or not host:
+        problem = api_url_problem(raw)
+        if problem is UrlProblem.NOT_HTTP_URL:
             raise ConfigError(
                 f"base_url {raw!r} is not an http(s) URL", key="base_url", fix=API_HOST_FIX
             )
-        if parts.scheme == "http" and not is_loopback_host(host):
+        parts = urlsplit(raw)
+        host = (parts.hostname or "").lower()
+        if problem is UrlProblem.PLAIN_HTTP:
             raise ConfigError(
                 "base_url must use https (http only for loopback hosts)",
                 key="base_url",

@@ -245,3 +245,20 @@ def test_summary_new_counts_every_marked_finding_like_resolved() -> None:
         }
     )
     assert marked.summary["new"] == 3
+
+
+def test_exit_codes_are_defined_once() -> None:
+    """DESIGN.md's exit codes live in ``auditor.kernel.errors``; the CLI and runs import them."""
+    import auditor.app.runs as runs
+    import auditor.cli as cli_package
+    import auditor.cli.common as common
+    from auditor.kernel import errors
+
+    codes = (errors.EXIT_OK, errors.EXIT_FINDINGS, errors.EXIT_USAGE, errors.EXIT_INCOMPLETE)
+    assert codes == (0, 1, 2, 3)
+    for module in (common, cli_package, runs):
+        for name in ("EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INCOMPLETE"):
+            if hasattr(module, name):
+                assert getattr(module, name) is getattr(errors, name)
+    assert errors.ConfigError.exit_code == errors.EXIT_USAGE
+    assert errors.ProviderError.exit_code == errors.EXIT_INCOMPLETE

@@ -196,6 +196,22 @@ def test_missing_ca_bundle(tmp_path: Path) -> None:
 def test_unknown_format(tmp_path: Path) -> None:
     err = error_for(tmp_path, GOOD + "output: {formats: [pdf]}\n")
     assert "output.formats[0]" in str(err)
+    assert "html, markdown, json, csv, ocsf" in str(err)
+
+
+def test_formats_come_from_the_report_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a format is its module plus one registration in ``reports.FORMATS``."""
+    import reports
+    from auditor.app.config import FORMAT_NAMES
+    from auditor.cli.common import parse_formats
+
+    assert tuple(reports.FORMATS) == FORMAT_NAMES
+    monkeypatch.setitem(reports.FORMATS, "extra", lambda result: {})
+    loaded = load_config(write(tmp_path, GOOD + "output: {formats: [extra]}\n"), env=ENV)
+    assert loaded.config.output.formats == ("extra",)
+    assert parse_formats("extra,json", ()) == ["extra", "json"]
 
 
 def test_item_errors_do_not_cascade_into_too_short(tmp_path: Path) -> None:

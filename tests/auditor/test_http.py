@@ -11,6 +11,7 @@ import respx
 from auditor.kernel.errors import (
     AuthError,
     ClientRequestError,
+    NotFoundError,
     PaginationError,
     PermissionDeniedError,
     RateLimitedError,
@@ -491,3 +492,31 @@ def test_bearer_tokens_received_are_withheld_from_vendor_text(
     assert token[4:16].casefold() not in str(info.value).casefold()
     assert info.value.vendor_message is not None and "4F9A8B7C6D5E" not in info.value.vendor_message
     assert secrets.contains(token)  # registered for the outputs' last check too
+
+
+def test_an_absolute_url_with_raw_content_and_a_label_for_messages() -> None:
+    """What notifications need: post bytes to a full URL that is itself a secret."""
+    fake = FakeTime()
+    secret_url = "https://hooks.example.test/services/T/B/s3cr3tT0ken"
+    with respx.mock() as mock:
+        route = mock.post(secret_url).mock(
+            side_effect=[httpx.Response(500), httpx.Response(404, json={"message": "gone"})]
+        )
+
+        async def go() -> None:
+            async with make_client(fake) as client:
+                await client.request(
+                    "POST",
+                    secret_url,
+                    content=b'{"text": "x"}',
+                    headers={"Content-Type": "application/json"},
+                    retry=True,
+                    shown_as="webhook",
+                )
+
+        with pytest.raises(NotFoundError) as caught:
+            run(go())
+    assert route.call_count == 2
+    assert route.calls[0].request.content == b'{"text": "x"}'
+    assert str(caught.value) == "t1: POST webhook returned HTTP 404: gone (after 2 attempts)"
+    assert "s3cr3tT0ken" not in str(caught.value)

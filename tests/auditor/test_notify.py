@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from auditor.app.notify import (
     Notifier,
+    NotifyError,
     RunReport,
     build_message,
     check_webhook_url,
@@ -290,6 +291,7 @@ def test_transient_failures_are_retried_with_backoff_and_retry_after() -> None:
     notifier = Notifier(
         SecretStr("https://hooks.example.com" + TOKEN_PATH),
         sleep=sleeps.append,
+        jitter=lambda: 1.0,  # the top of the kernel client's equal-jitter range [d/2, d]
         transport=httpx.MockTransport(handler),
     )
     assert notifier.notify(report_of(None)) is True
@@ -325,7 +327,7 @@ def test_an_unreachable_webhook_logs_neither_url_nor_token(
     with Recorder() as closed:
         url = closed.url  # the port is closed once the server stops
     sleeps: list[float] = []
-    notifier = Notifier(SecretStr(url), sleep=sleeps.append, attempts=3)
+    notifier = Notifier(SecretStr(url), sleep=sleeps.append, jitter=lambda: 1.0, attempts=3)
     with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="httpx"):
         assert notifier.notify(report_of(None)) is False
     assert sleeps == [1.0, 2.0]
@@ -371,3 +373,34 @@ def test_webhook_url_must_be_https_or_loopback(url: str) -> None:
 def test_loopback_http_and_https_webhooks_are_accepted() -> None:
     check_webhook_url(SecretStr("http://127.0.0.1:9/hook"))
     check_webhook_url(SecretStr("https://hooks.slack.com/services/T/B/X"))
+
+
+def test_the_webhook_goes_through_the_kernel_http_client() -> None:
+    """Same stack as the providers: jittered backoff, HTTP-date Retry-After, no redirects."""
+    seen: list[httpx.Request] = []
+    answers = [
+        httpx.Response(503),
+        httpx.Response(429, headers={"Retry-After": "Tue, 24 Nov 2099 02:00:00 GMT"}),
+        httpx.Response(302, headers={"Location": "https://elsewhere.example/collect"}),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answers.pop(0)
+
+    sleeps: list[float] = []
+    notifier = Notifier(
+        SecretStr("https://hooks.example.com" + TOKEN_PATH + "?k=v"),
+        sleep=sleeps.append,
+        jitter=lambda: 0.0,
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(NotifyError) as caught:
+        notifier.send({"text": "x"})
+    assert str(caught.value) == "webhook answered HTTP 302"  # the redirect is not followed
+    assert len(seen) == 3
+    assert sleeps == [0.5, 60.0]  # bottom of the jitter range; an HTTP date, capped at 60 s
+    assert all(str(r.url) == "https://hooks.example.com" + TOKEN_PATH + "?k=v" for r in seen)
+    assert seen[0].headers["User-Agent"].startswith("credaudit/")
+    assert json.loads(seen[0].content) == {"text": "x"}
+    assert "s3cr3tT0kenValue" not in repr(caught.value.__context__)

@@ -393,6 +393,7 @@ def test_a_notification_failure_does_not_fail_the_run(
     notifier = Notifier(
         SecretStr("https://hooks.example.com" + TOKEN_PATH),
         sleep=sleeps.append,
+        jitter=lambda: 1.0,  # the top of the HTTP client's equal-jitter range
         transport=httpx.MockTransport(lambda request: httpx.Response(500)),
     )
     runner = ScheduledRunner(

@@ -264,7 +264,11 @@ def test_over_loopback_http_with_faults() -> None:
     assert assert_levels(sim, inventory) > 100
     assert [e.index for e in inventory.coverage.record_errors] == bad
     assert inventory.coverage.base_url == base_url
-    assert sim.served.get(503, 0) == inventory.coverage.retries > 0
+    # every 503 was retried; over real loopback HTTP a kept-alive connection the server closed
+    # as the client reused it is retried too (a transport error, no response served), so the
+    # retries may exceed the 503s by those few
+    served_503 = sim.served.get(503, 0)
+    assert 0 < served_503 <= inventory.coverage.retries <= served_503 + 10
     assert 429 not in sim.served
 
 
