@@ -63,12 +63,7 @@ def configure_logging(*, verbose: bool, quiet: bool) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in SCHEDULER_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
-    for name in THIRD_PARTY:  # records logged on these loggers themselves, whatever the handler
-        _add_once(logging.getLogger(name))
-    for handler in logging.getLogger().handlers:  # and everything that reaches our handlers
-        _add_once(handler)
-
-
-def _add_once(target: logging.Filterer) -> None:
-    if REDACTOR not in target.filters:
-        target.addFilter(REDACTOR)
+    # on the handlers, so it runs after any logger's own filter (notify's webhook redactor)
+    for handler in logging.getLogger().handlers:
+        if REDACTOR not in handler.filters:
+            handler.addFilter(REDACTOR)
