@@ -74,6 +74,8 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 SailPoint's guidance is to back off on every 5xx but 501 (sailpoint.md §5.5), and 408 has been
 observed from the ConductorOne API. Only for requests that are safe to repeat."""
 USER_AGENT = f"credaudit/{__version__}"
+LOCATION_LIMIT = 200
+"""A redirect's ``Location`` is vendor text: quoted cleaned, secrets withheld, this long at most."""
 
 
 @dataclass(frozen=True)
@@ -334,11 +336,19 @@ class ApiClient:
 
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         body = self._json(await self.request("GET", path, params=params), "GET", path)
-        return withhold_json(body, self.secrets)
+        return self._withhold(body, "GET", path)
 
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
-        return withhold_json(self._json(response, "POST", path), self.secrets)
+        return self._withhold(self._json(response, "POST", path), "POST", path)
+
+    def _withhold(self, body: Any, method: str, path: str) -> Any:
+        try:
+            return withhold_json(body, self.secrets)
+        except RecursionError:
+            raise ResponseFormatError(
+                f"{method} {path} returned JSON nested too deeply to read", tenant=self.tenant
+            ) from None
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)
@@ -437,6 +447,13 @@ class ApiClient:
                 )
             except httpx.HTTPError as exc:
                 raise self._transport_error(method, path, exc) from exc
+            except httpx.InvalidURL as exc:  # a vendor value (an id, a filter) too long or odd
+                raise ResponseFormatError(
+                    f"{method} {clean_vendor_text(path, 100)}: cannot form the request URL "
+                    f"({clean_vendor_text(str(exc), 100)}); a value from the vendor's data is "
+                    "too long or malformed to send",
+                    tenant=self.tenant,
+                ) from None
         if response.status_code == 429:
             self.stats.rate_limited += 1
         return response
@@ -464,7 +481,9 @@ class ApiClient:
             cls = RateLimitedError
         elif 300 <= code < 400:
             cls = ClientRequestError
-            message += f" (redirect to {response.headers.get('Location', '?')!r} not followed)"
+            where = clean_vendor_text(response.headers.get("Location", "?"), LOCATION_LIMIT,
+                                      secrets=self.secrets)  # fmt: skip
+            message += f" (redirect to {where!r} not followed)"
         elif code >= 500:
             cls = ServerError
         else:
@@ -501,6 +520,12 @@ class ApiClient:
     def _json(self, response: httpx.Response, method: str, path: str) -> Any:
         try:
             return response.json()
+        except RecursionError:
+            raise ResponseFormatError(
+                f"{method} {path} returned HTTP {response.status_code} with JSON nested too "
+                "deeply to read",
+                tenant=self.tenant,
+            ) from None
         except ValueError as exc:
             kind = response.headers.get("Content-Type", "no content type")
             raise ResponseFormatError(
