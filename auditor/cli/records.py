@@ -19,6 +19,7 @@ from auditor.cli.common import (
 from auditor.cli.group import cli
 from auditor.kernel.model import Finding
 from auditor.kernel.timestamps import format_timestamp
+from auditor.kernel.visible import visible
 
 
 @cli.command()
@@ -52,7 +53,7 @@ def history(config_path: Path | None, database: Path | None, fmt: str, limit: in
     if not scans:
         click.echo("no scans recorded")
     for s in scans:
-        tenants = ", ".join(f"{t.tenant}={t.status}" for t in s.tenants)
+        tenants = visible(", ".join(f"{t.tenant}={t.status}" for t in s.tenants))
         click.echo(
             f"{s.id}  as of {format_timestamp(s.as_of)}  {s.status:<10} "
             f"{s.summary.get('findings', 0)} failing, {s.summary.get('new', 0)} new, "
@@ -112,16 +113,21 @@ def diff(
         f"  {len(result.new)} new, {len(result.resolved)} resolved, "
         f"{len(result.persisting)} persisting ({len(result.changed)} changed status or severity)"
     )
+    # ids come from vendors: no control character or escape sequence reaches the terminal
     for label, items in (("new", result.new), ("resolved", result.resolved)):
         for f in items:
-            click.echo(f"  {label:<8} {f.severity:<8} {f.rule_id:<24} {f.tenant}/{f.credential_id}")
+            click.echo(
+                f"  {label:<8} {f.severity:<8} {visible(f.rule_id):<24} "
+                f"{visible(f.tenant)}/{visible(f.credential_id)}"
+            )
     for before, after in result.changed:
         click.echo(
-            f"  changed  {after.rule_id:<24} {after.tenant}/{after.credential_id}: "
+            f"  changed  {visible(after.rule_id):<24} {visible(after.tenant)}/"
+            f"{visible(after.credential_id)}: "
             f"{before.status}/{before.severity} -> {after.status}/{after.severity}"
         )
     for tenant, reason in result.not_compared.items():
-        click.echo(f"  note: {tenant} not fully compared ({reason})")
+        click.echo(f"  note: {visible(tenant)} not fully compared ({visible(reason)})")
     return EXIT_OK
 
 
