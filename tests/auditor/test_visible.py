@@ -8,9 +8,7 @@ import io
 from auditor.kernel.visible import visible
 
 HOSTILE = "pay\u202eroll\u200b\x00\x1b]0;title\x07\u2066x\ufeff\u115f"
-SHOWN = (
-    "pay<U+202E>roll<U+200B><U+0000><U+001B>]0;title<U+0007><U+2066>x<U+FEFF><U+115F>"
-)
+SHOWN = "pay<U+202E>roll<U+200B><U+0000><U+001B>]0;title<U+0007><U+2066>x<U+FEFF><U+115F>"
 
 
 def test_every_hidden_character_gets_its_mark() -> None:

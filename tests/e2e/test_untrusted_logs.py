@@ -104,7 +104,7 @@ def test_verbose_scan_never_logs_echoed_headers(
     with caplog.at_level(logging.DEBUG):
         run = CliRunner().invoke(cli, args, env=read_env(env_file))
     assert all(echo.tokens - {""} for echo in echo_sandbox.echoes)  # tokens were sent
-    windows = fragments(secret_values(echo_sandbox.simulation, echo_sandbox.echoes))
+    windows = fragments(secret_values(echo_sandbox.simulation, echo_sandbox.echoes))  # type: ignore[arg-type]
     texts = {"stdout": run.stdout, "stderr": run.stderr, "log": caplog.text}
     found = {name: hits[:3] for name, text in texts.items() if (hits := leaks(text, windows))}
     assert not found, f"fragments of a secret in {found}"
@@ -113,7 +113,7 @@ def test_verbose_scan_never_logs_echoed_headers(
 
 
 class _Webhook(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self.send_response(200)
         self.send_header("X-Echo-Path", self.path)

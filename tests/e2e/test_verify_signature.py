@@ -19,7 +19,9 @@ def bundles(setup: tuple[Path, dict[str, str], Path], tmp_path: Path) -> tuple[P
     config, env, public = setup
     signed = tmp_path / "bundle.zip"
     args = ["scan", "-c", str(config), "-o", str(tmp_path / "out"), "-f", "json"]
-    scanned = run([*args, "--as-of", "2026-11-24", "--fail-on", "never", "--evidence", str(signed)], env)  # noqa: E501
+    scanned = run(
+        [*args, "--as-of", "2026-11-24", "--fail-on", "never", "--evidence", str(signed)], env
+    )
     assert scanned.exit_code == 0, scanned.output
     stripped = tmp_path / "stripped.zip"
     with zipfile.ZipFile(signed) as source, zipfile.ZipFile(stripped, "w") as target:

@@ -29,12 +29,14 @@ def test_hidden_characters_are_marked_in_every_human_format(curated: ScanResult)
     assert set(outputs) >= {"report.html", "report.md", "findings.csv", "inventory.csv"}
     for name, text in outputs.items():
         assert not any(c in text for c in RAW), name
-    assert "invoice&lt;U+202E&gt;fdp.exe&lt;U+200B&gt;&lt;U+0000&gt;&lt;U+001B&gt;" in (
-        outputs["report.html"]
+    assert (
+        "invoice&lt;U+202E&gt;fdp.exe&lt;U+200B&gt;&lt;U+0000&gt;&lt;U+001B&gt;"
+        in (outputs["report.html"])
     )
-    assert "invoice<U+202E>fdp.exe<U+200B><U+0000><U+001B>]0;owned<U+0007>" in (
-        outputs["inventory.csv"]
+    assert (
+        "invoice<U+202E>fdp.exe<U+200B><U+0000><U+001B>]0;owned<U+0007>"
+        in (outputs["inventory.csv"])
     )
-    assert "invoice\\<U+202E\\>fdp.exe\\<U+200B\\>\\<U+0000\\>\\<U+001B\\>" in (
-        outputs["report.md"]
+    assert (
+        "invoice\\<U+202E\\>fdp.exe\\<U+200B\\>\\<U+0000\\>\\<U+001B\\>" in (outputs["report.md"])
     )

@@ -23,7 +23,9 @@ def later_with_evil_ids(result: ScanResult) -> ScanResult:
         else f
         for f in result.evaluation.findings
     )
-    scan = replace(result.scan, id=result.scan.id[:-4] + "late", as_of=result.scan.as_of + timedelta(days=1))  # noqa: E501
+    scan = replace(
+        result.scan, id=result.scan.id[:-4] + "late", as_of=result.scan.as_of + timedelta(days=1)
+    )
     return replace(result, scan=scan, evaluation=replace(result.evaluation, findings=findings))
 
 

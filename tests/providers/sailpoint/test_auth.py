@@ -139,7 +139,7 @@ def test_absurd_expires_in_is_capped_not_an_internal_error(expires_in: str) -> N
     """Issue 22: ``expires_in`` of 10^400 was an OverflowError ("internal error")."""
     fake = FakeTime()
     auth = provider()
-    body = '{"access_token": "tok-1", "token_type": "bearer", "expires_in": %s}' % expires_in
+    body = '{"access_token": "tok-1", "token_type": "bearer", "expires_in": ' + expires_in + "}"
     with respx.mock(base_url=BASE) as mock:
         token_route(mock, httpx.Response(200, text=body))
         mock.get(PATS).respond(200, json=[])
