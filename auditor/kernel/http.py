@@ -21,9 +21,11 @@ What it adds to httpx, and why:
   redirect from an API is a misconfiguration (ConductorOne 301-redirects a trailing slash to the
   parent collection, conductorone.md §2.4), not something to chase silently.
 - **One mapping** from httpx errors and HTTP statuses onto ``auditor.kernel.errors``
-  (``_raise_for_status`` and ``_transport_error``). Messages carry the method, the URL path and the
-  vendor's own error text, never headers, query strings or bodies; JWT- and secret-looking text is
-  redacted anyway.
+  (``_raise_for_status`` and ``_transport_error``); a URL no request can carry (a vendor id of
+  70 kB put in a filter) and JSON nested too deeply to read are ``ResponseFormatError``.
+  Messages carry the method, the URL path and the vendor's own error text (and a redirect's
+  ``Location``, cleaned and bounded), never other headers, query strings or bodies; JWT- and
+  secret-looking text is redacted anyway.
 - **Secrets first**: vendor text is searched for the scan's secrets
   (``auditor.kernel.secretmatch``: the configured secrets, their derived key material and every
   bearer token this client received) on
@@ -212,23 +214,6 @@ def clean_vendor_text(text: str, limit: int = 300, *, secrets: SecretSet | None 
     if at != -1 and at < limit < at + len(WITHHELD):  # never cut the mark itself: it is how
         return text[:at] + WITHHELD + "…"  # the coverage learns that text was withheld
     return text[:limit] + "…"
-
-
-MAX_TOKEN_LIFETIME = 86_400.0
-"""No bearer token is cached longer than a day, whatever ``expires_in`` claims."""
-
-
-def token_lifetime(raw: object, default: float) -> float:
-    """``expires_in`` as seconds: ``default`` unless a positive finite number (an int too large
-    for a float, such as 10^400, included: it is the maximum), capped at ``MAX_TOKEN_LIFETIME``."""
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        return default
-    if isinstance(raw, int) and raw > MAX_TOKEN_LIFETIME:
-        return MAX_TOKEN_LIFETIME
-    seconds = float(raw)
-    if seconds != seconds or seconds <= 0:  # NaN or not positive
-        return default
-    return min(seconds, MAX_TOKEN_LIFETIME)
 
 
 def default_error_parser(response: httpx.Response) -> str | None:

@@ -31,8 +31,9 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from auditor.kernel.errors import AuthError, ConfigError, ResponseError, ResponseFormatError
-from auditor.kernel.http import MAX_TOKEN_LIFETIME, ApiClient, token_lifetime
+from auditor.kernel.http import ApiClient
 from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.tokens import MAX_TOKEN_LIFETIME, token_lifetime
 
 SECRET_PREFIX = "secret-token:conductorone.com:v1:"  # noqa: S105 - a format prefix (§1.2)
 TOKEN_PATH = "/auth/v1/token"  # noqa: S105 - SPEC:L45621 (tokenUrl)

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from auditor.kernel.errors import NotFoundError, ResponseFormatError
-from auditor.kernel.http import ApiClient, token_lifetime
+from auditor.kernel.http import ApiClient
+from auditor.kernel.tokens import token_lifetime
 from providers.sailpoint.versions import TOKEN_PATH
 
 DEFAULT_TTL = 300.0
