@@ -5,7 +5,8 @@ log raw request and response headers at DEBUG (a vendor may echo a bearer token 
 form in a header, or a 302 ``Location``). None of that is ours to print: at any verbosity those
 loggers are held at WARNING, APScheduler never below INFO (its DEBUG lines are wake-up times).
 Whatever they still log goes through ``ThirdPartyRedactor``: URLs cut to scheme and host,
-token-looking text redacted, one line, bounded. Our own log lines are cleaned where written.
+token-looking text redacted, one line, bounded. Every record, ours too (cleaned where written),
+has the live clients' secrets withheld last, in every form ``secretmatch`` knows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import sys
 
 from auditor.kernel.http import clean_vendor_text
+from auditor.kernel.livesecrets import withhold_live
 
 HELD_AT_WARNING = ("httpx", "httpcore", "h11", "h2", "hpack", "urllib3")
 SCHEDULER_LOGGERS = ("apscheduler",)
@@ -33,20 +35,28 @@ def redact_log_text(text: str) -> str:
 
 
 class ThirdPartyRedactor(logging.Filter):
-    """Rewrites records of third-party loggers (see the module docstring); ours pass as they
-    are. A traceback attached to such a record is dropped: its text is theirs too."""
+    """Every record: the secrets of the live clients withheld (``kernel.livesecrets``), from the
+    message and any traceback. Records of third-party loggers are also cut down (see the module
+    docstring), and their tracebacks dropped: that text is theirs too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not _third_party(record.name):
-            return True
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken record still must not print raw args
             message = str(record.msg)
-        record.msg, record.args = redact_log_text(message), None
+        third_party = _third_party(record.name)
+        message = withhold_live(message)
+        record.msg, record.args = redact_log_text(message) if third_party else message, None
         if record.exc_info or record.exc_text:
-            record.exc_info, record.exc_text = None, None
-            record.msg += " (traceback not shown)"
+            if third_party:
+                record.exc_text = None
+                record.msg += " (traceback not shown)"
+            elif record.exc_text:
+                record.exc_text = withhold_live(record.exc_text)
+            elif record.exc_info:
+                traceback = logging.Formatter().formatException(record.exc_info)
+                record.exc_text = withhold_live(traceback)
+            record.exc_info = None
         return True
 
 

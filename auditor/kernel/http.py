@@ -67,6 +67,7 @@ from auditor.kernel.errors import (
     ServerError,
     TransportError,
 )
+from auditor.kernel.livesecrets import watch
 from auditor.kernel.secretmatch import INVISIBLE, WITHHELD, SecretSet
 from auditor.kernel.withhold import withhold_json
 
@@ -283,6 +284,7 @@ class ApiClient:
     ) -> None:
         self.tenant = tenant
         self.secrets = secrets if secrets is not None else SecretSet()
+        watch(self.secrets)  # log handlers withhold them too (auditor.kernel.livesecrets)
         """Withheld from every vendor text; the bearer tokens this client receives join it."""
         self.base_url = base_url.rstrip("/")
         self.settings = settings

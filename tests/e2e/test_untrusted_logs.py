@@ -152,3 +152,33 @@ def test_third_party_warnings_are_redacted(caplog: pytest.LogCaptureFixture) -> 
     assert "abc.def" not in caplog.text
     assert "https://hooks.example/[path withheld]" in caplog.text
     assert "next wakeup" not in caplog.text  # APScheduler's DEBUG lines are held back
+
+
+def test_live_secrets_are_withheld_from_every_log_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import base64
+
+    from auditor.kernel.http import ApiClient, HttpSettings
+    from auditor.kernel.secretmatch import SecretSet
+
+    secret = "Kx7-live-client-secret-value-42"
+    client = ApiClient(
+        tenant="t",
+        base_url="https://x.example",
+        settings=HttpSettings(),
+        secrets=SecretSet([secret]),
+    )
+    configure_logging(verbose=True, quiet=False)
+    encoded = base64.b64encode(f"id:{secret}".encode()).decode()
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("httpx").warning("sent Authorization: Basic %s", encoded)
+        logging.getLogger("credaudit.test").debug("echo %s", secret.upper())
+        try:
+            raise RuntimeError(f"vendor said {secret}")
+        except RuntimeError:
+            logging.getLogger("credaudit.test").debug("crash", exc_info=True)
+    assert client.secrets  # alive while the records were written
+    windows = fragments([secret])
+    assert not leaks(caplog.text, windows), caplog.text
+    assert "[withheld: matched a secret]" in caplog.text
