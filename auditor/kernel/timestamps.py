@@ -68,8 +68,9 @@ def parse_timestamp(value: object) -> datetime | None:
 
 EARLIEST_AS_OF = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_AS_OF = datetime(9000, 1, 1, tzinfo=UTC)
-"""The instants a scan may be evaluated at: every window the policy adds to or subtracts from
-the as-of (days to centuries) stays inside what ``datetime`` can hold."""
+"""The instants a scan may be evaluated at, and the range of every operator-given instant (a
+waiver's approval and expiry too): every window added to or subtracted from one (days to
+centuries) stays inside what ``datetime`` can hold."""
 
 
 def check_as_of(when: datetime) -> datetime:
