@@ -33,7 +33,12 @@ from typing import Any
 
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.model import Credential, WaiverRef
-from auditor.kernel.timestamps import TimestampError, format_timestamp, parse_timestamp
+from auditor.kernel.timestamps import (
+    TimestampError,
+    check_as_of,
+    format_timestamp,
+    parse_timestamp,
+)
 from auditor.kernel.yamlfile import read_yaml_file
 
 EXPIRING_WINDOW = timedelta(days=14)
@@ -252,6 +257,14 @@ def _instant(
 ) -> datetime | None:
     if raw in (None, ""):
         return None  # reported as required
+    try:  # in range up front: a year-9999 approval must not overflow adding its one year
+        return check_as_of(_parse_instant(raw, end=end))
+    except TimestampError as exc:
+        problems.append(problem(key, str(exc), "a date (2026-12-31) or 2026-12-31T18:00:00Z"))
+        return None
+
+
+def _parse_instant(raw: object, *, end: bool) -> datetime:
     if isinstance(raw, date) and not isinstance(raw, datetime):
         return _end_of_day(raw) if end else datetime.combine(raw, time(), UTC)
     if isinstance(raw, str) and len(raw.strip()) == 10:
@@ -261,11 +274,10 @@ def _instant(
             pass
         else:
             return _end_of_day(day) if end else datetime.combine(day, time(), UTC)
-    try:
-        return parse_timestamp(raw)
-    except TimestampError as exc:
-        problems.append(problem(key, str(exc), "a date (2026-12-31) or 2026-12-31T18:00:00Z"))
-        return None
+    parsed = parse_timestamp(raw)
+    if parsed is None:
+        raise TimestampError("empty value")
+    return parsed
 
 
 def _end_of_day(day: date) -> datetime:

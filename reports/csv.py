@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from auditor.kernel.model import Credential, Finding, ScanResult, TenantCoverage
 from auditor.kernel.timestamps import format_timestamp
+from auditor.kernel.visible import visible
 from reports import view
 
 FINDINGS_FILE = "findings.csv"
@@ -76,6 +77,7 @@ def neutralise(value: object) -> str:
     if value is None:
         return ""
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    text = visible(text, keep="\n\r\t")  # bidi, zero-width, NUL, ESC: shown as <U+XXXX>
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 

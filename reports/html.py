@@ -35,6 +35,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from auditor.kernel.model import SEVERITIES, ScanResult
+from auditor.kernel.visible import visible
 from reports import view
 
 FILE_NAME = "report.html"
@@ -60,6 +61,14 @@ def _asset(name: str, closing: str) -> Asset:
     return Asset(Markup(text), f"'sha256-{digest}'")  # noqa: S704
 
 
+def _shown(value: object) -> object:
+    """Every ``{{ }}`` value: text with its hidden characters marked (``kernel.visible``),
+    before autoescaping; our own markup (``Markup``: inlined assets) as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value, keep="\n\r\t")
+    return value
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -69,6 +78,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     env.filters["time"] = view.fmt_time
     env.filters["date"] = view.fmt_date

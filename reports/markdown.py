@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from auditor.kernel.model import Finding, ScanResult, TenantCoverage, WaiverStatus
+from auditor.kernel.visible import visible
 from reports import view
 
 FILE_NAME = "report.md"
@@ -37,7 +38,7 @@ _WWW = re.compile(r"(?i)(w)(ww)\.")
 
 def md_text(value: object, limit: int = CELL_LIMIT) -> str:
     """Untrusted text made inert for Markdown: one line, escaped, bounded."""
-    text = _CONTROL.sub(" ", "" if value is None else str(value)).strip()
+    text = _CONTROL.sub(" ", visible(value, keep="\n\r\t")).strip()
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = _ESCAPE.sub(r"\\\1", text)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from auditor.kernel.errors import EvidenceError
 from auditor.kernel.model import Credential, ScanResult, TenantCoverage, TenantInventory
-from auditor.kernel.timestamps import parse_timestamp
+from auditor.kernel.timestamps import check_as_of, parse_timestamp
 
 
 def inventories_from_document(document: Any) -> tuple[list[TenantInventory], datetime, str]:
@@ -22,6 +22,7 @@ def inventories_from_document(document: Any) -> tuple[list[TenantInventory], dat
         credentials = [Credential.model_validate(c) for c in document.get("credentials") or ()]
         scan = document["scan"]
         as_of = parse_timestamp(scan["as_of"])
+        as_of = check_as_of(as_of) if as_of is not None else None
         scan_id = str(scan["id"])
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]

@@ -19,7 +19,7 @@ from auditor.kernel.errors import EXIT_INCOMPLETE as EXIT_INCOMPLETE
 from auditor.kernel.errors import EXIT_OK as EXIT_OK
 from auditor.kernel.errors import EXIT_USAGE as EXIT_USAGE
 from auditor.kernel.errors import AuditorError, UsageError
-from auditor.kernel.timestamps import TimestampError, parse_timestamp
+from auditor.kernel.timestamps import TimestampError, check_as_of, parse_timestamp
 
 logger = logging.getLogger("credaudit")
 
@@ -72,11 +72,11 @@ def parse_as_of(value: str | None) -> datetime:
         text += "T00:00:00Z"
     try:
         parsed = parse_timestamp(text)
+        if parsed is None:
+            raise UsageError("--as-of: empty value")
+        return check_as_of(parsed)
     except TimestampError as exc:
         raise UsageError(f"--as-of: {exc}") from None
-    if parsed is None:
-        raise UsageError("--as-of: empty value")
-    return parsed
 
 
 def parse_formats(value: str | None, default: Sequence[str]) -> list[str]:

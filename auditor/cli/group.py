@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import click
 
 from auditor import __version__
+from auditor.cli.logsetup import configure_logging
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,9 +15,5 @@ from auditor import __version__
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """credaudit: audit personal API credentials in ConductorOne and SailPoint ISC."""
-    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING if not verbose else logging.INFO)
+    configure_logging(verbose=verbose, quiet=quiet)
     ctx.obj = {"quiet": quiet, "verbose": verbose}

@@ -19,6 +19,10 @@ from auditor.cli.common import (
 from auditor.cli.group import cli
 from auditor.kernel.model import Finding
 from auditor.kernel.timestamps import format_timestamp
+from auditor.kernel.visible import visible
+
+TRUSTED_KEY_ENV = "CREDAUDIT_TRUSTED_KEY"
+"""A trusted public key file for ``verify``: set, every bundle must carry its valid signature."""
 
 
 @cli.command()
@@ -52,7 +56,7 @@ def history(config_path: Path | None, database: Path | None, fmt: str, limit: in
     if not scans:
         click.echo("no scans recorded")
     for s in scans:
-        tenants = ", ".join(f"{t.tenant}={t.status}" for t in s.tenants)
+        tenants = visible(", ".join(f"{t.tenant}={t.status}" for t in s.tenants))
         click.echo(
             f"{s.id}  as of {format_timestamp(s.as_of)}  {s.status:<10} "
             f"{s.summary.get('findings', 0)} failing, {s.summary.get('new', 0)} new, "
@@ -112,16 +116,21 @@ def diff(
         f"  {len(result.new)} new, {len(result.resolved)} resolved, "
         f"{len(result.persisting)} persisting ({len(result.changed)} changed status or severity)"
     )
+    # ids come from vendors: no control character or escape sequence reaches the terminal
     for label, items in (("new", result.new), ("resolved", result.resolved)):
         for f in items:
-            click.echo(f"  {label:<8} {f.severity:<8} {f.rule_id:<24} {f.tenant}/{f.credential_id}")
+            click.echo(
+                f"  {label:<8} {f.severity:<8} {visible(f.rule_id):<24} "
+                f"{visible(f.tenant)}/{visible(f.credential_id)}"
+            )
     for before, after in result.changed:
         click.echo(
-            f"  changed  {after.rule_id:<24} {after.tenant}/{after.credential_id}: "
+            f"  changed  {visible(after.rule_id):<24} {visible(after.tenant)}/"
+            f"{visible(after.credential_id)}: "
             f"{before.status}/{before.severity} -> {after.status}/{after.severity}"
         )
     for tenant, reason in result.not_compared.items():
-        click.echo(f"  note: {tenant} not fully compared ({reason})")
+        click.echo(f"  note: {visible(tenant)} not fully compared ({visible(reason)})")
     return EXIT_OK
 
 
@@ -130,15 +139,25 @@ def diff(
 @click.option(
     "--public-key",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Require a valid signature by this Ed25519 public key (PEM or ssh-ed25519).",
+    envvar=TRUSTED_KEY_ENV,
+    help="Require a valid signature by this Ed25519 public key (PEM or ssh-ed25519); "
+    f"default: the file named by ${TRUSTED_KEY_ENV}, when set.",
+)
+@click.option(
+    "--require-signature",
+    is_flag=True,
+    help="Fail an unsigned bundle (a stripped signature) even without --public-key.",
 )
 @guard
-def verify(bundle: Path, public_key: Path | None) -> int:
+def verify(bundle: Path, public_key: Path | None, require_signature: bool) -> int:
     """Check an evidence bundle: every file's SHA-256 and size, no missing or extra file, and
-    the signature when present (or required by --public-key). Nothing is extracted.
+    the signature when present (or required by --public-key, $CREDAUDIT_TRUSTED_KEY or
+    --require-signature). Nothing is extracted. The last line says whether authenticity (who
+    produced the bundle) was checked: only a signature by a key you trust checks it.
 
     Exit 0: the bundle is intact. Exit 2: it is unreadable, unsafe (path traversal, absolute
-    or duplicate names, links) or altered; each altered, missing or extra file is named.
+    or duplicate names, links) or altered, or unsigned although a signature is required; each
+    problem is named.
     """
     from auditor.app.bundlecheck import verify_bundle
     from auditor.app.signing import load_public_key
@@ -146,20 +165,27 @@ def verify(bundle: Path, public_key: Path | None) -> int:
 
     key = load_public_key(public_key) if public_key is not None else None
     report = verify_bundle(bundle, key)
-    if not report.ok:
-        for problem in report.problems:
+    problems = list(report.problems)
+    if report.ok and report.signer is None and require_signature:
+        problems.append("unsigned: no signature, but --require-signature was given")
+    if problems:
+        for problem in problems:
             click.echo(f"  {printable(problem)}")
-        raise EvidenceError(f"{bundle}: verification FAILED ({len(report.problems)} problem(s))")
+        raise EvidenceError(f"{bundle}: verification FAILED ({len(problems)} problem(s))")
     scan = report.manifest.get("scan", {})
     click.echo(f"{bundle}: OK, {report.files} files match manifest.json")
     click.echo(f"  scan {printable(scan.get('id'))} as of {printable(scan.get('as_of'))}")
     if report.signer is None:
-        click.echo("  unsigned: integrity only, not origin (sign with evidence.signing_key_file)")
+        click.echo(
+            "  unsigned: authenticity NOT checked, integrity only (anyone can re-hash a "
+            "manifest; sign with evidence.signing_key_file, verify with --require-signature "
+            "or --public-key)"
+        )
     elif report.self_asserted:
         click.echo(
-            f"  signed by key {report.signer} — self-asserted: checked only against the key "
-            "inside the bundle; pass --public-key to check who signed it"
+            f"  signed by key {report.signer}, self-asserted: authenticity NOT checked (only "
+            "against the key inside the bundle); pass --public-key to check who signed it"
         )
     else:
-        click.echo(f"  signed by the given public key {report.signer}")
+        click.echo(f"  signed by the given public key {report.signer}: authenticity checked")
     return EXIT_OK

@@ -23,9 +23,11 @@ What it adds to httpx, and why:
   redirect from an API is a misconfiguration (ConductorOne 301-redirects a trailing slash to the
   parent collection, conductorone.md §2.4), not something to chase silently.
 - **One mapping** from httpx errors and HTTP statuses onto ``auditor.kernel.errors``
-  (``_raise_for_status`` and ``_transport_error``). Messages carry the method, the URL path and the
-  vendor's own error text, never headers, query strings or bodies; JWT- and secret-looking text is
-  redacted anyway.
+  (``_raise_for_status`` and ``_transport_error``); a URL no request can carry (a vendor id of
+  70 kB put in a filter) and JSON nested too deeply to read are ``ResponseFormatError``.
+  Messages carry the method, the URL path and the vendor's own error text (and a redirect's
+  ``Location``, cleaned and bounded), never other headers, query strings or bodies; JWT- and
+  secret-looking text is redacted anyway.
 - **Secrets first**: vendor text is searched for the scan's secrets
   (``auditor.kernel.secretmatch``: the configured secrets, their derived key material and every
   bearer token this client received) on
@@ -66,6 +68,7 @@ from auditor.kernel.errors import (
     ServerError,
     TransportError,
 )
+from auditor.kernel.livesecrets import watch
 from auditor.kernel.secretmatch import INVISIBLE, WITHHELD, SecretSet
 from auditor.kernel.urls import is_loopback_host as is_loopback_host  # kept importable here
 from auditor.kernel.withhold import withhold_json
@@ -76,6 +79,8 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 SailPoint's guidance is to back off on every 5xx but 501 (sailpoint.md §5.5), and 408 has been
 observed from the ConductorOne API. Only for requests that are safe to repeat."""
 USER_AGENT = f"credaudit/{__version__}"
+LOCATION_LIMIT = 200
+"""A redirect's ``Location`` is vendor text: quoted cleaned, secrets withheld, this long at most."""
 
 
 @dataclass(frozen=True)
@@ -278,6 +283,7 @@ class ApiClient:
     ) -> None:
         self.tenant = tenant
         self.secrets = secrets if secrets is not None else SecretSet()
+        watch(self.secrets)  # log handlers withhold them too (auditor.kernel.livesecrets)
         """Withheld from every vendor text; the bearer tokens this client receives join it."""
         self.base_url = base_url.rstrip("/")
         self.settings = settings
@@ -333,11 +339,19 @@ class ApiClient:
 
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         body = self._json(await self.request("GET", path, params=params), "GET", path)
-        return withhold_json(body, self.secrets)
+        return self._withhold(body, "GET", path)
 
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
-        return withhold_json(self._json(response, "POST", path), self.secrets)
+        return self._withhold(self._json(response, "POST", path), "POST", path)
+
+    def _withhold(self, body: Any, method: str, path: str) -> Any:
+        try:
+            return withhold_json(body, self.secrets)
+        except RecursionError:
+            raise ResponseFormatError(
+                f"{method} {path} returned JSON nested too deeply to read", tenant=self.tenant
+            ) from None
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)
@@ -425,6 +439,13 @@ class ApiClient:
                 )
             except httpx.HTTPError as exc:
                 raise self._transport_error(state.method, state.shown, exc) from exc
+            except httpx.InvalidURL as exc:  # a vendor value (an id, a filter) too long or odd
+                raise ResponseFormatError(
+                    f"{state.method} {clean_vendor_text(state.shown, 100)}: cannot form the "
+                    f"request URL ({clean_vendor_text(str(exc), 100)}); a value from the vendor's "
+                    "data is too long or malformed to send",
+                    tenant=self.tenant,
+                ) from None
         if response.status_code == 429:
             self.stats.rate_limited += 1
         return response
@@ -452,7 +473,9 @@ class ApiClient:
             cls = RateLimitedError
         elif 300 <= code < 400:
             cls = ClientRequestError
-            message += f" (redirect to {response.headers.get('Location', '?')!r} not followed)"
+            where = clean_vendor_text(response.headers.get("Location", "?"), LOCATION_LIMIT,
+                                      secrets=self.secrets)  # fmt: skip
+            message += f" (redirect to {where!r} not followed)"
         elif code >= 500:
             cls = ServerError
         else:
@@ -489,6 +512,12 @@ class ApiClient:
     def _json(self, response: httpx.Response, method: str, path: str) -> Any:
         try:
             return response.json()
+        except RecursionError:
+            raise ResponseFormatError(
+                f"{method} {path} returned HTTP {response.status_code} with JSON nested too "
+                "deeply to read",
+                tenant=self.tenant,
+            ) from None
         except ValueError as exc:
             kind = response.headers.get("Content-Type", "no content type")
             raise ResponseFormatError(

@@ -66,6 +66,24 @@ def parse_timestamp(value: object) -> datetime | None:
         raise TimestampError(f"{_clip(text)!r} is not a valid date and time: {exc}") from exc
 
 
+EARLIEST_AS_OF = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_AS_OF = datetime(9000, 1, 1, tzinfo=UTC)
+"""The instants a scan may be evaluated at, and the range of every operator-given instant (a
+waiver's approval and expiry too): every window added to or subtracted from one (days to
+centuries) stays inside what ``datetime`` can hold."""
+
+
+def check_as_of(when: datetime) -> datetime:
+    """``when`` if a scan can be evaluated at it; otherwise ``TimestampError``, up front, not an
+    ``OverflowError`` once the scan is done."""
+    if not EARLIEST_AS_OF <= when < LATEST_AS_OF:
+        raise TimestampError(
+            f"{format_timestamp(when)} is out of range: use an instant from "
+            f"{EARLIEST_AS_OF.date()} up to (not including) {LATEST_AS_OF.date()}"
+        )
+    return when
+
+
 def format_timestamp(value: datetime | None) -> str | None:
     """The canonical form used in every output: ISO 8601 UTC with ``Z``."""
     if value is None:

@@ -394,8 +394,12 @@ class _Run:
             credentials.append(credential)
         if deleted:
             self.notes.append(f"{deleted} soft-deleted personal client(s) excluded (deletedAt set)")
-        if duplicates:
-            self.notes.append(f"{duplicates} record(s) listed twice across pages, counted once")
+        if duplicates:  # a repeated record may stand where another should have been
+            self.partial = True
+            self.notes.append(
+                f"partial population: {duplicates} record(s) listed twice across pages, counted "
+                "once; the repeats may have displaced records that were never listed"
+            )
         if errors:
             self.partial = True
             self.notes.append(f"{len(errors)} personal client record(s) could not be read")

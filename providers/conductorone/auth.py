@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import (
 from auditor.kernel.errors import AuthError, ConfigError, ResponseError, ResponseFormatError
 from auditor.kernel.http import ApiClient
 from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.tokens import MAX_TOKEN_LIFETIME, token_lifetime
 
 SECRET_PREFIX = "secret-token:conductorone.com:v1:"  # noqa: S105 - a format prefix (§1.2)
 TOKEN_PATH = "/auth/v1/token"  # noqa: S105 - SPEC:L45621 (tokenUrl)
@@ -269,9 +270,6 @@ def _read_token_response(body: Any, tenant: str) -> tuple[str, float]:
             "the token endpoint answered without an access_token", tenant=tenant, status_code=200
         )
     raw = body.get("expires_in")
-    lifetime: float = DEFAULT_TOKEN_LIFETIME
-    if (isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0) or (
-        isinstance(raw, str) and raw.isdigit() and int(raw) > 0
-    ):
-        lifetime = float(raw)
-    return token, lifetime
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        raw = int(raw) if len(raw) <= 18 else MAX_TOKEN_LIFETIME  # int() refuses 4,300+ digits
+    return token, token_lifetime(raw, DEFAULT_TOKEN_LIFETIME)

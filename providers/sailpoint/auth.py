@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from auditor.kernel.errors import NotFoundError, ResponseFormatError
 from auditor.kernel.http import ApiClient
+from auditor.kernel.tokens import token_lifetime
 from providers.sailpoint.versions import TOKEN_PATH
 
 DEFAULT_TTL = 300.0
@@ -66,6 +67,4 @@ class SailPointTokenProvider:
             raise ResponseFormatError(
                 f"POST {TOKEN_PATH} answered 200 without an access_token", tenant=self._tenant
             )
-        raw = body.get("expires_in")
-        ttl = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else 0.0
-        return token, ttl if ttl > 0 else DEFAULT_TTL
+        return token, token_lifetime(body.get("expires_in"), DEFAULT_TTL)

@@ -51,10 +51,10 @@ from auditor.kernel.errors import (
     TransportError,
 )
 from auditor.kernel.http import ApiClient
-from providers.sailpoint.owners import failure_reason
+from providers.sailpoint.owners import MAX_ID_LENGTH, failure_reason
 from providers.sailpoint.versions import AUTH_USERS_PATH
 
-MAX_ID_LENGTH = 256
+__all__ = ["MAX_ID_LENGTH"]  # shared with the public-identities batches (owners)
 BASE_LEVEL = "USER"
 """The level of an auth user without capabilities: the name the v3 spec gives the base level in
 ``x-sailpoint-userLevels`` (``GET /public-identities``: ``[USER]``, SPEC

@@ -58,6 +58,9 @@ from providers.sailpoint.filters import quote
 from providers.sailpoint.versions import PUBLIC_IDENTITIES_PATH
 
 BATCH_SIZE = 100
+MAX_ID_LENGTH = 256
+"""Longer than any identity id could plausibly be (32 hex characters, sailpoint.md §2.6): such
+an owner id is vendor data no lookup URL should carry; its owner stays unknown, not looked up."""
 MAX_FILTER_CHARS = 4500
 PAGE_LIMIT = 250  # SPEC components.parameters.limit: maximum 250
 
@@ -203,7 +206,8 @@ async def resolve_owners(
     """Resolve every owner id; failures leave owners ``unknown`` with a coverage note."""
     lookup = OwnerLookup()
     unique = list(dict.fromkeys(owner_ids))
-    queue = list(reversed(batches(unique)))
+    unusable = [i for i in unique if len(i) > MAX_ID_LENGTH]
+    queue = list(reversed(batches(i for i in unique if len(i) <= MAX_ID_LENGTH)))
     denied: list[PermissionDeniedError] = []
     failures: list[str] = []
 
@@ -225,7 +229,7 @@ async def resolve_owners(
                 )
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(queue) or 1)))))
-    unresolved = [i for i in unique if i not in lookup.facts]
+    unresolved = [i for i in unique if i not in lookup.facts and len(i) <= MAX_ID_LENGTH]
     if denied:
         lookup.notes.append(
             f"owner status unverified for {len(unresolved)} owners: {PUBLIC_IDENTITIES_PATH} "
@@ -239,6 +243,14 @@ async def resolve_owners(
     unclassified = unrecognised_note(lookup.facts.values())
     if unclassified:
         lookup.notes.append(unclassified)
+    for owner_id in unusable:
+        note = f"the owner id is too long ({len(owner_id):,} characters) to be an identity id"
+        lookup.facts[owner_id] = OwnerFacts("unknown", note=note + "; not looked up")
+    if unusable:
+        lookup.notes.append(
+            f"{len(unusable)} owner id(s) longer than {MAX_ID_LENGTH} characters not looked up: "
+            "their owners' status is unknown"
+        )
     for owner_id in unresolved:
         lookup.facts[owner_id] = OwnerFacts("unknown", note="the owner lookup failed")
     return lookup

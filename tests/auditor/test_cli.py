@@ -125,6 +125,27 @@ def test_bad_as_of_is_usage_error(tmp_path: Path) -> None:
     assert "--as-of" in result.output
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "-c", "x.yaml"],
+        ["demo", "-o", "out"],
+        ["scan", "--from-inventory", "results.json"],
+    ],
+)
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59+00:00", "0001-01-01"])
+def test_as_of_out_of_range_is_a_usage_error_up_front(
+    args: list[str], when: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: 9999-12-31 failed with OverflowError only after the whole scan."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results.json").write_text("{}")
+    result = CliRunner().invoke(cli, [*args, "--as-of", when])
+    assert result.exit_code == 2, result.output
+    assert "--as-of" in result.output and "out of range" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_unreachable_tenant_exits_3_and_reports_failed(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text(

@@ -196,6 +196,16 @@ def test_expiry_more_than_a_year_after_approval() -> None:
     assert leap[0].expires_label == "2029-02-28"
 
 
+@pytest.mark.parametrize(
+    "when", ["9999-12-31", "9999-12-31T23:59:59Z", date(9999, 12, 31), "0001-01-01T00:00:00Z"]
+)
+def test_out_of_range_instants_are_config_problems(when: object) -> None:
+    """Issue 22: an approval in year 9999 was a ValueError (year 10000) adding its one year."""
+    problems = config_problems(waiver(approved_at=when, expires=when))
+    assert [key for key, _ in problems] == ["waivers[0].approved_at", "waivers[0].expires"]
+    assert all("out of range" in message for _, message in problems)
+
+
 def test_other_validation_errors() -> None:
     found = config_problems(
         waiver(rule="stael"),

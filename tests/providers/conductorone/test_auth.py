@@ -202,6 +202,9 @@ def test_token_is_minted_once_cached_and_refreshed_before_expiry(fake_time: Fake
         ({"access_token": "t", "token_type": "Bearer"}, 539),  # absent: docs' 600
         ({"access_token": "t", "expires_in": "120"}, 107),  # margin = 10 % of a short life
         ({"access_token": "t", "expires_in": -5}, 539),
+        # issue 22: absurd lifetimes are capped at a day, not an OverflowError for the tenant
+        ({"access_token": "t", "expires_in": 10**400}, 86_339),
+        ({"access_token": "t", "expires_in": "1" + "0" * 5000}, 86_339),
     ],
 )
 def test_expires_in_variants(

@@ -626,3 +626,23 @@ def test_lifecycle_states_errors_name_the_key(
         _settings_from(tmp_path, states, provider)
     text = str(info.value)
     assert "tenants[0].lifecycle_states" in text and message in text, text
+
+
+def test_an_owner_id_no_url_can_carry_costs_only_its_own_owner_lookup() -> None:
+    """Issue 22: a 70 kB owner id made the lookup URL invalid and failed the whole tenant."""
+    huge = "f" * 70_000
+    owners = ["o1", "o2", "o3", "o4", huge]
+    with respx.mock(base_url=BASE) as mock:
+        mock.get("/v3/personal-access-tokens").respond(
+            200, json=[pat(i, owner=o) for i, o in enumerate(owners)]
+        )
+        lookups = mock.get("/v3/public-identities")
+        lookups.side_effect = lambda request: httpx.Response(
+            200, json=[identity(o) for o in owners[:4] if f'"{o}"' in request.url.params["filters"]]
+        )
+        inventory = collect(mock)
+    assert inventory.coverage.status == "complete"
+    assert [c.owner.status for c in inventory.credentials] == ["active"] * 4 + ["unknown"]
+    assert all(len(str(c.request.url)) < 4500 for c in lookups.calls)
+    assert "too long" in inventory.credentials[4].notes[0]
+    assert any("1 owner id(s)" in n and "not looked up" in n for n in inventory.coverage.notes)

@@ -132,3 +132,16 @@ def test_unusable_expires_in_falls_back_to_a_short_ttl(expires_in: object) -> No
         mock.get(PATS).respond(200, json=[])
         asyncio.run(call(fake, auth, times=int(DEFAULT_TTL * 0.9) + 1))
     assert auth.minted == 2
+
+
+@pytest.mark.parametrize("expires_in", ["1" + "0" * 400, "1e400", "Infinity", "NaN", "1e300"])
+def test_absurd_expires_in_is_capped_not_an_internal_error(expires_in: str) -> None:
+    """Issue 22: ``expires_in`` of 10^400 was an OverflowError ("internal error")."""
+    fake = FakeTime()
+    auth = provider()
+    body = '{"access_token": "tok-1", "token_type": "bearer", "expires_in": ' + expires_in + "}"
+    with respx.mock(base_url=BASE) as mock:
+        token_route(mock, httpx.Response(200, text=body))
+        mock.get(PATS).respond(200, json=[])
+        asyncio.run(call(fake, auth, times=2))
+    assert auth.minted == 1
