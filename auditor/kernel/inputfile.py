@@ -61,13 +61,17 @@ def check_regular(path: Path, *, limit: int, what: str, key: str | None = None) 
             fix="check the path (a relative path starts at the config file's folder)",
         ) from None
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read the {what} ({exc.strerror or type(exc).__name__})",
-            file=str(path),
-            key=key,
-            fix="check the path and its permissions",
-        ) from None
+        raise _unreadable(exc, path, what, key) from None
     return _checked(info, path, limit=limit, what=what, key=key)
+
+
+def _unreadable(exc: OSError, path: Path, what: str, key: str | None) -> ConfigError:
+    return ConfigError(
+        f"cannot read the {what} ({exc.strerror or type(exc).__name__})",
+        file=str(path),
+        key=key,
+        fix="check the path and its permissions",
+    )
 
 
 def _checked(info: os.stat_result, path: Path, *, limit: int, what: str, key: str | None) -> int:
@@ -97,12 +101,7 @@ def read_bytes(path: Path, *, limit: int, what: str, key: str | None = None) -> 
         # O_NONBLOCK: if the path was swapped for a FIFO after the check, open returns at once
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read the {what} ({exc.strerror or type(exc).__name__})",
-            file=str(path),
-            key=key,
-            fix="check the path and its permissions",
-        ) from None
+        raise _unreadable(exc, path, what, key) from None
     with os.fdopen(fd, "rb") as handle:
         _checked(os.fstat(handle.fileno()), path, limit=limit, what=what, key=key)
         data = handle.read(limit + 1)
