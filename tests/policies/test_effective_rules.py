@@ -13,7 +13,7 @@ import pytest
 
 from auditor.kernel.model import EffectivePrivilege, InheritedRestriction
 from tests.policies.helpers import cred
-from tests.policies.test_rules import params, run, status
+from tests.policies.rules.common import params, run, status
 
 SA = ("system:owner", "system:viewer", "system:user")
 VIEWER = ("system:viewer", "system:api-logs-viewer")
