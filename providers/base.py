@@ -26,6 +26,7 @@ from auditor.kernel.errors import ConfigError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
 from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
+from providers.options import NoOptions, Options
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,8 @@ class TenantSettings:
     client_secret: SecretStr = field(repr=False)
     base_url: str | None = None
     api_version: str | None = None
-    user_levels: bool | None = None
-    """SailPoint only (``None``: the provider's default); see ``providers.sailpoint.levels``."""
-    active_lifecycle_states: tuple[str, ...] | None = None
-    inactive_lifecycle_states: tuple[str, ...] | None = None
-    """SailPoint only (``None``: the provider's defaults); see ``providers.sailpoint.owners``."""
-    inactive_employment_statuses: tuple[str, ...] | None = None
-    """ConductorOne only (``None``: the provider's default); see
-    ``providers.conductorone.owners.map_owner_status``."""
+    options: Options = field(default_factory=NoOptions)
+    """The vendor's own keys, validated by its ``Provider.options_model``."""
     http: HttpSettings = field(default_factory=HttpSettings)
 
 
@@ -96,6 +91,8 @@ class Provider(ABC):
     """What reports call the vendor, e.g. "SailPoint ISC" (empty: ``name``)."""
     credential_kind: ClassVar[str] = ""
     """What reports call one credential, e.g. "SailPoint personal access token"."""
+    options_model: ClassVar[type[Options]] = NoOptions
+    """The tenant keys this vendor adds to the common ones (``providers.options``)."""
     needs_client_id: ClassVar[bool] = True
     """False for a vendor whose credential is a single token: its tenants set only the secret
     (``client_secret_env`` / ``client_secret_file``) and ``TenantSettings.client_id`` is empty."""

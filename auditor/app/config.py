@@ -32,7 +32,6 @@ from pydantic import (
     PositiveInt,
     SecretStr,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -43,6 +42,7 @@ from auditor.kernel.inputfile import SECRET_LIMIT, check_regular, read_text
 from auditor.kernel.model import Severity
 from auditor.kernel.urls import UrlProblem, api_url_problem
 from auditor.kernel.yamlfile import read_yaml_file
+from providers.options import Options
 from providers.registry import registry
 from reports import FORMATS
 
@@ -94,34 +94,12 @@ class HttpConfig(_Strict):
     rate_limit: RateLimitConfig | None = None
 
 
-class LifecycleStatesConfig(_Strict):
-    """SailPoint: which identity lifecycle states (tenant-defined names) mean the owner is active
-    or has left; compared case-insensitively. An omitted list keeps the provider's default."""
-
-    active: list[str] | None = None
-    inactive: list[str] | None = None
-
-    @field_validator("active", "inactive")
-    @classmethod
-    def _names(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and any(not isinstance(v, str) or not v.strip() for v in value):
-            raise ValueError("every lifecycle state must be a non-empty string")
-        return value
-
-    @model_validator(mode="after")
-    def _disjoint(self) -> LifecycleStatesConfig:
-        both = {v.strip().casefold() for v in self.active or ()} & {
-            v.strip().casefold() for v in self.inactive or ()
-        }
-        if both:
-            raise ValueError(
-                f"{', '.join(sorted(both))} listed as both active and inactive; keep each "
-                "state in one list"
-            )
-        return self
-
-
 class TenantConfig(_Strict):
+    """The keys every tenant has. A vendor's own keys (``Provider.options_model``) are kept aside
+    here (``extra="allow"``) and validated by ``_vendor_options`` with that vendor's model."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False, str_max_length=4096)
+
     name: str = Field(pattern=TENANT_NAME_PATTERN)
     provider: str
     client_id: str | None = None
@@ -131,14 +109,6 @@ class TenantConfig(_Strict):
     client_secret_file: Path | None = None
     base_url: str | None = None
     api_version: str | None = None
-    user_levels: bool | None = None
-    """SailPoint: read the user level of full-scope PAT owners (default off: one request per
-    owner and the scope sp:auth-user:read)."""
-    lifecycle_states: LifecycleStatesConfig | None = None
-    """SailPoint: lifecycle state names meaning active / left (default: the provider's)."""
-    inactive_employment_statuses: tuple[str, ...] | None = None
-    """ConductorOne: ``User.employmentStatus`` values meaning the person left (compared without
-    case; ``None``: ``providers.conductorone.owners.DEFAULT_LEFT_EMPLOYMENT``)."""
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
 
@@ -158,21 +128,6 @@ class TenantConfig(_Strict):
                 f"unknown provider {value!r}; use one of: {', '.join(sorted(known.providers))}"
             )
         return value
-
-    @field_validator("inactive_employment_statuses")
-    @classmethod
-    def _employment_statuses(
-        cls, value: tuple[str, ...] | None, info: ValidationInfo
-    ) -> tuple[str, ...] | None:
-        if value is None:
-            return None
-        if info.data.get("provider") != "conductorone":
-            raise ValueError(
-                "inactive_employment_statuses applies to ConductorOne tenants only; remove it"
-            )
-        if any(not v.strip() for v in value):
-            raise ValueError("inactive_employment_statuses must not contain empty values")
-        return tuple(v.strip() for v in value)
 
     @field_validator("base_url")
     @classmethod
@@ -296,6 +251,8 @@ class LoadedConfig:
     config: AuditConfig
     credentials: Mapping[str, Credentials]
     webhook_url: SecretStr | None = field(default=None, repr=False)
+    options: Mapping[str, Options] = field(default_factory=dict)
+    """Tenant name → its vendor's own keys, validated by the vendor's ``options_model``."""
 
     @property
     def base_dir(self) -> Path:
@@ -330,7 +287,7 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Lo
     path = Path(path)
     file = str(path)
     raw = _read_yaml(path)
-    problems = list(_secret_literals(raw))
+    problems = [*_secret_literals(raw), *_unknown_tenant_keys(raw)]
     try:
         config = AuditConfig.model_validate(raw)
     except ValidationError as exc:
@@ -340,8 +297,12 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Lo
         raise _combine(problems, file)
     loaded = LoadedConfig(path=path, config=config, credentials={})
     credentials: dict[str, Credentials] = {}
+    options: dict[str, Options] = {}
     for index, tenant in enumerate(config.tenants):
         key = f"tenants[{index}]"
+        vendor_options = _vendor_options(tenant, key, problems)
+        if vendor_options is not None:
+            options[tenant.name] = vendor_options
         has_id = any(getattr(tenant, k) for k in ("client_id", "client_id_env", "client_id_file"))
         client_id = (
             _resolve(tenant, "client_id", env, loaded, key, problems, secret=False)
@@ -370,7 +331,70 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Lo
         webhook = SecretStr(value) if value is not None else None
     if problems:
         raise _combine(problems, file)
-    return LoadedConfig(path=path, config=config, credentials=credentials, webhook_url=webhook)
+    return LoadedConfig(
+        path=path, config=config, credentials=credentials, webhook_url=webhook, options=options
+    )
+
+
+def _vendor_options(tenant: TenantConfig, key: str, problems: list[ConfigError]) -> Options | None:
+    """The tenant's keys beyond the common ones, validated by its vendor's model; problems are
+    located at the tenant's key and name the vendor a misplaced key belongs to."""
+    vendors = registry().providers
+    model = vendors[tenant.provider].options_model
+    try:
+        return model.model_validate(tenant.model_extra or {})
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    for err in errors:
+        where = f"{key}.{_key_path(tuple(err['loc']))}"
+        name = str(err["loc"][0]) if err["loc"] else ""
+        if err["type"] != "extra_forbidden" or len(err["loc"]) != 1:
+            message = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(ConfigError(message, key=where))
+            continue
+        if name in SECRET_KEYS:
+            continue  # already reported by _secret_literals, with the right fix
+        owners = sorted(v for v, cls in vendors.items() if name in cls.options_model.model_fields)
+        if owners:
+            problems.append(
+                ConfigError(
+                    f"{name} applies to {', '.join(owners)} tenants only",
+                    key=where,
+                    fix=f"remove it from this {tenant.provider} tenant",
+                )
+            )
+            continue
+        # a key no vendor has: _unknown_tenant_keys reported it already
+    return None
+
+
+def _unknown_tenant_keys(raw: Mapping[str, Any]) -> list[ConfigError]:
+    """Tenant keys that are neither common nor any vendor's own: reported with a suggestion,
+    whether or not the rest of the entry validates (a misspelt ``provider`` included)."""
+    tenants = raw.get("tenants") if isinstance(raw, Mapping) else None
+    if not isinstance(tenants, list):
+        return []
+    vendor_keys = {
+        k for cls in registry().providers.values() for k in cls.options_model.model_fields
+    }
+    valid = sorted({*TenantConfig.model_fields, *vendor_keys})
+    problems = []
+    for index, tenant in enumerate(tenants):
+        if not isinstance(tenant, Mapping):
+            continue
+        for name in tenant:
+            if str(name) in valid or str(name) in SECRET_KEYS:
+                continue
+            close = difflib.get_close_matches(str(name), valid, n=1)
+            fix = f"did you mean {close[0]!r}?" if close else "remove it"
+            problems.append(
+                ConfigError(
+                    "unknown key",
+                    key=f"tenants[{index}].{name}",
+                    fix=f"{fix} Valid keys here: {', '.join(valid)}",
+                )
+            )
+    return problems
 
 
 def _combine(problems: list[ConfigError], file: str) -> ConfigError:

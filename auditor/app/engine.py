@@ -115,7 +115,6 @@ def tenant_settings(
             )
             continue
         creds = loaded.credentials[tenant.name]
-        states = tenant.lifecycle_states
         http = tenant.http
         limit = (
             RateLimit(http.rate_limit.requests, http.rate_limit.per_seconds)
@@ -129,10 +128,7 @@ def tenant_settings(
             client_secret=creds.client_secret,
             base_url=tenant.base_url,
             api_version=tenant.api_version,
-            user_levels=tenant.user_levels,
-            active_lifecycle_states=_names(states.active if states else None),
-            inactive_lifecycle_states=_names(states.inactive if states else None),
-            inactive_employment_statuses=tenant.inactive_employment_statuses,
+            options=loaded.options.get(tenant.name) or cls.options_model(),
             http=HttpSettings(
                 connect_timeout=http.connect_timeout,
                 read_timeout=http.read_timeout,
@@ -157,10 +153,6 @@ def tenant_settings(
             raise located[0]
         raise ConfigError(f"{file}: {len(located)} configuration problems", problems=located)
     return tuple(out)
-
-
-def _names(values: list[str] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(v.strip() for v in values)
 
 
 def prepare(

@@ -31,6 +31,7 @@ from providers.conductorone import ConductorOneProvider, ConductorOneSimulator
 from providers.conductorone import SimFaults as C1Faults
 from providers.sailpoint import SailPointProvider, SailPointSimulator
 from providers.sailpoint import SimFaults as SPFaults
+from providers.sailpoint.options import SailPointOptions
 
 C1_HOST = "demo.conductor.one"
 SP_HOST = "demo.api.identitynow.com"
@@ -160,7 +161,8 @@ class Simulation:
                 client_id=sp_id,
                 client_secret=SecretStr(sp_secret),
                 base_url=sp_url,
-                user_levels=True,  # the demo shows what the opt-in lookup adds
+                # the demo shows what the opt-in lookup adds
+                options=SailPointOptions(user_levels=True),
                 http=HttpSettings(rate_limit=SailPointProvider.default_rate_limit),
             ),
         )

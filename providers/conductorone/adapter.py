@@ -63,6 +63,7 @@ from providers.conductorone.normalise import (
     record_error,
     to_credential,
 )
+from providers.conductorone.options import ConductorOneOptions
 from providers.conductorone.owners import (
     DEFAULT_LEFT_EMPLOYMENT,
     OwnerTable,
@@ -71,6 +72,7 @@ from providers.conductorone.owners import (
     users_of,
 )
 from providers.conductorone.privilege import Catalogue, read_role
+from providers.options import Options
 
 SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # SPEC:L58128
 LIST_OWN_PATH = "/api/v1/iam/personal_clients"  # SPEC:L55475 (caller's own, no paging params)
@@ -84,6 +86,7 @@ class ConductorOneProvider(Provider):
     """Collects ConductorOne personal clients; see the module docstring for the calls."""
 
     name: ClassVar[str] = "conductorone"
+    options_model: ClassVar[type[Options]] = ConductorOneOptions
     label: ClassVar[str] = "ConductorOne"
     credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -93,6 +96,11 @@ class ConductorOneProvider(Provider):
     search_page_size: ClassVar[int] = 25
     roles_page_size: ClassVar[int] = 100
     owner_batch_size: ClassVar[int] = 100  # SearchUsersRequest.pageSize <= 100 (SPEC:L41850)
+
+    @property
+    def options(self) -> ConductorOneOptions:
+        given = self.settings.options
+        return given if isinstance(given, ConductorOneOptions) else ConductorOneOptions()
 
     def __init__(
         self,
@@ -121,26 +129,6 @@ class ConductorOneProvider(Provider):
             )
         if settings.base_url:
             _check_base_url(settings.base_url)
-        if settings.user_levels is not None:
-            raise ConfigError(
-                "user_levels applies to SailPoint tenants only",
-                key="user_levels",
-                fix="remove it: a ConductorOne owner's roles are always read with the owner",
-            )
-        if (settings.active_lifecycle_states, settings.inactive_lifecycle_states) != (None, None):
-            raise ConfigError(
-                "lifecycle_states applies to SailPoint tenants only",
-                key="lifecycle_states",
-                fix="remove it: a ConductorOne owner's status comes from its user record",
-            )
-        if settings.inactive_employment_statuses is not None and any(
-            not v.strip() for v in settings.inactive_employment_statuses
-        ):
-            raise ConfigError(
-                "inactive_employment_statuses must not contain empty values",
-                key="inactive_employment_statuses",
-                fix="list employmentStatus values such as Terminated",
-            )
 
     @classmethod
     def base_url_for(cls, settings: TenantSettings) -> str:
@@ -349,7 +337,7 @@ class _Run:
 
     def _inventory(self, items: list[Any], base_url: str) -> TenantInventory:
         owners = OwnerTable(unresolved=self.unresolved)
-        left = self.provider.settings.inactive_employment_statuses
+        left = self.provider.options.inactive_employment_statuses
         left = DEFAULT_LEFT_EMPLOYMENT if left is None else left
         for user in self.users:
             try:

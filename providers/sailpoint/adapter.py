@@ -33,9 +33,11 @@ from auditor.kernel.model import (
 )
 from auditor.kernel.urls import UrlProblem, api_url_problem
 from providers.base import Provider, TenantSettings
+from providers.options import Options
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
 from providers.sailpoint.levels import LevelLookup, resolve_levels
+from providers.sailpoint.options import SailPointOptions
 from providers.sailpoint.owners import LifecycleStates, OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
 from providers.sailpoint.scopes import admin_only, unusable
@@ -76,6 +78,7 @@ class SailPointProvider(Provider):
     ``user_levels``)."""
 
     name = "sailpoint"
+    options_model: ClassVar[type[Options]] = SailPointOptions
     label: ClassVar[str] = "SailPoint ISC"
     credential_kind: ClassVar[str] = "SailPoint personal access token"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -83,6 +86,11 @@ class SailPointProvider(Provider):
     # the gap between when we start a request and when SailPoint's gateway counts it.
     default_rate_limit: ClassVar[RateLimit | None] = RateLimit(95, 10.0)
     supported_api_versions: ClassVar[tuple[str, ...]] = SUPPORTED_VERSIONS
+
+    @property
+    def options(self) -> SailPointOptions:
+        given = self.settings.options
+        return given if isinstance(given, SailPointOptions) else SailPointOptions()
 
     @classmethod
     def validate(cls, settings: TenantSettings) -> None:
@@ -186,7 +194,11 @@ class SailPointProvider(Provider):
                 [c.owner.id or "" for c in credentials],
                 concurrency=http.max_concurrency,
                 states=LifecycleStates.of(
-                    settings.active_lifecycle_states, settings.inactive_lifecycle_states
+                    *(
+                        (states.active, states.inactive)
+                        if (states := self.options.lifecycle_states)
+                        else (None, None)
+                    )
                 ),
             )
             levels = await self._levels(client, credentials, lookup)
@@ -232,7 +244,7 @@ class SailPointProvider(Provider):
         ]
         if not wanted:
             return LevelLookup()
-        if self.settings.user_levels is not True:
+        if self.options.user_levels is not True:
             full = [c for c in credentials if c.scope_mode == "full"]
             owners = {c.owner.id for c in full} & set(wanted)
             pats = sum(1 for c in full if c.owner.id in owners)

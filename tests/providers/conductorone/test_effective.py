@@ -17,6 +17,7 @@ from auditor.kernel.model import Credential, Evaluation, TenantInventory
 from policies import evaluate, load_policy
 from providers.conductorone import SimFaults
 from providers.conductorone.dataset import allow_list
+from providers.conductorone.options import ConductorOneOptions
 from providers.conductorone.owners import map_owner_status
 from tests.providers.conductorone.conftest import ANCHOR, FakeTime, make_sim, provider_for
 from tests.providers.conductorone.truth import assert_matches_ground_truth
@@ -193,7 +194,9 @@ def test_an_hr_terminated_owner_enabled_in_conductorone(fake_time: FakeTime) -> 
     )
     assert finding.evidence["owner_kind"] == "USER_TYPE_HUMAN"
     # the values are the tenant's to set: with another list, Terminated is not one of them
-    other = collect(FakeTime(), inactive_employment_statuses=("Retired",))
+    other = collect(
+        FakeTime(), options=ConductorOneOptions(inactive_employment_statuses=("Retired",))
+    )
     assert by_name(other, "HR-terminated owner").owner.status == "active"
 
 

@@ -12,6 +12,7 @@ from auditor.app.config import load_config
 from auditor.app.engine import tenant_settings
 from auditor.kernel.errors import ConfigError
 from providers.conductorone import ConductorOneProvider
+from providers.conductorone.options import ConductorOneOptions
 from providers.conductorone.owners import (
     DEFAULT_LEFT_EMPLOYMENT,
     map_owner_status,
@@ -147,7 +148,9 @@ def test_the_config_key_reaches_the_adapter(tmp_path: Path) -> None:
     (settings,) = tenant_settings(
         load_config(path, env={"S": secret}), {"conductorone": ConductorOneProvider}
     )
-    assert settings.inactive_employment_statuses == ("Terminated", "Retired")
+    assert settings.options == ConductorOneOptions(
+        inactive_employment_statuses=("Terminated", "Retired")
+    )
     path.write_text(C1_TENANT.format(client_id=client_id, values="[Terminated, '  ']"))
     with pytest.raises(ConfigError, match=r"tenants\[0\]\.inactive_employment_statuses"):
         load_config(path, env={"S": secret})
@@ -168,7 +171,7 @@ tenants:
     )
     with pytest.raises(
         ConfigError,
-        match=r"tenants\[0\]\.inactive_employment_statuses: .*ConductorOne tenants only",
+        match=r"tenants\[0\]\.inactive_employment_statuses: .*conductorone tenants only",
     ):
         tenant_settings(load_config(path, env={"S": "x"}), {"sailpoint": SailPointProvider})
 

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from auditor.kernel.http import HttpSettings
 from providers.base import ClientFactory, TenantSettings
 from providers.sailpoint import SailPointSimulator, SimFaults
+from providers.sailpoint.options import LifecycleStatesOptions, SailPointOptions
 from tests.fakes import FakeTime
 
 ANCHOR = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -55,9 +56,16 @@ def settings(
         client_secret=SecretStr(secret),
         base_url=base_url,
         api_version=api_version,
-        active_lifecycle_states=active_lifecycle_states,
-        inactive_lifecycle_states=inactive_lifecycle_states,
-        user_levels=user_levels,
+        options=SailPointOptions(
+            user_levels=user_levels,
+            lifecycle_states=(
+                LifecycleStatesOptions(
+                    active=active_lifecycle_states, inactive=inactive_lifecycle_states
+                )
+                if (active_lifecycle_states, inactive_lifecycle_states) != (None, None)
+                else None
+            ),
+        ),
         http=http or HttpSettings(),
     )
 

@@ -26,6 +26,7 @@ from auditor.kernel.model import TenantInventory
 from providers.base import Provider, TenantSettings
 from providers.conductorone import ConductorOneProvider
 from providers.sailpoint import SailPointProvider
+from providers.sailpoint.options import SailPointOptions
 from providers.sailpoint.owners import batches, id_filter
 from providers.sailpoint.versions import VERSIONS
 from tests.fakes import FakeTime
@@ -606,8 +607,11 @@ def _settings_from(tmp_path: Path, states: str, provider: str = "sailpoint") -> 
 
 def test_lifecycle_states_reach_the_adapter(tmp_path: Path) -> None:
     tenant = _settings_from(tmp_path, "{inactive: [Leaver, ' Retired ']}")
-    assert tenant.active_lifecycle_states is None  # the default
-    assert tenant.inactive_lifecycle_states == ("Leaver", "Retired")
+    assert isinstance(tenant.options, SailPointOptions)
+    states = tenant.options.lifecycle_states
+    assert states is not None
+    assert states.active is None  # the default
+    assert states.inactive == ("Leaver", "Retired")
 
 
 @pytest.mark.parametrize(
@@ -616,7 +620,7 @@ def test_lifecycle_states_reach_the_adapter(tmp_path: Path) -> None:
         ("{active: [Active], inactive: [ACTIVE]}", "sailpoint", "active listed as both"),
         ("{inactive: ['  ']}", "sailpoint", "every lifecycle state must be a non-empty string"),
         ("{retired: [x]}", "sailpoint", "retired"),
-        ("{inactive: [Leaver]}", "conductorone", "lifecycle_states applies to SailPoint"),
+        ("{inactive: [Leaver]}", "conductorone", "lifecycle_states applies to sailpoint"),
     ],
 )
 def test_lifecycle_states_errors_name_the_key(

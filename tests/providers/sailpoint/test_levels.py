@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,16 +11,15 @@ import httpx
 import pytest
 import respx
 
+from auditor.app.config import load_config
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.http import HttpSettings
 from auditor.kernel.model import TenantInventory
 from policies import evaluate, load_policy
-from providers.conductorone import ConductorOneProvider
 from providers.sailpoint import SailPointProvider, SimFaults
 from providers.sailpoint.levels import auth_user_path, levels_for
 from tests.fakes import FakeTime
 from tests.providers.conductorone.conftest import make_sim as make_c1_sim
-from tests.providers.conductorone.conftest import settings_for
 from tests.providers.sailpoint.conftest import (
     BASE,
     make_sim,
@@ -267,18 +265,19 @@ def test_no_full_scope_pat_no_note() -> None:
     assert not any("user level" in n for n in inventory.coverage.notes)
 
 
-def test_user_levels_is_a_sailpoint_setting() -> None:
-    SailPointProvider.validate(settings(user_levels=False))
+def test_user_levels_is_a_sailpoint_setting(tmp_path: Path) -> None:
     sim = make_c1_sim()
     client_id, secret = sim.mint_client()
-    c1 = replace(settings_for(client_id, secret), user_levels=True)
-    with pytest.raises(ConfigError) as info:
-        ConductorOneProvider.validate(c1)
-    assert (info.value.key, info.value.message) == (
-        "user_levels",
-        "user_levels applies to SailPoint tenants only",
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "tenants:\n  - name: c1\n    provider: conductorone\n"
+        f"    client_id: {client_id}\n    client_secret_env: S\n    user_levels: true\n"
     )
-    ConductorOneProvider.validate(replace(c1, user_levels=None))
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={"S": secret})
+    assert "tenants[0].user_levels: user_levels applies to sailpoint tenants only" in str(
+        info.value
+    )
 
 
 def test_simulated_tenant_end_to_end_matches_its_data() -> None:
