@@ -10,7 +10,7 @@ default, so 100,000 credentials). Measured, each on its own:
   whole page interactive (both tables paged and filterable), and the time an interaction takes
   (a filter change, a search, a sort, reading the status line the script updates).
 
-Figures are printed, never asserted (DESIGN.md: no timed assertions in tests).
+Figures are printed, never asserted (docs/architecture.md: no timed assertions in tests).
 
 Usage::
 

@@ -8,7 +8,7 @@ Public interface (used by ``auditor.app.engine`` and ``auditor.cli``)::
     evaluate(inventories, policy, waivers, as_of) -> auditor.kernel.model.Evaluation
     describe_rules(policy) -> list[dict]
 
-Dependencies point one way (DESIGN.md): this package imports ``auditor.kernel.model``,
+Dependencies point one way (docs/architecture.md): this package imports ``auditor.kernel.model``,
 ``auditor.kernel.errors`` and ``auditor.kernel.timestamps`` only.
 """
 

@@ -1,8 +1,8 @@
 """The compliance control mapping (``compliance.yaml``) and the framework threshold constraints.
 
 Kept as data so an auditor can read and challenge the mapping without reading code; this module
-validates it, turns it into the ``controls`` strings findings carry, and checks the effective
-policy against the thresholds a framework fixes (DESIGN.md: "the report says when the configured
+validates it, turns it into the ``controls`` strings findings carry, and checks the effective policy
+against the thresholds a framework fixes (docs/architecture.md: "the report says when the configured
 value does not meet it").
 """
 

@@ -1,4 +1,5 @@
-"""Declarative conditions over ``Credential`` fields for custom rules (DESIGN.md: "no code").
+"""Declarative conditions over ``Credential`` fields for custom rules (docs/architecture.md: "no
+code").
 
 A condition is a tree: ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}`` or a comparison
 ``{field: <name>, <operator>: <value>}`` with exactly one operator. Each node is validated and
@@ -186,7 +187,7 @@ def _time_test(op: str, value: Any, path: str) -> Test:
         compare = _ORDER[op]
         return lambda v, t: v is not None and bool(compare(v, instant))
     span = _number(value, path, minimum=0, maximum=MAX_DAYS) * DAY
-    if op == "older_than_days":  # strictly more than N x 24 h before as-of (DESIGN.md)
+    if op == "older_than_days":  # strictly more than N x 24 h before as-of (docs/architecture.md)
         return lambda v, t: v is not None and t - v > span
     if op == "newer_than_days":  # at most N x 24 h before as-of (or later)
         return lambda v, t: v is not None and t - v <= span

@@ -1,4 +1,5 @@
-"""Custom rules written in YAML (DESIGN.md: "declarative conditions over Credential fields").
+"""Custom rules written in YAML (docs/architecture.md: "declarative conditions over Credential
+fields").
 
 Shape of one entry::
 

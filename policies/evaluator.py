@@ -1,7 +1,7 @@
 """Evaluate every enabled rule against every credential: findings, counts, waivers, gaps.
 
-Performance (issue 5: 200,000 credentials x every rule in under 2 s on two cores) shapes this
-module:
+Performance (the target: 200,000 credentials x every rule in under 2 s on two cores,
+docs/architecture.md "Evaluator performance boundary") shapes this module:
 
 - a rule screens the tenant's columns (``policies.facts``) for the credentials that might not
   pass, and ``evaluate`` runs for those only; a pass costs no call at all (pass counts are derived

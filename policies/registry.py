@@ -1,4 +1,5 @@
-"""The explicit registry of built-in rules (no import-time discovery, DESIGN.md "Registries")."""
+"""The explicit registry of built-in rules (no import-time discovery, docs/architecture.md
+"Registries")."""
 
 from __future__ import annotations
 
@@ -36,4 +37,4 @@ _BUILTIN: tuple[Rule[Any], ...] = (
 )
 
 RULES: dict[str, Rule[Any]] = {rule.id: rule for rule in _BUILTIN}
-"""rule id → rule, in catalogue order (DESIGN.md, "Rule catalogue")."""
+"""rule id → rule, in catalogue order (docs/architecture.md, "Rule catalogue")."""

@@ -16,9 +16,10 @@ as a bare list or under a top-level ``waivers:`` key)::
       expires: 2027-03-31            # a date means the end of that day (23:59:59.999999Z)
       ticket: https://jira.example.com/browse/SEC-123   # optional
 
-Why these rules: DESIGN.md requires rule, match, reason, approved_by and expires; an expiry more
-than one calendar year after approval, or a missing reason or expiry, is a configuration error
-(issue 5), which needs the approval date, so ``approved_at`` is required too.
+Why these rules: docs/architecture.md requires rule, match, reason, approved_by and expires; an
+expiry more than one calendar year after approval (so that no exception is open-ended), or a
+missing reason or expiry, is a configuration error, which needs the approval date, so
+``approved_at`` is required too.
 """
 
 from __future__ import annotations

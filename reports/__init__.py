@@ -1,7 +1,7 @@
 """Output formats. ``FORMATS`` maps a format name (as in ``-f``) to its renderer.
 
 Each renderer takes a ``ScanResult`` and returns ``{file name: text}``; the CLI writes the files
-(DESIGN.md "Output files"). ``csv`` gives two files, the others one.
+(docs/architecture.md "Output files"). ``csv`` gives two files, the others one.
 """
 
 from __future__ import annotations

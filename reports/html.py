@@ -1,6 +1,6 @@
-"""``report.html``: one self-contained audit document (DESIGN.md "Output files", issue 6).
+"""``report.html``: one self-contained audit document (docs/architecture.md "Output files").
 
-Security model (vendor strings are untrusted, DESIGN.md "Non-negotiables"):
+Security model (vendor strings are untrusted, docs/architecture.md "Non-negotiables"):
 - Jinja2 with autoescaping on for every value; vendor data is never marked safe. The only
   ``Markup`` values are our own static stylesheet and script (``templates/report.css`` and
   ``report.js``), checked at load time not to contain a closing tag.

@@ -1,4 +1,4 @@
-"""``results.json``: the whole scan, versioned, for machines (DESIGN.md "Output files").
+"""``results.json``: the whole scan, versioned, for machines (docs/architecture.md "Output files").
 
 Top-level keys: ``schema_version``, ``tool``, ``scan``, ``coverage``, ``policy``, ``summary``,
 ``credentials`` (every credential evaluated), ``findings`` (every fail, manual and waived

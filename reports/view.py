@@ -4,7 +4,7 @@ The HTML and Markdown reports present the same facts at different sizes; derivin
 the two consistent (same ordering, same counts, same buckets) and keeps the templates free of
 logic. Everything is plain data: the renderers escape it for their own syntax.
 
-Conventions (DESIGN.md "Output files", brief for issue 6):
+Conventions (docs/architecture.md "Output files"):
 - the *open* findings are ``fail`` and ``manual``: they are what a reader must act on, and the
   only ones counted in the summary (``ScanResult.summary`` does the same);
 - ``waived`` stays visible with its waiver; ``not_applicable`` (a fact the vendor cannot express,

@@ -1,8 +1,10 @@
 """Where the vendors' official OpenAPI specs are, for the spec-conformance tests.
 
-They live in the shared folder beside the repository (``../shared/specs``), as CI lays it out;
-``CREDAUDIT_SPECS_DIR`` overrides. A developer without them gets a skip; CI sets
-``CREDAUDIT_REQUIRE_SPECS=1``, which turns a missing spec into a failure, so conformance is never
+The subsets the tests read are vendored in ``tests/specs/`` (each folder's ``SOURCE.txt`` names
+the upstream repository, commit and licence; ``tests/specs/extract.py`` rebuilds them from the
+full upstream files), so a fresh clone runs every spec test. ``CREDAUDIT_SPECS_DIR`` overrides,
+e.g. to check against a newer or full upstream copy laid out the same way. A missing spec is a
+skip; ``CREDAUDIT_REQUIRE_SPECS=1`` (set by CI) turns it into a failure, so conformance is never
 silently untested.
 """
 
@@ -20,8 +22,7 @@ def specs_dir() -> Path:
     override = os.environ.get("CREDAUDIT_SPECS_DIR")
     if override:
         return Path(override)
-    in_repo = _REPO / "specs"
-    return in_repo if in_repo.is_dir() else _REPO.parent / "shared" / "specs"
+    return _REPO / "tests" / "specs"
 
 
 def require(path: Path) -> None:

@@ -264,7 +264,7 @@ class LoadedConfig:
 
 
 def check_base_url(value: str) -> str:
-    """https for anything; http only for loopback (DESIGN.md "Configuration")."""
+    """https for anything; http only for loopback (docs/architecture.md "Configuration")."""
     problem = api_url_problem(value.strip())
     if problem is UrlProblem.NOT_HTTP_URL:
         raise ValueError("base_url must be a full URL such as https://acme.example.com")

@@ -18,10 +18,11 @@ def _weekday(token: str) -> int:
 
 
 def cron_weekdays(field: str) -> str:
-    """A crontab day-of-week field as an APScheduler 3 ``day_of_week``. APScheduler 3 numbers
-    Monday 0 (``CronTrigger.from_crontab`` docstring, its issue 286) where crontab numbers Sunday
-    0 and 7, so ``1-5`` would silently mean Tuesday to Saturday. Names mean the same day in both:
-    the field is rewritten as the explicit list of day names (ranges, lists and steps expanded)."""
+    """A crontab day-of-week field as an APScheduler 3 ``day_of_week``. APScheduler 3 numbers Monday
+    0 (``CronTrigger.from_crontab`` docstring, and APScheduler's own tracker:
+    https://github.com/agronholm/apscheduler/issues/286) where crontab numbers Sunday 0 and 7, so
+    ``1-5`` would silently mean Tuesday to Saturday. Names mean the same day in both: the field is
+    rewritten as the explicit list of day names (ranges, lists and steps expanded)."""
     if field == "*":
         return "*"
     days: set[int] = set()

@@ -1,4 +1,4 @@
-"""Webhook notifications after scheduled runs (DESIGN.md "Scheduled compliance scans").
+"""Webhook notifications after scheduled runs (docs/architecture.md "Scheduled compliance scans").
 
 One JSON message per run that has *new* failing findings at or above ``notify.min_severity`` or
 that did not complete. The body is generic JSON with a Slack-compatible ``text`` so the same URL

@@ -1,10 +1,10 @@
 """The command line: the only package that prints or exits (click's rule); library code raises.
 
-Exit codes (DESIGN.md; defined once in ``auditor.kernel.errors``): 0 complete scan with nothing
-at or above ``--fail-on``; 1 unwaived findings at or above it; 2 usage or configuration error;
-3 scan incomplete (a tenant failed, or was collected only partially). 3 wins over 1: when the
-population is incomplete, the findings cannot be the whole story, and a CI gate must not read
-the run as a normal one.
+Exit codes (docs/architecture.md; defined once in ``auditor.kernel.errors``): 0 complete scan with
+nothing at or above ``--fail-on``; 1 unwaived findings at or above it; 2 usage or configuration
+error; 3 scan incomplete (a tenant failed, or was collected only partially). 3 wins over 1: when the
+population is incomplete, the findings cannot be the whole story, and a CI gate must not read the
+run as a normal one.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The exception tree of credaudit.
 
 Library code raises these; only ``auditor.cli`` turns them into messages and exit codes.
-Every class carries the exit code the CLI uses for it (DESIGN.md, "Exit codes")::
+Every class carries the exit code the CLI uses for it (docs/architecture.md, "Exit codes")::
 
     AuditorError                      exit 2
     ├── ConfigError                   exit 2  bad configuration: file, key path, fix
@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-# The exit codes (DESIGN.md "Exit codes"), stated once: the CLI and ``auditor.app.runs`` import
-# them. 3 wins over 1: an incomplete population cannot give the whole story.
+# The exit codes (docs/architecture.md "Exit codes"), stated once: the CLI and ``auditor.app.runs``
+# import them. 3 wins over 1: an incomplete population cannot give the whole story.
 EXIT_OK = 0
 """A complete scan with nothing at or above ``--fail-on``."""
 EXIT_FINDINGS = 1

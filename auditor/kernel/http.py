@@ -8,20 +8,20 @@ What it adds to httpx, and why:
 - **A concurrency cap** per tenant (a semaphore around each send).
 - **A request-rate limit** per tenant: a sliding-window log that never lets more than N requests
   start in any window of T seconds. SailPoint counts "100 requests per client_id per 10 seconds"
-  (sailpoint.md §5.4). A leaky/token bucket such as ``aiolimiter`` allows a full burst plus a
-  window's refill, i.e. up to 2N in one window, which that limit would reject with 429.
+  (docs/vendors/sailpoint.md §5.4). A leaky/token bucket such as ``aiolimiter`` allows a full burst
+  plus a window's refill, i.e. up to 2N in one window, which that limit would reject with 429.
 - **Retries** (tenacity) with exponential backoff and jitter on 408, 429, 500, 502/503/504 and
   connection errors; ``Retry-After`` (seconds or an HTTP date) wins when present, capped. Only
   idempotent methods retry by default; read-only POST searches opt in with ``retry=True``
-  (conductorone.md §4: the official C1 CLI retries 429 for any method, 5xx only for idempotent
-  ones; a search is read-only, so repeating it is safe). Token endpoints never retry: a refused
-  credential is final.
+  (docs/vendors/conductorone.md §4: the official C1 CLI retries 429 for any method, 5xx only for
+  idempotent ones; a search is read-only, so repeating it is safe). Token endpoints never retry: a
+  refused credential is final.
 - **An auth hook**: a ``TokenProvider`` supplies the bearer token; on 401 the token is invalidated
   and fetched once more, then a second 401 is an ``AuthError``.
 - **A pagination-loop guard** (``PageGuard``): a repeated page token or too many pages.
 - **A custom CA bundle** for corporate TLS-intercepting proxies. Redirects are never followed: a
   redirect from an API is a misconfiguration (ConductorOne 301-redirects a trailing slash to the
-  parent collection, conductorone.md §2.4), not something to chase silently.
+  parent collection, docs/vendors/conductorone.md §2.4), not something to chase silently.
 - **One mapping** from httpx errors and HTTP statuses onto ``auditor.kernel.errors``
   (``_raise_for_status`` and ``_transport_error``); a URL no request can carry (a vendor id of
   70 kB put in a filter) and JSON nested too deeply to read are ``ResponseFormatError``.
@@ -75,9 +75,10 @@ from auditor.kernel.withhold import withhold_json
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-"""Transient by experience: the official ConductorOne clients retry 500 (conductorone.md §4),
-SailPoint's guidance is to back off on every 5xx but 501 (sailpoint.md §5.5), and 408 has been
-observed from the ConductorOne API. Only for requests that are safe to repeat."""
+"""Transient by experience: the official ConductorOne clients retry 500
+(docs/vendors/conductorone.md §4), SailPoint's guidance is to back off on every 5xx but 501
+(docs/vendors/sailpoint.md §5.5), and 408 has been observed from the ConductorOne API. Only for
+requests that are safe to repeat."""
 USER_AGENT = f"credaudit/{__version__}"
 LOCATION_LIMIT = 200
 """A redirect's ``Location`` is vendor text: quoted cleaned, secrets withheld, this long at most."""

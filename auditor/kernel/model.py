@@ -1,4 +1,4 @@
-"""The normalised model every other package speaks (DESIGN.md, "The normalised model").
+"""The normalised model every other package speaks (docs/architecture.md, "The normalised model").
 
 All models are frozen pydantic v2 models; sequences are tuples so nothing can be mutated after
 validation. Timestamps are aware UTC (see ``auditor.kernel.timestamps``). A ``Credential`` holds

@@ -1,1 +1,1 @@
-"""One module per rule of the catalogue (DESIGN.md, "Rule catalogue")."""
+"""One module per rule of the catalogue (docs/architecture.md, "Rule catalogue")."""

@@ -1,8 +1,8 @@
 """``expired``: ``expires_at`` ≤ as-of and the credential still exists.
 
-An expired credential cannot mint tokens any more (conductorone.md §5, sailpoint.md §8.4), so the
-risk is low; the finding asks for the clean-up. A credential with ``deleted_at`` set no longer
-exists and passes.
+An expired credential cannot mint tokens any more (docs/vendors/conductorone.md §5,
+docs/vendors/sailpoint.md §8.4), so the risk is low; the finding asks for the clean-up. A credential
+with ``deleted_at`` set no longer exists and passes.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """``full-owner-access``: the credential inherits every permission of its owner.
 
-ConductorOne: empty ``scopedRoles`` means "Full Permissions" (conductorone.md §5). SailPoint: a
-null scope or one containing ``sp:scopes:all`` grants every right of the owner's user level
-(sailpoint.md §3). The adapters normalise both to ``scope_mode == "full"``; ``unknown`` is
-``manual``.
+ConductorOne: empty ``scopedRoles`` means "Full Permissions" (docs/vendors/conductorone.md §5).
+SailPoint: a null scope or one containing ``sp:scopes:all`` grants every right of the owner's user
+level (docs/vendors/sailpoint.md §3). The adapters normalise both to ``scope_mode == "full"``;
+``unknown`` is ``manual``.
 """
 
 from __future__ import annotations

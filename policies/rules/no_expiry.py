@@ -1,7 +1,7 @@
 """``no-expiry``: the credential never expires (``expires_at`` is null).
 
-ConductorOne offers "never expires" (conductorone.md §5); SailPoint v2025+ lets a PAT never expire
-when ``expirationDate`` is null (sailpoint.md §2.6).
+ConductorOne offers "never expires" (docs/vendors/conductorone.md §5); SailPoint v2025+ lets a PAT
+never expire when ``expirationDate`` is null (docs/vendors/sailpoint.md §2.6).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``no-source-restriction``: the vendor supports CIDR limits and none is set.
 
-ConductorOne ``allowSourceCidr`` (conductorone.md §2.1, §5); SailPoint PATs have no per-token
-network restriction, so their capability is false and the rule is ``not_applicable``.
+ConductorOne ``allowSourceCidr`` (docs/vendors/conductorone.md §2.1, §5); SailPoint PATs have no
+per-token network restriction, so their capability is false and the rule is ``not_applicable``.
 
 The restriction judged is the *effective* one: a credential without its own list that inherits an
 enforced list from outside its record (``Credential.inherited_restriction``, e.g. ConductorOne's

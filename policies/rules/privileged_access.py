@@ -9,7 +9,7 @@ passes when none can be held (``max_roles``), and is ``manual`` in between (an o
 not be looked up, a role id missing from the catalogue). Credentials without ``privilege`` (saved
 inventories from before it was computed) are judged as before, on role names: scoped roles ∩
 owner roles, ``manual`` when the owner's roles are unknown and the answer depends on them.
-Default privileged role: ``system:owner`` (Super Administrator, conductorone.md §2.5).
+Default privileged role: ``system:owner`` (Super Administrator, docs/vendors/conductorone.md §2.5).
 
 SailPoint (https://developer.sailpoint.com/docs/api/authorization): effective rights = PAT
 scopes ∩ the owner's user level. Listed scopes are an upper bound, so a privileged scope on the PAT
@@ -297,7 +297,7 @@ def _unresolved(credential: Credential, relevant: list[str]) -> Outcome | None:
     """A pass, unless a role id that could be part of the access has no name.
 
     An unresolved role id never matches a privileged role *name*, so a pass would be a guess
-    (the role catalogue was unreadable, or lacks the id; conductorone.md §2.5).
+    (the role catalogue was unreadable, or lacks the id; docs/vendors/conductorone.md §2.5).
     """
     unresolved = [r for r in credential.unresolved_roles if r in relevant]
     if not unresolved:

@@ -1,20 +1,20 @@
 """``stale``: a credential last used longer ago than ``max_idle_days``.
 
-Each fact is judged by one rule (DESIGN.md): a credential that was never used has no last use, so
-it is ``never-used``'s, and ``stale`` passes it. One exception: a vendor that began recording last
-use only at some instant (``Capabilities.last_used_since``; SailPoint 2023-02-02) says nothing about
-use before it. A credential created before that instant with no recorded use has been idle *at
-least since* that instant; ``stale`` judges it with that idle time (a lower bound, so a fail is
-certain) and ``never-used`` passes it.
+Each fact is judged by one rule (docs/architecture.md): a credential that was never used has no last
+use, so it is ``never-used``'s, and ``stale`` passes it. One exception: a vendor that began
+recording last use only at some instant (``Capabilities.last_used_since``; SailPoint 2023-02-02)
+says nothing about use before it. A credential created before that instant with no recorded use has
+been idle *at least since* that instant; ``stale`` judges it with that idle time (a lower bound, so
+a fail is certain) and ``never-used`` passes it.
 
-SailPoint refreshes ``lastUsed`` at most once a day (sailpoint.md §2.6, §6), so the recorded value
-may lag the true last use by up to ``last_used_granularity_seconds``. Decision: by default the
-rule judges the recorded ``last_used_at`` exactly as the public contract says. That never misses
-a credential whose true idle time exceeds the limit (what CIS 5.3 and PCI DSS 8.2.6 ask for); the
-price is that a SailPoint token may be reported up to one day early, which the evidence makes
-visible (``last_used_granularity_seconds``). ``granularity_tolerance: true`` flips the trade-off:
-the limit is extended by the granularity so that every finding is certain (none early), at the
-cost of reporting a truly idle token up to one day late.
+SailPoint refreshes ``lastUsed`` at most once a day (docs/vendors/sailpoint.md §2.6, §6), so the
+recorded value may lag the true last use by up to ``last_used_granularity_seconds``. Decision: by
+default the rule judges the recorded ``last_used_at`` exactly as the public contract says. That
+never misses a credential whose true idle time exceeds the limit (what CIS 5.3 and PCI DSS 8.2.6 ask
+for); the price is that a SailPoint token may be reported up to one day early, which the evidence
+makes visible (``last_used_granularity_seconds``). ``granularity_tolerance: true`` flips the
+trade-off: the limit is extended by the granularity so that every finding is certain (none early),
+at the cost of reporting a truly idle token up to one day late.
 """
 
 from __future__ import annotations

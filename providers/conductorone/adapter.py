@@ -1,12 +1,13 @@
 """The ConductorOne adapter: every user's personal clients, their owners and role names.
 
-Calls (conductorone.md §6), for N personal clients owned by U distinct users and R roles:
+Calls (docs/vendors/conductorone.md §6), for N personal clients owned by U distinct users and R
+roles:
 
 - 1 token request (``POST /auth/v1/token``), plus one more each time the token nears the end of
   its ``expires_in`` (600 s in the docs) during a long scan, plus one on a 401;
 - ⌈N/25⌉ pages of ``POST /api/v1/search/iam/personal_clients`` (at least 1; the spec asks for a
-  page size of at most 25, SPEC:L58132). These are the only inherently sequential requests:
-  each page needs the previous page's token;
+  page size of at most 25, openapi.yaml ``paths./api/v1/search/iam/personal_clients.post``). These
+  are the only inherently sequential requests: each page needs the previous page's token;
 - ⌈R/100⌉ pages of ``GET /api/v1/iam/roles`` (at least 1), concurrent with the search; each
   role's ``permissions`` give every key's effective privilege
   (``providers.conductorone.privilege``);
@@ -74,12 +75,14 @@ from providers.conductorone.owners import (
 from providers.conductorone.privilege import Catalogue, read_role
 from providers.options import Options
 
-SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # SPEC:L58128
-LIST_OWN_PATH = "/api/v1/iam/personal_clients"  # SPEC:L55475 (caller's own, no paging params)
-ROLES_PATH = "/api/v1/iam/roles"  # SPEC:L55741 (page_size/page_token in the query)
-USERS_SEARCH_PATH = "/api/v1/search/users"  # SPEC:L58636
-# conductorone.md §2.6: unknown whether DELETED users come back unless asked for; ask for all.
-USER_STATUSES = ("ENABLED", "DISABLED", "DELETED")  # SPEC SearchUsersRequest.userStatuses
+# The paths, as named in openapi.yaml ``paths`` (docs/vendors/conductorone.md §2):
+SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # every user's (§2.3)
+LIST_OWN_PATH = "/api/v1/iam/personal_clients"  # the caller's own, no paging parameters (§2.2)
+ROLES_PATH = "/api/v1/iam/roles"  # page_size/page_token in the query (§2.5)
+USERS_SEARCH_PATH = "/api/v1/search/users"  # body c1.api.user.v1.SearchUsersRequest (§2.6)
+# docs/vendors/conductorone.md §2.6: unknown whether DELETED users come back unless asked for; ask
+# for all.
+USER_STATUSES = ("ENABLED", "DISABLED", "DELETED")  # SearchUsersRequest.userStatuses
 
 
 class ConductorOneProvider(Provider):
@@ -91,11 +94,12 @@ class ConductorOneProvider(Provider):
     credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
-    # conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by retries.
+    # docs/vendors/conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by
+    # retries.
     default_rate_limit: ClassVar[RateLimit | None] = None
     search_page_size: ClassVar[int] = 25
     roles_page_size: ClassVar[int] = 100
-    owner_batch_size: ClassVar[int] = 100  # SearchUsersRequest.pageSize <= 100 (SPEC:L41850)
+    owner_batch_size: ClassVar[int] = 100  # c1.api.user.v1.SearchUsersRequest.pageSize <= 100
 
     @property
     def options(self) -> ConductorOneOptions:
@@ -226,8 +230,8 @@ class _Run:
             return await self._load_own(exc)
 
     async def _load_own(self, refused: PermissionDeniedError) -> list[Any]:
-        # Search needs Super Administrator (conductorone.md §2.3, DOCS api.mdx L52); List shows
-        # only the caller's own clients (SPEC:L55475), so the population is incomplete.
+        # Search needs Super Administrator (docs/vendors/conductorone.md §2.3, DOCS api.mdx L52);
+        # List shows only the caller's own clients (§2.2), so the population is incomplete.
         self.partial = True
         why = refused.vendor_message or f"HTTP {refused.status_code}"
         self.notes.append(
@@ -240,7 +244,8 @@ class _Run:
             await self.api.get_json(LIST_OWN_PATH), "personal client list", self.tenant
         )
         self._add(items, page)
-        if token:  # the List operation documents no page_token parameter (conductorone.md §2.2)
+        # the List operation documents no page_token parameter (docs/vendors/conductorone.md §2.2)
+        if token:
             self.notes.append("the own-clients list announced more pages, which it cannot serve")
         return items
 
@@ -266,7 +271,7 @@ class _Run:
 
     async def _lookup_owners(self, ids: list[str]) -> None:
         request: dict[str, Any] = {
-            "refs": [{"id": i} for i in ids],  # `ids` is deprecated (SPEC SearchUsersRequest)
+            "refs": [{"id": i} for i in ids],  # `ids` is deprecated (SearchUsersRequest)
             "userStatuses": list(USER_STATUSES),
             "pageSize": self.provider.owner_batch_size,
         }
@@ -362,7 +367,8 @@ class _Run:
             try:
                 parsed = parse_client(raw)
                 if parsed.deleted:
-                    deleted += 1  # revoked (conductorone.md §5): not part of the population
+                    # revoked (docs/vendors/conductorone.md §5): not part of the population
+                    deleted += 1
                     continue
                 if parsed.raw_id in seen:
                     duplicates += 1

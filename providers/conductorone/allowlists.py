@@ -54,8 +54,8 @@ from providers.conductorone.privilege import SUPER_ADMIN
 SETTINGS_PATH = "/api/v1/settings/session"
 SETTINGS_PERMISSION = "permission/c1.api.settings.v1.SessionSettingsService.Get"
 """The permission a 403 names (the operationId as a permission, as ConductorOne's 403 bodies do,
-conductorone.md §4); Super Administrators hold it (DOCS global-settings.mdx: "These tasks all
-require the Super Administrator role")."""
+docs/vendors/conductorone.md §4); Super Administrators hold it (DOCS global-settings.mdx: "These
+tasks all require the Super Administrator role")."""
 USER_LIST = "pccUserSource"
 ADMIN_LIST = "pccAdminSource"
 
@@ -184,7 +184,7 @@ def unreadable(why: str) -> TenantAllowLists:
 def parse_settings(body: Any) -> TenantAllowLists:
     """``GetSessionSettingsResponse`` -> the two lists; ``SettingsError`` on a wrong shape.
     ``sessionSettings`` null or absent, and a list null or absent: nothing enforced (protojson
-    omits empty messages; every field is optional, conductorone.md §2)."""
+    omits empty messages; every field is optional, docs/vendors/conductorone.md §2)."""
     if not isinstance(body, dict):
         raise SettingsError("the response is not a JSON object")
     settings = body.get("sessionSettings")

@@ -1,9 +1,10 @@
 """ConductorOne credentials: client id and secret parsing, the signed assertion, token caching.
 
-A personal client authenticates with a *signed client assertion* (conductorone.md §1.3 A): an
-EdDSA JWT signed with the Ed25519 key inside the client secret, exchanged at ``/auth/v1/token``
-for a bearer token. We never send the secret itself over the wire (method B in §1.3 does), so a
-proxy that logs request bodies sees a JWT valid for two minutes, not a long-lived key.
+A personal client authenticates with a *signed client assertion* (docs/vendors/conductorone.md §1.3
+A): an EdDSA JWT signed with the Ed25519 key inside the client secret, exchanged at
+``/auth/v1/token`` for a bearer token. We never send the secret itself over the wire (method B in
+§1.3 does), so a proxy that logs request bodies sees a JWT valid for two minutes, not a long-lived
+key.
 
 Parsing errors are ``ConfigError``s that name the part that is wrong and never contain the secret
 or any fragment of it: the message is built only from constant text and non-secret facts.
@@ -36,17 +37,17 @@ from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.tokens import MAX_TOKEN_LIFETIME, token_lifetime
 
 SECRET_PREFIX = "secret-token:conductorone.com:v1:"  # noqa: S105 - a format prefix (§1.2)
-TOKEN_PATH = "/auth/v1/token"  # noqa: S105 - SPEC:L45621 (tokenUrl)
+TOKEN_PATH = "/auth/v1/token"  # noqa: S105 - openapi.yaml securitySchemes.oauth tokenUrl
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # §1.3 A step 4
 ASSERTION_LIFETIME = 120.0  # SDKGO token_source.go: exp = now + 2 min; docs cap it at 5 min
-DEFAULT_TOKEN_LIFETIME = 600  # conductorone.md §1.3 "Response": example expires_in 600
+DEFAULT_TOKEN_LIFETIME = 600  # docs/vendors/conductorone.md §1.3 "Response": example expires_in 600
 USE_CASES = frozenset({"pcc", "spc"})  # personal client / service principal (§1.1)
 _SECRET_KEY = "client_secret_env"  # noqa: S105 - a config key name
 
 
 @dataclass(frozen=True)
 class ClientId:
-    """``<name>@<host>/<use-case>`` (conductorone.md §1.1)."""
+    """``<name>@<host>/<use-case>`` (docs/vendors/conductorone.md §1.1)."""
 
     name: str
     host: str
@@ -90,7 +91,8 @@ def parse_client_id(value: str) -> ClientId:
 
 
 def _b64url_decode(text: str) -> bytes:
-    # conductorone.md §1.2: RawURLEncoding (no padding); add it back for Python's decoder.
+    # docs/vendors/conductorone.md §1.2: RawURLEncoding (no padding); add it back for Python's
+    # decoder.
     if not text or any(c not in _B64URL for c in text):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -181,7 +183,8 @@ def encode_client_secret(key: Ed25519PrivateKey) -> str:
 
 
 def make_assertion(client_id: str, key: Ed25519PrivateKey, audience: str, now: float) -> str:
-    """The client-assertion JWT (conductorone.md §1.3 A steps 1-2; nonce in the claims as SDKPY)."""
+    """The client-assertion JWT (docs/vendors/conductorone.md §1.3 A steps 1-2; nonce in the claims
+    as SDKPY)."""
     claims = {
         "iss": client_id,
         "sub": client_id,
@@ -245,7 +248,8 @@ class AssertionTokenProvider:
             except ResponseError as exc:
                 if exc.status_code >= 500 or isinstance(exc, AuthError):
                     raise
-                # conductorone.md §4: a refused token request is an auth failure (c1i TokenError)
+                # docs/vendors/conductorone.md §4: a refused token request is an auth failure (c1i
+                # TokenError)
                 raise AuthError(
                     exc.message,
                     tenant=exc.tenant,

@@ -1,13 +1,14 @@
 """Data of the simulated ConductorOne tenant: a curated demo set and a seeded generator.
 
-Everything is plain JSON in the vendor's shapes (SPEC:L25045 PersonalClient, SPEC:L42061 User,
-SPEC:L25480 Role), so the simulator serves it unchanged and tests can compare the adapter's
-output with exactly what was served. All times are relative to ``anchor`` (the demo's as-of), and
-all randomness comes from ``random.Random(seed)``, so (seed, size, anchor) fixes every byte.
+Everything is plain JSON in the vendor's shapes (openapi.yaml ``components.schemas``
+``c1.api.iam.v1.PersonalClient``, ``c1.api.user.v1.User``, ``c1.api.iam.v1.Role``), so the simulator
+serves it unchanged and tests can compare the adapter's output with exactly what was served. All
+times are relative to ``anchor`` (the demo's as-of), and all randomness comes from
+``random.Random(seed)``, so (seed, size, anchor) fixes every byte.
 
-Curated set (``curated(anchor, seed)``): which record exercises which DESIGN.md rule, with the
-default policy (T = anchor). Owners: alice, henry, gina, ivan, judy (Basic Users, active), bob
-(Super Administrator), carol (DISABLED), dave (DELETED), erin (status ENABLED but directory
+Curated set (``curated(anchor, seed)``): which record exercises which docs/architecture.md rule,
+with the default policy (T = anchor). Owners: alice, henry, gina, ivan, judy (Basic Users, active),
+bob (Super Administrator), carol (DISABLED), dave (DELETED), erin (status ENABLED but directory
 DISABLED), frank (6 unexpired clients), a user id that does not exist ("ghost"), kim (ENABLED, but
 HR employmentStatus Terminated), svc (a service user), agent (an agent user) and leo (holding the
 custom role custom:break-glass).
@@ -82,8 +83,9 @@ ABSENT: Any = object()  # a field the server leaves out (protojson omits empty f
 _ALNUM = string.ascii_letters + string.digits
 DAY = timedelta(days=1)
 
-# Built-in roles: names from c1i cmd/auth_login_roles.go (conductorone.md §2.5). The name of the
-# API-only "Read-Only to System Logs" role is not public; "system:api-logs-viewer" is ours.
+# Built-in roles: names from c1i cmd/auth_login_roles.go (docs/vendors/conductorone.md §2.5). The
+# name of the API-only "Read-Only to System Logs" role is not public; "system:api-logs-viewer" is
+# ours.
 BUILTIN_ROLES: tuple[tuple[str, str, bool], ...] = (
     ("system:owner", "Super Administrator", False),
     ("system:viewer", "Read-Only Administrator", False),
@@ -99,9 +101,10 @@ have Super Administrator power although no role-id check would say so. Its id co
 random stream, so adding it left every other generated record as it was."""
 
 # Role.permissions (openapi.yaml components.schemas.c1.api.iam.v1.Role): the real strings are not
-# public beyond c1i's "permission/c1.api.auth.v1.Auth.Introspect" (conductorone.md §1.4), which
-# is "permission/" + the operationId. These are built the same way from operationIds in the spec
-# (tests/providers/conductorone/test_openapi.py checks each one), grouped by what they touch.
+# public beyond c1i's "permission/c1.api.auth.v1.Auth.Introspect" (docs/vendors/conductorone.md
+# §1.4), which is "permission/" + the operationId. These are built the same way from operationIds in
+# the spec (tests/providers/conductorone/test_openapi.py checks each one), grouped by what they
+# touch.
 _PERSONAL = [
     f"c1.api.iam.v1.PersonalClientService.{m}"
     for m in ("Create", "Delete", "Get", "List", "Update")
@@ -236,12 +239,13 @@ def allow_list(enabled: bool, cidrs: list[str] | None) -> JSON:
 
 
 def ksuid(rng: random.Random) -> str:
-    """27 alphanumerics: the server's id format (c1i roleIDPattern, conductorone.md §2.5)."""
+    """27 alphanumerics: the server's id format (c1i roleIDPattern, docs/vendors/conductorone.md
+    §2.5)."""
     return "".join(rng.choice(_ALNUM) for _ in range(27))
 
 
 def fmt(when: datetime, digits: int, nanos: int = 0) -> str:
-    """Protojson form: UTC, ``Z``, 0/3/6/9 fractional digits (conductorone.md §2.1)."""
+    """Protojson form: UTC, ``Z``, 0/3/6/9 fractional digits (docs/vendors/conductorone.md §2.1)."""
     base = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     if digits == 0:
         return base + "Z"
@@ -284,7 +288,7 @@ def make_user(
     user_type: str = "USER_TYPE_HUMAN",
     employment: str | None = "Active",
 ) -> JSON:
-    """A ``User`` (SPEC:L42061) with the fields an audit reads, the rest omitted."""
+    """A ``User`` (``c1.api.user.v1.User``) with the fields an audit reads, the rest omitted."""
     login = name.lower().replace(" ", ".")
     return {
         "id": uid,
@@ -320,7 +324,8 @@ def make_client(
     nanos: int = 0,
     deleted: datetime | None = None,
 ) -> JSON:
-    """A ``PersonalClient`` (SPEC:L25045). ``ABSENT`` leaves a field out, as protojson does."""
+    """A ``PersonalClient`` (``c1.api.iam.v1.PersonalClient``). ``ABSENT`` leaves a field out, as
+    protojson does."""
 
     def ts(value: datetime | None) -> str | None:
         return None if value is None else fmt(value, digits, nanos)

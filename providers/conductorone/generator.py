@@ -11,7 +11,7 @@ unknown), 4 % are service and 1 % agent users, 1 % hold the custom role ``custom
 (every Super Administrator permission under another id). The tenant enforces its allow list
 for Super Administrator-level API keys, not the one for all.
 Fields that protojson may omit are left out, set to ``null`` or to ``[]`` in roughly equal parts
-(conductorone.md §2: all three mean "none").
+(docs/vendors/conductorone.md §2: all three mean "none").
 
 ``corrupt`` damages chosen records the way a buggy or newer server might (no id, unparsable
 timestamp, wrong types) for the ``malformed_records`` fault.

@@ -1,9 +1,10 @@
 """ConductorOne JSON -> the normalised model: personal clients, owners, error bodies.
 
 Vendor data is untrusted. Every field is optional in the spec and may be absent, ``null`` or empty
-with the same meaning (conductorone.md §2, SPEC:L25045), enums may grow (``x-speakeasy-unknown-
-values: allow``), and a record of the wrong shape must become a per-record error, never a crash
-and never a silently dropped credential. So each reader here checks the type it gets.
+with the same meaning (docs/vendors/conductorone.md §2, ``c1.api.iam.v1.PersonalClient``), enums
+may grow (``x-speakeasy-unknown-values: allow``), and a record of the wrong shape must become a
+per-record error, never a crash and never a silently dropped credential. So each reader here checks
+the type it gets.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ if TYPE_CHECKING:  # owners imports this module's readers
     from providers.conductorone.owners import OwnerTable
 
 CAPABILITIES = Capabilities(
-    network_restriction=True,  # allowSourceCidr (SPEC:L25048)
-    expiry=True,  # expiresTime (SPEC:L25077)
-    last_used=True,  # lastUsedAt, exact instant (SPEC:L25085)
+    network_restriction=True,  # PersonalClient.allowSourceCidr
+    expiry=True,  # PersonalClient.expiresTime
+    last_used=True,  # PersonalClient.lastUsedAt, exact instant
     last_used_granularity_seconds=0,
 )
 
-# google.rpc.Code names for the numbers ConductorOne returns (conductorone.md §4).
+# google.rpc.Code names for the numbers ConductorOne returns (docs/vendors/conductorone.md §4).
 _RPC_CODES = {
     1: "CANCELLED",
     2: "UNKNOWN",
@@ -51,9 +52,10 @@ _RPC_CODES = {
 
 
 def parse_error(response: httpx.Response) -> str | None:
-    """A vendor error body as one line: ``google.rpc.Status`` (SPEC:L44148), the token endpoint's
-    OAuth2 ``{"error", "error_description"}`` (conductorone.md §1.3), or raw text (an empty 500).
-    The http layer bounds and redacts whatever we return; requests never echo our token back."""
+    """A vendor error body as one line: ``google.rpc.Status`` (openapi.yaml), the token endpoint's
+    OAuth2 ``{"error", "error_description"}`` (docs/vendors/conductorone.md §1.3), or raw text (an
+    empty 500). The http layer bounds and redacts whatever we return; requests never echo our token
+    back."""
     try:
         body = response.json()
     except ValueError:
@@ -94,7 +96,7 @@ def read_str(raw: Mapping[str, Any], key: str) -> str | None:
 
 
 def read_str_list(raw: Mapping[str, Any], key: str) -> list[str]:
-    """Absent, ``null`` and ``[]`` all mean "none" (conductorone.md §2)."""
+    """Absent, ``null`` and ``[]`` all mean "none" (docs/vendors/conductorone.md §2)."""
     value = raw.get(key)
     if value is None:
         return []
@@ -121,7 +123,7 @@ class Parsed:
 
 
 def parse_client(raw: Any) -> Parsed:
-    """Check one PersonalClient (SPEC:L25045); raise ``BadRecord`` on a wrong shape."""
+    """Check one ``c1.api.iam.v1.PersonalClient``; raise ``BadRecord`` on a wrong shape."""
     if not isinstance(raw, dict):
         raise BadRecord(f"expected a JSON object, got {type(raw).__name__}")
     record_id = read_str(raw, "id")
@@ -229,4 +231,4 @@ def read_page(body: Any, what: str, tenant: str) -> tuple[list[Any], str]:
         raise ResponseFormatError(f"{what}: 'list' is not an array", tenant=tenant)
     if token is not None and not isinstance(token, str):
         raise ResponseFormatError(f"{what}: 'nextPageToken' is not a string", tenant=tenant)
-    return items or [], token or ""  # conductorone.md §3: end = "" or absent
+    return items or [], token or ""  # docs/vendors/conductorone.md §3: end = "" or absent

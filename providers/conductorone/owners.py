@@ -1,9 +1,9 @@
 """ConductorOne users -> owners: status (``status``, ``directoryStatus``, ``employmentStatus``),
 kind (``User.type``) and roles; the coverage note on employment statuses read as "employed".
 
-Fields: openapi.yaml ``components.schemas.c1.api.user.v1.User`` (SPEC:L42061, conductorone.md
-§2.6). Vendor data is untrusted: every value is type-checked, and text that reaches messages is
-clipped (``normalise._clip``).
+Fields: openapi.yaml ``components.schemas.c1.api.user.v1.User`` (docs/vendors/conductorone.md
+§2.6). Vendor data is untrusted: every value is type-checked, and text
+that reaches messages is clipped (``normalise._clip``).
 """
 
 from __future__ import annotations
@@ -170,8 +170,9 @@ def owner_from_user(
 
 
 def users_of(page: list[Any], unresolved: set[str], failures: Counter[str]) -> list[dict[str, Any]]:
-    """The ``User`` objects inside ``UserView`` items (SPEC:L42390); an unreadable view whose
-    ``userId`` we can still see leaves that owner ``unknown`` rather than ``not_found``."""
+    """The ``User`` objects inside ``UserView`` items (``c1.api.user.v1.UserView``); an unreadable
+    view whose ``userId`` we can still see leaves that owner ``unknown`` rather than
+    ``not_found``."""
     users = []
     for view in page:
         user = view.get("user") if isinstance(view, dict) else None

@@ -9,7 +9,7 @@ Vendor facts this rests on:
 - ``PersonalClient.scopedRoles`` is the "list of IAM Roles that this OAuth2 Client's API
   permissions are reduced to … AND'ed against the owning User's own permissions"
   (``components.schemas.c1.api.iam.v1.PersonalClient``); empty = the owner's full permissions
-  (conductorone.md §5, DOCS ``conductorone-api/api.mdx`` "Full Permissions").
+  (docs/vendors/conductorone.md §5, DOCS ``conductorone-api/api.mdx`` "Full Permissions").
 
 So a full key holds the union of its owner's roles' permissions, and a scoped key holds
 (union of the scoped roles' permissions) ∩ (union of the owner's roles' permissions). Intersecting
@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from auditor.kernel.model import EffectivePrivilege
 
 SUPER_ADMIN = "system:owner"
-"""Super Administrator's ``Role.name`` (conductorone.md §2.5, c1i ``cmd/auth_login_roles.go``)."""
+"""Super Administrator's ``Role.name`` (docs/vendors/conductorone.md §2.5, c1i
+``cmd/auth_login_roles.go``)."""
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,8 @@ def _meet(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] 
 
 
 def read_role(raw: Mapping[str, object]) -> Role | None:
-    """A ``Role`` from the catalogue, or ``None`` when it has no usable id. ``permissions``
-    absent, ``null`` or ``[]`` all mean none (conductorone.md §2); a wrong type means unknown,
+    """A ``Role`` from the catalogue, or ``None`` when it has no usable id. ``permissions`` absent,
+    ``null`` or ``[]`` all mean none (docs/vendors/conductorone.md §2); a wrong type means unknown,
     which the caller treats like an id missing from the catalogue."""
     role_id = raw.get("id")
     if not isinstance(role_id, str) or not role_id:

@@ -1,4 +1,5 @@
-"""The simulated token endpoint's checks: ``POST /auth/v1/token`` as conductorone.md §1.3 says.
+"""The simulated token endpoint's checks: ``POST /auth/v1/token`` as docs/vendors/conductorone.md
+§1.3 says.
 
 It accepts both documented client-authentication methods: a signed client assertion (verified
 against the minted client's Ed25519 public key) and the plain secret. The assertion must be EdDSA,

@@ -64,7 +64,7 @@ class FaultInjector:
 
 
 def status_body(code: int, message: str) -> dict[str, Any]:
-    return {"code": code, "message": message, "details": []}  # google.rpc.Status SPEC:L44148
+    return {"code": code, "message": message, "details": []}  # openapi.yaml google.rpc.Status
 
 
 def rpc_error(http_status: int, code: int, message: str, **headers: str) -> JSONResponse:

@@ -1,9 +1,9 @@
 """Opaque, request-bound page tokens and page-size clamping for the simulated tenant.
 
-Real tokens are opaque (conductorone.md §3), so clients must send them back unchanged with the
-same request. The simulator's tokens are an offset plus a digest of the request's filters,
-HMAC-signed: a forged, truncated or cross-request token is a 400 ``INVALID_ARGUMENT``, as a
-server that cannot decode its own cursor would answer.
+Real tokens are opaque (docs/vendors/conductorone.md §3), so clients must send them back unchanged
+with the same request. The simulator's tokens are an offset plus a digest of the request's filters,
+HMAC-signed: a forged, truncated or cross-request token is a 400 ``INVALID_ARGUMENT``, as a server
+that cannot decode its own cursor would answer.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import hmac
 import json
 from typing import Any
 
-DEFAULT_PAGE_SIZE = 25  # pagination.mdx L10-14; SPEC SearchUsersRequest.pageSize
+DEFAULT_PAGE_SIZE = 25  # docs/vendors/conductorone.md §3; SearchUsersRequest.pageSize
 MIN_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 

@@ -13,7 +13,7 @@ Behaviour the vendor does not document, chosen here and stated so nobody mistake
   does not ask for DELETED ones misses them (§2.6 unknown);
 - an empty result omits ``list`` as protojson omits empty repeated fields;
 - faults apply to ``/api/`` requests only, never to the token endpoint (the adapter must not retry
-  token requests, conductorone.md §4);
+  token requests, docs/vendors/conductorone.md §4);
 - session settings (``GET /api/v1/settings/session``) need Super Administrator, as the UI's
   global settings do (DOCS product/admin/global-settings.mdx); others get a 403;
 - the clients made by ``mint_client`` are not part of the audited population: they belong to the
@@ -193,7 +193,8 @@ class ConductorOneSimulator:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         entry = self._tokens.get(token) if scheme.lower() == "bearer" else None
         if entry is None or entry[1] <= self._clock():
-            return rpc_error(401, 16, "unauthenticated")  # c1i test stubs, conductorone.md §4
+            # the body c1i's test stubs model (docs/vendors/conductorone.md §4)
+            return rpc_error(401, 16, "unauthenticated")
         return entry[0]
 
     def _denied(self, permission: str) -> Response:
@@ -207,7 +208,7 @@ class ConductorOneSimulator:
         who = self._principal(request)
         if isinstance(who, Response):
             return who
-        if not who.can_search:  # Super Administrator only (conductorone.md §2.3)
+        if not who.can_search:  # Super Administrator only (docs/vendors/conductorone.md §2.3)
             return self._denied(SEARCH_PERMISSION)
         body = await _json_body(request)
         if isinstance(body, Response):
@@ -231,7 +232,7 @@ class ConductorOneSimulator:
         who = self._principal(request)
         if isinstance(who, Response):
             return who
-        own = self._by_owner.get(who.user_id, [])  # SPEC:L55475 has no paging parameters
+        own = self._by_owner.get(who.user_id, [])  # the List operation has no paging parameters
         return JSONResponse(_drop_empty({"list": own, "nextPageToken": ""}))
 
     async def _get_client(self, request: Request) -> Response:
@@ -242,7 +243,7 @@ class ConductorOneSimulator:
         for record in self.data.clients:
             mine = record.get("userId") == who.user_id
             if record.get("id") == request.path_params["id"] and (mine or who.can_search):
-                return JSONResponse({"client": record})  # SPEC:L25207, wrapped
+                return JSONResponse({"client": record})  # PersonalClientServiceGetResponse, wrapped
         return rpc_error(404, 5, "not found")
 
     # -- roles and users -----------------------------------------------------------------------
@@ -252,7 +253,7 @@ class ConductorOneSimulator:
         who = self._principal(request)
         if isinstance(who, Response):
             return who
-        q = request.query_params  # SPEC:L55741: page_size / page_token in the query string
+        q = request.query_params  # GET /api/v1/iam/roles: page_size / page_token in the query
         return self._page(self.data.roles, q.get("page_size"), q.get("page_token"), "roles", "list")
 
     async def _get_role(self, request: Request) -> Response:
@@ -262,7 +263,7 @@ class ConductorOneSimulator:
             return who
         for role in self.data.roles:
             if role["id"] == request.path_params["role_id"]:
-                return JSONResponse({"role": role})  # SPEC:L25016, wrapped
+                return JSONResponse({"role": role})  # c1.api.iam.v1.GetRolesResponse, wrapped
         return rpc_error(404, 5, "not found")
 
     async def _search_users(self, request: Request) -> Response:

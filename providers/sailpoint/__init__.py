@@ -1,8 +1,8 @@
-"""SailPoint Identity Security Cloud personal access tokens (issue 4).
+"""SailPoint Identity Security Cloud personal access tokens.
 
 ``SailPointProvider`` collects a tenant's PATs; ``SailPointSimulator`` is a faithful simulated
 tenant (ASGI) for tests, ``credaudit demo`` and ``credaudit sandbox``; ``SimFaults`` configures its
-latency and fault injection. Vendor facts: ``/work/shared/vendors/sailpoint.md`` (sailpoint.md).
+latency and fault injection. Vendor facts: ``docs/vendors/sailpoint.md``.
 """
 
 from __future__ import annotations

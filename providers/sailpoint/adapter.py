@@ -2,7 +2,7 @@
 
 Flow: mint a client-credentials token (``auth``), list every PAT of the tenant with one
 ``GET …/personal-access-tokens`` without ``owner-id`` (a bare JSON array; the list declares no
-paging, sailpoint.md §2.2), fall back to ``owner-id=me`` when that is refused (coverage
+paging, docs/vendors/sailpoint.md §2.2), fall back to ``owner-id=me`` when that is refused (coverage
 ``partial``), normalise each record (``records``), then resolve owners in batches (``owners``)
 and, with ``user_levels: true`` (opt-in), the user level of each owner of a full-scope PAT
 (``levels``).
@@ -70,7 +70,7 @@ _LOGIN_HOST = re.compile(r"^(?P<tenant>[^.]+)\.login\.sailpoint\.com$")  # autho
 _UNKNOWN_OWNER = OwnerFacts("unknown")
 
 STANDARD_PAGE = 250
-"""ISC's default and maximum ``limit`` for collections (sailpoint.md §5.1)."""
+"""ISC's default and maximum ``limit`` for collections (docs/vendors/sailpoint.md §5.1)."""
 
 
 class SailPointProvider(Provider):
@@ -82,8 +82,9 @@ class SailPointProvider(Provider):
     label: ClassVar[str] = "SailPoint ISC"
     credential_kind: ClassVar[str] = "SailPoint personal access token"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
-    # sailpoint.md §5.4: 100 requests per client_id (per API version) per 10 s. 95 leaves room for
-    # the gap between when we start a request and when SailPoint's gateway counts it.
+    # docs/vendors/sailpoint.md §5.4: 100 requests per client_id (per API version) per 10 s. 95
+    # leaves room for the gap between when we start a request and when SailPoint's gateway counts
+    # it.
     default_rate_limit: ClassVar[RateLimit | None] = RateLimit(95, 10.0)
     supported_api_versions: ClassVar[tuple[str, ...]] = SUPPORTED_VERSIONS
 
@@ -144,9 +145,9 @@ class SailPointProvider(Provider):
                 fix=f"use https://{host}",
             )
         ui = _UI_HOST.match(host)
-        if (
-            ui
-        ):  # sailpoint.md §1.3: API host {tenant}.api.identitynow.com, UI {tenant}.identitynow.com
+        # docs/vendors/sailpoint.md §1.3: API host {tenant}.api.identitynow.com, UI
+        # {tenant}.identitynow.com
+        if ui:
             api = f"https://{ui['tenant']}.api.{ui['domain']}"
             raise ConfigError(
                 f"base_url {raw!r} is the user-interface host, not the API host",
@@ -231,7 +232,7 @@ class SailPointProvider(Provider):
 
         Opt-in (``user_levels: true``): it costs one request per owner (there is no batch form)
         and the scope ``sp:auth-user:read``, where the rest of the collection needs only the PAT
-        list's right and the default scope, in batches (least privilege, issue 4)."""
+        list's right and the default scope, in batches (least privilege: off unless asked for)."""
         wanted = [
             c.owner.id
             for c in credentials
@@ -273,8 +274,9 @@ class SailPointProvider(Provider):
             )
             raise
         except PermissionDeniedError as exc:
-            # SPEC personal-access-tokens.yaml L15-29: the whole tenant needs the right
-            # idn:all-personal-access-tokens:read, owner-id=me idn:my-personal-access-tokens:read
+            # spec idn/v3/paths/personal-access-tokens.yaml, owner-id: the whole tenant needs the
+            # right idn:all-personal-access-tokens:read, owner-id=me
+            # idn:my-personal-access-tokens:read
             body = await client.get_json(version.pat_path, params={"owner-id": "me"})
             reason = f": {exc.vendor_message}" if exc.vendor_message else ""
             partial = True
@@ -311,9 +313,9 @@ class SailPointProvider(Provider):
         says whether paging broke off, leaving the population possibly incomplete.
 
         The PAT list declares no paging, but ISC collections default to ``limit=250``
-        (sailpoint.md §5.1, §8.1); a silently truncated population would be the worst kind of
-        false pass. So ask for the records after the ones we have: an empty answer or the same
-        records again (the server ignores ``offset``) confirm the list was whole.
+        (docs/vendors/sailpoint.md §5.1, §8.1); a silently truncated population would be the worst
+        kind of false pass. So ask for the records after the ones we have: an empty answer or the
+        same records again (the server ignores ``offset``) confirm the list was whole.
         """
         seen = {r.get("id") for r in body if isinstance(r, dict)}
         guard = client.page_guard(f"GET {version.pat_path}")

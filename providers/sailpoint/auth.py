@@ -1,4 +1,4 @@
-"""Client-credentials tokens for a SailPoint PAT (sailpoint.md §1).
+"""Client-credentials tokens for a SailPoint PAT (docs/vendors/sailpoint.md §1).
 
 A PAT is an OAuth client: its id is the ``client_id`` and its secret the ``client_secret``,
 sent as a url-encoded form to ``<base_url>/oauth/token`` (§1.1, as SailPoint's Python and Go SDKs

@@ -3,7 +3,8 @@
 Curated set (``curated(anchor)``; every date is relative to ``anchor``, the scan's as-of). Each
 record's ``rules`` field names what it triggers; ``tests/providers/sailpoint`` checks the mapping.
 Shapes are explicit per record, so the set renders the same for any anchor; it is designed for
-anchors from 2026-03 on (never-expiring tokens exist since 2026-02-19, sailpoint.md §2.6).
+anchors from 2026-03 on (never-expiring tokens exist since 2026-02-19, docs/vendors/sailpoint.md
+§2.6).
 
 =====================  ==========================================================================
 record label           exercises
@@ -40,7 +41,7 @@ markup-script          clean, name is a ``<script>`` payload, owner name has HTM
 markup-attr            clean, name breaks out of an HTML attribute
 csv-formula            clean, name is a CSV formula (``=HYPERLINK(…)``)
 terminated-active      ``inactive-owner``: lifecycle state "Terminated" while identityState
-                       stays ACTIVE (a lifecycle state without an identity state, issue 13)
+                       stays ACTIVE (a lifecycle state configured without an identity state)
 custom-lifecycle       ``owner-unverified``: lifecycle state "Leave of Absence", in neither
                        default list (inactive-owner is manual too)
 idle-since-recording   ``stale``, not ``never-used``: created in 2022, lastUsed null; SailPoint
@@ -51,7 +52,7 @@ latent-admin-scope     ``privileged-access`` manual: idn:sources:manage on a pla
 
 Privileged scopes used (for the ``privileged-access`` rule's SailPoint list):
 ``sp:all-personal-access-tokens:manage``, ``sp:oauth-client:manage``, ``sp:auth-user:manage``,
-``sp:auth-org:manage`` (real scope names from the v3 spec, sailpoint.md §3).
+``sp:auth-org:manage`` (real scope names from the v3 spec, docs/vendors/sailpoint.md §3).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SailPoint error bodies → one human sentence for our error messages.
 
-Three shapes exist (sailpoint.md §5.3): ``ErrorResponseDto`` ``{detailCode, trackingId,
+Three shapes exist (docs/vendors/sailpoint.md §5.3): ``ErrorResponseDto`` ``{detailCode, trackingId,
 messages[{text}], causes[{text}]}`` for 400/403/404/500, ``{"error": …}`` for 401 (and the
 OAuth token endpoint adds ``error_description``, RFC 6749 §5.2), and ``{"message": …}`` for 429.
 The tracking id is kept: SailPoint support asks for it.
@@ -42,7 +42,8 @@ def describe_error(body: Any) -> str | None:
         return error.strip()
     message = body.get("message")
     if isinstance(message, str) and message.strip():
-        return message.strip()  # the 429 example is " Rate Limit Exceeded " (SPEC 429.yaml)
+        # the 429 example is " Rate Limit Exceeded " (spec idn/v3/responses/429.yaml)
+        return message.strip()
     return None
 
 

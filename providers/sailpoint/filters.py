@@ -4,10 +4,11 @@ The simulated tenant needs it to answer ``lastUsed le …``/``lastUsed isnull`` 
 ``id eq``/``id in (…)`` on public identities, and to reject everything else with a 400 the way
 the real service does; the adapter needs ``quote`` to build ``id in (…)`` safely from untrusted ids.
 
-Grammar (sailpoint.md §5.2, developer docs "standard collection parameters"): comparisons
-``field op value``, postfix ``field isnull`` / ``field pr``, ``field in (v1, v2)``, composites
-``and``/``or``/``not`` with parentheses. Operators are lowercase only ("EQ" is not allowed).
-Strings are double-quoted with ``\\"`` and ``\\\\`` escapes; date-times are unquoted RFC 3339.
+Grammar (docs/vendors/sailpoint.md §5.2, developer docs "standard collection parameters"):
+comparisons ``field op value``, postfix ``field isnull`` / ``field pr``, ``field in (v1, v2)``,
+composites ``and``/``or``/``not`` with parentheses. Operators are lowercase only ("EQ" is not
+allowed). Strings are double-quoted with ``\\"`` and ``\\\\`` escapes; date-times are unquoted
+RFC 3339.
 """
 
 from __future__ import annotations
@@ -57,12 +58,12 @@ class Not:
 
 Node = Compare | BoolOp | Not
 
-# SPEC idn/v3/paths/personal-access-tokens.yaml L31-45: "lastUsed: le, isnull"
+# spec idn/v3/paths/personal-access-tokens.yaml, parameter filters: "lastUsed: le, isnull"
 PAT_FILTERS: Mapping[str, FieldSpec] = {
     "lastUsed": FieldSpec("datetime", frozenset({"le", "isnull"})),
 }
-# SPEC deref-sailpoint-api.v3.yaml L12378-12395 (getPublicIdentities): id eq/in; alias, email,
-# firstname, lastname eq/sw
+# v3 spec paths./public-identities.get (getPublicIdentities), parameter filters: id eq/in; alias,
+# email, firstname, lastname eq/sw
 PUBLIC_IDENTITY_FILTERS: Mapping[str, FieldSpec] = {
     "id": FieldSpec("string", frozenset({"eq", "in"})),
     "alias": FieldSpec("string", frozenset({"eq", "sw"})),
@@ -75,7 +76,8 @@ _TOKEN = re.compile(r'\s*(?:(?P<punct>[(),])|(?P<str>"(?:[^"\\]|\\.)*")|(?P<word
 
 
 def quote(value: str) -> str:
-    """A filter string literal: double-quoted, ``\\`` and ``"`` escaped (sailpoint.md §5.2)."""
+    """A filter string literal: double-quoted, ``\\`` and ``"`` escaped (docs/vendors/sailpoint.md
+    §5.2)."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -37,7 +37,8 @@ def generate(seed: int, size: int, anchor: datetime) -> Dataset:
     Mix: about one owner per three PATs (skewed: a few owners hold many), 5 % + 5 % inactive
     owners, 1 % owners without identityState, 2 % PATs of owners unknown to the tenant, 20 %
     never used, 18 % null scope, 10 % ``sp:scopes:all``, 1 % empty scope, 8 % managed, and field
-    presence that follows each record's creation date (sailpoint.md §2.6 field history).
+    presence that follows each record's creation date (docs/vendors/sailpoint.md §2.6 field
+    history).
     """
     if not 10 <= size <= 100_000:
         raise ValueError("size must be between 10 and 100000")
@@ -123,7 +124,7 @@ def _with_admin_scopes(seed: int, pats: list[PatRecord]) -> list[PatRecord]:
     return out
 
 
-# Lifecycle states that disagree with identityState, as real tenants have them (issue 13): a
+# Lifecycle states that disagree with identityState, as real tenants have them: a
 # lifecycle state configured without an identity state leaves identityState ACTIVE (v3 spec
 # LifecycleState.identityState "is generally 'null'"), tenants name their own states, and some
 # identities have no lifecycle state. (identityState, lifecycle state, truth, weight in %)

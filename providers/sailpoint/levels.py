@@ -1,13 +1,13 @@
 """The user level of PAT owners, through ``GET /v3/auth-users/{id}``.
 
-Why: a PAT with full scope (``sp:scopes:all`` or a null scope) holds every right of its owner's
-user level (sailpoint.md §3: "effective rights = the PAT's scopes ∩ the owner's user level"). The
-level is not part of the PAT record, so without it ``privileged-access`` can only say ``manual``
-for such a PAT. ``AuthUser.capabilities`` is that level (SPEC deref-sailpoint-api.v3.yaml
-``/auth-users/{id}`` ``getAuthUser``, security ``sp:auth-user:read``; schema ``AuthUser``:
-``capabilities`` "Array of the auth user's capabilities", nullable, items an enum of
-``CERT_ADMIN``, ``ORG_ADMIN``, ``HELPDESK``, …). The same field is what an administrator changes
-to grant a level (``patchAuthUser``: ``replace /capabilities ["ORG_ADMIN"]``).
+Why: a PAT with full scope (``sp:scopes:all`` or a null scope) holds every right of its owner's user
+level (docs/vendors/sailpoint.md §3: "effective rights = the PAT's scopes ∩ the owner's user
+level"). The level is not part of the PAT record, so without it ``privileged-access`` can only say
+``manual`` for such a PAT. ``AuthUser.capabilities`` is that level (v3 spec
+``paths./auth-users/{id}.get``, ``getAuthUser``, security ``sp:auth-user:read``; schema
+``AuthUser``: ``capabilities`` "Array of the auth user's capabilities", nullable, items an enum of
+``CERT_ADMIN``, ``ORG_ADMIN``, ``HELPDESK``, …). The same field is what an administrator changes to
+grant a level (``patchAuthUser``: ``replace /capabilities ["ORG_ADMIN"]``).
 
 Owners of full-scope PATs are looked up, and owners of scoped PATs holding a scope the v3 spec
 reserves for administrative levels (``providers.sailpoint.scopes``): the level says whether the PAT
@@ -57,8 +57,8 @@ from providers.sailpoint.versions import AUTH_USERS_PATH
 __all__ = ["MAX_ID_LENGTH"]  # shared with the public-identities batches (owners)
 BASE_LEVEL = "USER"
 """The level of an auth user without capabilities: the name the v3 spec gives the base level in
-``x-sailpoint-userLevels`` (``GET /public-identities``: ``[USER]``, SPEC
-deref-sailpoint-api.v3.yaml L12372-12373; sailpoint.md §4 "user level USER")."""
+``x-sailpoint-userLevels`` (``GET /public-identities``: ``[USER]``, v3 spec
+``paths./public-identities.get``; docs/vendors/sailpoint.md §4 "user level USER")."""
 
 
 @dataclass
@@ -91,7 +91,7 @@ def auth_user_path(owner_id: str) -> str | None:
     Owner ids come from the vendor's records, so they are untrusted: every character but the
     unreserved ones is percent-encoded, and the dot segments ``.`` and ``..`` (which a URL
     resolver would collapse into another path) are refused, as are ids longer than any identity
-    id (32 hex characters, sailpoint.md §2.6) could plausibly be.
+    id (32 hex characters, docs/vendors/sailpoint.md §2.6) could plausibly be.
     """
     if owner_id in ("", ".", "..") or len(owner_id) > MAX_ID_LENGTH:
         return None

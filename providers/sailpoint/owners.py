@@ -27,12 +27,13 @@ null identity state) is ``active``; a lifecycle state in neither list is ``unkno
 rules are ``manual``, never ``pass``) and the coverage note names it and the key to set. Only an
 identity with no lifecycle state at all falls back to ``identityState`` alone.
 
-Batches: ``filters=id in ("a","b",…)`` (id supports eq/in, SPEC L12378-12395). A 32-hex id costs
-about 41 URL characters once its quotes and comma are percent-encoded, so 100 ids make a query of
-about 4.2 kB: well under the 8 kB request-line limit of common proxies and gateways (nginx,
-Apache), while 100 ≤ the page size limit of 250 keeps each batch to one page. Longer ids are
-batched by encoded length (``MAX_FILTER_CHARS``) instead. Each batch is still paged with
-``limit``/``offset`` until a short page, in case the server returns more than asked.
+Batches: ``filters=id in ("a","b",…)`` (id supports eq/in: v3 spec ``paths./public-identities.get``,
+``filters``). A 32-hex id costs about 41 URL characters once its quotes and comma are
+percent-encoded, so 100 ids make a query of about 4.2 kB: well under the 8 kB request-line limit of
+common proxies and gateways (nginx, Apache), while 100 ≤ the page size limit of 250 keeps each batch
+to one page. Longer ids are batched by encoded length (``MAX_FILTER_CHARS``) instead. Each batch is
+still paged with ``limit``/``offset`` until a short page, in case the server returns more than
+asked.
 """
 
 from __future__ import annotations
@@ -59,10 +60,11 @@ from providers.sailpoint.versions import PUBLIC_IDENTITIES_PATH
 
 BATCH_SIZE = 100
 MAX_ID_LENGTH = 256
-"""Longer than any identity id could plausibly be (32 hex characters, sailpoint.md §2.6): such
-an owner id is vendor data no lookup URL should carry; its owner stays unknown, not looked up."""
+"""Longer than any identity id could plausibly be (32 hex characters, docs/vendors/sailpoint.md
+§2.6): such an owner id is vendor data no lookup URL should carry; its owner stays unknown, not
+looked up."""
 MAX_FILTER_CHARS = 4500
-PAGE_LIMIT = 250  # SPEC components.parameters.limit: maximum 250
+PAGE_LIMIT = 250  # v3 spec components.parameters.limit: maximum 250
 
 # v3 spec components.schemas.PublicIdentity.identityState
 STATE_STATUS: dict[str, OwnerStatus] = {

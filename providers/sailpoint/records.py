@@ -1,9 +1,10 @@
 """One PAT list item (any API version) → ``Credential``, or a per-record problem.
 
-Vendor data is untrusted (DESIGN.md non-negotiables): every field is type-checked, a record that
-breaks the schema becomes a ``RecordProblem`` (reported in coverage), never a crash. Fields the
-schema requires (``id, name, scope, owner, created``; SPEC GetPersonalAccessTokenResponse
-``required``) must be present; every other field may be absent on old records (sailpoint.md §2.6).
+Vendor data is untrusted (docs/architecture.md non-negotiables): every field is type-checked, a
+record that breaks the schema becomes a ``RecordProblem`` (reported in coverage), never a crash.
+Fields the schema requires (``id, name, scope, owner, created``; GetPersonalAccessTokenResponse
+``required``) must be present; every other field may be absent on old records
+(docs/vendors/sailpoint.md §2.6).
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def scope_mode(scope: list[str] | None) -> tuple[ScopeMode, tuple[str, ...]]:
     """How much of its owner's access a PAT carries, and a note when that needs explaining.
 
     ``null`` (the default a PAT is created with) and any list containing ``sp:scopes:all`` grant
-    every right of the owner's user level; "any additional scope is ignored" (sailpoint.md §3).
-    An empty list is undocumented, so we say we do not know.
+    every right of the owner's user level; "any additional scope is ignored"
+    (docs/vendors/sailpoint.md §3). An empty list is undocumented, so we say we do not know.
     """
     if scope is None:
         return "full", ("scope is null: the token holds sp:scopes:all, every right of its owner",)
@@ -110,7 +111,8 @@ def parse_pat(raw: Any, *, tenant: str) -> Credential:
         raise RecordProblem("owner.name is not a string", pat_id)
     created = _timestamp(raw, "created", pat_id, required=True)
     last_used = _timestamp(raw, "lastUsed", pat_id, required=False)
-    # absent or null expirationDate: the token never expires (issue 4; v2025+ SPEC text)
+    # absent or null expirationDate: the token never expires, in every version (the v2025+ schema
+    # text; records from before the field existed have none, docs/vendors/sailpoint.md §2.6)
     expires = _timestamp(raw, "expirationDate", pat_id, required=False)
     managed = _optional(raw, "managed", bool, pat_id)
     ttl = _optional(raw, "accessTokenValiditySeconds", int, pat_id)
@@ -122,7 +124,7 @@ def parse_pat(raw: Any, *, tenant: str) -> Credential:
         provider="sailpoint",
         tenant=tenant,
         id=pat_id,
-        client_id=pat_id,  # the PAT id is its OAuth client_id (sailpoint.md §1.1)
+        client_id=pat_id,  # the PAT id is its OAuth client_id (docs/vendors/sailpoint.md §1.1)
         name=name,
         owner=Owner(id=owner_id, name=owner_name, status="unknown"),
         created_at=created,
@@ -131,7 +133,8 @@ def parse_pat(raw: Any, *, tenant: str) -> Credential:
         scopes=tuple(dict.fromkeys(scope or ())),
         scope_mode=mode,
         allowed_cidrs=(),
-        # SPEC: `managed` default false; records older than the field were never managed
+        # GetPersonalAccessTokenResponse: `managed` default false; records older than the field were
+        # never managed
         managed=bool(managed),
         access_token_ttl_seconds=ttl,
         capabilities=CAPABILITIES,

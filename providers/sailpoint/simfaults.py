@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-# sailpoint.md §5.4: "100 requests per client_id (and API version) per 10 seconds". The simulator
-# counts per client id across versions: stricter, so a client within it is within the real limit.
+# docs/vendors/sailpoint.md §5.4: "100 requests per client_id (and API version) per 10 seconds". The
+# simulator counts per client id across versions: stricter, so a client within it is within the real
+# limit.
 RATE_LIMIT_REQUESTS = 100
 RATE_LIMIT_SECONDS = 10.0
 MAX_CONSECUTIVE_FAULTS = 2
@@ -125,7 +126,7 @@ def malformed_indices(seed: int, count: int, population: int) -> frozenset[int]:
 
 
 def error_body(status: int, text: str, detail: str | None = None) -> dict[str, Any]:
-    """``ErrorResponseDto`` (SPEC idn/v3/schemas/ErrorResponseDto.yaml, responses/403.yaml)."""
+    """``ErrorResponseDto`` (spec idn/v3/schemas/ErrorResponseDto.yaml, responses/403.yaml)."""
     codes = {400: "400.1 Bad Request Content", 403: "403 Forbidden", 404: "404 Not found",
              405: "405 Method Not Allowed", 500: "500.0 Internal Fault",
              503: "503 Service Unavailable"}  # fmt: skip

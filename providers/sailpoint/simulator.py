@@ -2,15 +2,16 @@
 
 What it serves, and the source of each behaviour:
 
-- ``POST /oauth/token`` client credentials in a url-encoded body or the query (sailpoint.md §1.1);
-  bad credentials → 401 ``{"error", "error_description"}`` (RFC 6749 §5.2).
+- ``POST /oauth/token`` client credentials in a url-encoded body or the query
+  (docs/vendors/sailpoint.md §1.1); bad credentials → 401 ``{"error", "error_description"}``
+  (RFC 6749 §5.2).
 - ``GET /{v3,beta,v2024,v2025,v2026}/personal-access-tokens`` and ``/personal-access-tokens/v1``
   with ``owner-id`` (omitted / ``me`` / an id) and ``filters`` (``lastUsed le|isnull``), each
   version's payload shape, managed PATs only for credentials holding the managed right (§2.2, §6).
 - ``GET /v3/public-identities`` with ``filters`` (id eq/in, alias/email/firstname/lastname eq/sw),
   ``limit``/``offset``/``count`` + ``X-Total-Count``, ``sorters=name`` (§4, §5.1).
 - ``GET /v3/auth-users/{id}``: the identity's ``AuthUser`` with its user level in
-  ``capabilities`` (SPEC deref-sailpoint-api.v3.yaml ``getAuthUser``); 403 without the scope
+  ``capabilities`` (v3 spec ``paths./auth-users/{id}.get``, ``getAuthUser``); 403 without the scope
   ``sp:auth-user:read``, 404 for an identity without a login.
 - 401 ``{"error"}``, 429 ``{"message"}`` + ``Retry-After``, else ``ErrorResponseDto`` (§5.3);
   100 requests per 10 s per client id on the injected clock (§5.4).
@@ -195,7 +196,7 @@ class SailPointSimulator:
         retry_after = window.admit()
         if retry_after is None:
             return None
-        # SPEC idn/v3/responses/429.yaml: {"message": " Rate Limit Exceeded "} + Retry-After
+        # spec idn/v3/responses/429.yaml (§5.3): {"message": " Rate Limit Exceeded "} + Retry-After
         return self._json(
             429, {"message": " Rate Limit Exceeded "}, {"Retry-After": f"{retry_after:.0f}"}
         )
@@ -207,7 +208,7 @@ class SailPointSimulator:
         refused = await self._arrive(entry[0] if entry else None)
         if refused is not None:
             return None, refused
-        if entry is None:  # SPEC idn/v3/responses/401.yaml shape
+        if entry is None:  # the shape of spec idn/v3/responses/401.yaml
             return None, self._json(401, {"error": "JWT validation failed: no valid bearer token"})
         if entry[1] <= self._clock():
             return None, self._json(401, {"error": "JWT validation failed: JWT is expired"})
@@ -235,7 +236,7 @@ class SailPointSimulator:
         n = len(self._tokens)
         token = hashlib.sha256(f"{self.seed}:token:{client.id}:{n}".encode()).hexdigest()
         self._tokens[token] = (client.id, self._clock() + self.token_ttl_seconds)
-        # docs/api/authentication.md "OAuth token response" (sailpoint.md §1.2)
+        # docs/api/authentication.md "OAuth token response" (docs/vendors/sailpoint.md §1.2)
         return self._json(200, {
             "access_token": token, "token_type": "bearer", "expires_in": self.token_ttl_seconds,
             "scope": "sp:scopes:all", "accessType": "OFFLINE", "tenant_id": "sim-tenant",
@@ -256,7 +257,8 @@ class SailPointSimulator:
             assert refused is not None
             return refused
         owner = request.query_params.get("owner-id")
-        # SPEC idn/v3/paths/personal-access-tokens.yaml L15-29: the rights per owner-id form
+        # the right each owner-id form needs (spec idn/v3/paths/personal-access-tokens.yaml,
+        # owner-id)
         needed = MY_READ if owner == "me" else ALL_READ
         if needed not in client.rights:
             return self._error(
@@ -325,7 +327,7 @@ class SailPointSimulator:
         if client is None:
             assert refused is not None
             return refused
-        # SPEC /auth-users/{id} getAuthUser: security userAuth [sp:auth-user:read]
+        # v3 spec paths./auth-users/{id}.get (getAuthUser): security userAuth [sp:auth-user:read]
         if AUTH_USER_READ not in client.rights or self.faults.deny_user_level_lookup:
             return self._error(
                 403, "The server understood the request but refuses to authorize it."

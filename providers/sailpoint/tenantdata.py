@@ -3,7 +3,7 @@
 Records are kept version-neutral; ``render_pat`` produces the JSON one API version serves, so
 the same tenant answers every version with that version's documented shape (see ``versions``).
 Timestamps are stored as the exact text the tenant serves, so fractional-digit variety (0, 3 or
-6 digits, sailpoint.md §2.3 and §8.5) survives unchanged into the ground truth.
+6 digits, docs/vendors/sailpoint.md §2.3 and §8.5) survives unchanged into the ground truth.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from typing import Any
 
 from providers.sailpoint.versions import ApiVersion
 
-# Field history of GetPersonalAccessTokenResponse (sailpoint.md §2.6, `git log -S`):
+# Field history of GetPersonalAccessTokenResponse (docs/vendors/sailpoint.md §2.6, `git log -S`):
 MANAGED_ADDED = datetime(2024, 2, 20, tzinfo=UTC)  # `managed`
 EXPIRY_ADDED = datetime(2025, 7, 15, tzinfo=UTC)  # `expirationDate`, `accessTokenValiditySeconds`
 NEVER_EXPIRES_ADDED = datetime(2026, 2, 19, tzinfo=UTC)  # `userAwareTokenNeverExpires`
 
 
-# High-privilege scopes the simulated data uses (real v3 scope names, sailpoint.md §3): the
-# curated set's privileged-access records carry them, and the generator mixes them in.
+# High-privilege scopes the simulated data uses (real v3 scope names, docs/vendors/sailpoint.md §3):
+# the curated set's privileged-access records carry them, and the generator mixes them in.
 PRIVILEGED_SCOPES = (
     "sp:all-personal-access-tokens:manage",
     "sp:oauth-client:manage",
@@ -49,7 +49,8 @@ def truth_of(identity_state: str | None, lifecycle: str | None) -> str:
 
 @dataclass(frozen=True)
 class Identity:
-    """One identity as ``/v3/public-identities`` knows it (SPEC PublicIdentity schema)."""
+    """One identity as ``/v3/public-identities`` knows it (v3 spec
+    ``components.schemas.PublicIdentity``)."""
 
     id: str
     name: str
@@ -107,7 +108,8 @@ class Dataset:
 
 
 def hex_id(label: str) -> str:
-    """A stable 32-hex id (the shape of PAT and identity ids, sailpoint.md §2.6) from a label."""
+    """A stable 32-hex id (the shape of PAT and identity ids, docs/vendors/sailpoint.md §2.6) from a
+    label."""
     return hashlib.sha256(label.encode()).hexdigest()[:32]
 
 
@@ -146,7 +148,7 @@ def render_pat(record: PatRecord, version: ApiVersion) -> dict[str, Any]:
 
 
 def render_identity(identity: Identity) -> dict[str, Any]:
-    """A ``PublicIdentity`` (SPEC deref-sailpoint-api.v3.yaml components.schemas.PublicIdentity)."""
+    """A ``PublicIdentity`` (v3 spec ``components.schemas.PublicIdentity``)."""
     manager = (
         {"type": "IDENTITY", "id": identity.manager[0], "name": identity.manager[1]}
         if identity.manager
@@ -165,7 +167,7 @@ def render_identity(identity: Identity) -> dict[str, Any]:
 
 
 def render_auth_user(identity: Identity, tenant: str) -> dict[str, Any]:
-    """An ``AuthUser`` (SPEC deref-sailpoint-api.v3.yaml components.schemas.AuthUser), keys in
+    """An ``AuthUser`` (v3 spec ``components.schemas.AuthUser``), keys in
     schema order; the login timestamps are epoch milliseconds (``int64``), as specified."""
     seconds = int(identity.id[:8], 16) % 10_000_000  # stable per identity, any value will do
     return {

@@ -1,11 +1,12 @@
 """The PAT API versions credaudit speaks, and how their payloads differ.
 
 Every version serves the same list operation with the same two query parameters; the payloads
-differ only in two fields (sailpoint.md §2.1, §2.6):
+differ only in two fields (docs/vendors/sailpoint.md §2.1, §2.6):
 
 - ``expirationDate`` is nullable in beta, v2025, v2026 and v1 (null = never expires) and not
   nullable in v3 and v2024. Records created before 2025-07-15 carry no ``expirationDate`` or
-  ``accessTokenValiditySeconds`` at all (field history, sailpoint.md §2.6) in any version.
+  ``accessTokenValiditySeconds`` at all (field history, docs/vendors/sailpoint.md §2.6) in any
+  version.
 - ``userAwareTokenNeverExpires`` exists only in v2025, v2026 and v1.
 
 A PAT that never expires therefore reaches us in three forms, and ``records.parse_pat`` reads all
@@ -36,16 +37,17 @@ class ApiVersion:
 
 
 VERSIONS: dict[str, ApiVersion] = {
-    # SPEC idn/v3/schemas/GetPersonalAccessTokenResponse.yaml: expirationDate not nullable
+    # spec idn/v3/schemas/GetPersonalAccessTokenResponse.yaml: expirationDate not nullable
     "v3": ApiVersion("v3", "/v3/personal-access-tokens", False, False),
-    # SPEC idn/beta/schemas/GetPersonalAccessTokenResponse.yaml L44-46: nullable, no flag
+    # spec idn/beta/schemas/GetPersonalAccessTokenResponse.yaml expirationDate: nullable, no flag
     "beta": ApiVersion("beta", "/beta/personal-access-tokens", True, False),
-    # SPEC idn/v2024/schemas/GetPersonalAccessTokenResponse.yaml: same as v3
+    # spec idn/v2024/schemas/GetPersonalAccessTokenResponse.yaml: same as v3
     "v2024": ApiVersion("v2024", "/v2024/personal-access-tokens", False, False),
-    # SPEC idn/v2025/schemas/GetPersonalAccessTokenResponse.yaml L44-70: nullable + flag
+    # spec idn/v2025/schemas/GetPersonalAccessTokenResponse.yaml: expirationDate nullable, and
+    # userAwareTokenNeverExpires
     "v2025": ApiVersion("v2025", "/v2025/personal-access-tokens", True, True),
     "v2026": ApiVersion("v2026", "/v2026/personal-access-tokens", True, True),
-    # SPEC idn/apis/personal-access-tokens/openapi.yaml paths: /personal-access-tokens/v1
+    # spec idn/apis/personal-access-tokens/openapi.yaml paths: /personal-access-tokens/v1
     "v1": ApiVersion("v1", "/personal-access-tokens/v1", True, True),
 }
 
@@ -53,9 +55,9 @@ DEFAULT_VERSION = "v3"
 SUPPORTED_VERSIONS: tuple[str, ...] = ("v3", "beta", "v2024", "v2025", "v2026", "v1")
 
 # Owner lookups always use v3: /public-identities exists there and needs only sp:scopes:default
-# (SPEC deref-sailpoint-api.v3.yaml L12362-12372). v3 works until Q1 2029 (sailpoint.md §2.1).
+# (v3 spec paths./public-identities.get). v3 works until Q1 2029 (docs/vendors/sailpoint.md §2.1).
 PUBLIC_IDENTITIES_PATH = "/v3/public-identities"
-# Owner user levels: getAuthUser exists only in v3 (SPEC deref-sailpoint-api.v3.yaml
-# /auth-users/{id}, security sp:auth-user:read).
+# Owner user levels: getAuthUser exists only in v3 (v3 spec paths./auth-users/{id}.get, security
+# sp:auth-user:read).
 AUTH_USERS_PATH = "/v3/auth-users"
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password

@@ -269,7 +269,8 @@ def test_summary_new_counts_every_marked_finding_like_resolved() -> None:
 
 
 def test_exit_codes_are_defined_once() -> None:
-    """DESIGN.md's exit codes live in ``auditor.kernel.errors``; the CLI and runs import them."""
+    """docs/architecture.md's exit codes live in ``auditor.kernel.errors``; the CLI and runs import
+    them."""
     import auditor.app.runs as runs
     import auditor.cli as cli_package
     import auditor.cli.common as common

@@ -1,4 +1,4 @@
-"""The HTTP layer against absurd vendor data (issue 22): each maps onto our error tree."""
+"""The HTTP layer against absurd vendor data: each maps onto our error tree."""
 
 from __future__ import annotations
 

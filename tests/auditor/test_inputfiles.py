@@ -1,5 +1,6 @@
-"""Bad input files get a clear error (exit 2, the path, the key) in bounded time and memory
-(issue 21): devices, FIFOs, huge files, deep nesting, non-finite numbers, hostile patterns."""
+"""Bad input files get a clear error (exit 2, the path, the key) in bounded time and memory (hostile
+or broken input files): devices, FIFOs, huge files, deep nesting, non-finite numbers, hostile
+patterns."""
 
 from __future__ import annotations
 

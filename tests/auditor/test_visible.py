@@ -1,4 +1,4 @@
-"""Hidden characters in vendor text shown the same way in every format (issue 22)."""
+"""Hidden characters in vendor text shown the same way in every format."""
 
 from __future__ import annotations
 

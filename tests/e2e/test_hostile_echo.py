@@ -1,4 +1,4 @@
-"""``credaudit scan`` against vendors that echo the secrets back (issue 20), over loopback HTTP.
+"""``credaudit scan`` against vendors that echo the secrets back, over loopback HTTP.
 
 Each form of ``tests.hostile.FORMS`` is served by both simulated tenants at once, each echoing its
 own client secret (or the bearer token it was sent); then every output is searched for any

@@ -1,4 +1,4 @@
-"""``-v`` against vendors that echo secrets in response *headers* (issue 22, first row).
+"""``-v`` against vendors that echo secrets in response *headers*.
 
 The HTTP libraries' own debug logs (httpx, httpcore) print raw headers and URLs; whatever the
 verbosity, neither they nor APScheduler may carry a secret to stderr or the log: a 302 whose

@@ -1,5 +1,6 @@
 """``verify`` says plainly whether authenticity was checked, and can require a signature
-(issue 22: a bundle whose signature was stripped and manifest re-hashed verified, exit 0)."""
+(a regression test: a bundle whose signature was stripped and manifest re-hashed once verified,
+exit 0)."""
 
 from __future__ import annotations
 

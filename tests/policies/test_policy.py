@@ -24,8 +24,8 @@ def problems(err: ConfigError) -> list[tuple[str | None, str]]:
 
 
 def test_default_pack_is_the_rules_own_defaults() -> None:
-    """The rule ids are a public contract (DESIGN.md's catalogue); each rule's defaults are
-    stated once, in its module, and the pack is read from them. (The documented example policy,
+    """The rule ids are a public contract (docs/architecture.md's catalogue); each rule's defaults
+    are stated once, in its module, and the pack is read from them. (The documented example policy,
     which spells every default out, pins their values: tests/policies/test_examples.py.)"""
     ids = [
         "stale",

@@ -1,4 +1,5 @@
-"""Hypothesis properties of the evaluator (issue 5, "Tests")."""
+"""Hypothesis properties of the evaluator: monotone in its thresholds, one result per rule and
+credential."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A vendor name with bidi overrides, zero-width characters, NUL, ESC and BEL (issue 22): every
+"""A vendor name with bidi overrides, zero-width characters, NUL, ESC and BEL: every
 human-facing report shows each as ``<U+XXXX>``, none raw."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``FORMATS`` registry and the file names DESIGN.md fixes."""
+"""The ``FORMATS`` registry and the file names docs/architecture.md fixes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``credaudit diff`` prints vendor credential ids: no terminal escape may reach the terminal
-(issue 22: an OSC ``ESC]0;…BEL`` survived colour stripping)."""
+(a regression test: an OSC ``ESC]0;…BEL`` once survived colour stripping)."""
 
 from __future__ import annotations
 

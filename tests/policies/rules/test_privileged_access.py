@@ -201,7 +201,7 @@ def test_default_privileged_scopes_have_a_source() -> None:
     assert params("privileged-access").model_dump()["sailpoint_scopes"] == list(
         DEFAULT_SAILPOINT_SCOPES
     )
-    # the old defaults that no spec version has are gone (issue 13)
+    # the old defaults, scope names that no spec version has, are gone
     for missing in ("idn:auth-org:manage", "idn:oauth-client:manage", "idn:workflow:manage"):
         assert missing not in DEFAULT_SAILPOINT_SCOPES
 

@@ -353,7 +353,7 @@ def test_duplicates_across_pages_counted_once(fake_time: FakeTime) -> None:
         mock_tenant(mock, search)
         inv = collect(fake_time)
     assert [c.id for c in inv.credentials] == ["a", "b", "c"]
-    # issue 22: a page that repeats records may have displaced others, as for SailPoint
+    # a page that repeats records may have displaced others, as for SailPoint
     assert inv.coverage.status == "partial"
     assert inv.coverage.notes == (
         "partial population: 1 record(s) listed twice across pages, counted once; the repeats "

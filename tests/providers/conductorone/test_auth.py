@@ -79,11 +79,12 @@ def test_client_id_errors_name_the_part(value: str, message: str) -> None:
 def test_secret_round_trip() -> None:
     key = parse_client_secret(SECRET)
     assert key.public_key().public_bytes_raw() == KEY.public_key().public_bytes_raw()
-    assert "=" not in SECRET.rsplit(":", 1)[1]  # unpadded base64url (conductorone.md §1.2)
+    # unpadded base64url (docs/vendors/conductorone.md §1.2)
+    assert "=" not in SECRET.rsplit(":", 1)[1]
 
 
 def test_secret_padding_is_rejected_and_whitespace_ignored() -> None:
-    with pytest.raises(ConfigError):  # RawURLEncoding: no '=' (conductorone.md §1.2)
+    with pytest.raises(ConfigError):  # RawURLEncoding: no '=' (docs/vendors/conductorone.md §1.2)
         parse_client_secret(SECRET + "=")
     assert parse_client_secret(f"  {SECRET}\n").public_key() is not None
 
@@ -202,7 +203,7 @@ def test_token_is_minted_once_cached_and_refreshed_before_expiry(fake_time: Fake
         ({"access_token": "t", "token_type": "Bearer"}, 539),  # absent: docs' 600
         ({"access_token": "t", "expires_in": "120"}, 107),  # margin = 10 % of a short life
         ({"access_token": "t", "expires_in": -5}, 539),
-        # issue 22: absurd lifetimes are capped at a day, not an OverflowError for the tenant
+        # absurd lifetimes are capped at a day, not an OverflowError for the tenant
         ({"access_token": "t", "expires_in": 10**400}, 86_339),
         ({"access_token": "t", "expires_in": "1" + "0" * 5000}, 86_339),
     ],
@@ -258,7 +259,7 @@ def test_token_errors_carry_vendor_text_but_no_secret(
         with pytest.raises(AuthError) as info:
             asyncio.run(run())
     assert expected in str(info.value)
-    assert route.call_count == 1  # never retried (conductorone.md §4)
+    assert route.call_count == 1  # never retried (docs/vendors/conductorone.md §4)
     assertion = parse_qs(route.calls[0].request.content.decode())["client_assertion"][0]
     assert assertion not in str(info.value)
     assert SECRET not in str(info.value)

@@ -1,7 +1,7 @@
-"""The curated demo tenant triggers every DESIGN.md rule exactly where dataset.py says.
+"""The curated demo tenant triggers every docs/architecture.md rule exactly where dataset.py says.
 
-The rule predicates below restate DESIGN.md's catalogue with its default parameters, so this test
-checks the *data* (through the real adapter), independent of the policies package.
+The rule predicates below restate docs/architecture.md's catalogue with its default parameters, so
+this test checks the *data* (through the real adapter), independent of the policies package.
 """
 
 from __future__ import annotations

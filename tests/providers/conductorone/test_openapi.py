@@ -1,7 +1,7 @@
 """The simulator's responses, and the adapter's requests, checked against the official spec.
 
-The spec (``/work/shared/specs/conductorone/openapi.yaml``, OpenAPI 3.1) declares only the 200
-responses; error bodies are checked against its ``google.rpc.Status`` schema (SPEC:L44148). The
+The spec (``openapi.yaml``, OpenAPI 3.1; the subset in ``tests/specs/conductorone``) declares only
+the 200 responses; error bodies are checked against its ``google.rpc.Status`` schema. The
 token endpoint is not a path in the spec (only ``tokenUrl``), so it is not validated here.
 """
 
@@ -195,7 +195,7 @@ def test_validation_catches_a_malformed_record(openapi: OpenAPI, spec: dict[str,
 
 def test_role_permissions_name_operations_of_the_spec(spec: dict[str, Any]) -> None:
     """The simulated ``Role.permissions`` are "permission/" + an operationId (the one public
-    example, c1i's permission/c1.api.auth.v1.Auth.Introspect, conductorone.md §1.4)."""
+    example, c1i's permission/c1.api.auth.v1.Auth.Introspect, docs/vendors/conductorone.md §1.4)."""
     operations = {
         op["operationId"]
         for item in spec["paths"].values()

@@ -38,7 +38,7 @@ CASES: list[tuple[str, str, str, Any, tuple[str, ...], str, str | None]] = [
      "employmentStatus is int, not a string: 3"),
     ("not a string, but disabled in C1: disabled wins", "DISABLED", "DISABLED", {"a": 1},
      DEFAULT_LEFT_EMPLOYMENT, "disabled", None),
-    # issue 13 review: the default list and prefix matching, at the exact boundary
+    # the default list and prefix matching, at the exact boundary
     ("Inactive by default", "ENABLED", "ENABLED", "Inactive", DEFAULT_LEFT_EMPLOYMENT, "disabled",
      f"employmentStatus is 'Inactive' {ENABLED_WHILE}"),
     ("a configured value then a non-letter", "ENABLED", "ENABLED", "Terminated - Voluntary",
@@ -113,7 +113,7 @@ def test_owner_status_reads_employment_status(
         (None, None),
         ("", None),
         (7, None),
-        # vendor text: control characters stripped, length clipped (issue 13 review)
+        # vendor text: control characters stripped, length clipped
         ("USER_TYPE_SERVICE\nforged: line", "USER_TYPE_SERVICEforged: line"),
         ("USER\x1b[31m_TYPE\u200b_X", "USER[31m_TYPE_X"),
         ("X" * 200, "X" * 80 + "…"),

@@ -353,7 +353,7 @@ OWNER_STATES = [
     ("ACTIVE", None, "active", ()),  # no lifecycle state: identityState alone
     ("INACTIVE_SHORT_TERM", "Active", "disabled", ("identityState INACTIVE_SHORT_TERM",)),
     ("INACTIVE_LONG_TERM", None, "disabled", ("identityState INACTIVE_LONG_TERM",)),
-    # the false pass of issue 13: terminated, yet identityState ACTIVE
+    # once a false pass: terminated, yet identityState ACTIVE
     ("ACTIVE", "Terminated", "disabled", (f"lifecycle state 'Terminated' {DISAGREE}",)),
     ("ACTIVE", "inactive", "disabled", (f"lifecycle state 'inactive' {DISAGREE}",)),
     (None, "Disabled", "disabled", ("lifecycle state 'Disabled'",)),

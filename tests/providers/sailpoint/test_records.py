@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat, scope_mode
 from providers.sailpoint.simfaults import corrupt
 
-# The v2025 schema's per-field examples, assembled (sailpoint.md §2.6)
+# The v2025 schema's per-field examples, assembled (docs/vendors/sailpoint.md §2.6)
 V2025 = {
     "id": "86f1dc6fe8f54414950454cbb11278fa",
     "name": "NodeJS Integration",

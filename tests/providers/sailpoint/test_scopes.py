@@ -75,7 +75,7 @@ def test_admin_only() -> None:
 def test_every_default_privileged_scope_secures_the_operation_it_cites(
     scope: str, operation: str
 ) -> None:
-    """No default privileged scope may be one no spec has (issue 13 found six such)."""
+    """No default privileged scope may be one no spec has (the old defaults had six such)."""
     ops = operations_by_scope()
     if scope in OUTSIDE_V3:  # cited from a newer API; it must not be hiding in v3 instead
         assert scope not in ops and "api-specs idn/apis/" in operation

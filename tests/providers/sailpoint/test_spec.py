@@ -109,7 +109,7 @@ def test_public_identities_validate() -> None:
 
 
 def test_auth_users_validate() -> None:
-    """Every answer of ``GET /v3/auth-users/{id}`` the simulator gives: the SPEC's AuthUser with
+    """Every answer of ``GET /v3/auth-users/{id}`` the simulator gives: the v3 spec's AuthUser with
     each kind of level (null, one, several), 404 for an identity without a login, 403 without
     the scope sp:auth-user:read."""
     sim = make_sim(FakeTime(), size=900, seed=3)
@@ -135,7 +135,7 @@ def test_auth_users_validate() -> None:
 
 
 def test_a_damaged_auth_user_breaks_the_spec() -> None:
-    """The check can fail: a level that is not in the SPEC's enum is rejected."""
+    """The check can fail: a level that is not in the spec's enum is rejected."""
     sim = make_sim(FakeTime(), size=900, seed=3)
     (good,) = exchange(sim, [(f"/v3/auth-users/{sim.dataset.identities[0].id}", None)])
     validate_exchange(good)
