@@ -47,7 +47,18 @@ ECHOES: dict[str, Echo] = {
         f"header was authorization=Bearer {token}; token {token} is not valid here"
     ),
     "key material": lambda cid, secret, token: f"cannot use key {_key_material(secret)}",
+    # separators a reader skips, every few characters: a character no list of invisible ones
+    # names (U+17B4), spaces, line breaks
+    "separated": lambda cid, secret, token: "invalid client " + "\u17b4".join(_chunks(secret, 6)),
+    "spaced": lambda cid, secret, token: "invalid client " + " ".join(_chunks(secret, 6)),
+    "lines": lambda cid, secret, token: "invalid client\n" + "\n".join(_chunks(secret, 8)),
 }
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
 FORMS = (*ECHOES, "name", "record")
 """``name``: the secret inside the first credential's name; ``record``: the secret, zero-width
 interleaved, as a malformed value of the first credential (which an adapter quotes with ``repr``,
@@ -213,14 +224,34 @@ def fragments(values: Iterable[str], size: int = 12) -> set[str]:
     return windows
 
 
+def _letters(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text)
+
+
 def leaks(text: str, windows: set[str], size: int = 12) -> list[str]:
-    """The windows found in ``text`` (normalised), with a little context, for the message."""
+    """The windows found in ``text`` (normalised), with a little context, for the message; and
+    the windows of the secrets' letters and digits found among ``text``'s letters and digits
+    (a secret broken up by separators a reader skips)."""
     view = normalise(text)
-    return [
+    found = [
         view[max(0, i - 20) : i + size + 20]
         for i in range(len(view) - size + 1)
         if view[i : i + size] in windows
     ]
+    loose = {w for w in (_letters(x) for x in _whole_forms(windows)) if len(w) >= size}
+    letters = _letters(view)
+    loose_windows = {w[i : i + size] for w in loose for i in range(len(w) - size + 1)}
+    found += [
+        "letters: " + letters[max(0, i - 20) : i + size + 20]
+        for i in range(len(letters) - size + 1)
+        if letters[i : i + size] in loose_windows
+    ]
+    return found
+
+
+def _whole_forms(windows: set[str]) -> list[str]:
+    """The windows themselves: their letters and digits are what a separated echo leaves."""
+    return list(windows)
 
 
 def secret_values(simulation: Simulation, echoes: Iterable[HostileEcho]) -> list[str]:

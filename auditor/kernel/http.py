@@ -199,6 +199,8 @@ def clean_vendor_text(text: str, limit: int = 300, *, secrets: SecretSet | None 
     rejoined when invisible characters are removed, is found before either happens."""
     if secrets is not None:
         text = secrets.redact(text)
+        if secrets.contains_loose(text):  # a secret broken up by separators: withheld whole
+            text = WITHHELD
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     text = INVISIBLE.sub("", _CONTROL.sub(" ", text)).replace("\n", " ").strip()
@@ -520,7 +522,9 @@ class ApiClient:
                 tenant=self.tenant,
             ) from None
         except ValueError as exc:
-            kind = response.headers.get("Content-Type", "no content type")
+            kind = clean_vendor_text(
+                response.headers.get("Content-Type", "no content type"), 100, secrets=self.secrets
+            )
             raise ResponseFormatError(
                 f"{method} {path} returned HTTP {response.status_code} with a body that is not "
                 f"JSON ({kind})",

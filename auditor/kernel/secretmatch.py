@@ -66,7 +66,9 @@ _INVISIBLE_CHARS = frozenset(
 """The same characters as a set: ``isdisjoint`` over a text is several times faster than the
 regex, and most texts hold none."""
 _ESCAPES = (
-    re.compile(r"\\+(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2}))"),  # JSON, Python
+    # a bounded run of backslashes (escaped escapes): an unbounded one went quadratic on text
+    # that is nothing but backslashes
+    re.compile(r"\\{1,8}(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2}))"),
     re.compile(
         r"&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(shy|zwj|zwnj|lrm|rlm|ZeroWidthSpace));"
     ),
@@ -116,6 +118,14 @@ def _safe_cut(text: str, at: int) -> int:
     return at
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def project(folded: str) -> str:
+    """A case-folded text's ASCII letters and digits alone (``SecretSet.contains_loose``)."""
+    return _NOT_ALNUM.sub("", folded)
+
+
 def fold(text: str) -> str:
     """Case-folded, one character for one character (``lower`` maps only U+0130 to two)."""
     return text.replace("\u0130", "i").lower()
@@ -161,6 +171,8 @@ class SecretSet:
         self._whole: set[str] = set()
         self._short: re.Pattern[str] | None = None
         self._prefixes: set[str] = set()
+        self._loose_windows: set[str] = set()
+        self._loose_anchors: set[str] = set()
         self._count = 0
         for value in values:
             self.add(value)
@@ -186,6 +198,11 @@ class SecretSet:
         self._count += 1
         for form in forms(plain):
             view = fold(INVISIBLE.sub("", form))
+            loose = project(view)
+            for i in range(len(loose) - FRAGMENT + 1):
+                self._loose_windows.add(loose[i : i + FRAGMENT])
+            for i in range(len(loose) - ANCHOR + 1):
+                self._loose_anchors.add(loose[i : i + ANCHOR])
             if len(view) < FRAGMENT:
                 self._whole.add(view)
                 continue
@@ -276,6 +293,31 @@ class SecretSet:
             if self._view_spans(view):
                 return True
             carry, start = view[-(FRAGMENT - 1) :], end
+        return False
+
+    def contains_loose(self, text: str) -> bool:
+        """Whether ``text``, with every character but letters and digits removed, holds a
+        fragment of a secret's letters and digits: a secret broken up by separators a reader
+        skips (spaces, line breaks, combining or unassigned characters, punctuation) every few
+        characters. For vendor text at its source (``auditor.kernel.withhold.withhold_json``),
+        where such a string is withheld whole."""
+        if not self._loose_windows:
+            return False
+        view = project(fold(text))
+        windows, anchors, get, n = (
+            self._loose_windows,
+            self._loose_anchors,
+            view.__getitem__,
+            len(view),
+        )
+        for block in range(0, n, BLOCK):
+            end = min(n, block + BLOCK)
+            starts = range(block, end, STRIDE)
+            if anchors.isdisjoint(map(get, map(slice, starts, (i + ANCHOR for i in starts)))):
+                continue
+            for i in range(max(0, block - FRAGMENT), min(end, n - FRAGMENT + 1)):
+                if view[i : i + FRAGMENT] in windows:
+                    return True
         return False
 
     def redact(self, text: str, mark: str = WITHHELD) -> str:

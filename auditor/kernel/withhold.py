@@ -108,9 +108,24 @@ def withhold_json(value: Any, secrets: SecretSet) -> Any:
     every API response). Checked as one text first: a clean document is returned as it is."""
     if not secrets:
         return value
-    if not secrets.contains(json.dumps(value, ensure_ascii=False)):
-        return value
-    return _scrub(value, secrets, _ALL, set())
+    text = json.dumps(value, ensure_ascii=False)
+    if secrets.contains(text):
+        value = _scrub(value, secrets, _ALL, set())
+    if secrets.contains_loose(text):
+        value = _scrub_loose(value, secrets)
+    return value
+
+
+def _scrub_loose(value: Any, secrets: SecretSet) -> Any:
+    """Every string holding a secret broken up by separators (``SecretSet.contains_loose``),
+    withheld whole: vendor text only, where no legitimate value looks like that."""
+    if isinstance(value, str):
+        return WITHHELD if secrets.contains_loose(value) else value
+    if isinstance(value, list):
+        return [_scrub_loose(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {_scrub_loose(k, secrets): _scrub_loose(v, secrets) for k, v in value.items()}
+    return value
 
 
 def withhold_text(name: str, text: str, secrets: SecretSet) -> str:

@@ -66,10 +66,41 @@ def read_yaml_file(path: Path, *, key: str | None = None) -> Any:
             file=str(path),
             fix="fix the YAML syntax (indentation, quoting, a colon after each key)",
         ) from None
+    if too_many(data):
+        raise ConfigError(
+            f"more than {MAX_VALUES:,} values once YAML aliases are expanded",
+            file=str(path),
+            key=key,
+            fix="write the values out, or use fewer aliases (`*name`); no credaudit file needs "
+            "this many",
+        )
     deep = too_deep(data)
     if deep is not None:
         raise _too_deep(path, _outer(deep) or key)
     return data
+
+
+MAX_VALUES = 200_000
+"""Values (scalars, lists, mappings) a file may hold with its aliases expanded: PyYAML builds
+an alias once and shares it, so a few lines of nested aliases (a "billion laughs") stay small in
+memory but expand exponentially for whatever walks them (validation, this check)."""
+
+
+def too_many(data: Any, limit: int = MAX_VALUES) -> bool:
+    """More than ``limit`` values, counting each alias use; stops counting at the limit."""
+    stack: list[Any] = [data]
+    seen = 0
+    while stack:
+        value = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _outer(where: str) -> str:

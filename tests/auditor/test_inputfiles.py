@@ -195,3 +195,15 @@ def test_a_catastrophic_pattern_is_matched_in_linear_time() -> None:
     match = cred(tenant="t1", id="c2", name="a" * 5_000)
     result = evaluate([inventory("t1", match)], policy, [], datetime(2026, 11, 1, tzinfo=UTC))
     assert [f.status for f in result.findings if f.rule_id == "greedy"] == ["fail"]
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    """Nine lines whose aliases expand to 10^9 values: refused while counting, in bounded time
+    (the check stops at the limit), with exit 2."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path = write(tmp_path, "\n".join([*lines, "tenants: *a8"]))
+    with pytest.raises(ConfigError, match="more than 200,000 values once YAML aliases"):
+        finishes(lambda: read_yaml_file(path))
+    result = finishes(lambda: CliRunner().invoke(cli, ["validate", "-c", str(path)]))
+    assert result.exit_code == 2, result.output
