@@ -15,6 +15,7 @@ from rich.table import Table
 
 from auditor.app.engine import NullProgress, Progress
 from auditor.kernel.model import TenantCoverage
+from auditor.kernel.visible import visible
 
 logger = logging.getLogger("credaudit.scan")
 
@@ -35,7 +36,7 @@ class LogProgress:
             f"in {coverage.duration_seconds:.1f}s"
         )
         if coverage.error:
-            logger.error("%s: %s", text, coverage.error)
+            logger.error("%s: %s", text, visible(coverage.error))
         elif coverage.status != "complete":
             logger.warning("%s", text)
         else:

@@ -28,6 +28,7 @@ from auditor.kernel.errors import (
 from auditor.kernel.inputfile import RESULTS_LIMIT, read_text
 from auditor.kernel.model import SEVERITIES, SEVERITY_RANK, ScanResult
 from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.visible import visible
 from auditor.kernel.withhold import withhold_model, withhold_text
 
 if TYPE_CHECKING:
@@ -117,9 +118,9 @@ def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
             line += f", {len(cov.record_errors)} unreadable record(s)"
         if cov.error:
             line += f" — {cov.error}"
-        lines.append(line)
+        lines.append(visible(line))  # vendor text in errors and notes: no terminal controls
         if every_note or cov.status != "complete":
-            lines.extend(f"      note: {note}" for note in cov.notes)
+            lines.extend(f"      note: {visible(note)}" for note in cov.notes)
     return lines
 
 
