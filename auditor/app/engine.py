@@ -35,7 +35,7 @@ from auditor.kernel.model import (
     scan_status,
 )
 from auditor.kernel.secretmatch import SecretSet
-from auditor.kernel.withhold import withhold_model
+from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model
 from providers.base import ClientFactory, Provider, TenantSettings
 
 logger = logging.getLogger("credaudit.engine")
@@ -241,6 +241,9 @@ class _TrackingFactory(ClientFactory):
             sum(c.stats.retries for c in self.created),
         )
 
+    def withheld(self) -> int:
+        return sum(c.stats.withheld for c in self.created)
+
 
 async def collect_tenant(
     settings: TenantSettings,
@@ -295,6 +298,8 @@ async def collect_tenant(
         await made.aclose()
     inventory = withhold_model(_own(inventory, settings), secrets)
     status, notes = inventory.coverage.status, inventory.coverage.notes
+    if factory.withheld() and WITHHELD_NOTE not in notes:
+        notes = (*notes, WITHHELD_NOTE)  # withheld at source, the mark since cut by an adapter
     if inventory.coverage.record_errors and status == "complete":
         # A record we could not read is a credential we did not evaluate: the population is
         # incomplete whatever the adapter thought, and the scan must not read as a clean one.

@@ -111,6 +111,10 @@ class RequestStats:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
+    withheld: int = 0
+    """Vendor texts in which text matching a secret was withheld at source: counted here, since
+    an adapter may later cut the mark out of a text it quotes, and the coverage must still say
+    that vendor text was withheld."""
 
 
 class TokenProvider(Protocol):
@@ -350,7 +354,10 @@ class ApiClient:
 
     def _withhold(self, body: Any, method: str, path: str) -> Any:
         try:
-            return withhold_json(body, self.secrets)
+            kept = withhold_json(body, self.secrets)
+            if kept is not body:
+                self.stats.withheld += 1
+            return kept
         except RecursionError:
             raise ResponseFormatError(
                 f"{method} {path} returned JSON nested too deeply to read", tenant=self.tenant
@@ -459,7 +466,7 @@ class ApiClient:
             vendor = self.error_parser(response)
         except Exception:  # noqa: BLE001 - a broken error body must not hide the status
             vendor = None
-        vendor = clean_vendor_text(vendor, secrets=self.secrets) if vendor else None
+        vendor = self._clean(vendor) if vendor else None
         message = f"{method} {path} returned HTTP {code}"
         if vendor:
             message += f": {vendor}"
@@ -476,8 +483,7 @@ class ApiClient:
             cls = RateLimitedError
         elif 300 <= code < 400:
             cls = ClientRequestError
-            where = clean_vendor_text(response.headers.get("Location", "?"), LOCATION_LIMIT,
-                                      secrets=self.secrets)  # fmt: skip
+            where = self._clean(response.headers.get("Location", "?"), LOCATION_LIMIT)
             message += f" (redirect to {where!r} not followed)"
         elif code >= 500:
             cls = ServerError
@@ -496,7 +502,7 @@ class ApiClient:
         if isinstance(exc, httpx.TimeoutException):
             kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
             return TransportError(f"{method} {path}: timed out {kind} {host}", tenant=self.tenant)
-        detail = clean_vendor_text(str(exc) or type(exc).__name__, secrets=self.secrets)
+        detail = self._clean(str(exc) or type(exc).__name__)
         if "CERTIFICATE_VERIFY_FAILED" in detail:
             detail += " (behind a TLS-intercepting proxy? set ca_bundle for this tenant)"
         return TransportError(f"{method} {path}: cannot reach {host}: {detail}", tenant=self.tenant)
@@ -508,6 +514,13 @@ class ApiClient:
         delay = self.settings.backoff_base * 2.0 ** (retry_state.attempt_number - 1)
         delay = min(delay, self.settings.backoff_max)
         return delay / 2 + self._jitter() * delay / 2  # "equal jitter": in [d/2, d]
+
+    def _clean(self, text: str, limit: int = 300) -> str:
+        """``clean_vendor_text`` with this client's secrets, counting a withholding."""
+        cleaned = clean_vendor_text(text, limit, secrets=self.secrets)
+        if WITHHELD in cleaned:
+            self.stats.withheld += 1
+        return cleaned
 
     def _count_retry(self, retry_state: RetryCallState) -> None:
         self.stats.retries += 1
@@ -522,9 +535,7 @@ class ApiClient:
                 tenant=self.tenant,
             ) from None
         except ValueError as exc:
-            kind = clean_vendor_text(
-                response.headers.get("Content-Type", "no content type"), 100, secrets=self.secrets
-            )
+            kind = self._clean(response.headers.get("Content-Type", "no content type"), 100)
             raise ResponseFormatError(
                 f"{method} {path} returned HTTP {response.status_code} with a body that is not "
                 f"JSON ({kind})",

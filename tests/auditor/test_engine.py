@@ -21,6 +21,7 @@ from auditor.kernel.model import (
     TenantCoverage,
     TenantInventory,
 )
+from auditor.kernel.withhold import WITHHELD_NOTE
 from providers.base import ClientFactory, Provider, TenantSettings
 from providers.sailpoint.options import SailPointOptions
 
@@ -254,6 +255,46 @@ def test_a_vendor_echoing_the_secret_never_gets_it_into_results(
     assert cov.error is not None and "HTTP 400" in cov.error
     assert ECHO_SECRET not in result.model_dump_json()
     assert ECHO_SECRET not in caplog.text
+
+
+class ClippingProvider(Provider):
+    """Reads a record whose field echoes the secret, then quotes the field cut short (as an
+    adapter's record error does), cutting the withheld mark out of what it keeps."""
+
+    name = "sailpoint"
+    capabilities = CAPS
+
+    async def collect(self) -> TenantInventory:
+        client = self.clients.client(
+            tenant=self.settings.name, base_url="https://echo.example", settings=self.settings.http
+        )
+        body = await client.get_json("/records")
+        quoted = str(body["cidr"])[:24]  # "10.0.0.0/8 [withheld: ma"
+        coverage = TenantCoverage(
+            tenant=self.settings.name, provider=self.name, status="complete", notes=(quoted,)
+        )
+        return TenantInventory(coverage=coverage)
+
+
+def test_text_withheld_at_source_is_noted_even_when_an_adapter_cuts_the_mark() -> None:
+    echo = httpx.MockTransport(
+        lambda request: httpx.Response(200, json={"cidr": f"10.0.0.0/8 {ECHO_SECRET}"})
+    )
+    tenant = TenantSettings(
+        name="echo",
+        provider="sailpoint",
+        client_id="id",
+        client_secret=SecretStr(ECHO_SECRET),
+        base_url="https://echo.example",
+    )
+    plan = ScanPlan(tenants=(tenant,), evaluator=lambda inv, as_of: Evaluation())
+    result = run_scan(
+        plan, AS_OF, registry={"sailpoint": ClippingProvider}, clients=ClientFactory(transport=echo)
+    )
+    (cov,) = result.coverage
+    assert cov.notes[0] == "10.0.0.0/8 [withheld: ma"  # the adapter cut the mark
+    assert WITHHELD_NOTE in cov.notes
+    assert ECHO_SECRET not in result.model_dump_json()
 
 
 def test_scrub_secret_reaches_every_text_field() -> None:
