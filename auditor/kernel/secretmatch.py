@@ -196,7 +196,19 @@ class SecretSet:
         if len(INVISIBLE.sub("", plain)) < MIN_SECRET:
             return
         self._count += 1
-        for form in forms(plain):
+        self._index(forms(plain))
+
+    def add_bytes(self, raw: bytes) -> None:
+        """Register binary key material: its base64 (standard and URL-safe) at each of the
+        three byte offsets it can sit at inside a larger encoded structure (a PEM or DER key
+        carries a seed at offset 16), and its hex."""
+        if len(raw) < MIN_SECRET:
+            return
+        self._count += 1
+        self._index([*_base64_forms(raw), raw.hex()])
+
+    def _index(self, found: Iterable[str]) -> None:
+        for form in found:
             view = fold(INVISIBLE.sub("", form))
             loose = project(view)
             for i in range(len(loose) - FRAGMENT + 1):

@@ -166,8 +166,7 @@ def register_key_material(value: str, into: SecretSet) -> None:
         return
     assert isinstance(d, str)
     into.add(d)
-    into.add(base64.b64encode(seed).decode("ascii"))
-    into.add(seed.hex())
+    into.add_bytes(seed)  # base64 at every byte offset (a PKCS#8 PEM holds it at offset 16), hex
 
 
 def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:

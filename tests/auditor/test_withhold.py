@@ -150,3 +150,17 @@ def test_the_history_stores_only_withheld_text(tmp_path: Path) -> None:
                     rows.append(str(value))
     assert any(WITHHELD in r for r in rows)
     assert not SecretSet([SECRET]).contains("\n".join(rows))
+
+
+def test_a_conductorone_private_key_in_pkcs8_pem_is_withheld() -> None:
+    """The seed sits at byte 16 of the DER, so its base64 in a PEM is at another alignment than
+    the seed's own base64 (review finding)."""
+    from providers.conductorone.auth import encode_client_secret, register_key_material
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    secrets = SecretSet()
+    register_key_material(encode_client_secret(key), secrets)
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    body = pem.splitlines()[1]  # MC4CAQAwBQYDK2VwBCIEI…
+    assert secrets.contains(body)
+    assert WITHHELD in secrets.redact(f"key was {body}")
