@@ -7,41 +7,37 @@ so "read the previous scans, then store this one" cannot interleave with another
 ``busy_timeout`` makes a second writer wait for the first instead of failing. A writer that still
 cannot get the lock fails with a ``HistoryError`` and changes nothing.
 
-What counts as *open* (``OPEN_STATUSES``): ``fail``, ``manual`` and ``waived``. A waived finding
-still describes a real condition (the waiver only accepts the risk), so adding a waiver must not
-read as "resolved", nor its expiry as "new". ``not_applicable`` and ``pass`` describe no condition
-and are never marked.
-
-Marking, per tenant (``mark``). Let *L* be the tenant's latest earlier **complete** scan; a
-partial scan can add observations but never proves a finding absent. A finding open now is
-``persisting`` when it was open in *L* or in any later (partial) scan of the tenant, and keeps the
-``first_seen`` of that streak; otherwise it is ``new``, first seen at this scan's as-of.
-``resolved`` lists the findings open in *L* or later that are gone now, only for tenants this scan
-collected completely: a failed or partial tenant never produces "resolved" noise. (It includes a
-finding first observed in a partial scan after *L*, which must not vanish silently.)
-
-The timeline is the order in which scans were recorded, not their as-of.
+The meaning of *open*, *new*, *persisting* and *resolved*, and how a scan is marked and stored,
+are in ``auditor.app.historymark``; the schema migrations and the row encoding in
+``auditor.app.historyschema``. Their public names are importable from here too.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
-import hashlib
 import json
 import sqlite3
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
-
+from auditor.app.historymark import _M as _M
+from auditor.app.historymark import _mark, _store
+from auditor.app.historymark import _replace as _replace
+from auditor.app.historyschema import _CREDENTIALS as _CREDENTIALS
+from auditor.app.historyschema import _FINDINGS as _FINDINGS
+from auditor.app.historyschema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    _ts,
+    _unpack,
+    canonical_hash,
+)
+from auditor.app.historyschema import _fmt as _fmt
+from auditor.app.historyschema import _pack as _pack
+from auditor.app.scandiff import OPEN_STATUSES as OPEN_STATUSES
 from auditor.app.scandiff import (
-    OPEN_STATUSES,
     ScanDiff,
     ScanRecord,
     TenantRecord,
@@ -49,83 +45,16 @@ from auditor.app.scandiff import (
 )
 from auditor.kernel.errors import HistoryError
 from auditor.kernel.model import Credential, Finding, ScanResult, TenantCoverage, TenantInventory
-from auditor.kernel.timestamps import format_timestamp, parse_timestamp
 
-_M = TypeVar("_M", bound=BaseModel)
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT_MS",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "History",
+    "canonical_hash",
+]
+
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
-
-# Each entry upgrades the schema by one version (PRAGMA user_version). Append, never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE scans (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id TEXT NOT NULL UNIQUE,
-            started_at TEXT NOT NULL,
-            finished_at TEXT NOT NULL,
-            as_of TEXT NOT NULL,
-            status TEXT NOT NULL,
-            tool_version TEXT NOT NULL,
-            config_hash TEXT,
-            policy_hash TEXT NOT NULL,
-            summary TEXT NOT NULL)""",
-        # One row per tenant per scan: its coverage, and the inventory snapshot and every
-        # (fail, manual, waived) finding as zlib-compressed JSON (a large tenant repeats the
-        # same keys).
-        """CREATE TABLE scan_tenants (
-            scan_seq INTEGER NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
-            tenant TEXT NOT NULL,
-            provider TEXT NOT NULL,
-            status TEXT NOT NULL,
-            credential_count INTEGER NOT NULL,
-            coverage TEXT NOT NULL,
-            inventory BLOB NOT NULL,
-            findings BLOB NOT NULL,
-            PRIMARY KEY (scan_seq, tenant))""",
-        "CREATE INDEX scan_tenants_by_tenant ON scan_tenants (tenant, status, scan_seq)",
-        # Open findings by fingerprint: what marking reads.
-        """CREATE TABLE findings (
-            scan_seq INTEGER NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
-            tenant TEXT NOT NULL,
-            fingerprint TEXT NOT NULL,
-            rule_id TEXT NOT NULL,
-            credential_id TEXT NOT NULL,
-            status TEXT NOT NULL,
-            severity TEXT NOT NULL,
-            first_seen TEXT NOT NULL,
-            change TEXT NOT NULL)""",
-        "CREATE INDEX findings_by_tenant ON findings (tenant, scan_seq)",
-        "CREATE INDEX findings_by_scan ON findings (scan_seq, fingerprint)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def canonical_hash(value: Any) -> str:
-    """SHA-256 of canonical JSON: the same policy hashes the same across runs and machines."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-_FINDINGS = TypeAdapter(list[Finding])
-_CREDENTIALS = TypeAdapter(list[Credential])
-
-
-def _pack(adapter: TypeAdapter[Any], items: list[Any]) -> bytes:
-    # straight to JSON bytes in pydantic-core; a fast zlib level: this runs on every scan
-    return zlib.compress(adapter.dump_json(items), 1)
-
-
-def _unpack(blob: bytes) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(zlib.decompress(blob))
-    return data
-
-
-@functools.lru_cache(maxsize=4096)
-def _ts(value: str) -> datetime:
-    # cached: a large scan's findings share a handful of first-seen instants
-    parsed = parse_timestamp(value)
-    assert parsed is not None
-    return parsed
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -329,122 +258,3 @@ class History:
 
     def integrity_check(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
-
-
-def _mark(db: sqlite3.Connection, result: ScanResult) -> ScanResult:
-    as_of = result.scan.as_of
-    status_of = {c.tenant: c.status for c in result.coverage}
-    tenants = sorted({*status_of, *(f.tenant for f in result.findings)})
-    streaks: dict[str, dict[str, tuple[str, int]]] = {}
-    for tenant in tenants:
-        (last_complete,) = db.execute(
-            "SELECT MAX(scan_seq) FROM scan_tenants WHERE tenant = ? AND status = 'complete'",
-            (tenant,),
-        ).fetchone()
-        seen: dict[str, tuple[str, int]] = {}
-        for fp, first_seen, seq in db.execute(
-            "SELECT fingerprint, first_seen, scan_seq FROM findings "
-            "WHERE tenant = ? AND scan_seq >= ? ORDER BY scan_seq",
-            (tenant, last_complete or 0),
-        ):
-            # the earliest row of the window holds the streak's first_seen; keep the last seq
-            seen[fp] = (seen[fp][0] if fp in seen else first_seen, seq)
-        streaks[tenant] = seen
-    marked: list[Finding] = []
-    open_now: set[str] = set()
-    for finding in result.findings:
-        if finding.status not in OPEN_STATUSES:
-            marked.append(_replace(finding, change=None, first_seen=None))
-            continue
-        open_now.add(finding.fingerprint)
-        earlier = streaks[finding.tenant].get(finding.fingerprint)
-        if earlier:
-            marked.append(_replace(finding, change="persisting", first_seen=_ts(earlier[0])))
-        else:
-            marked.append(_replace(finding, change="new", first_seen=as_of))
-    resolved: list[Finding] = []
-    for tenant in tenants:
-        if status_of.get(tenant) != "complete":
-            continue  # absent from a partial or failed tenant proves nothing
-        gone: dict[int, set[str]] = {}
-        for fp, (_, seq) in streaks[tenant].items():
-            if fp not in open_now:
-                gone.setdefault(seq, set()).add(fp)
-        for seq, fps in gone.items():
-            row = db.execute(
-                "SELECT findings FROM scan_tenants WHERE scan_seq = ? AND tenant = ?",
-                (seq, tenant),
-            ).fetchone()
-            for item in _unpack(row[0]) if row else ():
-                if item["fingerprint"] in fps:
-                    resolved.append(Finding.model_validate({**item, "change": None}))
-    resolved.sort(key=lambda f: (f.tenant, f.rule_id, f.credential_id))
-    evaluation = _replace(result.evaluation, findings=tuple(marked))
-    return _replace(result, evaluation=evaluation, resolved=tuple(resolved))
-
-
-def _replace(model: _M, **update: Any) -> _M:
-    """``model`` with fields replaced, unvalidated (the values are already valid): several times
-    faster than ``model_construct`` for the hundreds of thousands of findings of a large scan."""
-    new = copy.copy(model)
-    new.__dict__.update(update)
-    object.__setattr__(new, "__pydantic_fields_set__", {*model.model_fields_set, *update})
-    return new
-
-
-@functools.lru_cache(maxsize=4096)
-def _fmt(value: datetime | None) -> str | None:
-    return format_timestamp(value)
-
-
-def _store(db: sqlite3.Connection, result: ScanResult, config_hash: str | None) -> None:
-    scan = result.scan
-    cursor = db.execute(
-        "INSERT INTO scans (id, started_at, finished_at, as_of, status, tool_version, "
-        "config_hash, policy_hash, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            scan.id,
-            format_timestamp(scan.started_at),
-            format_timestamp(scan.finished_at),
-            format_timestamp(scan.as_of),
-            scan.status,
-            result.tool.version,
-            config_hash,
-            canonical_hash(result.evaluation.policy),
-            json.dumps(result.summary, sort_keys=True),
-        ),
-    )
-    seq = cursor.lastrowid
-    for coverage in result.coverage:
-        tenant = coverage.tenant
-        db.execute(
-            "INSERT INTO scan_tenants VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                seq,
-                tenant,
-                coverage.provider,
-                coverage.status,
-                coverage.credential_count,
-                coverage.model_dump_json(),
-                _pack(_CREDENTIALS, [c for c in result.credentials if c.tenant == tenant]),
-                _pack(_FINDINGS, [f for f in result.findings if f.tenant == tenant]),
-            ),
-        )
-    db.executemany(
-        "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (
-                seq,
-                f.tenant,
-                f.fingerprint,
-                f.rule_id,
-                f.credential_id,
-                f.status,
-                f.severity,
-                _fmt(f.first_seen),
-                f.change,
-            )
-            for f in result.findings
-            if f.status in OPEN_STATUSES
-        ),
-    )

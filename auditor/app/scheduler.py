@@ -12,6 +12,9 @@ Each run writes ``<output.dir>/<schedule>/<UTC timestamp>/`` plus a ``run.json``
 (only folders named like runs; never the current run, never ``latest``'s target), updates
 ``health.json`` and logs one JSON line on ``credaudit.schedule``. A failing run is logged and
 notified; the scheduler lives on. SIGTERM or SIGINT lets a running scan finish, then returns.
+
+This module runs one schedule (``ScheduledRunner``); checking the schedules, building the
+APScheduler jobs and serving them are in ``auditor.app.schedulejobs`` (importable from here too).
 """
 
 from __future__ import annotations
@@ -20,19 +23,14 @@ import contextlib
 import gc
 import json
 import logging
-import signal
-import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from auditor.app.config import LoadedConfig, ScheduleConfig
-from auditor.app.cron import cron_trigger
 from auditor.app.notify import Notifier, RunReport
 from auditor.app.runfolders import (
     HEALTH,
@@ -45,9 +43,28 @@ from auditor.app.runfolders import (
     update_latest,
     write_json,
 )
-from auditor.kernel.errors import AuditorError, ConfigError
+from auditor.app.schedulejobs import (
+    build_scheduler,
+    check_schedules,
+    job_id,
+    make_trigger,
+    serve,
+)
+from auditor.kernel.errors import AuditorError
 from auditor.kernel.model import ScanResult
 from auditor.kernel.timestamps import format_timestamp
+
+__all__ = [
+    "RunRecord",
+    "ScanOutcomeLike",
+    "ScanPath",
+    "ScheduledRunner",
+    "build_scheduler",
+    "check_schedules",
+    "job_id",
+    "make_trigger",
+    "serve",
+]
 
 logger = logging.getLogger("credaudit.schedule")
 
@@ -78,67 +95,6 @@ class RunRecord:
     error: str | None
     log: dict[str, Any]
     notified: bool
-
-
-def check_schedules(loaded: LoadedConfig) -> None:
-    """Every schedule's cron expression under crontab semantics, as one located ConfigError."""
-    for index, schedule in enumerate(loaded.config.schedules):
-        try:
-            make_trigger(schedule)
-        except ValueError as exc:
-            raise ConfigError(
-                f"invalid cron expression {schedule.cron!r} ({exc})",
-                file=str(loaded.path),
-                key=f"schedules[{index}].cron",
-                fix="use five fields: minute hour day-of-month month day-of-week, e.g. '0 2 * * *'",
-            ) from None
-
-
-def job_id(name: str) -> str:
-    return f"schedule:{name}"
-
-
-def make_trigger(schedule: ScheduleConfig) -> Any:
-    """The schedule's trigger in its own time zone, with crontab semantics (``cron_trigger``)."""
-    return cron_trigger(schedule.cron, ZoneInfo(schedule.timezone))
-
-
-def build_scheduler(
-    loaded: LoadedConfig,
-    runner: Callable[[str], object],
-    *,
-    run_now: bool = False,
-    due: Collection[str] = (),
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Any:
-    """A ``BackgroundScheduler`` with one job per schedule, added but not started. With
-    ``run_now`` every schedule, and each schedule named in ``due``, first runs at once."""
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    schedules = loaded.config.schedules
-    scheduler = BackgroundScheduler(
-        timezone=UTC,
-        # one worker per schedule: schedules never wait behind each other, and max_instances=1
-        # keeps each to one run at a time
-        executors={"default": ThreadPoolExecutor(max_workers=max(1, len(schedules)))},
-    )
-    for schedule in schedules:
-        at_once = run_now or schedule.name in due
-        extra: dict[str, Any] = {"next_run_time": now()} if at_once else {}
-        scheduler.add_job(
-            runner,
-            trigger=make_trigger(schedule),
-            args=[schedule.name],
-            id=job_id(schedule.name),
-            name=schedule.name,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=schedule.misfire_grace_seconds,
-            replace_existing=True,
-            **extra,
-        )
-    return scheduler
 
 
 class ScheduledRunner:
@@ -202,7 +158,11 @@ class ScheduledRunner:
         with contextlib.suppress(OSError):
             write_json(run_dir / RUN_FILE, {**log, "started_at": format_timestamp(started)})
         self._finish(schedule, folder, run_dir, started, status, duration, error)
-        logger.log(logging.INFO if status == "complete" else logging.WARNING, "%s", json.dumps(log))
+        logger.log(
+            logging.INFO if status == "complete" else logging.WARNING,
+            "%s",
+            json.dumps(log),
+        )
         report = RunReport(name, status, run_dir.name, started, duration, result, error)
         notified = self.notifier.notify(report) if self.notifier is not None else False
         # Large scans leave hundreds of thousands of objects: drop them before the next run.
@@ -224,7 +184,11 @@ class ScheduledRunner:
             if run_dir.is_dir():
                 removed = prune(folder, schedule.keep_last, current=run_dir)
                 if removed:
-                    logger.info("schedule %s: removed %d old run(s)", schedule.name, len(removed))
+                    logger.info(
+                        "schedule %s: removed %d old run(s)",
+                        schedule.name,
+                        len(removed),
+                    )
             self._health(
                 schedule,
                 last_run=started,
@@ -237,7 +201,11 @@ class ScheduledRunner:
             logger.error("schedule %s: cannot update %s: %s", schedule.name, folder, exc.strerror)
 
     def _health(
-        self, schedule: ScheduleConfig, *, last_success: datetime | None = None, **fields: Any
+        self,
+        schedule: ScheduleConfig,
+        *,
+        last_success: datetime | None = None,
+        **fields: Any,
     ) -> None:
         """``health.json``: keeps the previous ``last_success`` unless this run is one."""
         path = self.folder(schedule.name) / HEALTH
@@ -326,41 +294,3 @@ def _log_fields(
         "scan_id": result.scan.id if result is not None else None,
         "error": error,
     }
-
-
-# -- running until stopped ------------------------------------------------------------------------
-
-
-def serve(
-    scheduler: Any,
-    *,
-    signals: Sequence[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
-    stop: threading.Event | None = None,
-    before_start: Callable[[], None] | None = None,
-) -> None:
-    """Start ``scheduler`` and block until a signal (or ``stop``); then let a running scan finish
-    (``shutdown(wait=True)``) and return. The handlers only set an event: the shutdown itself runs
-    outside signal context."""
-    stop = stop or threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            logger.warning("still stopping: waiting for the running scan to finish")
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in signals}
-    try:
-        if before_start is not None:
-            before_start()
-        scheduler.start()
-        for job in scheduler.get_jobs():
-            when = job.next_run_time
-            logger.info("schedule %s: next run %s", job.name, when.isoformat() if when else "-")
-        while not stop.wait(timeout=1.0):
-            pass
-        logger.info("stopping: letting a running scan finish")
-        scheduler.shutdown(wait=True)
-        logger.info("stopped")
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

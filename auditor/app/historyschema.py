@@ -1,0 +1,95 @@
+"""The history database's layout and row encoding (``auditor.app.history``): the schema
+migrations, the canonical hash that identifies a policy, and how findings, inventories and
+timestamps are written to and read from rows."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import zlib
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from auditor.kernel.model import Credential, Finding
+from auditor.kernel.timestamps import format_timestamp, parse_timestamp
+
+# Each entry upgrades the schema by one version (PRAGMA user_version). Append, never edit.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE scans (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            status TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
+            config_hash TEXT,
+            policy_hash TEXT NOT NULL,
+            summary TEXT NOT NULL)""",
+        # One row per tenant per scan: its coverage, and the inventory snapshot and every
+        # (fail, manual, waived) finding as zlib-compressed JSON (a large tenant repeats the
+        # same keys).
+        """CREATE TABLE scan_tenants (
+            scan_seq INTEGER NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
+            tenant TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            status TEXT NOT NULL,
+            credential_count INTEGER NOT NULL,
+            coverage TEXT NOT NULL,
+            inventory BLOB NOT NULL,
+            findings BLOB NOT NULL,
+            PRIMARY KEY (scan_seq, tenant))""",
+        "CREATE INDEX scan_tenants_by_tenant ON scan_tenants (tenant, status, scan_seq)",
+        # Open findings by fingerprint: what marking reads.
+        """CREATE TABLE findings (
+            scan_seq INTEGER NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
+            tenant TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            credential_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            change TEXT NOT NULL)""",
+        "CREATE INDEX findings_by_tenant ON findings (tenant, scan_seq)",
+        "CREATE INDEX findings_by_scan ON findings (scan_seq, fingerprint)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def canonical_hash(value: Any) -> str:
+    """SHA-256 of canonical JSON: the same policy hashes the same across runs and machines."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_FINDINGS = TypeAdapter(list[Finding])
+_CREDENTIALS = TypeAdapter(list[Credential])
+
+
+def _pack(adapter: TypeAdapter[Any], items: list[Any]) -> bytes:
+    # straight to JSON bytes in pydantic-core; a fast zlib level: this runs on every scan
+    return zlib.compress(adapter.dump_json(items), 1)
+
+
+def _unpack(blob: bytes) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(zlib.decompress(blob))
+    return data
+
+
+@functools.lru_cache(maxsize=4096)
+def _ts(value: str) -> datetime:
+    # cached: a large scan's findings share a handful of first-seen instants
+    parsed = parse_timestamp(value)
+    assert parsed is not None
+    return parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def _fmt(value: datetime | None) -> str | None:
+    return format_timestamp(value)
