@@ -18,7 +18,8 @@ Every class carries the exit code the CLI uses for it (DESIGN.md, "Exit codes"):
         │   ├── ClientRequestError            any other 4xx
         │   └── ServerError                   5xx and retries exhausted
         ├── ResponseFormatError               a success status with an unreadable body
-        └── PaginationError                   a repeated page token or too many pages
+        ├── PaginationError                   a repeated page token or too many pages
+        └── DeadlineError                     the tenant's total time (http.tenant_timeout) ran out
 
 ``auditor.kernel.http`` is the one place that maps httpx errors and HTTP statuses onto this tree
 (``raise ... from exc``). Messages never contain a secret or a bearer token: they are built from
@@ -182,3 +183,7 @@ class ResponseFormatError(ProviderError):
 
 class PaginationError(ProviderError):
     """A pagination loop: a repeated page token, or more pages than the guard allows."""
+
+
+class DeadlineError(ProviderError):
+    """The tenant's total deadline (``http.tenant_timeout``) ran out, or a wait would pass it."""
