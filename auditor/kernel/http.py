@@ -61,7 +61,6 @@ from auditor.kernel.errors import (
     ClientRequestError,
     DeadlineError,
     NotFoundError,
-    PaginationError,
     PermissionDeniedError,
     ProviderError,
     RateLimitedError,
@@ -71,6 +70,7 @@ from auditor.kernel.errors import (
     TransportError,
 )
 from auditor.kernel.livesecrets import watch
+from auditor.kernel.paging import PageGuard as PageGuard  # kept importable here
 from auditor.kernel.secretmatch import INVISIBLE, WITHHELD, SecretSet
 from auditor.kernel.urls import is_loopback_host as is_loopback_host  # kept importable here
 from auditor.kernel.withhold import withhold_json
@@ -156,34 +156,6 @@ class SlidingWindowLimiter:
                     self._starts.append(now)
                     return
                 await self._sleep(self._starts[0] + self.limit.per_seconds - now)
-
-
-class PageGuard:
-    """Stops a pagination loop: a page token seen before, or more pages than allowed."""
-
-    def __init__(self, what: str, *, max_pages: int, tenant: str) -> None:
-        self.what = what
-        self.max_pages = max_pages
-        self.tenant = tenant
-        self.pages = 1
-        self._seen: set[str] = set()
-
-    def next_page(self, token: str) -> None:
-        """Record that the next page will be fetched with ``token``."""
-        if token in self._seen:
-            raise PaginationError(
-                f"{self.what}: the API returned a page token it had already returned "
-                f"(after {self.pages} pages); stopping to avoid an endless loop",
-                tenant=self.tenant,
-            )
-        self._seen.add(token)
-        self.pages += 1
-        if self.pages > self.max_pages:
-            raise PaginationError(
-                f"{self.what}: more than {self.max_pages} pages; stopping (raise "
-                "http.max_pages in the tenant's configuration if the tenant really is this large)",
-                tenant=self.tenant,
-            )
 
 
 _REDACTIONS = (
@@ -349,7 +321,12 @@ class ApiClient:
         await self._client.aclose()
 
     def page_guard(self, what: str) -> PageGuard:
-        return PageGuard(what, max_pages=self.settings.max_pages, tenant=self.tenant)
+        return PageGuard(
+            what,
+            max_pages=self.settings.max_pages,
+            max_empty_pages=self.settings.max_empty_pages,
+            tenant=self.tenant,
+        )
 
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         body = self._json(await self.request("GET", path, params=params), "GET", path)
