@@ -462,10 +462,10 @@ class ApiClient:
         try:
             await read_bounded(response, cap=cap)
         except BodyTooLarge as exc:
-            said = f"declares {exc.declared} bytes, " if exc.declared is not None else ""
+            said = f"declared as {exc.declared} bytes" if exc.declared is not None else "larger"
             raise ResponseFormatError(
-                f"{state.method} {shown} returned HTTP {response.status_code} with a body that "
-                f"{said}more than the {cap} bytes allowed (http.max_body_bytes); refused",
+                f"{state.method} {shown} returned HTTP {response.status_code} with a body "
+                f"{said}, over the {cap} bytes allowed (http.max_body_bytes); refused",
                 tenant=self.tenant,
             ) from None
         except BadEncoding as exc:

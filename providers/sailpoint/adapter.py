@@ -349,6 +349,12 @@ class SailPointProvider(Provider):
             fresh = [r for r in page if _record_id(r) is None or _record_id(r) in new_ids]
             body = [*body, *fresh]
             seen |= new_ids
+            if not new_ids and fresh:  # only records no id identifies: nothing shows progress
+                notes.append(
+                    f"partial population: the PAT list page at offset {offset} held only "
+                    "records without a usable id; paging stopped there"
+                )
+                return body, True
             if not new_ids and offset == first:
                 notes.append(
                     f"{offset} PATs is a multiple of SailPoint's default page size "

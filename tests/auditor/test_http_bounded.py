@@ -82,7 +82,7 @@ def test_a_huge_declared_content_length_is_refused_before_reading() -> None:
             return str(caught.value)
 
     message = asyncio.run(go())
-    assert "GET /x" in message and "declares 5000000000 bytes" in message
+    assert "GET /x" in message and "declared as 5000000000 bytes" in message
 
 
 def test_an_endless_plain_body_stops_at_the_cap() -> None:

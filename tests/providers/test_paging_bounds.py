@@ -109,4 +109,5 @@ def test_sp_probe_stops_when_a_full_page_brings_no_new_record(junk: list[Any]) -
     inventory, calls = _sp_collect(handler)
     assert calls == 2
     assert inventory.coverage.status == "partial"  # the junk records are record errors
+    assert any("records without a usable id" in n for n in inventory.coverage.notes)
     assert len(inventory.credentials) == 250
