@@ -30,6 +30,14 @@ class BadEncoding(Exception):
     """A ``Content-Encoding`` we do not decode, or compressed data that does not decompress."""
 
 
+def refusal(exc: BodyTooLarge | BadEncoding) -> str:
+    """What a message says of a body ``read_bounded`` refused."""
+    if isinstance(exc, BadEncoding):
+        return f"an unreadable body: {exc}"
+    said = f"declared as {exc.declared} bytes" if exc.declared is not None else "larger"
+    return f"a body {said}, over the {exc.cap} bytes allowed (http.max_body_bytes); refused"
+
+
 class _Decoder:
     """Incremental, bounded decoding of one ``Content-Encoding`` (identity, gzip, deflate)."""
 
@@ -37,10 +45,10 @@ class _Decoder:
         encodings = [e.strip().lower() for e in encoding.split(",") if e.strip()]
         encodings = [e for e in encodings if e != "identity"]
         if len(encodings) > 1:
-            raise BadEncoding(f"stacked content encodings ({encoding[:60]!r})")
+            raise BadEncoding(f"stacked content encodings ({encoding[:60]!a})")
         self.kind = encodings[0] if encodings else "identity"
         if self.kind not in ("identity", "gzip", "x-gzip", "deflate"):
-            raise BadEncoding(f"unsupported content encoding {self.kind[:40]!r}")
+            raise BadEncoding(f"unsupported content encoding {self.kind[:40]!a}")
         self._wbits = zlib.MAX_WBITS | 16 if "gzip" in self.kind else zlib.MAX_WBITS
         self._z = zlib.decompressobj(self._wbits)
         self._started = False

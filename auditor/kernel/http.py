@@ -55,7 +55,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from auditor import __version__
-from auditor.kernel.bounded import BadEncoding, BodyTooLarge, read_bounded
+from auditor.kernel.bounded import BadEncoding, BodyTooLarge, read_bounded, refusal
 from auditor.kernel.errors import (
     AuthError,
     ClientRequestError,
@@ -299,7 +299,11 @@ class ApiClient:
                 pool=None,
             ),
             follow_redirects=False,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",  # what auditor.kernel.bounded decodes
+            },
         )
 
     @staticmethod
@@ -458,20 +462,11 @@ class ApiClient:
                 "data is too long or malformed to send",
                 tenant=self.tenant,
             ) from None
-        cap = self.settings.max_body_bytes
         try:
-            await read_bounded(response, cap=cap)
-        except BodyTooLarge as exc:
-            said = f"declared as {exc.declared} bytes" if exc.declared is not None else "larger"
+            await read_bounded(response, cap=self.settings.max_body_bytes)
+        except (BodyTooLarge, BadEncoding) as exc:
             raise ResponseFormatError(
-                f"{state.method} {shown} returned HTTP {response.status_code} with a body "
-                f"{said}, over the {cap} bytes allowed (http.max_body_bytes); refused",
-                tenant=self.tenant,
-            ) from None
-        except BadEncoding as exc:
-            raise ResponseFormatError(
-                f"{state.method} {shown} returned HTTP {response.status_code} with an unreadable "
-                f"body: {clean_vendor_text(str(exc), 120)}",
+                f"{state.method} {shown} returned HTTP {response.status_code} with {refusal(exc)}",
                 tenant=self.tenant,
             ) from None
         except httpx.HTTPError as exc:

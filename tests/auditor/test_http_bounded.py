@@ -165,3 +165,21 @@ def test_429_forever_with_a_huge_retry_after_stops_at_the_tenant_deadline(
     with pytest.raises(DeadlineError, match=r"HTTP 429.*tenant_timeout"):
         asyncio.run(go())
     assert fake.sleeps == [60.0, 60.0]  # a third would pass the deadline: not ten waits
+
+
+def test_we_ask_only_for_encodings_we_decode_and_refuse_others() -> None:
+    seen: list[str] = []
+
+    async def answer(line: str, writer: asyncio.StreamWriter) -> None:
+        writer.write(head(200, Content_Encoding="br", Content_Length="4") + b"\x0b\x01\x80[")
+
+    async def go() -> str:
+        async with raw_server(answer) as served:
+            async with asyncio.timeout(GUARD), client(served.url, HttpSettings()) as api:
+                seen.append(api._client.headers["Accept-Encoding"])
+                with pytest.raises(ResponseFormatError) as caught:
+                    await api.get_json("/x")
+            return str(caught.value)
+
+    assert "unsupported content encoding 'br'" in asyncio.run(go())
+    assert seen == ["gzip, deflate"]
