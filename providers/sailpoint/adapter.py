@@ -304,6 +304,7 @@ class SailPointProvider(Provider):
         false pass. So ask for the records after the ones we have: an empty answer or the same
         records again (the server ignores ``offset``) confirm the list was whole.
         """
+        body = list(body)  # extended in place: copying it per page was quadratic
         seen = {key for r in body if (key := _record_id(r)) is not None}
         guard = client.page_guard(f"GET {version.pat_path}")
         first = len(body)
@@ -347,7 +348,7 @@ class SailPointProvider(Provider):
             # becomes a record error) but never counts as progress, so junk cannot page forever
             new_ids = {key for r in page if (key := _record_id(r)) is not None} - seen
             fresh = [r for r in page if _record_id(r) is None or _record_id(r) in new_ids]
-            body = [*body, *fresh]
+            body.extend(fresh)
             seen |= new_ids
             if not new_ids and fresh:  # only records no id identifies: nothing shows progress
                 notes.append(
