@@ -148,6 +148,7 @@ def tenant_settings(
                 response_timeout=http.response_timeout,
                 tenant_timeout=http.tenant_timeout,
                 max_empty_pages=http.max_empty_pages,
+                max_records=http.max_records,
                 rate_limit=limit,
                 ca_bundle=str(loaded.resolve_path(tenant.ca_bundle)) if tenant.ca_bundle else None,
             ),

@@ -113,6 +113,8 @@ class HttpSettings:
     """Total time for one tenant, retries and ``Retry-After`` waits included."""
     max_empty_pages: int = 3
     """Empty pages in a row that still carry a next-page token before paging stops."""
+    max_records: int = 50_000
+    """Records one paged listing may hold before paging stops (a bound on memory)."""
 
 
 @dataclass
@@ -329,6 +331,7 @@ class ApiClient:
             what,
             max_pages=self.settings.max_pages,
             max_empty_pages=self.settings.max_empty_pages,
+            max_records=self.settings.max_records,
             tenant=self.tenant,
         )
 

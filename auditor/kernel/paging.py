@@ -1,7 +1,8 @@
 """The pagination-loop guard every adapter pages with (``ApiClient.page_guard``; issue 15).
 
 A paging loop stops on a page token seen before, on ``max_empty_pages`` empty pages in a row that
-still announce more, and past ``max_pages`` pages. Each raises ``PaginationError``; an adapter
+still announce more, past ``max_pages`` pages, and past ``max_records`` records read (a bound on
+memory whatever the page size). Each raises ``PaginationError``; an adapter
 that has valid records by then reports the tenant ``partial`` with the error's text as the
 reason, rather than failing it.
 """
@@ -14,8 +15,17 @@ from auditor.kernel.errors import PaginationError
 class PageGuard:
     """Stops a pagination loop (see the module docstring)."""
 
-    def __init__(self, what: str, *, max_pages: int, tenant: str, max_empty_pages: int = 3) -> None:
+    def __init__(
+        self,
+        what: str,
+        *,
+        max_pages: int,
+        tenant: str,
+        max_empty_pages: int = 3,
+        max_records: int | None = None,
+    ) -> None:
         self.what = what
+        self.max_records = max_records
         self.max_pages = max_pages
         self.max_empty_pages = max_empty_pages
         self.tenant = tenant
@@ -23,9 +33,12 @@ class PageGuard:
         self.empty_in_a_row = 0
         self._seen: set[str] = set()
 
-    def next_page(self, token: str, *, items: int | None = None) -> None:
+    def next_page(
+        self, token: str, *, items: int | None = None, records: int | None = None
+    ) -> None:
         """Record that the next page will be fetched with ``token``; ``items``: how many records
-        the page that carried it held (``None``: not counted)."""
+        the page that carried it held, ``records``: how many all pages so far held (``None``:
+        not counted)."""
         if token in self._seen:
             raise PaginationError(
                 f"{self.what}: the API returned a page token it had already returned "
@@ -38,6 +51,12 @@ class PageGuard:
             raise PaginationError(
                 f"{self.what}: {self.empty_in_a_row} empty pages in a row still announced more "
                 f"(after {self.pages} pages); stopping (http.max_empty_pages)",
+                tenant=self.tenant,
+            )
+        if self.max_records is not None and records is not None and records > self.max_records:
+            raise PaginationError(
+                f"{self.what}: more than {self.max_records} records; stopping (raise "
+                "http.max_records if the tenant really is this large)",
                 tenant=self.tenant,
             )
         self.pages += 1

@@ -236,7 +236,7 @@ class _Run:
                 self._add(items, page)
                 if not token:
                     return items
-                guard.next_page(token, items=len(page))
+                guard.next_page(token, items=len(page), records=len(items))
         except PaginationError as exc:  # what was read is valid; what was not is unknown
             self.partial = True
             self.notes.append(

@@ -311,7 +311,7 @@ class SailPointProvider(Provider):
         while True:
             offset = len(body)
             try:
-                guard.next_page(str(offset))
+                guard.next_page(str(offset), records=offset)
             except PaginationError as exc:  # the ceiling: what was read is valid, the rest unknown
                 notes.append(
                     f"partial population: paging the PAT list stopped ({exc.message}); "

@@ -111,3 +111,28 @@ def test_sp_probe_stops_when_a_full_page_brings_no_new_record(junk: list[Any]) -
     assert inventory.coverage.status == "partial"  # the junk records are record errors
     assert any("records without a usable id" in n for n in inventory.coverage.notes)
     assert len(inventory.credentials) == 250
+
+
+def test_the_guard_stops_past_the_record_ceiling() -> None:
+    guard = PageGuard("list", max_pages=100, tenant="t", max_records=10)
+    guard.next_page("a", records=10)
+    with pytest.raises(PaginationError, match="more than 10 records"):
+        guard.next_page("b", records=11)
+
+
+def test_sp_probe_stops_at_the_record_ceiling_with_fresh_ids_at_every_offset() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params.get("offset", "0"))
+        assert offset < 250 * 1000, "the probe never stopped"
+        return httpx.Response(200, json=[sp.pat(offset + i) for i in range(250)])
+
+    with respx.mock(base_url=SP_BASE) as mock:
+        mock.post("/oauth/token").respond(200, json={"access_token": "t", "expires_in": 749})
+        mock.get("/v3/public-identities").respond(200, json=[sp.identity("o1")])
+        route = mock.get("/v3/personal-access-tokens").mock(side_effect=handler)
+        http = HttpSettings(max_retries=0, max_records=1000)  # max_pages left at 10,000
+        provider = SailPointProvider(sp_settings(http=http), respx_factory(FakeTime()))
+        inventory = asyncio.run(provider.collect())
+    assert route.call_count == 5 and len(inventory.credentials) == 1250
+    assert inventory.coverage.status == "partial"
+    assert any("more than 1000 records" in n for n in inventory.coverage.notes)
