@@ -10,6 +10,7 @@ Every class carries the exit code the CLI uses for it (DESIGN.md, "Exit codes"):
     ├── EvidenceError                 exit 2  an evidence bundle is unreadable or fails verification
     └── ProviderError                 exit 3  a tenant could not be collected
         ├── TransportError                    connect/read timeout, DNS, TLS
+        │   └── SlowResponseError             a response still arriving at response_timeout
         ├── ResponseError                     the vendor answered with an error status
         │   ├── AuthError                     401, or the token endpoint refused us
         │   ├── PermissionDeniedError         403
@@ -132,6 +133,10 @@ class ProviderError(AuditorError):
 
 class TransportError(ProviderError):
     """The request never got an HTTP answer (timeout, refused connection, DNS, TLS)."""
+
+
+class SlowResponseError(TransportError):
+    """A response still arriving at ``http.response_timeout``: not retried (it would drip again)."""
 
 
 class ResponseError(ProviderError):

@@ -67,6 +67,7 @@ from auditor.kernel.errors import (
     ResponseError,
     ResponseFormatError,
     ServerError,
+    SlowResponseError,
     TransportError,
 )
 from auditor.kernel.livesecrets import watch
@@ -228,6 +229,8 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
 
 
 def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, SlowResponseError):
+        return False
     if isinstance(exc, TransportError):
         return True
     return isinstance(exc, ResponseError) and exc.status_code in RETRYABLE_STATUSES
@@ -439,7 +442,7 @@ class ApiClient:
             except TimeoutError:
                 if budget < self.settings.response_timeout:
                     raise self._deadline_error(state, "waiting for a response") from None
-                raise TransportError(
+                raise SlowResponseError(
                     f"{state.method} {clean_vendor_text(state.shown, 100)}: the response did not "
                     f"complete within {budget:g} s (http.response_timeout)",
                     tenant=self.tenant,

@@ -110,15 +110,16 @@ def test_a_dripping_response_ends_at_its_own_deadline_not_the_read_timeout() -> 
             await writer.drain()
             await asyncio.sleep(0.02)
 
-    async def go() -> str:
-        settings = HttpSettings(read_timeout=10, response_timeout=0.3, max_retries=0)
+    async def go() -> tuple[str, int]:
+        settings = HttpSettings(read_timeout=10, response_timeout=0.3, max_retries=4)
         async with raw_server(answer) as served:
             with pytest.raises(TransportError) as caught:
                 await fetch(served, settings)
-            return str(caught.value)
+            return str(caught.value), len(served.requests)
 
-    message = asyncio.run(go())
+    message, requests = asyncio.run(go())
     assert "did not complete within 0.3 s" in message and "response_timeout" in message
+    assert requests == 1  # not retried: it would drip again
 
 
 class _Token:
