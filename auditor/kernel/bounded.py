@@ -34,8 +34,8 @@ def refusal(exc: BodyTooLarge | BadEncoding) -> str:
     """What a message says of a body ``read_bounded`` refused."""
     if isinstance(exc, BadEncoding):
         return f"an unreadable body: {exc}"
-    said = f"declared as {exc.declared} bytes" if exc.declared is not None else "larger"
-    return f"a body {said}, over the {exc.cap} bytes allowed (http.max_body_bytes); refused"
+    said = f"declared as {exc.declared} bytes, more" if exc.declared is not None else "larger"
+    return f"a body {said} than the {exc.cap} bytes allowed (http.max_body_bytes); refused"
 
 
 class _Decoder:
