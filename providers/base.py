@@ -54,6 +54,8 @@ class ClientFactory:
     jitter: Callable[[], float] = random.random
     secrets: SecretSet | None = None
     """The scan's secrets, withheld from vendor text; clients add the bearer tokens they get."""
+    deadline: float | None = None
+    """When the tenant's time runs out, on ``clock`` (``HttpSettings.tenant_timeout``)."""
 
     def client(
         self,
@@ -75,6 +77,7 @@ class ClientFactory:
             clock=self.clock,
             jitter=self.jitter,
             secrets=self.secrets,
+            deadline=self.deadline,
         )
 
 

@@ -12,10 +12,11 @@ import stat
 import struct
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -25,6 +26,9 @@ from auditor.app.signing import fingerprint_key, public_key_from_bytes
 from auditor.kernel.errors import ConfigError, EvidenceError
 from auditor.kernel.inputfile import BUNDLE_LIMIT, check_regular
 
+CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+"""What reading one damaged entry raises: a CRC mismatch, compressed data that does not
+decompress or ends early, an unknown compression method, an encryption flag."""
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_ENTRIES = 10_000
 """Bounds on what a bundle can make the checker read: a manifest is kilobytes, a bundle a few
@@ -146,7 +150,10 @@ def _check_layout(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.ZipI
             flags, name_len, extra_len = fields[2], fields[9], fields[10]
             if flags & 0x08:
                 raise EvidenceError(f"{path}: data descriptors are not used by credaudit bundles")
-            offset += _LOCAL_HEADER.size + name_len + extra_len + info.compress_size
+            offset += _LOCAL_HEADER.size + name_len + extra_len
+            handle.seek(offset)
+            _check_stream(handle, info)
+            offset += info.compress_size
         handle.seek(offset)
         if handle.read(4) != b"PK\x01\x02" and infos:
             raise EvidenceError(f"{path}: unexpected bytes after the last entry")
@@ -155,14 +162,50 @@ def _check_layout(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.ZipI
             raise EvidenceError(f"{path}: unexpected bytes after the end of the archive")
 
 
+def _check_stream(handle: BinaryIO, info: zipfile.ZipInfo) -> None:
+    """A deflated entry's data is one whole deflate stream, exactly ``compress_size`` bytes,
+    expanding to ``file_size``: zipfile stops at ``file_size`` bytes of output and never sees
+    a flipped bit in what follows. The output is counted, never kept (bounded memory)."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return
+    inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+    left, produced = info.compress_size, 0
+    try:
+        while left and not inflate.eof:
+            pending = handle.read(min(left, 1 << 16))
+            if not pending:
+                break
+            left -= len(pending)
+            while pending and produced <= info.file_size:
+                produced += len(inflate.decompress(pending, 1 << 16))
+                pending = inflate.unconsumed_tail
+            if produced > info.file_size:
+                break
+    except zlib.error:
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)  # eof False: reported below
+    if not inflate.eof or left or inflate.unused_data or produced != info.file_size:
+        raise EvidenceError(
+            f"altered: {info.filename} (corrupt zip entry: its compressed data is not one "
+            "whole deflate stream of the recorded sizes)"
+        )
+
+
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     if info.file_size > limit:
         raise EvidenceError(f"{info.filename} is implausibly large ({info.file_size} bytes)")
-    with archive.open(info) as stream:
-        data = stream.read(limit + 1)
+    try:
+        with archive.open(info) as stream:
+            data = stream.read(limit + 1)
+    except CORRUPT as exc:
+        raise EvidenceError(f"altered: {info.filename} ({_corrupt(exc)})") from None
     if len(data) > limit:
         raise EvidenceError(f"{info.filename} is implausibly large")
     return data
+
+
+def _corrupt(exc: BaseException) -> str:
+    kind = "CRC mismatch" if "CRC" in str(exc) else "does not decompress"
+    return f"corrupt zip entry: {kind}"
 
 
 def _parse_manifest(raw: bytes) -> dict[str, Any]:
@@ -196,8 +239,8 @@ def _check_files(
             continue
         try:
             digest, size = _digest(archive, info, expected["size"])
-        except zipfile.BadZipFile:
-            problems.append(f"altered: {name} (corrupt zip entry)")
+        except CORRUPT as exc:
+            problems.append(f"altered: {name} ({_corrupt(exc)})")
             continue
         if size != expected["size"] or digest != expected["sha256"]:
             problems.append(f"altered: {name} (SHA-256 or size differs from {MANIFEST})")

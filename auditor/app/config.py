@@ -91,6 +91,11 @@ class HttpConfig(_Strict):
     max_retries: int = Field(4, ge=0, le=10)
     retry_after_cap: PositiveFloat = 60.0
     max_pages: PositiveInt = 10_000
+    max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    response_timeout: PositiveFloat = 120.0
+    tenant_timeout: PositiveFloat = 1800.0
+    max_empty_pages: PositiveInt = 3
+    max_records: PositiveInt = 50_000
     rate_limit: RateLimitConfig | None = None
 
 

@@ -97,6 +97,10 @@ def secrets_for(
     return found
 
 
+BACKSTOP_GRACE = 1.0
+"""Seconds past ``http.tenant_timeout`` before the engine cancels a tenant's collection."""
+
+
 def tenant_settings(
     loaded: LoadedConfig, registry: Mapping[str, type[Provider]]
 ) -> tuple[TenantSettings, ...]:
@@ -136,6 +140,11 @@ def tenant_settings(
                 max_retries=http.max_retries,
                 retry_after_cap=http.retry_after_cap,
                 max_pages=http.max_pages,
+                max_body_bytes=http.max_body_bytes,
+                response_timeout=http.response_timeout,
+                tenant_timeout=http.tenant_timeout,
+                max_empty_pages=http.max_empty_pages,
+                max_records=http.max_records,
                 rate_limit=limit,
                 ca_bundle=str(loaded.resolve_path(tenant.ca_bundle)) if tenant.ca_bundle else None,
             ),
@@ -260,17 +269,31 @@ async def collect_tenant(
         clock=clients.clock,
         jitter=clients.jitter,
         secrets=secrets,
+        deadline=clients.clock() + settings.http.tenant_timeout,
     )
     started = time.monotonic()
+    # the backstop, in real time whatever the clock: a second after the clients' own deadline,
+    # so that a request cut off by that deadline is the one the coverage names
+    budget = asyncio.timeout(settings.http.tenant_timeout + BACKSTOP_GRACE)
     progress.tenant_started(settings.name, settings.provider)
     base_url: str | None = None
     try:
         base_url = cls.base_url_for(settings)
         provider = cls(settings, factory)
         provider.on_progress = lambda n: progress.tenant_update(settings.name, n, *factory.totals())
-        inventory = await provider.collect()
+        async with budget:
+            inventory = await provider.collect()
     except asyncio.CancelledError:
         raise
+    except TimeoutError:
+        if not budget.expired():
+            raise
+        inventory = _failed(
+            settings,
+            base_url,
+            f"the tenant's deadline of {settings.http.tenant_timeout:g} s "
+            "(http.tenant_timeout) was hit before collection finished",
+        )
     except AuditorError as exc:
         inventory = _failed(settings, base_url, str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug in one adapter must not sink the other tenants

@@ -7,17 +7,15 @@ returns; only ``auditor.cli`` prints or exits.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.app.config import LoadedConfig
+from auditor.app.outputset import Writer, write_set
 from auditor.kernel.errors import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
@@ -54,6 +52,7 @@ def write_outputs(
     formats: Sequence[str],
     *,
     secrets: SecretSet | Sequence[str] = (),
+    also: Mapping[str, Writer] | None = None,
 ) -> list[Path]:
     """Render every format and write its files; all rendered before any is written.
 
@@ -63,6 +62,9 @@ def write_outputs(
     check, on the rendered text: if any output holds a fragment, the result is withheld again
     (its coverage then says vendor text was withheld) and rendered anew, and whatever still
     matches is replaced in the text. Nothing holding a fragment is written.
+
+    The files, and ``also`` (name → a function writing that file, e.g. the evidence bundle),
+    are written as one set (``auditor.app.outputset``): all of them or, after a crash, none.
     """
     from reports import FORMATS
 
@@ -75,29 +77,7 @@ def write_outputs(
     if any(found.contains(text) for _, text in rendered):
         rendered = render(withhold_model(result, found))
         rendered = [(f, withhold_text(f, text, found)) for f, text in rendered]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return [_write_atomic(out_dir / file_name, text) for file_name, text in rendered]
-
-
-def _write_atomic(target: Path, text: str) -> Path:
-    """A unique temporary file in the same folder, fsynced, then renamed over ``target``.
-
-    A reader never sees half a report; two scans writing one folder never rename each other's
-    half-written file; a symlink planted at a fixed temporary name is never followed.
-    """
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return target
+    return write_set(out_dir, dict(rendered), writers=also)
 
 
 def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
@@ -231,16 +211,22 @@ def write_results(
 
     if secrets is None:
         secrets = known_secrets(loaded) if loaded else SecretSet()
-    written = write_outputs(result, out_dir, formats, secrets=secrets)
-    if evidence is not None:
+
+    def bundle(path: Path) -> None:
         write_bundle(
-            evidence,
+            path,
             result,
             config=loaded.config if loaded else None,
             waivers=waivers,
             signing_key=signing_key,
             secrets=secrets,
         )
+
+    inside = evidence is not None and evidence.parent.resolve() == out_dir.resolve()
+    also = {evidence.name: bundle} if evidence is not None and inside else None
+    written = write_outputs(result, out_dir, formats, secrets=secrets, also=also)
+    if evidence is not None and not inside:  # elsewhere: its own atomic rename
+        bundle(evidence)
         written.append(evidence)
     return written
 

@@ -10,6 +10,7 @@ Every class carries the exit code the CLI uses for it (docs/architecture.md, "Ex
     ├── EvidenceError                 exit 2  an evidence bundle is unreadable or fails verification
     └── ProviderError                 exit 3  a tenant could not be collected
         ├── TransportError                    connect/read timeout, DNS, TLS
+        │   └── SlowResponseError             a response still arriving at response_timeout
         ├── ResponseError                     the vendor answered with an error status
         │   ├── AuthError                     401, or the token endpoint refused us
         │   ├── PermissionDeniedError         403
@@ -18,7 +19,8 @@ Every class carries the exit code the CLI uses for it (docs/architecture.md, "Ex
         │   ├── ClientRequestError            any other 4xx
         │   └── ServerError                   5xx and retries exhausted
         ├── ResponseFormatError               a success status with an unreadable body
-        └── PaginationError                   a repeated page token or too many pages
+        ├── PaginationError                   a repeated page token or too many pages
+        └── DeadlineError                     the tenant's total time (http.tenant_timeout) ran out
 
 ``auditor.kernel.http`` is the one place that maps httpx errors and HTTP statuses onto this tree
 (``raise ... from exc``). Messages never contain a secret or a bearer token: they are built from
@@ -133,6 +135,10 @@ class TransportError(ProviderError):
     """The request never got an HTTP answer (timeout, refused connection, DNS, TLS)."""
 
 
+class SlowResponseError(TransportError):
+    """A response still arriving at ``http.response_timeout``: not retried (it would drip again)."""
+
+
 class ResponseError(ProviderError):
     """The vendor answered with an error status."""
 
@@ -182,3 +188,7 @@ class ResponseFormatError(ProviderError):
 
 class PaginationError(ProviderError):
     """A pagination loop: a repeated page token, or more pages than the guard allows."""
+
+
+class DeadlineError(ProviderError):
+    """The tenant's total deadline (``http.tenant_timeout``) ran out, or a wait would pass it."""

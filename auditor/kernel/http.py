@@ -55,20 +55,23 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from auditor import __version__
+from auditor.kernel.bounded import BadEncoding, BodyTooLarge, read_bounded, refusal
 from auditor.kernel.errors import (
     AuthError,
     ClientRequestError,
+    DeadlineError,
     NotFoundError,
-    PaginationError,
     PermissionDeniedError,
     ProviderError,
     RateLimitedError,
     ResponseError,
     ResponseFormatError,
     ServerError,
+    SlowResponseError,
     TransportError,
 )
 from auditor.kernel.livesecrets import watch
+from auditor.kernel.paging import PageGuard as PageGuard  # kept importable here
 from auditor.kernel.secretmatch import INVISIBLE, WITHHELD, SecretSet
 from auditor.kernel.urls import is_loopback_host as is_loopback_host  # kept importable here
 from auditor.kernel.withhold import withhold_json
@@ -104,6 +107,16 @@ class HttpSettings:
     rate_limit: RateLimit | None = None
     max_pages: int = 10_000
     ca_bundle: str | None = None
+    max_body_bytes: int = 64 * 1024 * 1024
+    """Cap on one response body, raw and decompressed (``auditor.kernel.bounded``)."""
+    response_timeout: float = 120.0
+    """Total time for one response, headers and body, however steadily bytes trickle in."""
+    tenant_timeout: float = 1800.0
+    """Total time for one tenant, retries and ``Retry-After`` waits included."""
+    max_empty_pages: int = 3
+    """Empty pages in a row that still carry a next-page token before paging stops."""
+    max_records: int = 50_000
+    """Records one paged listing may hold before paging stops (a bound on memory)."""
 
 
 @dataclass
@@ -151,34 +164,6 @@ class SlidingWindowLimiter:
                     self._starts.append(now)
                     return
                 await self._sleep(self._starts[0] + self.limit.per_seconds - now)
-
-
-class PageGuard:
-    """Stops a pagination loop: a page token seen before, or more pages than allowed."""
-
-    def __init__(self, what: str, *, max_pages: int, tenant: str) -> None:
-        self.what = what
-        self.max_pages = max_pages
-        self.tenant = tenant
-        self.pages = 1
-        self._seen: set[str] = set()
-
-    def next_page(self, token: str) -> None:
-        """Record that the next page will be fetched with ``token``."""
-        if token in self._seen:
-            raise PaginationError(
-                f"{self.what}: the API returned a page token it had already returned "
-                f"(after {self.pages} pages); stopping to avoid an endless loop",
-                tenant=self.tenant,
-            )
-        self._seen.add(token)
-        self.pages += 1
-        if self.pages > self.max_pages:
-            raise PaginationError(
-                f"{self.what}: more than {self.max_pages} pages; stopping (raise "
-                "http.max_pages in the tenant's configuration if the tenant really is this large)",
-                tenant=self.tenant,
-            )
 
 
 _REDACTIONS = (
@@ -251,6 +236,8 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
 
 
 def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, SlowResponseError):
+        return False
     if isinstance(exc, TransportError):
         return True
     return isinstance(exc, ResponseError) and exc.status_code in RETRYABLE_STATUSES
@@ -287,8 +274,12 @@ class ApiClient:
         wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
         secrets: SecretSet | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.tenant = tenant
+        self.deadline = deadline
+        """When the tenant's time runs out, on ``clock`` (the engine sets it from
+        ``tenant_timeout``; ``None``: no deadline but each response's own)."""
         self.secrets = secrets if secrets is not None else SecretSet()
         watch(self.secrets)  # log handlers withhold them too (auditor.kernel.livesecrets)
         """Withheld from every vendor text; the bearer tokens this client receives join it."""
@@ -320,7 +311,11 @@ class ApiClient:
                 pool=None,
             ),
             follow_redirects=False,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",  # what auditor.kernel.bounded decodes
+            },
         )
 
     @staticmethod
@@ -342,7 +337,13 @@ class ApiClient:
         await self._client.aclose()
 
     def page_guard(self, what: str) -> PageGuard:
-        return PageGuard(what, max_pages=self.settings.max_pages, tenant=self.tenant)
+        return PageGuard(
+            what,
+            max_pages=self.settings.max_pages,
+            max_empty_pages=self.settings.max_empty_pages,
+            max_records=self.settings.max_records,
+            tenant=self.tenant,
+        )
 
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         body = self._json(await self.request("GET", path, params=params), "GET", path)
@@ -443,22 +444,67 @@ class ApiClient:
             await self._limiter.acquire()
         async with self._semaphore:
             self.stats.requests += 1
+            remaining = self._remaining(state)
+            budget = min(self.settings.response_timeout, remaining)
             try:
-                response = await self._client.request(
-                    state.method, state.path, headers=headers, **state.send
-                )
-            except httpx.HTTPError as exc:
-                raise self._transport_error(state.method, state.shown, exc) from exc
-            except httpx.InvalidURL as exc:  # a vendor value (an id, a filter) too long or odd
-                raise ResponseFormatError(
-                    f"{state.method} {clean_vendor_text(state.shown, 100)}: cannot form the "
-                    f"request URL ({clean_vendor_text(str(exc), 100)}); a value from the vendor's "
-                    "data is too long or malformed to send",
+                async with asyncio.timeout(budget):
+                    response = await self._fetch(state, headers)
+            except TimeoutError:
+                if budget < self.settings.response_timeout:
+                    raise self._deadline_error(state, "waiting for a response") from None
+                raise SlowResponseError(
+                    f"{state.method} {clean_vendor_text(state.shown, 100)}: the response did not "
+                    f"complete within {budget:g} s (http.response_timeout)",
                     tenant=self.tenant,
                 ) from None
         if response.status_code == 429:
             self.stats.rate_limited += 1
         return response
+
+    async def _fetch(self, state: _Attempt, headers: Mapping[str, str]) -> httpx.Response:
+        """Send, then read the body within ``max_body_bytes`` (``auditor.kernel.bounded``)."""
+        shown = clean_vendor_text(state.shown, 100)
+        try:
+            request = self._client.build_request(
+                state.method, state.path, headers=headers, **state.send
+            )
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(state.method, state.shown, exc) from exc
+        except httpx.InvalidURL as exc:  # a vendor value (an id, a filter) too long or odd
+            raise ResponseFormatError(
+                f"{state.method} {shown}: cannot form the "
+                f"request URL ({clean_vendor_text(str(exc), 100)}); a value from the vendor's "
+                "data is too long or malformed to send",
+                tenant=self.tenant,
+            ) from None
+        try:
+            await read_bounded(response, cap=self.settings.max_body_bytes)
+        except (BodyTooLarge, BadEncoding) as exc:
+            raise ResponseFormatError(
+                f"{state.method} {shown} returned HTTP {response.status_code} with {refusal(exc)}",
+                tenant=self.tenant,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise self._transport_error(state.method, state.shown, exc) from exc
+        finally:
+            await response.aclose()
+        return response
+
+    def _remaining(self, state: _Attempt) -> float:
+        if self.deadline is None:
+            return self.settings.response_timeout
+        remaining = self.deadline - self.clock()
+        if remaining <= 0:
+            raise self._deadline_error(state, "before sending")
+        return remaining
+
+    def _deadline_error(self, state: _Attempt, when: str) -> DeadlineError:
+        return DeadlineError(
+            f"{state.method} {clean_vendor_text(state.shown, 100)}: the tenant's deadline of "
+            f"{self.settings.tenant_timeout:g} s (http.tenant_timeout) ran out {when}",
+            tenant=self.tenant,
+        )
 
     def _status_error(self, method: str, path: str, response: httpx.Response) -> ResponseError:
         code = response.status_code
@@ -510,10 +556,23 @@ class ApiClient:
     def _wait(self, retry_state: RetryCallState) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(exc, ResponseError) and exc.retry_after is not None:
-            return min(exc.retry_after, self.settings.retry_after_cap)
-        delay = self.settings.backoff_base * 2.0 ** (retry_state.attempt_number - 1)
-        delay = min(delay, self.settings.backoff_max)
-        return delay / 2 + self._jitter() * delay / 2  # "equal jitter": in [d/2, d]
+            wait = min(exc.retry_after, self.settings.retry_after_cap)
+        else:
+            delay = self.settings.backoff_base * 2.0 ** (retry_state.attempt_number - 1)
+            delay = min(delay, self.settings.backoff_max)
+            wait = delay / 2 + self._jitter() * delay / 2  # "equal jitter": in [d/2, d]
+        if (
+            self.deadline is not None
+            and self.clock() + wait >= self.deadline
+            and isinstance(exc, ProviderError)
+        ):
+            # waiting would use up the tenant's time: stop now, saying both why and what failed
+            raise DeadlineError(
+                f"{exc.message} (no retry: waiting {wait:g} s more would pass the tenant's "
+                f"deadline of {self.settings.tenant_timeout:g} s, http.tenant_timeout)",
+                tenant=self.tenant,
+            ) from exc
+        return wait
 
     def _clean(self, text: str, limit: int = 300) -> str:
         """``clean_vendor_text`` with this client's secrets, counting a withholding."""

@@ -35,7 +35,12 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr, ValidationError
 
-from auditor.kernel.errors import ConfigError, PermissionDeniedError, ProviderError
+from auditor.kernel.errors import (
+    ConfigError,
+    PaginationError,
+    PermissionDeniedError,
+    ProviderError,
+)
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import Capabilities, TenantCoverage, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
@@ -223,7 +228,14 @@ class _Run:
                 self._add(items, page)
                 if not token:
                     return items
-                guard.next_page(token)
+                guard.next_page(token, items=len(page), records=len(items))
+        except PaginationError as exc:  # what was read is valid; what was not is unknown
+            self.partial = True
+            self.notes.append(
+                f"partial population: paging stopped ({exc.message}); {len(items)} personal "
+                "client record(s) were read and more may exist"
+            )
+            return items
         except PermissionDeniedError as exc:
             if guard.pages > 1:
                 raise  # refused half-way: nothing sensible to fall back to
@@ -285,7 +297,7 @@ class _Run:
                     found.extend(users_of(page, self.unresolved, self.owner_failures))
                     if not token:
                         break
-                    guard.next_page(token)
+                    guard.next_page(token, items=len(page))
                     request = {**request, "pageToken": token}
             except ProviderError as exc:
                 refused = isinstance(exc, PermissionDeniedError)
@@ -312,7 +324,7 @@ class _Run:
                         self.catalogue.roles[role.id] = role
                 if not token:
                     return
-                guard.next_page(token)
+                guard.next_page(token, items=len(page))
                 params = {**params, "page_token": token}
         except ProviderError as exc:
             self.partial = True

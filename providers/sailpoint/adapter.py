@@ -19,6 +19,7 @@ from auditor.kernel.errors import (
     ClientRequestError,
     ConfigError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     ResponseFormatError,
 )
@@ -317,12 +318,20 @@ class SailPointProvider(Provider):
         kind of false pass. So ask for the records after the ones we have: an empty answer or the
         same records again (the server ignores ``offset``) confirm the list was whole.
         """
-        seen = {r.get("id") for r in body if isinstance(r, dict)}
+        body = list(body)  # extended in place: copying it per page was quadratic
+        seen = {key for r in body if (key := _record_id(r)) is not None}
         guard = client.page_guard(f"GET {version.pat_path}")
         first = len(body)
         while True:
             offset = len(body)
-            guard.next_page(str(offset))
+            try:
+                guard.next_page(str(offset), records=offset)
+            except PaginationError as exc:  # the ceiling: what was read is valid, the rest unknown
+                notes.append(
+                    f"partial population: paging the PAT list stopped ({exc.message}); "
+                    f"{offset} records were collected and more may exist"
+                )
+                return body, True
             try:
                 page = await client.get_json(
                     version.pat_path, params={**params, "limit": STANDARD_PAGE, "offset": offset}
@@ -349,18 +358,26 @@ class SailPointProvider(Provider):
                 )
                 return body, False
             self._check_array(page, version)
-            fresh = [r for r in page if not (isinstance(r, dict) and r.get("id") in seen)]
-            if fresh:
-                body = [*body, *fresh]
-                seen.update(r.get("id") for r in fresh if isinstance(r, dict))
-            if not fresh and offset == first:
+            # new: a record with an id not seen yet; a record without a usable id is kept (it
+            # becomes a record error) but never counts as progress, so junk cannot page forever
+            new_ids = {key for r in page if (key := _record_id(r)) is not None} - seen
+            fresh = [r for r in page if _record_id(r) is None or _record_id(r) in new_ids]
+            body.extend(fresh)
+            seen |= new_ids
+            if not new_ids and fresh:  # only records no id identifies: nothing shows progress
+                notes.append(
+                    f"partial population: the PAT list page at offset {offset} held only "
+                    "records without a usable id; paging stopped there"
+                )
+                return body, True
+            if not new_ids and offset == first:
                 notes.append(
                     f"{offset} PATs is a multiple of SailPoint's default page size "
                     f"({STANDARD_PAGE}); asked for more at offset {offset} and got none: the "
                     "list is whole"
                 )
                 return body, False
-            if not fresh or len(page) < STANDARD_PAGE:
+            if not new_ids or len(page) < STANDARD_PAGE:
                 notes.append(
                     f"the server paged the PAT list at {STANDARD_PAGE}; every page was "
                     f"collected ({len(body)} records)"
@@ -389,6 +406,12 @@ class SailPointProvider(Provider):
             seen.add(credential.id)
             credentials.append(credential)
         return credentials, errors
+
+
+def _record_id(record: Any) -> str | None:
+    """A record's ``id`` when it is a string (anything else identifies nothing)."""
+    value = record.get("id") if isinstance(record, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup) -> Credential:

@@ -560,3 +560,35 @@ def test_escaped_forms_of_a_secret_are_caught_too(
     for data in entries(tmp_path / "b.zip").values():
         for form in forms(secret):
             assert form.encode() not in data
+
+
+def _flip_compressed_byte(source: Path, target: Path, name: str, at: float) -> None:
+    """A copy of ``source`` with one byte of ``name``'s compressed data inverted."""
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as archive:
+        info = archive.getinfo(name)
+    name_len, extra_len = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28],
+                                         "little"), int.from_bytes(
+        data[info.header_offset + 28 : info.header_offset + 30], "little"
+    )  # fmt: skip
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start + int(info.compress_size * at)] ^= 0xFF
+    target.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("at", [0.0, 0.5, 0.99])
+def test_a_flipped_compressed_byte_names_the_entry_and_fails_verification(
+    signed: Path, tmp_path: Path, at: float
+) -> None:
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+    from auditor.kernel.errors import EXIT_USAGE
+
+    for name in entries(signed):
+        damaged = tmp_path / "damaged.zip"
+        _flip_compressed_byte(signed, damaged, name, at)
+        outcome = CliRunner().invoke(cli, ["-q", "verify", str(damaged)])
+        assert outcome.exit_code == EXIT_USAGE == EvidenceError.exit_code, (name, outcome.output)
+        assert "internal error" not in outcome.output
+        assert f"altered: {name} (corrupt zip entry" in outcome.output, (name, outcome.output)
