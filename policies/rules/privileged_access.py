@@ -33,19 +33,19 @@ known here, is never a pass.
 Default privileged scopes and levels: ``privileged_defaults`` (every ``:manage`` scope of the v3
 spec that changes credentials, identities, access, sources, tenant configuration or workflows,
 each with the operation it rests on). Entries may use ``*`` wildcards.
+
+The name matching (``_Matcher``, ``_Matchers``) is in ``policies.rules.privileged_match``; the
+per-vendor judgements ``evaluate`` delegates to (``_conductorone``, ``_sailpoint`` and their
+helpers) are in ``policies.rules.privileged_vendors``. Both are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
 from datetime import datetime
-from fnmatch import translate
-from typing import Any
 
 from pydantic import Field
 
-from auditor.kernel.model import Credential, EffectivePrivilege, Severity
+from auditor.kernel.model import Credential, Severity
 from policies.base import Outcome, Params, Rule, RuleContext
 from policies.facts import Facts
 from policies.rules.privileged_defaults import (
@@ -53,60 +53,32 @@ from policies.rules.privileged_defaults import (
     DEFAULT_SAILPOINT_LEVELS,
     DEFAULT_SAILPOINT_SCOPES,
 )
+from policies.rules.privileged_match import _Matcher, _Matchers
+from policies.rules.privileged_vendors import (
+    OWNER_ROLES_UNKNOWN,
+    _conductorone,
+    _effective,
+    _evidence,
+    _sailpoint,
+    _unresolved,
+)
+
+__all__ = [
+    "JUDGED",
+    "OWNER_ROLES_UNKNOWN",
+    "PrivilegedAccess",
+    "PrivilegedParams",
+    "_Matcher",
+    "_Matchers",
+    "_conductorone",
+    "_effective",
+    "_evidence",
+    "_sailpoint",
+    "_unresolved",
+]
 
 JUDGED = frozenset({"conductorone", "sailpoint"})
 """The vendors this rule can judge; any other (a plug-in) is ``manual``."""
-OWNER_ROLES_UNKNOWN = frozenset({"unknown", "not_found"})
-
-
-class _Matcher:
-    """Exact names plus ``*`` patterns, compiled once per parameter set."""
-
-    def __init__(self, entries: Iterable[str]) -> None:
-        entries = list(entries)
-        self.exact = frozenset(e for e in entries if "*" not in e)
-        patterns = [translate(e) for e in entries if "*" in e]
-        self.regex = re.compile("|".join(patterns)) if patterns else None
-
-    def select(self, names: Iterable[str]) -> list[str]:
-        exact, regex = self.exact, self.regex
-        if regex is None:
-            if exact.isdisjoint(names):  # the common case, without building a list
-                return []
-            return [name for name in names if name in exact]
-        return [name for name in names if name in exact or regex.match(name) is not None]
-
-    def any(self, names: Iterable[str]) -> bool:
-        """``bool(select(names))`` without building the list in the common, exact-only case."""
-        if self.regex is None:
-            return not self.exact.isdisjoint(names)
-        return bool(self.select(names))
-
-    @property
-    def disjoint(self) -> Callable[[Iterable[str]], bool]:
-        """``not any(names)`` as one callable: the frozenset's own C method when there are no
-        patterns (the screen calls it for each of 200,000 credentials)."""
-        if self.regex is None:
-            return self.exact.isdisjoint
-        return self._none
-
-    def _none(self, names: Iterable[str]) -> bool:
-        return not self.select(names)
-
-    def covers(self, names: Iterable[str]) -> bool:
-        """Every one of ``names`` matches (``True`` for none)."""
-        exact, regex = self.exact, self.regex
-        if regex is None:
-            return exact.issuperset(names)
-        return all(name in exact or regex.match(name) is not None for name in names)
-
-
-class _Matchers:
-    def __init__(self, params: PrivilegedParams) -> None:
-        self.conductorone = _Matcher(params.conductorone_roles)
-        self.sailpoint_scopes = _Matcher(params.sailpoint_scopes)
-        self.sailpoint_levels = _Matcher(params.sailpoint_user_levels)
-        self.sailpoint_plain_levels = _Matcher(params.sailpoint_unprivileged_user_levels)
 
 
 class PrivilegedParams(Params):
@@ -200,167 +172,3 @@ class PrivilegedAccess(Rule[PrivilegedParams]):
             "plug-in vendor): review what this credential may do",
             {"scope_mode": mode, "scopes": list(credential.scopes)},
         )
-
-
-def _evidence(credential: Credential, **extra: Any) -> dict[str, Any]:
-    owner = credential.owner
-    evidence = {
-        "scope_mode": credential.scope_mode,
-        "scopes": list(credential.scopes),
-        "owner_status": owner.status,
-        "owner_roles": list(owner.roles),
-    }
-    if extra:
-        evidence.update(extra)
-    return evidence
-
-
-def _conductorone(credential: Credential, matcher: _Matcher) -> Outcome | None:
-    privilege = credential.privilege
-    if privilege is not None:
-        return _effective(credential, privilege, matcher)
-    if credential.scope_mode == "scoped":
-        candidates = matcher.select(credential.scopes)
-        if not candidates:
-            return _unresolved(credential, list(credential.scopes))
-        if credential.owner.status in OWNER_ROLES_UNKNOWN:
-            return (
-                "manual",
-                f"scoped to privileged role(s) {', '.join(candidates)}, but the owner's roles are "
-                "unknown, so the effective access cannot be computed",
-                _evidence(credential, privileged_scoped_roles=candidates),
-            )
-        owner_roles = set(credential.owner.roles)
-        effective = [role for role in credential.scopes if role in owner_roles]
-        basis = "scoped roles ∩ owner roles"
-    else:
-        if credential.owner.status in OWNER_ROLES_UNKNOWN:
-            return (
-                "manual",
-                "holds every role of its owner, whose roles are unknown; review the owner's roles",
-                _evidence(credential),
-            )
-        effective = list(credential.owner.roles)
-        basis = "all owner roles (not scoped)"
-    privileged = matcher.select(effective)
-    if not privileged:
-        # scoped to a privileged role: it is effective if the owner holds it under an id we
-        # could not resolve, so the owner's unresolved ids count too
-        relevant = effective if credential.scope_mode == "full" else list(credential.owner.roles)
-        return _unresolved(credential, relevant)
-    return (
-        "fail",
-        f"effective roles ({basis}) include {len(privileged)} privileged role(s): "
-        f"{', '.join(privileged)}",
-        _evidence(credential, effective_roles=effective, privileged=privileged),
-    )
-
-
-def _effective(
-    credential: Credential, privilege: EffectivePrivilege, matcher: _Matcher
-) -> Outcome | None:
-    held = matcher.select(privilege.roles)
-    evidence = _evidence(
-        credential,
-        effective_roles=list(privilege.roles),
-        effective_permissions=privilege.permissions,
-        basis=privilege.basis,
-    )
-    if credential.owner.kind is not None:
-        evidence["owner_kind"] = credential.owner.kind
-    if held:
-        evidence["privileged"] = held
-        return (
-            "fail",
-            f"its {privilege.permissions} effective permissions include every permission of "
-            f"{len(held)} privileged role(s): {', '.join(held)} ({privilege.basis})",
-            evidence,
-        )
-    if privilege.max_roles is not None:
-        possible = matcher.select(privilege.max_roles)
-        if not possible:
-            return None
-        evidence["possibly_privileged"] = possible
-        return (
-            "manual",
-            f"may hold privileged role(s) {', '.join(possible)}: {privilege.basis}",
-            evidence,
-        )
-    return (
-        "manual",
-        f"privileged roles cannot be ruled out: {privilege.basis}",
-        evidence,
-    )
-
-
-def _unresolved(credential: Credential, relevant: list[str]) -> Outcome | None:
-    """A pass, unless a role id that could be part of the access has no name.
-
-    An unresolved role id never matches a privileged role *name*, so a pass would be a guess
-    (the role catalogue was unreadable, or lacks the id; docs/vendors/conductorone.md §2.5).
-    """
-    unresolved = [r for r in credential.unresolved_roles if r in relevant]
-    if not unresolved:
-        return None
-    return (
-        "manual",
-        f"role id(s) {', '.join(unresolved)} could not be resolved to role names, so privileged "
-        "roles cannot be ruled out",
-        _evidence(credential, unresolved_roles=unresolved),
-    )
-
-
-def _sailpoint(credential: Credential, matchers: _Matchers) -> Outcome | None:
-    if credential.scope_mode == "scoped":
-        privileged = matchers.sailpoint_scopes.select(credential.scopes)
-        if not privileged:
-            return None
-        inert = [s for s in privileged if s in credential.unusable_scopes]
-        effective = [s for s in privileged if s not in credential.unusable_scopes]
-        owner_levels = ", ".join(credential.owner.roles)
-        if not effective:
-            return (
-                "manual",
-                f"{len(inert)} privileged scope(s) granted that the owner's user level(s) "
-                f"{owner_levels} cannot exercise (the vendor's documented levels), so they grant "
-                f"nothing today: {', '.join(inert)}; they take effect if the owner's level is "
-                "raised: narrow the scope",
-                _evidence(credential, privileged=[], latent=inert),
-            )
-        latent = f"; {len(inert)} more the owner's level cannot exercise" if inert else ""
-        return (
-            "fail",
-            f"{len(effective)} privileged scope(s) granted (effective where the owner's user "
-            f"level holds them): {', '.join(effective)}{latent}",
-            _evidence(credential, privileged=effective, **({"latent": inert} if inert else {})),
-        )
-    # The level is read on its own (GET /v3/auth-users/{id}), not with the owner's status: an
-    # owner whose status lookup failed can still have a known level. Empty: not read.
-    levels = list(credential.owner.roles)
-    if not levels:
-        return (
-            "manual",
-            "full scope (sp:scopes:all) grants every right of the owner's user level, which is "
-            "unknown; review the owner's level",
-            _evidence(credential),
-        )
-    privileged = matchers.sailpoint_levels.select(levels)
-    if privileged:
-        return (
-            "fail",
-            f"full scope (sp:scopes:all) with an owner at privileged user level(s) "
-            f"{', '.join(privileged)}",
-            _evidence(credential, privileged=privileged),
-        )
-    if matchers.sailpoint_plain_levels.covers(levels):
-        return None
-    # A level in neither list (an administrative level whose rights this rule does not know, or
-    # one SailPoint added later): its reach is unknown, so it is not a pass.
-    unclassified = [level for level in levels if not matchers.sailpoint_plain_levels.any([level])]
-    return (
-        "manual",
-        f"full scope (sp:scopes:all) grants every right of the owner's user level(s) "
-        f"{', '.join(unclassified)}, which are neither privileged nor unprivileged in the "
-        "policy; review them (sailpoint_user_levels, sailpoint_unprivileged_user_levels)",
-        _evidence(credential, unclassified_levels=unclassified),
-    )

@@ -68,282 +68,85 @@ holds Super Administrator although no role id says so. C22 (bob, scoped to Read-
 Administrator) holds Read-Only Administrator's permissions, not Super Administrator's.
 
 Fractional digits rotate 0, 3, 6, 9 over the records (record index modulo 4); C02 uses 9.
+
+The curated set is built here; the role catalogue is in ``providers.conductorone.simroles`` and
+the record builders (and the words of generated names) in ``providers.conductorone.simrecords``,
+both re-exported here.
 """
 
 from __future__ import annotations
 
 import random
-import string
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-JSON = dict[str, Any]
-ABSENT: Any = object()  # a field the server leaves out (protojson omits empty fields)
-_ALNUM = string.ascii_letters + string.digits
-DAY = timedelta(days=1)
-
-# Built-in roles: names from c1i cmd/auth_login_roles.go (docs/vendors/conductorone.md §2.5). The
-# name of the API-only "Read-Only to System Logs" role is not public; "system:api-logs-viewer" is
-# ours.
-BUILTIN_ROLES: tuple[tuple[str, str, bool], ...] = (
-    ("system:owner", "Super Administrator", False),
-    ("system:viewer", "Read-Only Administrator", False),
-    ("system:user", "Basic User", False),
-    ("system:application-admin", "Application Administrator", False),
-    ("system:campaign-admin", "Campaign Administrator", False),
-    ("system:api-logs-viewer", "Read-Only to System Logs", True),
+from providers.conductorone.simrecords import (
+    _ALNUM,
+    ABSENT,
+    ADJECTIVES,
+    ANIMALS,
+    DAY,
+    JSON,
+    Dataset,
+    _role,
+    allow_list,
+    fmt,
+    ksuid,
+    make_client,
+    make_roles,
+    make_user,
 )
-CUSTOM_ROLES = ("custom:reports", "custom:helpdesk", "custom:auditors", "custom:onboarding")
-BREAK_GLASS = "custom:break-glass"
-"""A custom role holding every permission Super Administrator holds (not its id): owners of it
-have Super Administrator power although no role-id check would say so. Its id comes from its own
-random stream, so adding it left every other generated record as it was."""
+from providers.conductorone.simroles import (
+    _ADMIN_READ,
+    _ADMIN_WRITE,
+    _ALL,
+    _APPS_READ,
+    _APPS_WRITE,
+    _BASE,
+    _LOGS,
+    _OWN_TASKS,
+    _PERSONAL,
+    _READS,
+    _REVIEW_READ,
+    _REVIEW_WRITE,
+    BREAK_GLASS,
+    BUILTIN_ROLES,
+    CUSTOM_ROLES,
+    ROLE_PERMISSIONS,
+)
 
-# Role.permissions (openapi.yaml components.schemas.c1.api.iam.v1.Role): the real strings are not
-# public beyond c1i's "permission/c1.api.auth.v1.Auth.Introspect" (docs/vendors/conductorone.md
-# §1.4), which is "permission/" + the operationId. These are built the same way from operationIds in
-# the spec (tests/providers/conductorone/test_openapi.py checks each one), grouped by what they
-# touch.
-_PERSONAL = [
-    f"c1.api.iam.v1.PersonalClientService.{m}"
-    for m in ("Create", "Delete", "Get", "List", "Update")
+__all__ = [
+    "ABSENT",
+    "ADJECTIVES",
+    "ANIMALS",
+    "BREAK_GLASS",
+    "BUILTIN_ROLES",
+    "CUSTOM_ROLES",
+    "DAY",
+    "JSON",
+    "ROLE_PERMISSIONS",
+    "_ADMIN_READ",
+    "_ADMIN_WRITE",
+    "_ALL",
+    "_ALNUM",
+    "_APPS_READ",
+    "_APPS_WRITE",
+    "_BASE",
+    "_LOGS",
+    "_OWN_TASKS",
+    "_PERSONAL",
+    "_READS",
+    "_REVIEW_READ",
+    "_REVIEW_WRITE",
+    "Dataset",
+    "_role",
+    "allow_list",
+    "curated",
+    "fmt",
+    "ksuid",
+    "make_client",
+    "make_roles",
+    "make_user",
 ]
-_APPS_READ = [
-    "c1.api.app.v1.Apps.Get",
-    "c1.api.app.v1.Apps.List",
-    "c1.api.app.v1.AppEntitlements.Get",
-    "c1.api.app.v1.AppEntitlements.List",
-    "c1.api.app.v1.AppEntitlements.ListUsers",
-]
-_APPS_WRITE = [
-    "c1.api.app.v1.Apps.Create",
-    "c1.api.app.v1.Apps.Update",
-    "c1.api.app.v1.Apps.Delete",
-    "c1.api.app.v1.AppEntitlements.Create",
-    "c1.api.app.v1.AppEntitlements.Update",
-    "c1.api.app.v1.AppEntitlements.Delete",
-]
-_REVIEW_READ = [
-    "c1.api.accessreview.v1.AccessReviewService.Get",
-    "c1.api.accessreview.v1.AccessReviewService.List",
-    "c1.api.accessreview.v1.AccessReviewReportService.List",
-]
-_REVIEW_WRITE = [
-    "c1.api.accessreview.v1.AccessReviewService.Create",
-    "c1.api.accessreview.v1.AccessReviewService.Update",
-    "c1.api.accessreview.v1.AccessReviewService.Delete",
-    "c1.api.accessreview.v1.AccessReviewActionsService.GenerateReport",
-]
-_LOGS = [
-    "c1.api.systemlog.v1.SystemLogService.ListEvents",
-    "c1.api.systemlog.v1.ExportService.List",
-    "c1.api.systemlog.v1.ExportService.Get",
-]
-_ADMIN_READ = [
-    "c1.api.iam.v1.PersonalClientSearchService.Search",
-    "c1.api.iam.v1.Roles.Get",
-    "c1.api.iam.v1.Roles.List",
-    "c1.api.user.v1.UserService.List",
-    "c1.api.user.v1.UserSearch.Search",
-    "c1.api.settings.v1.SessionSettingsService.Get",
-    "c1.api.policy.v1.Policies.Get",
-    "c1.api.policy.v1.Policies.List",
-    "c1.api.task.v1.TaskService.Get",
-]
-_ADMIN_WRITE = [
-    "c1.api.iam.v1.Roles.Update",
-    "c1.api.settings.v1.SessionSettingsService.Update",
-    "c1.api.policy.v1.Policies.Create",
-    "c1.api.policy.v1.Policies.Update",
-    "c1.api.policy.v1.Policies.Delete",
-    "c1.api.systemlog.v1.ExportService.Create",
-    "c1.api.task.v1.TaskService.CreateRevokeTask",
-    "c1.api.task.v1.TaskActionsService.Approve",
-    "c1.api.task.v1.TaskActionsService.Deny",
-]
-_BASE = ["c1.api.auth.v1.Auth.Introspect", "c1.api.user.v1.UserService.Get"]
-_OWN_TASKS = [
-    "c1.api.task.v1.TaskService.CreateGrantTask",
-    "c1.api.requestcatalog.v1.RequestCatalogSearchService.SearchEntitlements",
-]
-_READS = [
-    *_BASE,
-    *_APPS_READ,
-    *_REVIEW_READ,
-    *_LOGS,
-    *_ADMIN_READ,
-    "c1.api.iam.v1.PersonalClientService.Get",
-    "c1.api.iam.v1.PersonalClientService.List",
-]
-_ALL = [
-    *_BASE,
-    *_PERSONAL,
-    *_OWN_TASKS,
-    *_APPS_READ,
-    *_APPS_WRITE,
-    *_REVIEW_READ,
-    *_REVIEW_WRITE,
-    *_LOGS,
-    *_ADMIN_READ,
-    *_ADMIN_WRITE,
-]
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    "system:owner": _ALL,
-    "system:viewer": _READS,  # every read, no write: Super Administrator ⊇ Read-Only Administrator
-    "system:user": [*_BASE, *_PERSONAL, *_OWN_TASKS, "c1.api.app.v1.Apps.List"],
-    "system:application-admin": [*_BASE, *_APPS_READ, *_APPS_WRITE],
-    "system:campaign-admin": [*_BASE, *_REVIEW_READ, *_REVIEW_WRITE, *_APPS_READ],
-    "system:api-logs-viewer": ["c1.api.auth.v1.Auth.Introspect", *_LOGS],
-    "custom:reports": [*_BASE, *_REVIEW_READ, "c1.api.app.v1.Apps.List"],
-    # intersects Basic User and Application Administrator without containing either
-    "custom:helpdesk": [
-        *_BASE,
-        "c1.api.iam.v1.PersonalClientService.Get",
-        "c1.api.app.v1.Apps.Get",
-        "c1.api.user.v1.UserSearch.Search",
-        "c1.api.task.v1.TaskActionsService.Approve",
-    ],
-    "custom:auditors": [
-        *_READS,
-        "c1.api.accessreview.v1.AccessReviewActionsService.GenerateReport",
-    ],
-    "custom:onboarding": [
-        *_BASE,
-        "c1.api.task.v1.TaskService.CreateGrantTask",
-        "c1.api.app.v1.AppEntitlements.Update",
-    ],
-    BREAK_GLASS: list(reversed(_ALL)),
-}
-
-
-@dataclass
-class Dataset:
-    """One tenant's state: roles, users (by id) and personal clients in server order."""
-
-    host: str
-    roles: list[JSON]
-    users: dict[str, JSON]
-    clients: list[JSON]
-    role_ids: dict[str, str]  # role name -> id
-    limited_user_id: str
-    admin_user_id: str
-    malformed: set[int] = field(default_factory=set)  # indexes into clients
-    session_settings: JSON = field(default_factory=dict)
-    """``SessionSettings`` (openapi.yaml components.schemas.c1.api.settings.v1.SessionSettings)."""
-
-
-def allow_list(enabled: bool, cidrs: list[str] | None) -> JSON:
-    """A ``CIDRRestriction``; protojson leaves out ``enabled: false`` and an empty list."""
-    return {k: v for k, v in {"enabled": enabled, "sourceCidr": cidrs}.items() if v}
-
-
-def ksuid(rng: random.Random) -> str:
-    """27 alphanumerics: the server's id format (c1i roleIDPattern, docs/vendors/conductorone.md
-    §2.5)."""
-    return "".join(rng.choice(_ALNUM) for _ in range(27))
-
-
-def fmt(when: datetime, digits: int, nanos: int = 0) -> str:
-    """Protojson form: UTC, ``Z``, 0/3/6/9 fractional digits (docs/vendors/conductorone.md §2.1)."""
-    base = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    if digits == 0:
-        return base + "Z"
-    total = f"{when.microsecond:06d}{nanos % 1000:03d}"
-    return f"{base}.{total[:digits]}Z"
-
-
-def _role(rng: random.Random, anchor: datetime, name: str, display: str, api_only: bool) -> JSON:
-    builtin = name.startswith("system:")
-    return {
-        "id": ksuid(rng),
-        "name": name,
-        "displayName": display,
-        "permissions": [f"permission/{op}" for op in ROLE_PERMISSIONS[name]],
-        "serviceRoles": [f"role/c1.api.{name.replace(':', '.')}"],
-        "systemBuiltin": builtin,
-        "systemApiOnly": api_only,
-        "createdAt": fmt(anchor - 900 * DAY, 0),
-        "updatedAt": fmt(anchor - 900 * DAY, 0),
-        "deletedAt": None,
-    }
-
-
-def make_roles(rng: random.Random, anchor: datetime) -> tuple[list[JSON], dict[str, str]]:
-    roles = [_role(rng, anchor, n, d, api) for n, d, api in BUILTIN_ROLES]
-    roles += [_role(rng, anchor, n, n.split(":")[1].title(), False) for n in CUSTOM_ROLES]
-    own = random.Random(f"c1-role-{BREAK_GLASS}")  # noqa: S311 - simulation, not security
-    roles.append(_role(own, anchor, BREAK_GLASS, "Break Glass", False))
-    return roles, {r["name"]: r["id"] for r in roles}
-
-
-def make_user(
-    uid: str,
-    name: str,
-    anchor: datetime,
-    role_ids: list[str],
-    *,
-    status: str = "ENABLED",
-    directory_status: str = "ENABLED",
-    user_type: str = "USER_TYPE_HUMAN",
-    employment: str | None = "Active",
-) -> JSON:
-    """A ``User`` (``c1.api.user.v1.User``) with the fields an audit reads, the rest omitted."""
-    login = name.lower().replace(" ", ".")
-    return {
-        "id": uid,
-        "displayName": name,
-        "email": f"{login}@example.com",
-        "emails": [f"{login}@example.com"],
-        "username": login,
-        "status": status,
-        "directoryStatus": directory_status,
-        "type": user_type,
-        "origin": "USER_ORIGIN_DIRECTORY",
-        "roleIds": role_ids,
-        "createdAt": fmt(anchor - 800 * DAY, 3),
-        "updatedAt": fmt(anchor - 20 * DAY, 3),
-        "deletedAt": fmt(anchor - 10 * DAY, 0) if status == "DELETED" else None,
-        # a free string from the HR source (User.employmentStatus); absent for local users
-        **({"employmentStatus": employment} if employment else {}),
-    }
-
-
-def make_client(
-    cid: str,
-    host: str,
-    name: str,
-    owner: str,
-    *,
-    created: datetime,
-    last_used: datetime | None,
-    expires: Any,
-    cidrs: Any,
-    scoped: Any,
-    digits: int,
-    nanos: int = 0,
-    deleted: datetime | None = None,
-) -> JSON:
-    """A ``PersonalClient`` (``c1.api.iam.v1.PersonalClient``). ``ABSENT`` leaves a field out, as
-    protojson does."""
-
-    def ts(value: datetime | None) -> str | None:
-        return None if value is None else fmt(value, digits, nanos)
-
-    record: JSON = {
-        "id": cid,
-        "clientId": f"{cid}@{host}/pcc",
-        "displayName": name,
-        "userId": owner,
-        "scopedRoles": scoped,
-        "allowSourceCidr": cidrs,
-        "expiresTime": expires if expires is ABSENT else ts(expires),
-        "lastUsedAt": ts(last_used),
-        "createdAt": ts(created),
-        "updatedAt": ts(created),
-        "deletedAt": ts(deleted),
-    }
-    return {k: v for k, v in record.items() if v is not ABSENT}
 
 
 def curated(anchor: datetime, seed: int = 0, host: str = "acme.conductor.one") -> Dataset:
@@ -470,66 +273,3 @@ def curated(anchor: datetime, seed: int = 0, host: str = "acme.conductor.one") -
     return Dataset(
         host, roles, users, clients, rid, ids["alice"], ids["auditor"], session_settings=settings
     )
-
-
-ADJECTIVES = [
-    "strange",
-    "brave",
-    "calm",
-    "eager",
-    "fancy",
-    "gentle",
-    "happy",
-    "jolly",
-    "kind",
-    "lively",
-    "merry",
-    "nice",
-    "proud",
-    "silly",
-    "witty",
-    "zany",
-    "bold",
-    "clever",
-    "quiet",
-    "rapid",
-    "sunny",
-    "swift",
-    "tidy",
-    "vivid",
-    "wise",
-    "young",
-    "amber",
-    "azure",
-]
-ANIMALS = [
-    "hydra",
-    "whale",
-    "otter",
-    "falcon",
-    "badger",
-    "heron",
-    "lynx",
-    "marten",
-    "panda",
-    "quokka",
-    "raven",
-    "salmon",
-    "tapir",
-    "viper",
-    "walrus",
-    "yak",
-    "zebra",
-    "bison",
-    "cobra",
-    "dingo",
-    "egret",
-    "ferret",
-    "gecko",
-    "ibis",
-    "jackal",
-    "koala",
-    "lemur",
-    "moose",
-    "newt",
-]
