@@ -1,6 +1,7 @@
 """Benchmark: time and peak memory of one tenant's request against each hostile loopback vendor
-of issue 15, with the default ``HttpSettings`` unless overridden (figures printed, never
-asserted; DESIGN.md: no timed assertions in tests).
+(gzip and deflate bombs, huge bodies, endless paging, dripping, stalls), with the default
+``HttpSettings`` unless overridden (figures printed, never asserted; docs/architecture.md: no
+timed assertions in tests).
 
 Each case runs in its own process so that its peak RSS is its own (``ru_maxrss``)::
 

@@ -1,4 +1,4 @@
-"""A raw-socket loopback HTTP server for hostile-vendor tests (issue 15): each request is answered
+"""A raw-socket loopback HTTP server for hostile-vendor tests: each request is answered
 by a coroutine writing whatever bytes it likes (a gzip bomb, a lying ``Content-Length``, one byte
 at a time, nothing at all). Bounded: it serves on 127.0.0.1 only, stops with its ``async with``,
 and counts what it sent so a test can show how much the client read before giving up."""

@@ -1,4 +1,4 @@
-"""A scan's outputs as one set: they appear together or not at all (issue 15).
+"""A scan's outputs as one set: they appear together or not at all.
 
 ``write_set`` stages every file in a fresh hidden folder beside them, fsynced; renaming that
 folder to ``.credaudit-commit`` is the single commit point; the files are then moved into place

@@ -1,5 +1,5 @@
 """Reading a response body within bounds: a cap on bytes (before and after decompression) and a
-deadline for the whole response, not only for each read (issue 15).
+deadline for the whole response, not only for each read.
 
 httpx decodes ``Content-Encoding`` one network chunk at a time without limit, so a few kB of gzip
 can expand to gigabytes before anyone counts. Here the raw stream is read and decoded with

@@ -1,4 +1,4 @@
-"""The pagination-loop guard every adapter pages with (``ApiClient.page_guard``; issue 15).
+"""The pagination-loop guard every adapter pages with (``ApiClient.page_guard``).
 
 A paging loop stops on a page token seen before, on ``max_empty_pages`` empty pages in a row that
 still announce more, past ``max_pages`` pages, and past ``max_records`` records read (a bound on

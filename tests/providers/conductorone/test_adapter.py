@@ -281,7 +281,7 @@ def test_repeated_page_token_stops(fake_time: FakeTime) -> None:
     with respx.mock(base_url=BASE, assert_all_called=False) as mock:
         r = mock_tenant(mock, [loop, loop, loop])
         inv = collect(fake_time)
-    # what was read is valid: the tenant is partial with the reason, not failed (issue 15)
+    # what was read is valid: the tenant is partial with the reason, not failed
     assert r["search"].call_count == 2
     assert inv.coverage.status == "partial"
     assert any("paging stopped" in n and "already returned" in n for n in inv.coverage.notes)
