@@ -39,7 +39,9 @@ Time is injected (``clock``, ``sleep``, ``wall_clock``, ``jitter``) so tests nev
 
 Split for reading: settings, counters and the auth protocol are in ``auditor.kernel.httpsettings``,
 the rate limiter in ``auditor.kernel.ratelimit``, vendor-text cleaning and ``Retry-After`` parsing
-in ``auditor.kernel.vendortext``; all re-exported here.
+in ``auditor.kernel.vendortext`` (all re-exported here); the mapping of statuses, httpx errors and
+bodies onto ``auditor.kernel.errors`` is ``ResponseMapping`` in ``auditor.kernel.httpresponses``,
+a base class of ``ApiClient``.
 """
 
 from __future__ import annotations
@@ -58,19 +60,14 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from auditor import __version__
 from auditor.kernel.bounded import BadEncoding, BodyTooLarge, read_bounded, refusal
 from auditor.kernel.errors import (
-    AuthError,
-    ClientRequestError,
     DeadlineError,
-    NotFoundError,
-    PermissionDeniedError,
     ProviderError,
-    RateLimitedError,
     ResponseError,
     ResponseFormatError,
-    ServerError,
     SlowResponseError,
     TransportError,
 )
+from auditor.kernel.httpresponses import ResponseMapping
 from auditor.kernel.httpsettings import (
     ErrorParser,
     HttpSettings,
@@ -82,7 +79,7 @@ from auditor.kernel.httpsettings import (
 from auditor.kernel.livesecrets import watch
 from auditor.kernel.paging import PageGuard as PageGuard  # kept importable here
 from auditor.kernel.ratelimit import SlidingWindowLimiter
-from auditor.kernel.secretmatch import WITHHELD, SecretSet
+from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.urls import is_loopback_host as is_loopback_host  # kept importable here
 from auditor.kernel.vendortext import _CONTROL as _CONTROL
 from auditor.kernel.vendortext import _REDACTIONS as _REDACTIONS
@@ -92,7 +89,6 @@ from auditor.kernel.vendortext import (
     default_error_parser,
     parse_retry_after,
 )
-from auditor.kernel.withhold import withhold_json
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -145,7 +141,7 @@ class _Attempt:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ApiClient:
+class ApiClient(ResponseMapping):
     """One tenant's HTTP client. Use as an async context manager."""
 
     def __init__(
@@ -240,17 +236,6 @@ class ApiClient:
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
         return self._withhold(self._json(response, "POST", path), "POST", path)
-
-    def _withhold(self, body: Any, method: str, path: str) -> Any:
-        try:
-            kept = withhold_json(body, self.secrets)
-            if kept is not body:
-                self.stats.withheld += 1
-            return kept
-        except RecursionError:
-            raise ResponseFormatError(
-                f"{method} {path} returned JSON nested too deeply to read", tenant=self.tenant
-            ) from None
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)
@@ -394,53 +379,6 @@ class ApiClient:
             tenant=self.tenant,
         )
 
-    def _status_error(self, method: str, path: str, response: httpx.Response) -> ResponseError:
-        code = response.status_code
-        try:
-            vendor = self.error_parser(response)
-        except Exception:  # noqa: BLE001 - a broken error body must not hide the status
-            vendor = None
-        vendor = self._clean(vendor) if vendor else None
-        message = f"{method} {path} returned HTTP {code}"
-        if vendor:
-            message += f": {vendor}"
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._wall_clock())
-        cls: type[ResponseError]
-        if code == 401:
-            cls = AuthError
-            message += " (the credential was refused; check the client id and secret)"
-        elif code == 403:
-            cls = PermissionDeniedError
-        elif code == 404:
-            cls = NotFoundError
-        elif code == 429:
-            cls = RateLimitedError
-        elif 300 <= code < 400:
-            cls = ClientRequestError
-            where = self._clean(response.headers.get("Location", "?"), LOCATION_LIMIT)
-            message += f" (redirect to {where!r} not followed)"
-        elif code >= 500:
-            cls = ServerError
-        else:
-            cls = ClientRequestError
-        return cls(
-            message,
-            tenant=self.tenant,
-            status_code=code,
-            vendor_message=vendor,
-            retry_after=retry_after,
-        )
-
-    def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ProviderError:
-        host = self.base_url
-        if isinstance(exc, httpx.TimeoutException):
-            kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
-            return TransportError(f"{method} {path}: timed out {kind} {host}", tenant=self.tenant)
-        detail = self._clean(str(exc) or type(exc).__name__)
-        if "CERTIFICATE_VERIFY_FAILED" in detail:
-            detail += " (behind a TLS-intercepting proxy? set ca_bundle for this tenant)"
-        return TransportError(f"{method} {path}: cannot reach {host}: {detail}", tenant=self.tenant)
-
     def _wait(self, retry_state: RetryCallState) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(exc, ResponseError) and exc.retry_after is not None:
@@ -462,29 +400,5 @@ class ApiClient:
             ) from exc
         return wait
 
-    def _clean(self, text: str, limit: int = 300) -> str:
-        """``clean_vendor_text`` with this client's secrets, counting a withholding."""
-        cleaned = clean_vendor_text(text, limit, secrets=self.secrets)
-        if WITHHELD in cleaned:
-            self.stats.withheld += 1
-        return cleaned
-
     def _count_retry(self, retry_state: RetryCallState) -> None:
         self.stats.retries += 1
-
-    def _json(self, response: httpx.Response, method: str, path: str) -> Any:
-        try:
-            return response.json()
-        except RecursionError:
-            raise ResponseFormatError(
-                f"{method} {path} returned HTTP {response.status_code} with JSON nested too "
-                "deeply to read",
-                tenant=self.tenant,
-            ) from None
-        except ValueError as exc:
-            kind = self._clean(response.headers.get("Content-Type", "no content type"), 100)
-            raise ResponseFormatError(
-                f"{method} {path} returned HTTP {response.status_code} with a body that is not "
-                f"JSON ({kind})",
-                tenant=self.tenant,
-            ) from exc
