@@ -36,20 +36,23 @@ What it adds to httpx, and why:
   adapter sees it. Token responses (``post_form``) are left alone: they carry the new token.
 
 Time is injected (``clock``, ``sleep``, ``wall_clock``, ``jitter``) so tests never sleep.
+
+Split for reading: settings, counters and the auth protocol are in ``auditor.kernel.httpsettings``,
+the rate limiter in ``auditor.kernel.ratelimit``, vendor-text cleaning and ``Retry-After`` parsing
+in ``auditor.kernel.vendortext`` (all re-exported here); the mapping of statuses, httpx errors and
+bodies onto ``auditor.kernel.errors`` is ``ResponseMapping`` in ``auditor.kernel.httpresponses``,
+a base class of ``ApiClient``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
-import re
 import ssl
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -57,24 +60,55 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from auditor import __version__
 from auditor.kernel.bounded import BadEncoding, BodyTooLarge, read_bounded, refusal
 from auditor.kernel.errors import (
-    AuthError,
-    ClientRequestError,
     DeadlineError,
-    NotFoundError,
-    PermissionDeniedError,
     ProviderError,
-    RateLimitedError,
     ResponseError,
     ResponseFormatError,
-    ServerError,
     SlowResponseError,
     TransportError,
 )
+from auditor.kernel.httpresponses import ResponseMapping
+from auditor.kernel.httpsettings import (
+    ErrorParser,
+    HttpSettings,
+    RateLimit,
+    RequestStats,
+    Sleep,
+    TokenProvider,
+)
 from auditor.kernel.livesecrets import watch
 from auditor.kernel.paging import PageGuard as PageGuard  # kept importable here
-from auditor.kernel.secretmatch import INVISIBLE, WITHHELD, SecretSet
+from auditor.kernel.ratelimit import SlidingWindowLimiter
+from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.urls import is_loopback_host as is_loopback_host  # kept importable here
-from auditor.kernel.withhold import withhold_json
+from auditor.kernel.vendortext import _CONTROL as _CONTROL
+from auditor.kernel.vendortext import _REDACTIONS as _REDACTIONS
+from auditor.kernel.vendortext import (
+    LOCATION_LIMIT,
+    clean_vendor_text,
+    default_error_parser,
+    parse_retry_after,
+)
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "LOCATION_LIMIT",
+    "RETRYABLE_STATUSES",
+    "USER_AGENT",
+    "ApiClient",
+    "ErrorParser",
+    "HttpSettings",
+    "PageGuard",
+    "RateLimit",
+    "RequestStats",
+    "Sleep",
+    "SlidingWindowLimiter",
+    "TokenProvider",
+    "clean_vendor_text",
+    "default_error_parser",
+    "is_loopback_host",
+    "parse_retry_after",
+]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -83,156 +117,6 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 (docs/vendors/sailpoint.md §5.5), and 408 has been observed from the ConductorOne API. Only for
 requests that are safe to repeat."""
 USER_AGENT = f"credaudit/{__version__}"
-LOCATION_LIMIT = 200
-"""A redirect's ``Location`` is vendor text: quoted cleaned, secrets withheld, this long at most."""
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """At most ``requests`` request starts in any window of ``per_seconds`` seconds."""
-
-    requests: int
-    per_seconds: float
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    max_concurrency: int = 8
-    max_retries: int = 4
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    retry_after_cap: float = 60.0
-    rate_limit: RateLimit | None = None
-    max_pages: int = 10_000
-    ca_bundle: str | None = None
-    max_body_bytes: int = 64 * 1024 * 1024
-    """Cap on one response body, raw and decompressed (``auditor.kernel.bounded``)."""
-    response_timeout: float = 120.0
-    """Total time for one response, headers and body, however steadily bytes trickle in."""
-    tenant_timeout: float = 1800.0
-    """Total time for one tenant, retries and ``Retry-After`` waits included."""
-    max_empty_pages: int = 3
-    """Empty pages in a row that still carry a next-page token before paging stops."""
-    max_records: int = 50_000
-    """Records one paged listing may hold before paging stops (a bound on memory)."""
-
-
-@dataclass
-class RequestStats:
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    withheld: int = 0
-    """Vendor texts in which text matching a secret was withheld at source: counted here, since
-    an adapter may later cut the mark out of a text it quotes, and the coverage must still say
-    that vendor text was withheld."""
-
-
-class TokenProvider(Protocol):
-    async def get_token(self, client: ApiClient) -> str:
-        """A cached bearer token, or a freshly minted one."""
-
-    def invalidate(self) -> None:
-        """Forget the cached token (the API answered 401 with it)."""
-
-
-ErrorParser = Callable[[httpx.Response], str | None]
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class SlidingWindowLimiter:
-    """Never more than ``limit.requests`` acquisitions in any ``limit.per_seconds`` window."""
-
-    def __init__(self, limit: RateLimit, *, clock: Callable[[], float], sleep: Sleep) -> None:
-        if limit.requests < 1 or limit.per_seconds <= 0:
-            raise ValueError("a rate limit needs at least 1 request per positive period")
-        self.limit = limit
-        self._clock = clock
-        self._sleep = sleep
-        self._starts: deque[float] = deque()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._lock:  # FIFO: waiters are served in order, none starves
-            while True:
-                now = self._clock()
-                while self._starts and self._starts[0] <= now - self.limit.per_seconds:
-                    self._starts.popleft()
-                if len(self._starts) < self.limit.requests:
-                    self._starts.append(now)
-                    return
-                await self._sleep(self._starts[0] + self.limit.per_seconds - now)
-
-
-_REDACTIONS = (
-    (re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), "[redacted token]"),
-    (re.compile(r"secret-token:\S+"), "[redacted secret]"),
-    (re.compile(r"(?i)bearer\s+\S+"), "Bearer [redacted]"),
-    # a token endpoint that echoes the form it was sent (client_secret=…&…)
-    (
-        re.compile(
-            r"(?i)\b(client_secret|client_assertion|password|secret|access_token)=[^&\s\"']+"
-        ),
-        r"\1=[redacted]",
-    ),
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def clean_vendor_text(text: str, limit: int = 300, *, secrets: SecretSet | None = None) -> str:
-    """Vendor text fit for our messages: single line, bounded, no token-looking strings.
-
-    ``secrets`` are withheld first, from the raw text: a fragment cut in two by ``limit``, or
-    rejoined when invisible characters are removed, is found before either happens."""
-    if secrets is not None:
-        text = secrets.redact(text)
-        if secrets.contains_loose(text):  # a secret broken up by separators: withheld whole
-            text = WITHHELD
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    text = INVISIBLE.sub("", _CONTROL.sub(" ", text)).replace("\n", " ").strip()
-    if len(text) <= limit:
-        return text
-    at = text.find(WITHHELD, max(0, limit - len(WITHHELD)), limit + len(WITHHELD))
-    if at != -1 and at < limit < at + len(WITHHELD):  # never cut the mark itself: it is how
-        return text[:at] + WITHHELD + "…"  # the coverage learns that text was withheld
-    return text[:limit] + "…"
-
-
-def default_error_parser(response: httpx.Response) -> str | None:
-    """Best effort for bodies nobody described: ``message``/``error``/``detail`` or raw text."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text or None
-    if isinstance(body, dict):
-        for key in ("message", "error_description", "error", "detail"):
-            value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return value
-    return None
-
-
-def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:  # an HTTP date is always GMT
-            return None
-        seconds = when.timestamp() - now
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -257,7 +141,7 @@ class _Attempt:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ApiClient:
+class ApiClient(ResponseMapping):
     """One tenant's HTTP client. Use as an async context manager."""
 
     def __init__(
@@ -352,17 +236,6 @@ class ApiClient:
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
         return self._withhold(self._json(response, "POST", path), "POST", path)
-
-    def _withhold(self, body: Any, method: str, path: str) -> Any:
-        try:
-            kept = withhold_json(body, self.secrets)
-            if kept is not body:
-                self.stats.withheld += 1
-            return kept
-        except RecursionError:
-            raise ResponseFormatError(
-                f"{method} {path} returned JSON nested too deeply to read", tenant=self.tenant
-            ) from None
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)
@@ -506,53 +379,6 @@ class ApiClient:
             tenant=self.tenant,
         )
 
-    def _status_error(self, method: str, path: str, response: httpx.Response) -> ResponseError:
-        code = response.status_code
-        try:
-            vendor = self.error_parser(response)
-        except Exception:  # noqa: BLE001 - a broken error body must not hide the status
-            vendor = None
-        vendor = self._clean(vendor) if vendor else None
-        message = f"{method} {path} returned HTTP {code}"
-        if vendor:
-            message += f": {vendor}"
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._wall_clock())
-        cls: type[ResponseError]
-        if code == 401:
-            cls = AuthError
-            message += " (the credential was refused; check the client id and secret)"
-        elif code == 403:
-            cls = PermissionDeniedError
-        elif code == 404:
-            cls = NotFoundError
-        elif code == 429:
-            cls = RateLimitedError
-        elif 300 <= code < 400:
-            cls = ClientRequestError
-            where = self._clean(response.headers.get("Location", "?"), LOCATION_LIMIT)
-            message += f" (redirect to {where!r} not followed)"
-        elif code >= 500:
-            cls = ServerError
-        else:
-            cls = ClientRequestError
-        return cls(
-            message,
-            tenant=self.tenant,
-            status_code=code,
-            vendor_message=vendor,
-            retry_after=retry_after,
-        )
-
-    def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ProviderError:
-        host = self.base_url
-        if isinstance(exc, httpx.TimeoutException):
-            kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
-            return TransportError(f"{method} {path}: timed out {kind} {host}", tenant=self.tenant)
-        detail = self._clean(str(exc) or type(exc).__name__)
-        if "CERTIFICATE_VERIFY_FAILED" in detail:
-            detail += " (behind a TLS-intercepting proxy? set ca_bundle for this tenant)"
-        return TransportError(f"{method} {path}: cannot reach {host}: {detail}", tenant=self.tenant)
-
     def _wait(self, retry_state: RetryCallState) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(exc, ResponseError) and exc.retry_after is not None:
@@ -574,29 +400,5 @@ class ApiClient:
             ) from exc
         return wait
 
-    def _clean(self, text: str, limit: int = 300) -> str:
-        """``clean_vendor_text`` with this client's secrets, counting a withholding."""
-        cleaned = clean_vendor_text(text, limit, secrets=self.secrets)
-        if WITHHELD in cleaned:
-            self.stats.withheld += 1
-        return cleaned
-
     def _count_retry(self, retry_state: RetryCallState) -> None:
         self.stats.retries += 1
-
-    def _json(self, response: httpx.Response, method: str, path: str) -> Any:
-        try:
-            return response.json()
-        except RecursionError:
-            raise ResponseFormatError(
-                f"{method} {path} returned HTTP {response.status_code} with JSON nested too "
-                "deeply to read",
-                tenant=self.tenant,
-            ) from None
-        except ValueError as exc:
-            kind = self._clean(response.headers.get("Content-Type", "no content type"), 100)
-            raise ResponseFormatError(
-                f"{method} {path} returned HTTP {response.status_code} with a body that is not "
-                f"JSON ({kind})",
-                tenant=self.tenant,
-            ) from exc

@@ -1,0 +1,128 @@
+"""How the HTTP client (``auditor.kernel.http``) turns what came back into our errors and texts:
+the one mapping from HTTP statuses and httpx errors onto ``auditor.kernel.errors`` (with the
+vendor's own error text, cleaned, and a redirect's ``Location``, bounded), JSON bodies that are
+not JSON or nested too deeply, and the withholding of the scan's secrets from every API response
+and vendor text, counted in the client's ``RequestStats``.
+
+``ResponseMapping`` is a base class of ``ApiClient``; its methods use the client's attributes
+declared below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from auditor.kernel.errors import (
+    AuthError,
+    ClientRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProviderError,
+    RateLimitedError,
+    ResponseError,
+    ResponseFormatError,
+    ServerError,
+    TransportError,
+)
+from auditor.kernel.httpsettings import ErrorParser, RequestStats
+from auditor.kernel.secretmatch import WITHHELD, SecretSet
+from auditor.kernel.vendortext import LOCATION_LIMIT, clean_vendor_text, parse_retry_after
+from auditor.kernel.withhold import withhold_json
+
+__all__ = ["ResponseMapping"]
+
+
+class ResponseMapping:
+    """Status, transport and body errors of one tenant's client, and what it withholds."""
+
+    tenant: str
+    base_url: str
+    secrets: SecretSet
+    stats: RequestStats
+    error_parser: ErrorParser
+    _wall_clock: Callable[[], float]
+
+    def _status_error(self, method: str, path: str, response: httpx.Response) -> ResponseError:
+        code = response.status_code
+        try:
+            vendor = self.error_parser(response)
+        except Exception:  # noqa: BLE001 - a broken error body must not hide the status
+            vendor = None
+        vendor = self._clean(vendor) if vendor else None
+        message = f"{method} {path} returned HTTP {code}"
+        if vendor:
+            message += f": {vendor}"
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._wall_clock())
+        cls: type[ResponseError]
+        if code == 401:
+            cls = AuthError
+            message += " (the credential was refused; check the client id and secret)"
+        elif code == 403:
+            cls = PermissionDeniedError
+        elif code == 404:
+            cls = NotFoundError
+        elif code == 429:
+            cls = RateLimitedError
+        elif 300 <= code < 400:
+            cls = ClientRequestError
+            where = self._clean(response.headers.get("Location", "?"), LOCATION_LIMIT)
+            message += f" (redirect to {where!r} not followed)"
+        elif code >= 500:
+            cls = ServerError
+        else:
+            cls = ClientRequestError
+        return cls(
+            message,
+            tenant=self.tenant,
+            status_code=code,
+            vendor_message=vendor,
+            retry_after=retry_after,
+        )
+
+    def _transport_error(self, method: str, path: str, exc: httpx.HTTPError) -> ProviderError:
+        host = self.base_url
+        if isinstance(exc, httpx.TimeoutException):
+            kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
+            return TransportError(f"{method} {path}: timed out {kind} {host}", tenant=self.tenant)
+        detail = self._clean(str(exc) or type(exc).__name__)
+        if "CERTIFICATE_VERIFY_FAILED" in detail:
+            detail += " (behind a TLS-intercepting proxy? set ca_bundle for this tenant)"
+        return TransportError(f"{method} {path}: cannot reach {host}: {detail}", tenant=self.tenant)
+
+    def _json(self, response: httpx.Response, method: str, path: str) -> Any:
+        try:
+            return response.json()
+        except RecursionError:
+            raise ResponseFormatError(
+                f"{method} {path} returned HTTP {response.status_code} with JSON nested too "
+                "deeply to read",
+                tenant=self.tenant,
+            ) from None
+        except ValueError as exc:
+            kind = self._clean(response.headers.get("Content-Type", "no content type"), 100)
+            raise ResponseFormatError(
+                f"{method} {path} returned HTTP {response.status_code} with a body that is not "
+                f"JSON ({kind})",
+                tenant=self.tenant,
+            ) from exc
+
+    def _withhold(self, body: Any, method: str, path: str) -> Any:
+        try:
+            kept = withhold_json(body, self.secrets)
+            if kept is not body:
+                self.stats.withheld += 1
+            return kept
+        except RecursionError:
+            raise ResponseFormatError(
+                f"{method} {path} returned JSON nested too deeply to read", tenant=self.tenant
+            ) from None
+
+    def _clean(self, text: str, limit: int = 300) -> str:
+        """``clean_vendor_text`` with this client's secrets, counting a withholding."""
+        cleaned = clean_vendor_text(text, limit, secrets=self.secrets)
+        if WITHHELD in cleaned:
+            self.stats.withheld += 1
+        return cleaned
