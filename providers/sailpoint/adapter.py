@@ -35,11 +35,11 @@ from providers.sailpoint.errorbody import parse_error
 from providers.sailpoint.levels import LevelLookup, resolve_levels
 from providers.sailpoint.listing import (
     STANDARD_PAGE,
-    _record_id,
     check_array,
     list_pats,
     probe_further_pages,
 )
+from providers.sailpoint.listing import _record_id as _record_id
 from providers.sailpoint.notes import (
     LAST_USED_NOTE,
     MANAGED_SEEN_NOTE,
@@ -50,9 +50,9 @@ from providers.sailpoint.options import SailPointOptions
 from providers.sailpoint.owners import LifecycleStates, OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
 from providers.sailpoint.scopes import admin_only, unusable
+from providers.sailpoint.settings import _LOGIN_HOST as _LOGIN_HOST
+from providers.sailpoint.settings import _UI_HOST as _UI_HOST
 from providers.sailpoint.settings import (
-    _LOGIN_HOST,
-    _UI_HOST,
     API_HOST_FIX,
     api_base_url,
     validate_settings,
