@@ -22,21 +22,55 @@ set lookup per ``STRIDE`` characters: about 40 MB/s (``benchmarks/bench_secretma
 
 Values shorter than ``MIN_SECRET`` are ignored (they would match ordinary words); a value shorter
 than ``FRAGMENT`` is matched only whole. The values never leave this object: no repr, no message.
+
+The invisible characters and their escapes (``INVISIBLE``, ``hidden``, ``_safe_cut``) are in
+``auditor.kernel.invisible``; the forms of a value and the folded views (``forms``, ``fold``,
+``project``, ``FRAGMENT``) in ``auditor.kernel.secretforms``. Both are re-exported here.
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
-import html
-import json
 import re
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus, unquote
 
 from pydantic import SecretStr
 
-FRAGMENT = 12
+from auditor.kernel.invisible import _ESCAPES as _ESCAPES
+from auditor.kernel.invisible import _INVISIBLE_CHARS as _INVISIBLE_CHARS
+from auditor.kernel.invisible import _INVISIBLE_RANGES as _INVISIBLE_RANGES
+from auditor.kernel.invisible import _NAMED as _NAMED
+from auditor.kernel.invisible import INVISIBLE, hidden
+from auditor.kernel.invisible import _escaped_invisible as _escaped_invisible
+from auditor.kernel.invisible import _safe_cut as _safe_cut
+from auditor.kernel.secretforms import _NOT_ALNUM as _NOT_ALNUM
+from auditor.kernel.secretforms import FRAGMENT, fold, forms, project
+from auditor.kernel.secretforms import _base64_forms as _base64_forms
+
+__all__ = [
+    "ANCHOR",
+    "BLOCK",
+    "CHUNK",
+    "FRAGMENT",
+    "INVISIBLE",
+    "MIN_SECRET",
+    "STRIDE",
+    "WITHHELD",
+    "_ESCAPES",
+    "_INVISIBLE_CHARS",
+    "_INVISIBLE_RANGES",
+    "_NAMED",
+    "_NOT_ALNUM",
+    "SecretSet",
+    "_base64_forms",
+    "_escaped_invisible",
+    "_safe_cut",
+    "fold",
+    "forms",
+    "hidden",
+    "project",
+]
+
 ANCHOR = 6
 STRIDE = FRAGMENT - ANCHOR + 1
 """Any FRAGMENT-long run holds a whole ANCHOR-long window starting at a multiple of STRIDE."""
@@ -47,119 +81,6 @@ CHUNK = 1 << 22
 """Characters ``contains`` reads at a time."""
 MIN_SECRET = 8
 WITHHELD = "[withheld: matched a secret]"
-
-# Unicode format characters (category Cf) and the other default-ignorable code points a
-# renderer draws as nothing: variation selectors, the combining grapheme joiner, Hangul fillers.
-# tests/auditor/test_secretmatch.py checks this against ``unicodedata``.
-_INVISIBLE_RANGES = (
-    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180b-\u180f"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
-    "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef"
-)
-INVISIBLE = re.compile(f"[{_INVISIBLE_RANGES}]")
-_INVISIBLE_CHARS = frozenset(
-    chr(c)
-    for first, _, last in re.findall(r"(.)(-(.))?", _INVISIBLE_RANGES)
-    for c in range(ord(first), ord(last or first) + 1)
-)
-"""The same characters as a set: ``isdisjoint`` over a text is several times faster than the
-regex, and most texts hold none."""
-_ESCAPES = (
-    # a bounded run of backslashes (escaped escapes): an unbounded one went quadratic on text
-    # that is nothing but backslashes
-    re.compile(r"\\{1,8}(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2}))"),
-    re.compile(
-        r"&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(shy|zwj|zwnj|lrm|rlm|ZeroWidthSpace));"
-    ),
-    re.compile(r"%[c-fC-F][0-9a-fA-F](?:%[89abAB][0-9a-fA-F]){1,3}"),  # URL-encoded UTF-8
-)
-"""Escaped characters; those that escape an invisible one are invisible too (an output that
-escapes non-ASCII, such as JSON with ``ensure_ascii``, writes U+200B as ``\\u200b``). One
-pattern per leading literal: each is searched for at C speed."""
-_NAMED = {"shy": "\u00ad", "zwj": "\u200d", "zwnj": "\u200c", "lrm": "\u200e", "rlm": "\u200f"}
-_NAMED["ZeroWidthSpace"] = "\u200b"
-
-
-def _escaped_invisible(match: re.Match[str]) -> bool:
-    text = match.group(0)
-    try:
-        if text[0] == "%":
-            char = unquote(text, errors="strict")
-        elif text[0] == "&" and match.group(3):
-            char = _NAMED[match.group(3)]
-        elif text[0] == "&" and match.group(2):
-            char = chr(int(match.group(2)))
-        else:
-            char = chr(int(next(h for h in match.groups() if h), 16))
-    except (ValueError, UnicodeDecodeError, OverflowError, StopIteration):
-        return False
-    return char in _INVISIBLE_CHARS
-
-
-def hidden(text: str) -> list[tuple[int, int]]:
-    """The ranges of ``text`` a reader does not see: invisible characters, raw or escaped."""
-    found: list[tuple[int, int]] = []
-    if not text.isascii() and not _INVISIBLE_CHARS.isdisjoint(text):
-        found.extend((m.start(), m.end()) for m in INVISIBLE.finditer(text))
-    for pattern, lead in zip(_ESCAPES, "\\&%", strict=True):
-        if lead in text:
-            found.extend(m.span() for m in pattern.finditer(text) if _escaped_invisible(m))
-    found.sort()
-    return found
-
-
-def _safe_cut(text: str, at: int) -> int:
-    """``at``, or the start of an escape sequence it would cut in two."""
-    for pattern in _ESCAPES:
-        for match in pattern.finditer(text, max(0, at - 16), at + 16):
-            if match.start() < at < match.end():
-                return match.start()
-    return at
-
-
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def project(folded: str) -> str:
-    """A case-folded text's ASCII letters and digits alone (``SecretSet.contains_loose``)."""
-    return _NOT_ALNUM.sub("", folded)
-
-
-def fold(text: str) -> str:
-    """Case-folded, one character for one character (``lower`` maps only U+0130 to two)."""
-    return text.replace("\u0130", "i").lower()
-
-
-def _base64_forms(raw: bytes) -> list[str]:
-    """The characters of ``raw``'s base64 (standard and URL-safe) that depend on ``raw`` alone,
-    for each of the three offsets ``raw`` can start at inside a larger encoded message."""
-    out = []
-    for pad in range(3):
-        for encode in (base64.b64encode, base64.urlsafe_b64encode):
-            text = encode(b"\0" * pad + raw).decode("ascii").rstrip("=")
-            start = 4 if pad else 0  # the first group mixes in the bytes before the value
-            end = len(text) - (4 if (pad + len(raw)) % 3 else 0)  # so does the last one
-            if end - start >= FRAGMENT:
-                out.append(text[start:end])
-    return out
-
-
-def forms(value: str) -> set[str]:
-    """Every form of ``value`` an output could carry (before folding)."""
-    found = {
-        value,
-        quote(value, safe=""),
-        quote(value),
-        quote_plus(value),
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        html.escape(value),
-        html.escape(value, quote=False),
-        value.replace('"', '""'),
-        *_base64_forms(value.encode()),
-    }
-    return {f for f in found if f}
 
 
 class SecretSet:

@@ -22,6 +22,13 @@ roles:
 Total without faults: 2 + max(1, ⌈N/25⌉) + max(1, ⌈R/100⌉) + ⌈U/100⌉; retries (429 with
 ``Retry-After``, 502/503/504) come on top and are counted in coverage. Concurrency is bounded by
 the tenant's ``http.max_concurrency`` (the ``ApiClient`` semaphore plus our own for owner batches).
+
+The ``_Run`` collection is split by concern: owner lookups in
+``providers.conductorone.ownerlookups``, the role catalogue and session settings in
+``providers.conductorone.tenantwide``, the assembly into an inventory in
+``providers.conductorone.assembly`` (mixins of ``_Run``); the tenant's configuration checks
+(``validate``, ``base_url_for``, ``_check_base_url``) in ``providers.conductorone.settings``. The
+paths and ``_check_base_url`` are re-exported here.
 """
 
 from __future__ import annotations
@@ -33,61 +40,43 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
-from auditor.kernel.errors import (
-    ConfigError,
-    PaginationError,
-    PermissionDeniedError,
-    ProviderError,
-)
+from auditor.kernel.errors import PaginationError, PermissionDeniedError
 from auditor.kernel.http import ApiClient, RateLimit
-from auditor.kernel.model import Capabilities, TenantCoverage, TenantInventory
+from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
-from auditor.kernel.urls import UrlProblem, api_url_problem
 from providers.base import ClientFactory, Provider, TenantSettings
-from providers.conductorone.allowlists import (
-    SETTINGS_PATH,
-    SettingsError,
-    TenantAllowLists,
-    parse_settings,
-    unreadable,
-)
+from providers.conductorone.allowlists import TenantAllowLists
+from providers.conductorone.assembly import _Assembly
 from providers.conductorone.auth import (
     AssertionTokenProvider,
-    parse_client_id,
     parse_client_secret,
     register_key_material,
 )
-from providers.conductorone.normalise import (
-    CAPABILITIES,
-    BadRecord,
-    parse_client,
-    parse_error,
-    read_page,
-    read_str_list,
-    record_error,
-    to_credential,
-)
+from providers.conductorone.normalise import CAPABILITIES, parse_error, read_page
 from providers.conductorone.options import ConductorOneOptions
-from providers.conductorone.owners import (
-    DEFAULT_LEFT_EMPLOYMENT,
-    OwnerTable,
-    employed_note,
-    owner_from_user,
-    users_of,
-)
-from providers.conductorone.privilege import Catalogue, read_role
+from providers.conductorone.ownerlookups import USER_STATUSES, USERS_SEARCH_PATH, _OwnerLookups
+from providers.conductorone.privilege import Catalogue
+from providers.conductorone.settings import _check_base_url as _check_base_url
+from providers.conductorone.settings import api_base_url, validate_settings
+from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
 from providers.options import Options
+
+__all__ = [
+    "LIST_OWN_PATH",
+    "ROLES_PATH",
+    "SEARCH_PATH",
+    "USERS_SEARCH_PATH",
+    "USER_STATUSES",
+    "ConductorOneProvider",
+    "_Run",
+    "_check_base_url",
+]
 
 # The paths, as named in openapi.yaml ``paths`` (docs/vendors/conductorone.md §2):
 SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # every user's (§2.3)
 LIST_OWN_PATH = "/api/v1/iam/personal_clients"  # the caller's own, no paging parameters (§2.2)
-ROLES_PATH = "/api/v1/iam/roles"  # page_size/page_token in the query (§2.5)
-USERS_SEARCH_PATH = "/api/v1/search/users"  # body c1.api.user.v1.SearchUsersRequest (§2.6)
-# docs/vendors/conductorone.md §2.6: unknown whether DELETED users come back unless asked for; ask
-# for all.
-USER_STATUSES = ("ENABLED", "DISABLED", "DELETED")  # SearchUsersRequest.userStatuses
 
 
 class ConductorOneProvider(Provider):
@@ -128,22 +117,11 @@ class ConductorOneProvider(Provider):
 
     @classmethod
     def validate(cls, settings: TenantSettings) -> None:
-        parse_client_id(settings.client_id)
-        parse_client_secret(settings.client_secret.get_secret_value())
-        if settings.api_version not in (None, "", *cls.supported_api_versions):
-            raise ConfigError(
-                f"api_version {settings.api_version!r} is not supported",
-                key="api_version",
-                fix="remove api_version or set it to v1",
-            )
-        if settings.base_url:
-            _check_base_url(settings.base_url)
+        validate_settings(settings, cls.supported_api_versions)
 
     @classmethod
     def base_url_for(cls, settings: TenantSettings) -> str:
-        if settings.base_url:
-            return settings.base_url.rstrip("/")
-        return f"https://{parse_client_id(settings.client_id).host}"  # §1.1: https://<host>
+        return api_base_url(settings)
 
     async def collect(self) -> TenantInventory:
         self.validate(self.settings)
@@ -164,18 +142,7 @@ class ConductorOneProvider(Provider):
             return await _Run(self, api).collect(base_url)
 
 
-def _check_base_url(url: str) -> None:
-    problem = api_url_problem(url)
-    fix = "use https://<tenant>.conductor.one (http only for a loopback simulator)"
-    if problem is UrlProblem.NOT_HTTP_URL:
-        raise ConfigError(f"base_url {url!r} is not an http(s) URL", key="base_url", fix=fix)
-    if problem is UrlProblem.PLAIN_HTTP:
-        raise ConfigError(
-            f"base_url {url!r} uses plain http for a non-loopback host", key="base_url", fix=fix
-        )
-
-
-class _Run:
+class _Run(_OwnerLookups, _TenantWide, _Assembly):
     """One collection: search pages, with roles and owner batches running alongside."""
 
     def __init__(self, provider: ConductorOneProvider, api: ApiClient) -> None:
@@ -271,161 +238,3 @@ class _Run:
         if len(self._pending) >= self.provider.owner_batch_size:
             self._flush_owners(full_only=True)
         self.provider.on_progress(len(items))
-
-    # -- owners -------------------------------------------------------------------------------
-
-    def _flush_owners(self, *, full_only: bool = False) -> None:
-        """Start lookups for the pending ids; mid-search only full batches (so ⌈U/100⌉ in all)."""
-        size = self.provider.owner_batch_size
-        while len(self._pending) >= (size if full_only else 1):
-            batch, self._pending = self._pending[:size], self._pending[size:]
-            self._tasks.append(asyncio.create_task(self._lookup_owners(batch)))
-
-    async def _lookup_owners(self, ids: list[str]) -> None:
-        request: dict[str, Any] = {
-            "refs": [{"id": i} for i in ids],  # `ids` is deprecated (SearchUsersRequest)
-            "userStatuses": list(USER_STATUSES),
-            "pageSize": self.provider.owner_batch_size,
-        }
-        found: list[dict[str, Any]] = []
-        async with self._slots:
-            try:
-                guard = self.api.page_guard("user search")
-                while True:
-                    body = await self.api.post_json(USERS_SEARCH_PATH, json=request)
-                    page, token = read_page(body, "user search", self.tenant)
-                    found.extend(users_of(page, self.unresolved, self.owner_failures))
-                    if not token:
-                        break
-                    guard.next_page(token, items=len(page))
-                    request = {**request, "pageToken": token}
-            except ProviderError as exc:
-                refused = isinstance(exc, PermissionDeniedError)
-                reason = "refused" if refused else "failed"
-                detail = getattr(exc, "vendor_message", None) or exc.message
-                self.owner_failures[f"owner lookup {reason} ({detail})"] += len(ids)
-                self.unresolved.update(ids)
-                return
-        self.users.extend(found)
-
-    # -- roles --------------------------------------------------------------------------------
-
-    async def _load_roles(self) -> None:
-        guard = self.api.page_guard("role list")
-        params: dict[str, Any] = {"page_size": self.provider.roles_page_size}
-        try:
-            while True:
-                body = await self.api.get_json(ROLES_PATH, params=params)
-                page, token = read_page(body, "role list", self.tenant)
-                for raw in page:
-                    role = read_role(raw) if isinstance(raw, dict) else None
-                    if role is not None:
-                        self.roles[role.id] = role.name
-                        self.catalogue.roles[role.id] = role
-                if not token:
-                    return
-                guard.next_page(token, items=len(page))
-                params = {**params, "page_token": token}
-        except ProviderError as exc:
-            self.partial = True
-            self.catalogue.readable = False
-            detail = getattr(exc, "vendor_message", None) or exc.message
-            self.notes.append(
-                f"the role catalogue could not be read ({detail}); role ids are reported as "
-                "ids, so privileged-access cannot recognise privileged roles"
-            )
-
-    # -- tenant allow lists -------------------------------------------------------------------
-
-    async def _load_settings(self) -> None:
-        """``GET /api/v1/settings/session`` (``providers.conductorone.allowlists``)."""
-        try:
-            async with self._slots:
-                body = await self.api.get_json(SETTINGS_PATH)
-            self.allow_lists = parse_settings(body)
-        except ProviderError as exc:
-            refused = isinstance(exc, PermissionDeniedError)
-            detail = getattr(exc, "vendor_message", None) or exc.message
-            self.allow_lists = unreadable(f"{'refused' if refused else 'failed'}: {detail}")
-        except SettingsError as exc:
-            self.allow_lists = unreadable(f"unexpected response: {exc}")
-
-    # -- assembly -----------------------------------------------------------------------------
-
-    def _inventory(self, items: list[Any], base_url: str) -> TenantInventory:
-        owners = OwnerTable(unresolved=self.unresolved)
-        left = self.provider.options.inactive_employment_statuses
-        left = DEFAULT_LEFT_EMPLOYMENT if left is None else left
-        for user in self.users:
-            try:
-                owner, notes = owner_from_user(user, self.roles, left)
-                owners.role_ids[user["id"]] = tuple(read_str_list(user, "roleIds"))
-            except BadRecord as exc:
-                owners.unresolved.add(user["id"])
-                self.owner_failures[f"owner record unreadable ({exc})"] += 1
-                continue
-            owners.found[user["id"]] = owner
-            owners.notes[user["id"]] = tuple(notes)
-        employed = employed_note(self.users, owners.found)
-        if employed and left:  # [] turns the employmentStatus check off: nothing to review
-            self.notes.append(employed)
-        for reason, count in sorted(self.owner_failures.items()):
-            # Every credential is still collected and evaluated (its owner rules give `manual`),
-            # so the population is complete; the note says why owners are unknown.
-            self.notes.append(f"{reason} for {count} owner(s); their status is unknown")
-        credentials, errors, seen = [], [], set()
-        deleted = duplicates = 0
-        for index, raw in enumerate(items):
-            try:
-                parsed = parse_client(raw)
-                if parsed.deleted:
-                    # revoked (docs/vendors/conductorone.md §5): not part of the population
-                    deleted += 1
-                    continue
-                if parsed.raw_id in seen:
-                    duplicates += 1
-                    continue
-                credential = to_credential(
-                    parsed,
-                    tenant=self.tenant,
-                    roles=self.roles,
-                    owners=owners,
-                    catalogue=self.catalogue,
-                    allow_lists=self.allow_lists,
-                )
-            except (BadRecord, ValidationError) as exc:
-                errors.append(record_error(index, raw, exc))
-                continue
-            seen.add(parsed.raw_id)
-            credentials.append(credential)
-        if deleted:
-            self.notes.append(f"{deleted} soft-deleted personal client(s) excluded (deletedAt set)")
-        if duplicates:  # a repeated record may stand where another should have been
-            self.partial = True
-            self.notes.append(
-                f"partial population: {duplicates} record(s) listed twice across pages, counted "
-                "once; the repeats may have displaced records that were never listed"
-            )
-        if errors:
-            self.partial = True
-            self.notes.append(f"{len(errors)} personal client record(s) could not be read")
-        if not self.allow_lists.readable or self.allow_lists.enforced:
-            self.notes.append(self.allow_lists.describe())
-        if self.catalogue.readable and self.catalogue.roles and not self.catalogue.has_permissions:
-            self.notes.append(
-                "the role catalogue lists no permissions, so effective privilege cannot be "
-                "bounded: privileged-access is manual where no privileged role is held by id"
-            )
-        coverage = TenantCoverage(
-            tenant=self.tenant,
-            provider="conductorone",
-            status="partial" if self.partial else "complete",
-            base_url=base_url,
-            credential_count=len(credentials),
-            excluded_deleted=deleted,
-            notes=tuple(self.notes),
-            record_errors=tuple(errors),
-            requests=self.api.stats.requests,
-            retries=self.api.stats.retries,
-        )
-        return TenantInventory(coverage=coverage, credentials=tuple(credentials))

@@ -6,23 +6,19 @@ paging, docs/vendors/sailpoint.md §2.2), fall back to ``owner-id=me`` when that
 ``partial``), normalise each record (``records``), then resolve owners in batches (``owners``)
 and, with ``user_levels: true`` (opt-in), the user level of each owner of a full-scope PAT
 (``levels``).
+
+The settings checks (``validate``, ``base_url_for``, the host patterns, ``API_HOST_FIX``) are in
+``providers.sailpoint.settings``; the PAT listing and the k x 250 probe (``_list``,
+``_check_array``, ``_probe_further_pages``, ``STANDARD_PAGE``) in ``providers.sailpoint.listing``;
+the coverage notes in ``providers.sailpoint.notes``. The methods delegate there and every name is
+re-exported here.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-from auditor.kernel.errors import (
-    ClientRequestError,
-    ConfigError,
-    NotFoundError,
-    PaginationError,
-    PermissionDeniedError,
-    ResponseFormatError,
-)
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import (
     Capabilities,
@@ -32,46 +28,53 @@ from auditor.kernel.model import (
     TenantCoverage,
     TenantInventory,
 )
-from auditor.kernel.urls import UrlProblem, api_url_problem
 from providers.base import Provider, TenantSettings
 from providers.options import Options
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
 from providers.sailpoint.levels import LevelLookup, resolve_levels
+from providers.sailpoint.listing import (
+    STANDARD_PAGE,
+    check_array,
+    list_pats,
+    probe_further_pages,
+)
+from providers.sailpoint.listing import _record_id as _record_id
+from providers.sailpoint.notes import (
+    LAST_USED_NOTE,
+    MANAGED_SEEN_NOTE,
+    MANAGED_UNKNOWN_NOTE,
+    OFF_NOTE,
+)
 from providers.sailpoint.options import SailPointOptions
 from providers.sailpoint.owners import LifecycleStates, OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
 from providers.sailpoint.scopes import admin_only, unusable
+from providers.sailpoint.settings import _LOGIN_HOST as _LOGIN_HOST
+from providers.sailpoint.settings import _UI_HOST as _UI_HOST
+from providers.sailpoint.settings import (
+    API_HOST_FIX,
+    api_base_url,
+    validate_settings,
+)
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
 
-API_HOST_FIX = "use the API host https://<tenant>.api.identitynow.com (no path)"
-# v3 spec paths./personal-access-tokens.get, parameter owner-id: "If the caller has the following
-# right, then managed personal access tokens associated with owner-id will be retrieved:
-# 'idn:managed-personal-access-tokens:read'". No endpoint reports the caller's rights, so a list
-# with no managed PAT cannot tell "none exist" from "not allowed to see them".
-MANAGED_SEEN_NOTE = (
-    "platform-managed PATs (created by Workflows) are covered: the list included {count}, which "
-    "SailPoint returns only to a caller holding idn:managed-personal-access-tokens:read"
-)
-MANAGED_UNKNOWN_NOTE = (
-    "platform-managed PATs (created by Workflows) may be missing: none were listed, and SailPoint "
-    "lists them only to a caller holding idn:managed-personal-access-tokens:read, which this scan "
-    "cannot confirm; if the tenant runs Workflows, give the auditing PAT's owner that right"
-)
-OFF_NOTE = (
-    "owner user levels were not read (user_levels is off, the default), so privileged-access is "
-    "manual for {pats} full-scope PATs of known owners; user_levels: true reads them: one GET "
-    "/v3/auth-users/{{id}} per owner ({owners} here), scope sp:auth-user:read"
-)
-LAST_USED_NOTE = "SailPoint refreshes lastUsed at most once a day: idle times are accurate to a day"
-_UI_HOST = re.compile(r"^(?P<tenant>[^.]+)\.(?P<domain>identitynow(?:-demo)?\.com)$")
-_LOGIN_HOST = re.compile(r"^(?P<tenant>[^.]+)\.login\.sailpoint\.com$")  # authorize host, §1.1
-
+__all__ = [
+    "API_HOST_FIX",
+    "LAST_USED_NOTE",
+    "MANAGED_SEEN_NOTE",
+    "MANAGED_UNKNOWN_NOTE",
+    "OFF_NOTE",
+    "STANDARD_PAGE",
+    "_LOGIN_HOST",
+    "_UI_HOST",
+    "_UNKNOWN_OWNER",
+    "SailPointProvider",
+    "_record_id",
+    "_with_owner",
+]
 
 _UNKNOWN_OWNER = OwnerFacts("unknown")
-
-STANDARD_PAGE = 250
-"""ISC's default and maximum ``limit`` for collections (docs/vendors/sailpoint.md §5.1)."""
 
 
 class SailPointProvider(Provider):
@@ -96,79 +99,11 @@ class SailPointProvider(Provider):
 
     @classmethod
     def validate(cls, settings: TenantSettings) -> None:
-        client_id = settings.client_id.strip()
-        if not client_id or any(ch.isspace() for ch in client_id):
-            raise ConfigError(
-                "the client id is empty or contains whitespace",
-                key="client_id",
-                fix="set it to the personal access token's client id (32 hexadecimal characters)",
-            )
-        if re.fullmatch(r"[0-9a-fA-F]{64}", client_id):
-            raise ConfigError(
-                "the client id has the shape of a PAT secret (64 hex characters), not of its id",
-                key="client_id",
-                fix="put the PAT's client id here and its secret in the secret variable",
-            )
-        secret = settings.client_secret.get_secret_value()
-        if not secret.strip():
-            raise ConfigError("the client secret is empty", key="client_secret_env")
-        if secret.strip() == client_id:
-            raise ConfigError(
-                "the client secret equals the client id",
-                key="client_secret_env",
-                fix="set it to the PAT's secret, shown once when the PAT was created",
-            )
-        cls.base_url_for(settings)
-        version = settings.api_version
-        if version is not None and version not in VERSIONS:
-            raise ConfigError(
-                f"api_version {version!r} is not supported",
-                key="api_version",
-                fix=f"use one of {', '.join(SUPPORTED_VERSIONS)} (v1 = /personal-access-tokens/v1)",
-            )
+        validate_settings(settings)
 
     @classmethod
     def base_url_for(cls, settings: TenantSettings) -> str:
-        raw = (settings.base_url or "").strip()
-        if not raw:
-            raise ConfigError("SailPoint needs base_url", key="base_url", fix=API_HOST_FIX)
-        problem = api_url_problem(raw)
-        if problem is UrlProblem.NOT_HTTP_URL:
-            raise ConfigError(
-                f"base_url {raw!r} is not an http(s) URL", key="base_url", fix=API_HOST_FIX
-            )
-        parts = urlsplit(raw)
-        host = (parts.hostname or "").lower()
-        if problem is UrlProblem.PLAIN_HTTP:
-            raise ConfigError(
-                "base_url must use https (http only for loopback hosts)",
-                key="base_url",
-                fix=f"use https://{host}",
-            )
-        ui = _UI_HOST.match(host)
-        # docs/vendors/sailpoint.md §1.3: API host {tenant}.api.identitynow.com, UI
-        # {tenant}.identitynow.com
-        if ui:
-            api = f"https://{ui['tenant']}.api.{ui['domain']}"
-            raise ConfigError(
-                f"base_url {raw!r} is the user-interface host, not the API host",
-                key="base_url",
-                fix=f"use {api}",
-            )
-        login = _LOGIN_HOST.match(host)
-        if login:
-            raise ConfigError(
-                f"base_url {raw!r} is the login (OAuth authorize) host, not the API host",
-                key="base_url",
-                fix=f"use https://{login['tenant']}.api.identitynow.com",
-            )
-        if parts.path.strip("/") or parts.query or parts.fragment:
-            raise ConfigError(
-                f"base_url {raw!r} has a path; it must be the API host only",
-                key="base_url",
-                fix=f"use {parts.scheme}://{parts.netloc} and set api_version for the version",
-            )
-        return f"{parts.scheme}://{parts.netloc}"
+        return api_base_url(settings)
 
     async def collect(self) -> TenantInventory:
         settings = self.settings
@@ -263,44 +198,12 @@ class SailPointProvider(Provider):
     async def _list(
         self, client: ApiClient, version: ApiVersion
     ) -> tuple[list[Any], list[str], bool]:
-        """The PAT list, coverage notes, and whether only the caller's own PATs were listed."""
-        notes = [f"api version {version.name} ({version.pat_path})"]
-        partial = False
-        try:
-            body = await client.get_json(version.pat_path)
-        except NotFoundError as exc:
-            exc.args = (
-                f"{exc.args[0]} (is base_url the API host, and does this tenant serve api_version "
-                f"{version.name}? v3 is available on every tenant until Q1 2029)",
-            )
-            raise
-        except PermissionDeniedError as exc:
-            # spec idn/v3/paths/personal-access-tokens.yaml, owner-id: the whole tenant needs the
-            # right idn:all-personal-access-tokens:read, owner-id=me
-            # idn:my-personal-access-tokens:read
-            body = await client.get_json(version.pat_path, params={"owner-id": "me"})
-            reason = f": {exc.vendor_message}" if exc.vendor_message else ""
-            partial = True
-            notes.insert(
-                0,
-                "Listing the whole tenant was refused (HTTP 403"
-                f"{reason}); only the auditing credential's own PATs (owner-id=me) were "
-                "collected. Give the PAT's owner the right idn:all-personal-access-tokens:read "
-                "and the PAT the scope sp:all-personal-access-tokens:read (or sp:scopes:all)",
-            )
-        self._check_array(body, version)
-        if body and len(body) % STANDARD_PAGE == 0:
-            params = {"owner-id": "me"} if partial else {}
-            body, cut = await self._probe_further_pages(client, version, params, body, notes)
-            partial = partial or cut
-        return body, notes, partial
+        """The PAT list, coverage notes, and whether only the caller's own PATs were listed
+        (``listing.list_pats``)."""
+        return await list_pats(client, version, tenant=self.settings.name)
 
     def _check_array(self, body: Any, version: ApiVersion) -> None:
-        if not isinstance(body, list):
-            raise ResponseFormatError(
-                f"GET {version.pat_path} returned a {type(body).__name__}, not a JSON array",
-                tenant=self.settings.name,
-            )
+        check_array(body, version, tenant=self.settings.name)
 
     async def _probe_further_pages(
         self,
@@ -310,79 +213,11 @@ class SailPointProvider(Provider):
         body: list[Any],
         notes: list[str],
     ) -> tuple[list[Any], bool]:
-        """Make sure a list of exactly k x 250 records was not cut at a default page size; also
-        says whether paging broke off, leaving the population possibly incomplete.
-
-        The PAT list declares no paging, but ISC collections default to ``limit=250``
-        (docs/vendors/sailpoint.md §5.1, §8.1); a silently truncated population would be the worst
-        kind of false pass. So ask for the records after the ones we have: an empty answer or the
-        same records again (the server ignores ``offset``) confirm the list was whole.
-        """
-        body = list(body)  # extended in place: copying it per page was quadratic
-        seen = {key for r in body if (key := _record_id(r)) is not None}
-        guard = client.page_guard(f"GET {version.pat_path}")
-        first = len(body)
-        while True:
-            offset = len(body)
-            try:
-                guard.next_page(str(offset), records=offset)
-            except PaginationError as exc:  # the ceiling: what was read is valid, the rest unknown
-                notes.append(
-                    f"partial population: paging the PAT list stopped ({exc.message}); "
-                    f"{offset} records were collected and more may exist"
-                )
-                return body, True
-            try:
-                page = await client.get_json(
-                    version.pat_path, params={**params, "limit": STANDARD_PAGE, "offset": offset}
-                )
-            except ClientRequestError as exc:
-                if exc.status_code != 400:
-                    raise
-                if offset != first:
-                    # it accepted limit/offset for an earlier page, so it does page: a 400 now
-                    # leaves the rest unknown, never "whole"
-                    notes.append(
-                        f"partial population: the PAT list paged at {STANDARD_PAGE}, then "
-                        f"refused the page at offset {offset} (HTTP 400); {offset} PATs were "
-                        "collected and more may exist"
-                    )
-                    return body, True
-                # ISC answers 400 to query input an operation does not support (standard
-                # collection parameters doc): a list that refuses limit/offset cannot page them
-                notes.append(
-                    f"{offset} PATs is a multiple of SailPoint's default page size "
-                    f"({STANDARD_PAGE}); asking for more at offset {offset} was refused as a bad "
-                    "request (HTTP 400: the list takes no limit/offset), so it does not page: "
-                    "the list is whole"
-                )
-                return body, False
-            self._check_array(page, version)
-            # new: a record with an id not seen yet; a record without a usable id is kept (it
-            # becomes a record error) but never counts as progress, so junk cannot page forever
-            new_ids = {key for r in page if (key := _record_id(r)) is not None} - seen
-            fresh = [r for r in page if _record_id(r) is None or _record_id(r) in new_ids]
-            body.extend(fresh)
-            seen |= new_ids
-            if not new_ids and fresh:  # only records no id identifies: nothing shows progress
-                notes.append(
-                    f"partial population: the PAT list page at offset {offset} held only "
-                    "records without a usable id; paging stopped there"
-                )
-                return body, True
-            if not new_ids and offset == first:
-                notes.append(
-                    f"{offset} PATs is a multiple of SailPoint's default page size "
-                    f"({STANDARD_PAGE}); asked for more at offset {offset} and got none: the "
-                    "list is whole"
-                )
-                return body, False
-            if not new_ids or len(page) < STANDARD_PAGE:
-                notes.append(
-                    f"the server paged the PAT list at {STANDARD_PAGE}; every page was "
-                    f"collected ({len(body)} records)"
-                )
-                return body, False
+        """Make sure a list of exactly k x 250 records was not cut at a default page size
+        (``listing.probe_further_pages``)."""
+        return await probe_further_pages(
+            client, version, params, body, notes, tenant=self.settings.name
+        )
 
     def _normalise(self, items: list[Any]) -> tuple[list[Credential], list[RecordError]]:
         credentials: list[Credential] = []
@@ -406,12 +241,6 @@ class SailPointProvider(Provider):
             seen.add(credential.id)
             credentials.append(credential)
         return credentials, errors
-
-
-def _record_id(record: Any) -> str | None:
-    """A record's ``id`` when it is a string (anything else identifies nothing)."""
-    value = record.get("id") if isinstance(record, dict) else None
-    return value if isinstance(value, str) else None
 
 
 def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup) -> Credential:

@@ -1,0 +1,131 @@
+"""The assembly of one ConductorOne collection (the ``_Run`` of
+``providers.conductorone.adapter``) into a ``TenantInventory``: owners from the looked-up users,
+each personal client normalised (``providers.conductorone.normalise``) with its owner, roles,
+effective privilege and allow lists, soft-deleted clients excluded, repeats counted once, and the
+coverage notes that say why the population is ``partial`` or an owner unknown.
+
+``_Assembly`` is a mixin of ``_Run``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from auditor.kernel.http import ApiClient
+from auditor.kernel.model import TenantCoverage, TenantInventory
+from providers.conductorone.allowlists import TenantAllowLists
+from providers.conductorone.normalise import (
+    BadRecord,
+    parse_client,
+    read_str_list,
+    record_error,
+    to_credential,
+)
+from providers.conductorone.owners import (
+    DEFAULT_LEFT_EMPLOYMENT,
+    OwnerTable,
+    employed_note,
+    owner_from_user,
+)
+from providers.conductorone.privilege import Catalogue
+
+if TYPE_CHECKING:
+    from providers.conductorone.adapter import ConductorOneProvider
+
+__all__ = ["_Assembly"]
+
+
+class _Assembly:
+    """``_Run._inventory`` (``_Run`` sets these attributes in its ``__init__``)."""
+
+    provider: ConductorOneProvider
+    api: ApiClient
+    tenant: str
+    notes: list[str]
+    partial: bool
+    roles: dict[str, str]
+    catalogue: Catalogue
+    allow_lists: TenantAllowLists
+    users: list[dict[str, Any]]
+    unresolved: set[str]
+    owner_failures: Counter[str]
+
+    def _inventory(self, items: list[Any], base_url: str) -> TenantInventory:
+        owners = OwnerTable(unresolved=self.unresolved)
+        left = self.provider.options.inactive_employment_statuses
+        left = DEFAULT_LEFT_EMPLOYMENT if left is None else left
+        for user in self.users:
+            try:
+                owner, notes = owner_from_user(user, self.roles, left)
+                owners.role_ids[user["id"]] = tuple(read_str_list(user, "roleIds"))
+            except BadRecord as exc:
+                owners.unresolved.add(user["id"])
+                self.owner_failures[f"owner record unreadable ({exc})"] += 1
+                continue
+            owners.found[user["id"]] = owner
+            owners.notes[user["id"]] = tuple(notes)
+        employed = employed_note(self.users, owners.found)
+        if employed and left:  # [] turns the employmentStatus check off: nothing to review
+            self.notes.append(employed)
+        for reason, count in sorted(self.owner_failures.items()):
+            # Every credential is still collected and evaluated (its owner rules give `manual`),
+            # so the population is complete; the note says why owners are unknown.
+            self.notes.append(f"{reason} for {count} owner(s); their status is unknown")
+        credentials, errors, seen = [], [], set()
+        deleted = duplicates = 0
+        for index, raw in enumerate(items):
+            try:
+                parsed = parse_client(raw)
+                if parsed.deleted:
+                    # revoked (docs/vendors/conductorone.md §5): not part of the population
+                    deleted += 1
+                    continue
+                if parsed.raw_id in seen:
+                    duplicates += 1
+                    continue
+                credential = to_credential(
+                    parsed,
+                    tenant=self.tenant,
+                    roles=self.roles,
+                    owners=owners,
+                    catalogue=self.catalogue,
+                    allow_lists=self.allow_lists,
+                )
+            except (BadRecord, ValidationError) as exc:
+                errors.append(record_error(index, raw, exc))
+                continue
+            seen.add(parsed.raw_id)
+            credentials.append(credential)
+        if deleted:
+            self.notes.append(f"{deleted} soft-deleted personal client(s) excluded (deletedAt set)")
+        if duplicates:  # a repeated record may stand where another should have been
+            self.partial = True
+            self.notes.append(
+                f"partial population: {duplicates} record(s) listed twice across pages, counted "
+                "once; the repeats may have displaced records that were never listed"
+            )
+        if errors:
+            self.partial = True
+            self.notes.append(f"{len(errors)} personal client record(s) could not be read")
+        if not self.allow_lists.readable or self.allow_lists.enforced:
+            self.notes.append(self.allow_lists.describe())
+        if self.catalogue.readable and self.catalogue.roles and not self.catalogue.has_permissions:
+            self.notes.append(
+                "the role catalogue lists no permissions, so effective privilege cannot be "
+                "bounded: privileged-access is manual where no privileged role is held by id"
+            )
+        coverage = TenantCoverage(
+            tenant=self.tenant,
+            provider="conductorone",
+            status="partial" if self.partial else "complete",
+            base_url=base_url,
+            credential_count=len(credentials),
+            excluded_deleted=deleted,
+            notes=tuple(self.notes),
+            record_errors=tuple(errors),
+            requests=self.api.stats.requests,
+            retries=self.api.stats.retries,
+        )
+        return TenantInventory(coverage=coverage, credentials=tuple(credentials))
