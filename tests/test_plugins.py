@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,11 +31,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder rather than the shared environment."""
     target = tmp_path_factory.mktemp("site")
     build = tmp_path_factory.mktemp("build")
+    source = build / "example_vendor"  # a copy: the build leaves files beside its sources
+    shutil.copytree(PLUGIN, source, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(
         [
             sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
             "--no-build-isolation", "--disable-pip-version-check", "--target", str(target),
-            str(PLUGIN),
+            str(source),
         ],
         check=True, capture_output=True, cwd=build,
     )  # fmt: skip
