@@ -110,6 +110,16 @@ CASES = [
 ]
 
 
+def settings_with(user: tuple[str, ...] | None, admin: tuple[str, ...] | None) -> TenantAllowLists:
+    """Session settings with the user and admin API-key lists enforced (None: absent)."""
+    body: dict[str, Any] = {}
+    if user is not None:
+        body["pccUserSource"] = on(*user)
+    if admin is not None:
+        body["pccAdminSource"] = on(*admin)
+    return parse_settings({"sessionSettings": body})
+
+
 @pytest.mark.parametrize(
     ("user", "admin", "key", "owner", "state", "networks"),
     [c[1:] for c in CASES],
@@ -123,12 +133,7 @@ def test_what_applies_to_a_key_without_its_own_list(
     state: str,
     networks: tuple[str, ...],
 ) -> None:
-    body: dict[str, Any] = {}
-    if user is not None:
-        body["pccUserSource"] = on(*user)
-    if admin is not None:
-        body["pccAdminSource"] = on(*admin)
-    lists = parse_settings({"sessionSettings": body})
+    lists = settings_with(user, admin)
     inherited = lists.inherited(key, owner)
     assert inherited.state == state
     assert tuple(map(str, inherited.cidrs)) == networks
@@ -175,12 +180,7 @@ def test_what_may_apply_alongside_a_keys_own_list(
 ) -> None:
     """Per-key lists are "evaluated first" (DOCS global-settings.mdx): whether the tenant lists
     still admit other addresses is not said, so those that may apply are carried along."""
-    body: dict[str, Any] = {}
-    if user is not None:
-        body["pccUserSource"] = on(*user)
-    if admin is not None:
-        body["pccAdminSource"] = on(*admin)
-    inherited = parse_settings({"sessionSettings": body}).inherited(key, owner, own=True)
+    inherited = settings_with(user, admin).inherited(key, owner, own=True)
     assert inherited.state == state
     assert tuple(map(str, inherited.cidrs)) == networks
     named = [(name, tuple(map(str, nets))) for name, nets in inherited.lists]
