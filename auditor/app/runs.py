@@ -96,11 +96,18 @@ def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
         line = f"  {cov.tenant} ({cov.provider}): {cov.status}, {cov.credential_count} credentials"
         if cov.record_errors:
             line += f", {len(cov.record_errors)} unreadable record(s)"
-        if cov.error:
-            line += f" — {cov.error}"
         lines.append(visible(line))  # vendor text in errors and notes: no terminal controls
-        if every_note or cov.status != "complete":
-            lines.extend(f"      note: {visible(note)}" for note in cov.notes)
+        if cov.status != "complete":
+            # the same reasons, in the same order, as the reports' banner (TenantCoverage.reasons)
+            lines.extend(f"      cause: {visible(reason)}" for reason in cov.reasons())
+            rest = [
+                n
+                for n in cov.note_details
+                if n.severity == "caveat" or (every_note and n.severity == "info")
+            ]
+        else:
+            rest = list(cov.note_details) if every_note else []
+        lines.extend(f"      {n.severity}: {visible(n.text)}" for n in rest)
     return lines
 
 

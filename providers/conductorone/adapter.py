@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import PaginationError, PermissionDeniedError
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import Capabilities, TenantInventory
@@ -149,14 +149,14 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.provider = provider
         self.api = api
         self.tenant = provider.settings.name
-        self.notes: list[str] = []
+        self.notes: list[CoverageNote] = []
         self.partial = False
         self.roles: dict[str, str] = {}
         self.catalogue = Catalogue()
         self.allow_lists = TenantAllowLists()
         self.users: list[dict[str, Any]] = []
         self.unresolved: set[str] = set()
-        self.owner_failures: Counter[str] = Counter()
+        self.owner_failures: list[CoverageNote] = []
         self._requested: set[str] = set()
         self._pending: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -199,8 +199,11 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         except PaginationError as exc:  # what was read is valid; what was not is unknown
             self.partial = True
             self.notes.append(
-                f"partial population: paging stopped ({exc.message}); {len(items)} personal "
-                "client record(s) were read and more may exist"
+                cause(
+                    "paging-stopped",
+                    f"partial population: paging stopped ({exc.message}); {len(items)} personal "
+                    "client record(s) were read and more may exist",
+                )
             )
             return items
         except PermissionDeniedError as exc:
@@ -214,9 +217,12 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.partial = True
         why = refused.vendor_message or f"HTTP {refused.status_code}"
         self.notes.append(
-            "partial population: searching every user's personal clients was refused "
-            f"({why}); only the calling user's own personal clients were collected. "
-            "Give the scanning credential's owner the Super Administrator role."
+            cause(
+                "list-refused",
+                "partial population: searching every user's personal clients was refused "
+                f"({why}); only the calling user's own personal clients were collected",
+                advice="give the scanning credential's owner the Super Administrator role",
+            )
         )
         items: list[Any] = []
         page, token = read_page(
@@ -225,7 +231,12 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self._add(items, page)
         # the List operation documents no page_token parameter (docs/vendors/conductorone.md §2.2)
         if token:
-            self.notes.append("the own-clients list announced more pages, which it cannot serve")
+            self.notes.append(
+                cause(
+                    "paging-stopped",
+                    "the own-clients list announced more pages, which it cannot serve",
+                )
+            )
         return items
 
     def _add(self, items: list[Any], page: list[Any]) -> None:

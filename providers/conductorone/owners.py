@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.kernel.coveragenotes import CoverageNote, caveat
 from auditor.kernel.model import Owner, OwnerStatus
 from providers.conductorone.normalise import _clip, read_str, read_str_list, read_time
 
@@ -169,7 +170,9 @@ def owner_from_user(
     return owner, notes
 
 
-def users_of(page: list[Any], unresolved: set[str], failures: Counter[str]) -> list[dict[str, Any]]:
+def users_of(
+    page: list[Any], unresolved: set[str], failures: list[CoverageNote]
+) -> list[dict[str, Any]]:
     """The ``User`` objects inside ``UserView`` items (``c1.api.user.v1.UserView``); an unreadable
     view whose ``userId`` we can still see leaves that owner ``unknown`` rather than
     ``not_found``."""
@@ -180,5 +183,17 @@ def users_of(page: list[Any], unresolved: set[str], failures: Counter[str]) -> l
             users.append(user)
         elif isinstance(view, dict) and isinstance(view.get("userId"), str):
             unresolved.add(view["userId"])
-            failures["owner record unreadable (a user view without a user)"] += 1
+            failures.append(
+                owner_unknown(
+                    "owner-record-unreadable",
+                    "owner record unreadable (a user view without a user)",
+                    1,
+                )
+            )
     return users
+
+
+def owner_unknown(kind: str, reason: str, owners: int) -> CoverageNote:
+    """The coverage note for ``owners`` owners left ``unknown`` by ``reason`` (notes of one reason
+    aggregate: "owner lookup refused (…) for 1,304 owners in 13 batches")."""
+    return caveat(kind, reason, count=owners, unit="owner", advice="their status is unknown")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from auditor.kernel.coveragenotes import CoverageNote, caveat, info
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import (
     Capabilities,
@@ -143,8 +144,10 @@ class SailPointProvider(Provider):
             managed = sum(1 for c in credentials if c.managed)
             notes += [*lookup.notes, *levels.notes]
             notes += [
-                MANAGED_SEEN_NOTE.format(count=managed) if managed else MANAGED_UNKNOWN_NOTE,
-                LAST_USED_NOTE,
+                info("managed-pats", MANAGED_SEEN_NOTE.format(count=managed), count=managed)
+                if managed
+                else caveat("managed-pats", MANAGED_UNKNOWN_NOTE),
+                info("last-used-precision", LAST_USED_NOTE),
             ]
             coverage = TenantCoverage(
                 tenant=settings.name,
@@ -153,7 +156,7 @@ class SailPointProvider(Provider):
                 status="partial" if partial or errors else "complete",
                 base_url=base_url,
                 credential_count=len(credentials),
-                notes=tuple(notes),
+                note_details=tuple(notes),
                 record_errors=tuple(errors),
                 requests=client.stats.requests,
                 retries=client.stats.retries,
@@ -187,7 +190,8 @@ class SailPointProvider(Provider):
             pats = sum(1 for c in full if c.owner.id in owners)
             if not pats:
                 return LevelLookup()
-            return LevelLookup(notes=[OFF_NOTE.format(pats=pats, owners=len(owners))])
+            off = OFF_NOTE.format(pats=pats, owners=len(owners))
+            return LevelLookup(notes=[caveat("user-levels-off", off, count=pats)])
         return await resolve_levels(
             client,
             wanted,
@@ -197,7 +201,7 @@ class SailPointProvider(Provider):
 
     async def _list(
         self, client: ApiClient, version: ApiVersion
-    ) -> tuple[list[Any], list[str], bool]:
+    ) -> tuple[list[Any], list[CoverageNote], bool]:
         """The PAT list, coverage notes, and whether only the caller's own PATs were listed
         (``listing.list_pats``)."""
         return await list_pats(client, version, tenant=self.settings.name)
@@ -211,7 +215,7 @@ class SailPointProvider(Provider):
         version: ApiVersion,
         params: dict[str, str],
         body: list[Any],
-        notes: list[str],
+        notes: list[CoverageNote],
     ) -> tuple[list[Any], bool]:
         """Make sure a list of exactly k x 250 records was not cut at a default page size
         (``listing.probe_further_pages``)."""
