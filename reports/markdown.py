@@ -65,14 +65,14 @@ def _banner(result: ScanResult) -> list[str]:
     for cov in incomplete:
         # the same reasons, in the same order, as every other output (TenantCoverage.reasons):
         # the causes of incompleteness, never the routine notes in their place
-        reasons = cov.reasons()
+        first, *more = cov.reasons() or ("",)
         lines.append(
             f"> - **{md_text(cov.tenant)}** ({md_text(cov.provider_label or cov.provider)}): "
-            f"**{cov.status.upper()}**"
+            f"**{cov.status.upper()}**{' — ' + md_text(first, 400) if first else ''}"
         )
-        lines.extend(f">   - {md_text(r, 400)}" for r in reasons[:MAX_NOTES])
-        if len(reasons) > MAX_NOTES:
-            lines.append(f">   - … {len(reasons) - MAX_NOTES} more (see Coverage)")
+        lines.extend(f">   - {md_text(r, 400)}" for r in more[: MAX_NOTES - 1])
+        if len(more) > MAX_NOTES - 1:
+            lines.append(f">   - … {len(more) - MAX_NOTES + 1} more (see Coverage)")
     return [*lines, ""]
 
 

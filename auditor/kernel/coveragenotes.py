@@ -45,10 +45,10 @@ _RANK = {name: i for i, name in enumerate(NOTE_SEVERITIES)}
 LEGACY_KIND = "note"
 """The kind of a note saved as plain text only (results before schema 2.2)."""
 
-# "(request-id: abc)", "request id abc", "requestId=abc": vendors quote their request ids in error
-# bodies; each batch has its own, so a note that kept it could never be aggregated.
+# "(request-id: abc)", "request id abc", "(tracking id abc)": vendors quote their request ids in
+# error bodies; each batch has its own, so a note that kept it could never be aggregated.
 _REQUEST_ID = re.compile(
-    r"\s*[(\[]?\s*request[ _-]?id\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9._:-]{0,99})\s*[)\]]?",
+    r"\s*[(\[]?\s*\b(?:request|tracking)[ _-]?id\b\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9._:-]{0,99})\s*[)\]]?",
     re.IGNORECASE,
 )
 

@@ -52,8 +52,9 @@ async def list_pats(
                 "list-refused",
                 "Listing the whole tenant was refused (HTTP 403"
                 f"{reason}); only the auditing credential's own PATs (owner-id=me) were "
-                "collected. Give the PAT's owner the right idn:all-personal-access-tokens:read "
-                "and the PAT the scope sp:all-personal-access-tokens:read (or sp:scopes:all)",
+                "collected",
+                advice="give the PAT's owner the right idn:all-personal-access-tokens:read and "
+                "the PAT the scope sp:all-personal-access-tokens:read (or sp:scopes:all)",
             )
         )
     check_array(body, version, tenant=tenant)

@@ -146,7 +146,7 @@ def test_incomplete_scan_banner_comes_first(rich_page: tuple[str, Page]) -> None
     assert '<span class="pill cov-failed">failed</span>' in alert
     assert "HTTP 403: &lt;img src=x onerror=alert(9)&gt;" in alert
     assert '<span class="pill cov-partial">partial</span>' in alert
-    assert "1 record(s) could not be read." in alert
+    assert "<li>1 record(s) could not be read; the population is incomplete</li>" in alert
     assert "rec-7" in page.texts
 
 
