@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from auditor.kernel.model import Finding, ScanResult, TenantCoverage, WaiverStatus
+from auditor.kernel.model import Finding, ScanResult, WaiverStatus
 from auditor.kernel.visible import visible
 from reports import view
 from reports.view import NOTE_LABELS

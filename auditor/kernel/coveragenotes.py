@@ -48,7 +48,8 @@ LEGACY_KIND = "note"
 # "(request-id: abc)", "request id abc", "(tracking id abc)": vendors quote their request ids in
 # error bodies; each batch has its own, so a note that kept it could never be aggregated.
 _REQUEST_ID = re.compile(
-    r"\s*[(\[]?\s*\b(?:request|tracking)[ _-]?id\b\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9._:-]{0,99})\s*[)\]]?",
+    r"\s*[(\[]?\s*\b(?:request|tracking)[ _-]?id\b\s*[:=]?\s*"
+    r"([A-Za-z0-9][A-Za-z0-9._:-]{0,99})\s*[)\]]?",
     re.IGNORECASE,
 )
 

@@ -7,8 +7,8 @@ import pytest
 
 from auditor.kernel.coveragenotes import (
     CoverageNote,
-    caveat,
     cause,
+    caveat,
     info,
     merge_notes,
     split_request_id,
