@@ -43,6 +43,7 @@ from policies import collector, construct
 from policies.base import Outcome, RuleContext, remediation_for
 from policies.compliance import constraint_gaps, control_catalogue, controls_for
 from policies.facts import Facts
+from policies.onerow import fold_unverified_owners
 from policies.policy import Policy, RuleSettings
 from policies.rules.too_many_per_owner import owner_counts
 from policies.waiver_status import WaiverTally, waiver_statuses
@@ -116,7 +117,8 @@ def _evaluate(
                 row[status] += number
             row["pass"] += len(facts) - sum(item.counts.values())
     return Evaluation.model_construct(
-        findings=tuple(findings),
+        # one cause, one row: result_counts above keep both rules' manual results
+        findings=tuple(fold_unverified_owners(findings)),
         not_applicable=tuple(
             sorted(not_applicable, key=lambda g: (g.tenant, g.rule_id, g.provider))
         ),

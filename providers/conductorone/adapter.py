@@ -155,7 +155,7 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.catalogue = Catalogue()
         self.allow_lists = TenantAllowLists()
         self.users: list[dict[str, Any]] = []
-        self.unresolved: set[str] = set()
+        self.unresolved: dict[str, str] = {}
         self.owner_failures: list[CoverageNote] = []
         self._requested: set[str] = set()
         self._pending: list[str] = []

@@ -50,7 +50,7 @@ class _Assembly:
     catalogue: Catalogue
     allow_lists: TenantAllowLists
     users: list[dict[str, Any]]
-    unresolved: set[str]
+    unresolved: dict[str, str]
     owner_failures: list[CoverageNote]
 
     def _inventory(self, items: list[Any], base_url: str) -> TenantInventory:
@@ -62,7 +62,7 @@ class _Assembly:
                 owner, notes = owner_from_user(user, self.roles, left)
                 owners.role_ids[user["id"]] = tuple(read_str_list(user, "roleIds"))
             except BadRecord as exc:
-                owners.unresolved.add(user["id"])
+                owners.unresolved[user["id"]] = f"owner record unreadable ({exc})"
                 self.owner_failures.append(
                     owner_unknown("owner-record-unreadable", f"owner record unreadable ({exc})", 1)
                 )

@@ -121,8 +121,9 @@ class OwnerTable:
 
     found: dict[str, Owner] = field(default_factory=dict)
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    unresolved: set[str] = field(default_factory=set)
-    """Ids whose lookup failed or was refused: their status is ``unknown``, not ``not_found``."""
+    unresolved: dict[str, str] = field(default_factory=dict)
+    """Ids whose lookup failed or was refused (their status is ``unknown``, not ``not_found``),
+    with the reason (``Owner.status_reason``)."""
     role_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The role ids of each found owner (``User.roleIds``), for effective privilege."""
 
@@ -132,7 +133,7 @@ class OwnerTable:
         if user_id in self.found:
             return self.found[user_id], self.notes.get(user_id, ())
         if user_id in self.unresolved:
-            return Owner(id=user_id, status="unknown"), ()
+            return Owner(id=user_id, status="unknown", status_reason=self.unresolved[user_id]), ()
         return Owner(id=user_id, status="not_found"), ()
 
 
@@ -171,7 +172,7 @@ def owner_from_user(
 
 
 def users_of(
-    page: list[Any], unresolved: set[str], failures: list[CoverageNote]
+    page: list[Any], unresolved: dict[str, str], failures: list[CoverageNote]
 ) -> list[dict[str, Any]]:
     """The ``User`` objects inside ``UserView`` items (``c1.api.user.v1.UserView``); an unreadable
     view whose ``userId`` we can still see leaves that owner ``unknown`` rather than
@@ -182,7 +183,7 @@ def users_of(
         if isinstance(user, dict) and isinstance(user.get("id"), str) and user["id"]:
             users.append(user)
         elif isinstance(view, dict) and isinstance(view.get("userId"), str):
-            unresolved.add(view["userId"])
+            unresolved[view["userId"]] = "owner record unreadable (a user view without a user)"
             failures.append(
                 owner_unknown(
                     "owner-record-unreadable",

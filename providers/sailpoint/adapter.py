@@ -259,6 +259,8 @@ def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup
         status=facts.status,
         # the owner's user level(s) (levels module); empty: not read, so unknown
         roles=roles,
+        # why it could not be verified, carried by inactive-owner's one manual row
+        status_reason=facts.note if facts.status == "unknown" else None,
     )
     notes = credential.notes + ((facts.note,) if facts.note else ())
     update: dict[str, object] = {"owner": owner, "notes": notes}

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from auditor.kernel.coveragenotes import CoverageNote, caveat
+from auditor.kernel.coveragenotes import CoverageNote, caveat, split_request_id
 from auditor.kernel.errors import (
     PaginationError,
     PermissionDeniedError,
@@ -268,8 +268,11 @@ async def resolve_owners(
                 count=len(unusable),
             )
         )
+    why = "the owner lookup failed"
+    if denied:  # the request id is in the coverage note; each credential needs only the reason
+        why = f"the owner lookup was refused ({split_request_id(failure_reason(denied[0]))[0]})"
     for owner_id in unresolved:
-        lookup.facts[owner_id] = OwnerFacts("unknown", note="the owner lookup failed")
+        lookup.facts[owner_id] = OwnerFacts("unknown", note=why)
     return lookup
 
 

@@ -119,7 +119,8 @@ def test_payload_names_are_text(curated_page: tuple[str, Page]) -> None:
 def test_every_row_is_in_the_document(curated: ScanResult, curated_page: tuple[str, Page]) -> None:
     _, page = curated_page
     listed = [f for f in curated.findings if f.status != "not_applicable"]
-    assert page.rows["findings-table"] == 1 + len(listed) == 75
+    # 73: the 2 unverified owners' credentials have one row each (policies/onerow.py), not two
+    assert page.rows["findings-table"] == 1 + len(listed) == 73
     assert page.rows["inventory-table"] == 1 + len(curated.credentials) == 82
 
 

@@ -201,6 +201,9 @@ def test_search_forbidden_falls_back_to_own_list(fake_time: FakeTime) -> None:
     assert inv.coverage.requests == 1 + 1 + 1 + 1 + 1 + 1
 
 
+REFUSED = "owner lookup refused (Permission denied (PERMISSION_DENIED 7))"
+
+
 def test_user_search_forbidden_leaves_owners_unknown(fake_time: FakeTime) -> None:
     denied = httpx.Response(403, json={"code": 7, "message": "Permission denied"})
     search = pages(("", {"list": [pc("a", "U1"), pc("b", "U2")], "nextPageToken": ""}))
@@ -208,8 +211,8 @@ def test_user_search_forbidden_leaves_owners_unknown(fake_time: FakeTime) -> Non
         mock_tenant(mock, search, users=[denied])
         inv = collect(fake_time)
     assert [c.owner for c in inv.credentials] == [
-        Owner(id="U1", status="unknown"),
-        Owner(id="U2", status="unknown"),
+        Owner(id="U1", status="unknown", status_reason=REFUSED),
+        Owner(id="U2", status="unknown", status_reason=REFUSED),
     ]
     # every client is still collected and its owner rules give `manual`: the population is whole
     assert inv.coverage.status == "complete"

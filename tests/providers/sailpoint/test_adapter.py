@@ -496,7 +496,12 @@ def test_refused_identity_lookup_leaves_owners_unknown_with_a_note() -> None:
         inventory = collect(mock)
     assert lookups.call_count == 1
     assert [c.owner.status for c in inventory.credentials] == ["unknown", "unknown"]
-    assert inventory.credentials[0].notes == ("the owner lookup failed",)
+    why = (
+        "the owner lookup was refused (HTTP 403: 403 Forbidden: The server understood the request "
+        "but refuses to authorize it.)"
+    )
+    assert inventory.credentials[0].notes == (why,)
+    assert inventory.credentials[0].owner.status_reason == why  # inactive-owner's row says it
     assert inventory.coverage.status == "complete"
     (note,) = [n for n in inventory.coverage.note_details if n.kind == "owner-lookup-refused"]
     assert (note.severity, note.count, note.unit) == ("caveat", 2, "owner")
