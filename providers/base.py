@@ -27,6 +27,7 @@ from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit,
 from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
 from providers.options import NoOptions, Options
+from providers.permissions import Permission
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class Provider(ABC):
     default_rate_limit: ClassVar[RateLimit | None] = None
     """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""
     supported_api_versions: ClassVar[tuple[str, ...]] = ()
+    permissions: ClassVar[tuple[Permission, ...]] = ()
+    """What the collection needs, for ``validate --connect`` (``providers.permissions``)."""
 
     def __init__(self, settings: TenantSettings, clients: ClientFactory) -> None:
         self.settings = settings

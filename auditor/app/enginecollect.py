@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from auditor.kernel.coveragenotes import CoverageNote, cause
-from auditor.kernel.errors import AuditorError
+from auditor.kernel.errors import AuditorError, ProviderError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, TokenProvider
 from auditor.kernel.http import clean_vendor_text as _clean
 from auditor.kernel.model import TenantCoverage, TenantInventory
@@ -135,6 +135,10 @@ async def collect_tenant(
             f"the tenant's deadline of {settings.http.tenant_timeout:g} s "
             "(http.tenant_timeout) was hit before collection finished",
         )
+    except ProviderError as exc:
+        # the coverage names the tenant already: its error does not say it again
+        mine = exc.tenant in (None, settings.name)
+        inventory = _failed(settings, base_url, exc.message if mine else str(exc))
     except AuditorError as exc:
         inventory = _failed(settings, base_url, str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug in one adapter must not sink the other tenants

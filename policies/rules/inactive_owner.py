@@ -16,6 +16,12 @@ from policies.base import NoParams, Outcome, Rule, RuleContext
 from policies.facts import Facts
 
 INACTIVE = frozenset({"disabled", "deleted", "not_found"})
+STATUS_WORDS = {
+    "disabled": "is disabled",
+    "deleted": "is deleted",
+    "not_found": "was not found (no such user in the vendor's directory)",
+}
+"""The owner statuses in words for messages (``status`` stays in the evidence, as it is)."""
 
 
 def owner_label(credential: Credential) -> str:
@@ -51,7 +57,11 @@ class InactiveOwner(Rule[NoParams]):
             evidence["owner_kind"] = owner.kind
         if status in INACTIVE:
             why = f" ({owner.status_reason})" if owner.status_reason else ""
-            return ("fail", f"owner {owner_label(credential)} is {status}{why}", evidence)
+            return (
+                "fail",
+                f"owner {owner_label(credential)} {STATUS_WORDS[status]}{why}",
+                evidence,
+            )
         reason = owner.status_reason or "the owner lookup was refused or failed"
         return (
             "manual",

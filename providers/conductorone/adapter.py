@@ -62,6 +62,7 @@ from providers.conductorone.settings import _check_base_url as _check_base_url
 from providers.conductorone.settings import api_base_url, validate_settings
 from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
 from providers.options import Options
+from providers.permissions import Permission
 
 __all__ = [
     "LIST_OWN_PATH",
@@ -88,6 +89,38 @@ class ConductorOneProvider(Provider):
     credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
+    # operations: tests/specs/conductorone/openapi.yaml (operationId); rights: docs/vendors/
+    # conductorone.md §2 and the README's permissions table
+    permissions: ClassVar[tuple[Permission, ...]] = (
+        Permission(
+            "list",
+            "list every user's personal clients",
+            "POST /api/v1/search/iam/personal_clients "
+            "(c1.api.iam.v1.PersonalClientSearchService.Search)",
+            refused=frozenset({"list-refused"}),
+        ),
+        Permission(
+            "owner-lookup",
+            "look up each client's owner",
+            "POST /api/v1/search/users (c1.api.user.v1.UserSearch.Search)",
+            refused=frozenset({"owner-lookup-refused"}),
+            failed=frozenset({"owner-lookup-failed", "owner-record-unreadable"}),
+            needs_credentials=True,
+        ),
+        Permission(
+            "roles",
+            "read the role catalogue (privileged roles)",
+            "GET /api/v1/iam/roles (c1.api.iam.v1.Roles.List)",
+            failed=frozenset({"roles-unreadable"}),
+        ),
+        Permission(
+            "session-settings",
+            "read the tenant-wide API-key allow lists",
+            "GET /api/v1/settings/session (c1.api.settings.v1.SessionSettingsService.Get)",
+            refused=frozenset({"allow-lists-refused"}),
+            failed=frozenset({"allow-lists-unreadable"}),
+        ),
+    )
     # docs/vendors/conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by
     # retries.
     default_rate_limit: ClassVar[RateLimit | None] = None

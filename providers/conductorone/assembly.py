@@ -133,7 +133,13 @@ class _Assembly:
             self.notes.append(
                 info("allow-lists", describe)
                 if self.allow_lists.readable
-                else caveat("allow-lists-unreadable", describe)
+                else caveat(
+                    # "(refused: …)": the vendor said no (403), anything else: it failed
+                    "allow-lists-refused"
+                    if "could not be read (refused:" in describe
+                    else "allow-lists-unreadable",
+                    describe,
+                )
             )
         if self.catalogue.readable and self.catalogue.roles and not self.catalogue.has_permissions:
             self.notes.append(

@@ -31,6 +31,7 @@ from auditor.kernel.model import (
 )
 from providers.base import Provider, TenantSettings
 from providers.options import Options
+from providers.permissions import Permission
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
 from providers.sailpoint.levels import LevelLookup, resolve_levels
@@ -92,6 +93,39 @@ class SailPointProvider(Provider):
     # it.
     default_rate_limit: ClassVar[RateLimit | None] = RateLimit(95, 10.0)
     supported_api_versions: ClassVar[tuple[str, ...]] = SUPPORTED_VERSIONS
+    # operations: tests/specs/sailpoint (idn/v3 paths, operationId); rights and scopes: the
+    # spec's security and x-sailpoint-userLevels, docs/vendors/sailpoint.md
+    permissions: ClassVar[tuple[Permission, ...]] = (
+        Permission(
+            "list",
+            "list every PAT of the tenant (idn:all-personal-access-tokens:read)",
+            "GET /v3/personal-access-tokens (listPersonalAccessTokens)",
+            refused=frozenset({"list-refused"}),
+        ),
+        Permission(
+            "managed-pats",
+            "see Workflow-managed PATs (idn:managed-personal-access-tokens:read)",
+            "GET /v3/personal-access-tokens (listPersonalAccessTokens)",
+            unconfirmed=frozenset({"managed-pats"}),
+        ),
+        Permission(
+            "owner-lookup",
+            "look up each PAT's owner",
+            "GET /v3/public-identities (getPublicIdentities)",
+            refused=frozenset({"owner-lookup-refused"}),
+            failed=frozenset({"owner-lookup-failed"}),
+            needs_credentials=True,
+        ),
+        Permission(
+            "user-levels",
+            "read owners' user levels (sp:auth-user:read; user_levels: true)",
+            "GET /v3/auth-users/{id} (getAuthUser)",
+            refused=frozenset({"user-levels-refused"}),
+            failed=frozenset({"user-levels-failed"}),
+            skipped=frozenset({"user-levels-off"}),
+            proven_by=frozenset({"user-levels-read", "user-levels-missing"}),
+        ),
+    )
 
     @property
     def options(self) -> SailPointOptions:
