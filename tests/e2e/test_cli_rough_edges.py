@@ -195,7 +195,7 @@ def _finding(cred: str, name: str, rule: str, severity: str) -> Finding:
     return Finding(
         rule_id=rule,
         status="fail",
-        severity=severity,  # type: ignore[arg-type]
+        severity=severity,
         provider="sailpoint",
         tenant="t1",
         credential_id=cred,
