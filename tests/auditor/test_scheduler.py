@@ -461,6 +461,7 @@ def test_scheduled_runs_against_the_simulated_tenants(
     assert sorted(p.name for p in newest.iterdir()) == [
         "evidence.zip",
         "findings.csv",
+        "findings.ocsf.jsonl",  # every format by default (issue 17)
         "inventory.csv",
         "report.html",
         "report.md",
