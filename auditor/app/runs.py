@@ -81,8 +81,9 @@ def write_outputs(
 
 
 def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
-    """The terminal summary; notes of complete tenants only with ``every_note`` (what
-    ``validate --connect`` shows: what the credential could and could not see)."""
+    """The terminal summary: per tenant, the reasons it is incomplete (the banner's, causes
+    first), then its caveats; information notes only with ``every_note`` (``validate
+    --connect``)."""
     s = result.summary
     lines = [
         f"scan {result.scan.id} as of {result.scan.as_of:%Y-%m-%d %H:%M:%S} UTC: "
@@ -105,8 +106,8 @@ def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
                 for n in cov.note_details
                 if n.severity == "caveat" or (every_note and n.severity == "info")
             ]
-        else:
-            rest = list(cov.note_details) if every_note else []
+        else:  # a complete tenant's caveats too: facts left unverified (an owner lookup refused)
+            rest = [n for n in cov.note_details if every_note or n.severity == "caveat"]
         lines.extend(f"      {n.severity}: {visible(n.text)}" for n in rest)
     return lines
 

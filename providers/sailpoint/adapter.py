@@ -106,7 +106,7 @@ class SailPointProvider(Provider):
             "managed-pats",
             "see Workflow-managed PATs (idn:managed-personal-access-tokens:read)",
             "GET /v3/personal-access-tokens (listPersonalAccessTokens)",
-            unconfirmed=frozenset({"managed-pats"}),
+            unconfirmed=frozenset({"managed-pats-unconfirmed"}),
         ),
         Permission(
             "owner-lookup",
@@ -178,9 +178,9 @@ class SailPointProvider(Provider):
             managed = sum(1 for c in credentials if c.managed)
             notes += [*lookup.notes, *levels.notes]
             notes += [
-                info("managed-pats", MANAGED_SEEN_NOTE.format(count=managed), count=managed)
+                info("managed-pats-seen", MANAGED_SEEN_NOTE.format(count=managed), count=managed)
                 if managed
-                else caveat("managed-pats", MANAGED_UNKNOWN_NOTE),
+                else caveat("managed-pats-unconfirmed", MANAGED_UNKNOWN_NOTE),
                 info("last-used-precision", LAST_USED_NOTE),
             ]
             coverage = TenantCoverage(

@@ -186,6 +186,8 @@ def test_validate_connect_on_a_healthy_tenant(sandbox: Sandbox, tmp_path: Path) 
     assert "sandbox-c1 (conductorone): every permission the scan needs worked" in result.output
     assert "sandbox-isc (sailpoint): every permission the scan needs worked" in result.output
     assert "REFUSED" not in result.output and "FAILED" not in result.output
+    # the list showed managed PATs: the right is proven, not "not confirmed"
+    assert "not confirmed" not in result.output
 
 
 # -- diff: most severe first, with names ------------------------------------------------------

@@ -19,7 +19,8 @@ import policies
 from auditor.app.engine import NullProgress, assemble, collect_all, default_registry, plan_for
 from auditor.app.runs import summarize
 from auditor.app.sandbox import Simulation
-from auditor.kernel.model import ScanResult
+from auditor.kernel.coveragenotes import caveat, info
+from auditor.kernel.model import ScanResult, TenantCoverage
 from providers.base import ClientFactory
 from reports import FORMATS, html, markdown
 from reports.markdown import md_text
@@ -98,3 +99,23 @@ def test_every_output_shows_the_same_causes(partial_isc: ScanResult) -> None:
     events = [json.loads(line) for line in lines.splitlines()]
     (event,) = [e for e in events if cause in e["message"]]
     assert event["message"] == f"tenant sandbox-isc was collected only partially: {cause}"
+
+
+def test_the_terminal_summary_shows_a_complete_tenants_caveats(partial_isc: ScanResult) -> None:
+    # a refused owner lookup leaves the population whole (complete) but every owner unverified:
+    # the summary says so, and keeps the routine notes for validate --connect
+    cov = TenantCoverage(
+        tenant="c1",
+        provider="conductorone",
+        status="complete",
+        note_details=(
+            caveat("owner-lookup-refused", "owner lookup refused (x)", count=3, unit="owner"),
+            info("api-version", "api version v1"),
+        ),
+    )
+    lines = summarize(partial_isc.model_copy(update={"coverage": (cov,)}))
+    assert "      caveat: owner lookup refused (x) for 3 owners" in lines
+    assert not any("api version" in line for line in lines)
+    assert "      info: api version v1" in summarize(
+        partial_isc.model_copy(update={"coverage": (cov,)}), every_note=True
+    )

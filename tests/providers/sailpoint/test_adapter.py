@@ -250,7 +250,7 @@ def test_each_version_uses_its_path_and_every_shape_maps(version: str | None) ->
     assert [(n.kind, n.severity) for n in coverage.note_details] == [
         ("user-levels-off", "caveat"),
         ("api-version", "info"),
-        ("managed-pats", "info"),
+        ("managed-pats-seen", "info"),
         ("last-used-precision", "info"),
     ]
     assert (coverage.requests, coverage.retries, coverage.credential_count) == (3, 0, 3)
