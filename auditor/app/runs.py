@@ -171,15 +171,16 @@ def record_history(
     ``secrets`` (default ``known_secrets``) is withheld and the coverage notes it."""
     from auditor.app.evidence import redact_config
     from auditor.app.history import History, canonical_hash
-    from auditor.kernel.errors import HistoryError
+    from auditor.app.historytarget import history_target
+    from auditor.kernel.errors import ConfigError, HistoryError
 
     result = withhold_model(result, secrets if secrets is not None else known_secrets(loaded))
     try:
-        with History(loaded.resolve_path(loaded.config.history.database)) as history:
+        with History(history_target(loaded)) as history:
             return history.record(
                 result, config_hash=canonical_hash(redact_config(loaded.config))
             ), None
-    except (HistoryError, OSError) as exc:
+    except (HistoryError, ConfigError, OSError) as exc:
         return result, str(exc)
 
 
