@@ -215,6 +215,9 @@ class ScheduleConfig(_Strict):
     timezone: str = "UTC"
     keep_last: PositiveInt = 30
     misfire_grace_seconds: PositiveInt = 3600
+    lease_seconds: PositiveInt = 900
+    """How long a run's lease in the history database lasts unless renewed (every third of it):
+    after a host dies mid-scan, another may run the schedule once this much time has passed."""
 
     @model_validator(mode="after")
     def _valid_cron(self) -> ScheduleConfig:
