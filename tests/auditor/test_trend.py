@@ -57,7 +57,9 @@ def record_story(target: Target) -> None:
         )
 
 
-def cells(rows: list[dict[str, object]], scan_id: str, tenant: str, severity: str) -> tuple:
+def cells(
+    rows: list[dict[str, object]], scan_id: str, tenant: str, severity: str
+) -> tuple[object, ...]:
     (row,) = [
         r for r in rows if (r["scan_id"], r["tenant"], r["severity"]) == (scan_id, tenant, severity)
     ]

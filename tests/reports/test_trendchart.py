@@ -22,12 +22,12 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def point(day: int, tenant: str, status: str = "complete", high: int = 0) -> TrendPoint:
-    failing = {} if status == "failed" else {sev: 0 for sev in SEVERITIES} | {"high": high}
+    failing = {} if status == "failed" else dict.fromkeys(SEVERITIES, 0) | {"high": high}
     return TrendPoint(
         scan_id=f"s{day}",
         as_of=T0 + timedelta(days=day),
         tenant=tenant,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         failing=failing,
     )
 
