@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -190,3 +191,16 @@ def test_same_scan_same_bytes_and_vendor_text_visible(curated: ScanResult) -> No
     assert list(oscal.stream(curated)[oscal.FILE_NAME]) == [
         FORMATS["oscal"](curated)[oscal.FILE_NAME]
     ]
+
+
+def test_the_demo_writes_a_valid_document(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+
+    out = tmp_path / "demo"
+    run = CliRunner().invoke(cli, ["demo", "-o", str(out), "--as-of", "2026-11-24T00:00:00Z"])
+    assert run.exit_code == 0, run.output
+    doc = json.loads((out / oscal.FILE_NAME).read_text(encoding="utf-8"))
+    validate(doc)
+    assert len(doc["assessment-results"]["results"][0]["findings"]) > 0
