@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.app.history import History, Target
+from auditor.app.history import History, PostgresTarget, Target
 from auditor.app.trend import chart_points, trend_rows
 from auditor.cli import cli
 from auditor.cli.trends import parse_since
@@ -149,3 +149,28 @@ def test_a_recorded_scan_carries_its_trend_for_the_report(tmp_path: Path) -> Non
         ("scan0002", 0),
     ]
     assert html.render(second)["report.html"].count('<svg class="trend"') == 1
+
+
+def test_history_commands_read_a_postgresql_history(
+    tmp_path: Path, pg_target: PostgresTarget
+) -> None:
+    """-c names a postgresql:// history; its password comes from the environment, never argv."""
+    from tests.auditor.test_scheduler import write_config
+
+    record_story(pg_target)
+    config = write_config(
+        tmp_path, f"history: {{database: '{pg_target.url}', password_env: HIST_PW}}\n"
+    )
+    assert pg_target.password is not None
+    env = {"HIST_PW": pg_target.password.get_secret_value()}
+    runner = CliRunner()
+    out = runner.invoke(cli, ["trend", "-c", str(config), "--format", "json"], env=env)
+    assert out.exit_code == 0, out.output
+    assert len(json.loads(out.output)) == 30
+    listed = runner.invoke(cli, ["history", "-c", str(config)], env=env)
+    assert listed.exit_code == 0 and listed.output.count("scan000") == 3
+    missing = runner.invoke(cli, ["history", "-c", str(config)], env={"HIST_PW": ""})
+    assert missing.exit_code == 2 and "HIST_PW is not set" in missing.output
+    wrong = runner.invoke(cli, ["history", "-c", str(config)], env={"HIST_PW": "wrong-pw-4242"})
+    assert wrong.exit_code == 2 and "password authentication failed" in wrong.output
+    assert "wrong-pw-4242" not in wrong.output
