@@ -15,7 +15,7 @@ import asyncio
 import random
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
 from auditor.kernel.model import Capabilities, TenantInventory
+from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
 from providers.options import NoOptions, Options
 
@@ -103,6 +104,13 @@ class Provider(ABC):
     default_rate_limit: ClassVar[RateLimit | None] = None
     """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""
     supported_api_versions: ClassVar[tuple[str, ...]] = ()
+    privilege_judge: ClassVar[PrivilegeJudge | None] = None
+    """How the ``privileged-access`` rule judges this vendor's credentials
+    (``auditor.kernel.privilege``); ``None``: that rule is ``manual`` for them."""
+    remediation_hints: ClassVar[Mapping[str, str]] = {}
+    """Rule id → how to apply that rule's remediation in this vendor, in a few words starting
+    with the label ("Acme: set an expiry"); shown in brackets after the neutral text
+    (``auditor.kernel.remediation``)."""
 
     def __init__(self, settings: TenantSettings, clients: ClientFactory) -> None:
         self.settings = settings
