@@ -17,7 +17,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 from pydantic import SecretStr
@@ -28,6 +28,9 @@ from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
 from providers.options import NoOptions, Options
+
+if TYPE_CHECKING:
+    from providers.simulation import SimulatedTenant
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,13 @@ class Provider(ABC):
     """Rule id → how to apply that rule's remediation in this vendor, in a few words starting
     with the label ("Acme: set an expiry"); shown in brackets after the neutral text
     (``auditor.kernel.remediation``)."""
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant] | None:
+        """The vendor's simulated tenant for ``credaudit demo`` and ``credaudit sandbox``
+        (``providers.simulation``); ``None``: it has none. A method, so that a scan never
+        imports a simulator."""
+        return None
 
     def __init__(self, settings: TenantSettings, clients: ClientFactory) -> None:
         self.settings = settings

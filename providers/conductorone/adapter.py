@@ -64,6 +64,7 @@ from providers.conductorone.settings import _check_base_url as _check_base_url
 from providers.conductorone.settings import api_base_url, validate_settings
 from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
 from providers.options import Options
+from providers.simulation import SimulatedTenant
 
 __all__ = [
     "LIST_OWN_PATH",
@@ -96,6 +97,13 @@ class ConductorOneProvider(Provider):
         "no-source-restriction": "ConductorOne: 'Limit source IPs' / allowSourceCidr",
         "full-owner-access": "ConductorOne: scoped roles",
     }
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant]:
+        from providers.conductorone.simtenant import ConductorOneSimulatedTenant
+
+        return ConductorOneSimulatedTenant
+
     # docs/vendors/conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by
     # retries.
     default_rate_limit: ClassVar[RateLimit | None] = None

@@ -61,6 +61,7 @@ from providers.sailpoint.settings import (
     validate_settings,
 )
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
+from providers.simulation import SimulatedTenant
 
 __all__ = [
     "API_HOST_FIX",
@@ -99,6 +100,12 @@ class SailPointProvider(Provider):
         "no-expiry": "SailPoint: set expirationDate",
         "full-owner-access": "SailPoint: explicit scopes instead of sp:scopes:all",
     }
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant]:
+        from providers.sailpoint.simtenant import SailPointSimulatedTenant
+
+        return SailPointSimulatedTenant
 
     @property
     def options(self) -> SailPointOptions:

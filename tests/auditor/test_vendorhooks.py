@@ -134,6 +134,9 @@ def test_a_plugin_whose_judge_takes_a_builtin_parameter_is_refused() -> None:
         name: ClassVar[str] = "clash"
         privilege_judge: ClassVar[PrivilegeJudge | None] = Clash()
 
+        async def collect(self) -> TenantInventory:
+            raise NotImplementedError
+
     found = dict(registry().providers)
     assert _taken_parameter(Plugin, found) == (
         "its privilege judge declares the privileged-access parameter(s) sailpoint_scopes, "
