@@ -1,4 +1,4 @@
-"""The vendor-declared hooks of the policy: privilege judges and remediation hints.
+"""The vendor-declared hooks: privilege judges, remediation hints and simulated tenants.
 
 The ``privileged-access`` rule dispatches to the judge the credential's vendor declares, a vendor
 without one is ``manual``, the rule's parameters are the judges' (a conflict is refused), and the
@@ -160,3 +160,35 @@ def test_remediation_hints_come_from_the_vendors() -> None:
         "Replace the credential with one that has an expiry date (ConductorOne: 30 or 90 days; "
         "SailPoint: set expirationDate), then delete this one."
     )
+
+
+def test_the_demo_simulates_every_registered_vendor_that_declares_a_tenant() -> None:
+    from auditor.app.sandbox import Faults, Simulation
+    from auditor.kernel.errors import UsageError
+    from providers.sailpoint import SailPointProvider
+
+    faults = Faults.parse("deny-owner-lookup,malformed=2")
+    both = Simulation(as_of=AS_OF, faults=faults)
+    assert [(t.provider, t.tenant_name) for t in both.simulated] == [
+        ("conductorone", "sandbox-c1"),
+        ("sailpoint", "sandbox-isc"),
+    ]
+    # each vendor maps the neutral faults to its own simulator's switches
+    c1, sp = (t.simulator.faults for t in both.simulated)
+    assert (c1.deny_user_search, c1.malformed_records) == (True, 2)
+    assert (sp.deny_identity_lookup, sp.malformed_records) == (True, 2)
+    tenants, _router = Simulation(
+        as_of=AS_OF, providers={"sailpoint": SailPointProvider}
+    ).in_process()
+    assert [(t.name, t.base_url) for t in tenants] == [
+        ("sandbox-isc", "https://demo.api.identitynow.com")
+    ]
+
+    class NoSimulation(Provider):
+        name: ClassVar[str] = "nosim"
+
+        async def collect(self) -> TenantInventory:
+            raise NotImplementedError
+
+    with pytest.raises(UsageError, match="no registered vendor declares a simulated tenant"):
+        Simulation(as_of=AS_OF, providers={"nosim": NoSimulation})
