@@ -28,6 +28,7 @@ from auditor.cli.records import diff, history, verify
 from auditor.cli.scanning import rules, scan, validate
 from auditor.cli.scheduling import schedule
 from auditor.cli.simulation import demo, sandbox
+from auditor.cli.trends import trend
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -46,6 +47,7 @@ __all__ = [
     "sandbox",
     "scan",
     "schedule",
+    "trend",
     "validate",
     "verify",
 ]
