@@ -17,7 +17,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 from pydantic import SecretStr
@@ -27,6 +27,9 @@ from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit,
 from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
 from providers.options import NoOptions, Options
+
+if TYPE_CHECKING:
+    from providers.remediation import Remediator
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class Provider(ABC):
     default_rate_limit: ClassVar[RateLimit | None] = None
     """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""
     supported_api_versions: ClassVar[tuple[str, ...]] = ()
+    remediator: ClassVar[type[Remediator] | None] = None
+    """Its write operations for ``credaudit remediate`` (``providers.remediation``); ``None``:
+    the vendor cannot be remediated through credaudit."""
 
     def __init__(self, settings: TenantSettings, clients: ClientFactory) -> None:
         self.settings = settings

@@ -58,6 +58,7 @@ from providers.conductorone.normalise import CAPABILITIES, parse_error, read_pag
 from providers.conductorone.options import ConductorOneOptions
 from providers.conductorone.ownerlookups import USER_STATUSES, USERS_SEARCH_PATH, _OwnerLookups
 from providers.conductorone.privilege import Catalogue
+from providers.conductorone.remediate import ConductorOneRemediator
 from providers.conductorone.settings import _check_base_url as _check_base_url
 from providers.conductorone.settings import api_base_url, validate_settings
 from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
@@ -88,6 +89,7 @@ class ConductorOneProvider(Provider):
     credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
+    remediator = ConductorOneRemediator
     # docs/vendors/conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by
     # retries.
     default_rate_limit: ClassVar[RateLimit | None] = None
