@@ -110,8 +110,9 @@ class Remediator(ABC):
             attempts = max(1, api.stats.requests - before)
             rid = self.request_id_of(exc.vendor_message or exc.message)
             if exc.status_code == 404 and request.method == "DELETE":
-                return VendorOutcome("already-gone", 404, rid, "the vendor says it does not exist",
-                                     attempts)  # fmt: skip
+                return VendorOutcome(
+                    "already-gone", 404, rid, "the vendor says it does not exist", attempts
+                )
             return VendorOutcome("failed", exc.status_code, rid, exc.message, attempts)
         except ProviderError as exc:
             return VendorOutcome("failed", None, None, exc.message, api.stats.requests - before)
@@ -127,4 +128,3 @@ class Remediator(ABC):
     def request_id_of(text: str | None) -> str | None:
         found = _REQUEST_ID.search(text or "")
         return found.group(1) if found else None
-

@@ -118,9 +118,7 @@ class ConductorOneSimulator(SimEndpoints):
             Route("/api/v1/search/iam/personal_clients", self._search_clients, methods=["POST"]),
             Route("/api/v1/iam/personal_clients", self._list_own, methods=["GET"]),
             Route("/api/v1/iam/personal_clients/{id}", self._get_client, methods=["GET"]),
-            Route(
-                "/api/v1/iam/personal_clients/{id}", self._delete_client, methods=["DELETE"]
-            ),
+            Route("/api/v1/iam/personal_clients/{id}", self._delete_client, methods=["DELETE"]),
             Route("/api/v1/iam/roles", self._list_roles, methods=["GET"]),
             Route("/api/v1/iam/roles/{role_id}", self._get_role, methods=["GET"]),
             Route("/api/v1/search/users", self._search_users, methods=["POST"]),

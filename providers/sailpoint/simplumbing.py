@@ -21,9 +21,9 @@ from providers.sailpoint.versions import VERSIONS
 __all__ = [
     "ALL_MANAGE",
     "ALL_READ",
-    "MY_MANAGE",
     "AUTH_USER_READ",
     "MANAGED_READ",
+    "MY_MANAGE",
     "MY_READ",
     "RIGHTS",
     "ClientKind",
