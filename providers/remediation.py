@@ -101,13 +101,13 @@ class Remediator(ABC):
         and retried, PATCH is not). A DELETE answered 404 is ``already-gone``, also after a retry
         whose earlier response was lost."""
         headers = {"Content-Type": request.content_type} if request.content_type else None
-        before = api.stats.requests
+        before = api.stats.retries
         try:
             response = await api.request(
                 request.method, request.path, content=request.content(), headers=headers
             )
         except ResponseError as exc:
-            attempts = max(1, api.stats.requests - before)
+            attempts = 1 + api.stats.retries - before
             rid = self.request_id_of(exc.vendor_message or exc.message)
             if exc.status_code == 404 and request.method == "DELETE":
                 return VendorOutcome(
@@ -115,13 +115,13 @@ class Remediator(ABC):
                 )
             return VendorOutcome("failed", exc.status_code, rid, exc.message, attempts)
         except ProviderError as exc:
-            return VendorOutcome("failed", None, None, exc.message, api.stats.requests - before)
+            return VendorOutcome("failed", None, None, exc.message, 1 + api.stats.retries - before)
         return VendorOutcome(
             "done",
             response.status_code,
             self.request_id_of(response.text),
             "",
-            max(1, api.stats.requests - before),
+            1 + api.stats.retries - before,
         )
 
     @staticmethod

@@ -16,7 +16,8 @@ simulated tenant requires Super Administrator, as Search does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
@@ -26,6 +27,7 @@ from auditor.kernel.model import Credential
 from providers.conductorone.auth import AssertionTokenProvider, parse_client_secret
 from providers.conductorone.normalise import parse_error
 from providers.conductorone.settings import api_base_url
+from providers.base import ClientFactory, TenantSettings
 from providers.remediation import Remediator, VendorRequest
 
 DELETE_PATH = "/api/v1/iam/personal_clients/{id}"
@@ -37,6 +39,17 @@ class ConductorOneRemediator(Remediator):
         "revoke": "delete other users' personal clients (Super Administrator in the simulated "
         "tenant; not documented by the vendor)",
     }
+
+    def __init__(
+        self,
+        settings: TenantSettings,
+        clients: ClientFactory,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(settings, clients)
+        self.wall_clock = wall_clock
+        """Real time for the client assertion's iat/exp (the server checks them)."""
 
     def request_for(
         self, action: str, credential: Credential, params: Mapping[str, Any]
@@ -57,6 +70,7 @@ class ConductorOneRemediator(Remediator):
             self.settings.client_id.strip(),
             parse_client_secret(self.settings.client_secret.get_secret_value()),
             urlsplit(base_url).hostname or "",
+            wall_clock=self.wall_clock,
         )
         return self.clients.client(
             tenant=self.settings.name,
