@@ -93,7 +93,6 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     assert all(a["findings"] and a["credential_fingerprint"] for a in revokes)
     managed = {c["id"] for c in sandbox.simulation.sp.ground_truth() if c.get("managed")}
     assert managed and not {a["credential_id"] for a in plan["actions"]} & managed
-    print(made.output)
     # not approved: refused
     refused = run(["remediate", "apply", str(plan_file), "-c", str(config)], env)
     assert refused.exit_code == 2 and "not approved" in refused.output
@@ -106,7 +105,7 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     assert dry.exit_code == 0, dry.output
     assert "DRY RUN" in dry.output
     for action in revokes:
-        assert f"DELETE " in dry.output and action["request"]["path"] in dry.output
+        assert "DELETE " in dry.output and action["request"]["path"] in dry.output
     after_all = len(sandbox.simulation.c1.received) + len(sandbox.simulation.sp.received)
     assert after_all == before_all  # not one request reached either server
     assert writes(sandbox) == before[0]
@@ -114,7 +113,6 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute",
                 "--receipts", str(tmp_path / "r.zip")], env)  # fmt: skip
     assert done.exit_code == 0, done.output
-    print(done.output)
     gone_c1 = {c["id"] for c in sandbox.simulation.c1.ground_truth()}
     gone_sp = {c["id"] for c in sandbox.simulation.sp.ground_truth()}
     for action in revokes:
@@ -142,3 +140,148 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     doc = json.loads((tmp_path / "out" / "results.json").read_text())
     resolved = {(r["tenant"], r["credential_id"]) for r in doc["resolved"]}
     assert {(a["tenant"], a["credential_id"]) for a in revokes} <= resolved
+
+
+BROAD = """
+    - rules: [full-owner-access, no-expiry]
+      action: revoke
+      grace_days: 0
+"""
+
+
+def make_approved(config: Path, env: dict[str, str], plan_file: Path, *more: str) -> dict[str, Any]:
+    made = run(["remediate", "plan", "-c", str(config), "--as-of", "2026-11-24",
+                "-o", str(plan_file)], env)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    approved = run(["remediate", "approve", str(plan_file), "--approver", "Ann", *more], env)
+    assert approved.exit_code == 0, approved.output
+    plan: dict[str, Any] = json.loads(plan_file.read_text())
+    return plan
+
+
+def test_managed_pats_are_never_touched(sandbox: Sandbox, tmp_path: Path) -> None:
+    config, env = setup(sandbox, tmp_path)
+    config.write_text(config.read_text().replace("      grace_days: 30\n",
+                                                 "      grace_days: 30\n" + BROAD))  # fmt: skip
+    plan_file = tmp_path / "plan.json"
+    plan = make_approved(config, env, plan_file)
+    managed = {c["id"] for c in sandbox.simulation.sp.ground_truth() if c.get("managed")}
+    excluded = {e["credential_id"]: e["reason"] for e in plan["excluded"]}
+    flagged = managed & set(excluded)  # a Workflow PAT with full-owner-access: listed, not acted
+    assert flagged and all("never touched" in excluded[m] for m in flagged)
+    assert not managed & {a["credential_id"] for a in plan["actions"]}
+    done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute"], env)
+    assert done.exit_code == 0, done.output
+    assert managed <= {c["id"] for c in sandbox.simulation.sp.ground_truth()}
+    deleted = {path.rsplit("/", 1)[1] for method, path in writes(sandbox) if method == "DELETE"}
+    assert deleted and not deleted & managed
+
+
+def test_tampered_and_stale_plans_are_refused(sandbox: Sandbox, tmp_path: Path) -> None:
+    config, env = setup(sandbox, tmp_path)
+    plan_file = tmp_path / "plan.json"
+    plan = make_approved(config, env, plan_file)
+    original = plan_file.read_text()
+    # one action's credential swapped after approval
+    first = plan["actions"][1]["credential_id"]
+    plan_file.write_text(original.replace(first, first[:-1] + "x", 1))
+    edited = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute"], env)
+    assert edited.exit_code == 2
+    assert "edited after approval" in edited.output
+    # an extra action appended (removing one is an edit too)
+    plan["actions"] = plan["actions"][:-1]
+    plan_file.write_text(json.dumps(plan))
+    shorter = run(["remediate", "apply", str(plan_file), "-c", str(config)], env)
+    assert shorter.exit_code == 2 and "edited after approval" in shorter.output
+    # stale: created more than plan_max_age_hours (24) ago, then approved as it is
+    old = json.loads(original)
+    old["created_at"] = "2020-01-01T00:00:00Z"
+    old["approval"] = None
+    plan_file.write_text(json.dumps(old))
+    assert run(["remediate", "approve", str(plan_file), "--approver", "Ann"], env).exit_code == 0
+    stale = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute"], env)
+    assert stale.exit_code == 2 and "the plan is stale" in stale.output
+    assert writes(sandbox) == []  # nothing was ever sent
+
+
+def test_changed_or_deleted_since_the_plan(sandbox: Sandbox, tmp_path: Path) -> None:
+    config, env = setup(sandbox, tmp_path)
+    plan_file = tmp_path / "plan.json"
+    plan = make_approved(config, env, plan_file)
+    c1 = [a for a in plan["actions"] if a["action"] == "revoke" and a["tenant"] == "sandbox-c1"]
+    sp = [a for a in plan["actions"] if a["action"] == "revoke" and a["tenant"] == "sandbox-isc"]
+    sim = sandbox.simulation
+    # someone uses one C1 client again, and deletes one PAT in the vendor's UI
+    for record in sim.c1.data.clients:
+        if record["id"] == c1[0]["credential_id"]:
+            record["lastUsedAt"] = "2026-11-25T08:00:00Z"
+    sim.sp.delete_out_of_band(sp[0]["credential_id"])
+    done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute",
+                "--receipts", str(tmp_path / "r.zip")], env)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with zipfile.ZipFile(tmp_path / "r.zip") as archive:
+        receipts = {r["credential_id"]: r for r in json.loads(archive.read("receipts.json"))}
+    in_use = receipts[c1[0]["credential_id"]]
+    assert (in_use["result"], in_use["sent"]) == ("skipped", False)
+    assert "now in use" in in_use["detail"]
+    assert c1[0]["credential_id"] in {c["id"] for c in sim.c1.ground_truth()}
+    gone = receipts[sp[0]["credential_id"]]
+    assert (gone["result"], gone["sent"]) == ("already-gone", False)
+    sent = {path.rsplit("/", 1)[1] for _, path in writes(sandbox)}
+    assert c1[0]["credential_id"] not in sent and sp[0]["credential_id"] not in sent
+
+
+def test_signed_approval_and_receipts(sandbox: Sandbox, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    (tmp_path / "sign.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))  # fmt: skip
+    (tmp_path / "trusted.pub").write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    other = Ed25519PrivateKey.generate()
+    (tmp_path / "other.pem").write_bytes(other.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))  # fmt: skip
+    extra = "evidence:\n  signing_key_file: sign.pem\n"
+    config, env = setup(sandbox, tmp_path, extra)
+    config.write_text(config.read_text().replace(
+        "  plan_max_age_hours: 24\n",
+        "  plan_max_age_hours: 24\n  public_key_file: trusted.pub\n"))  # fmt: skip
+    plan_file = tmp_path / "plan.json"
+    make_approved(config, env, plan_file)  # unsigned
+    unsigned = run(["remediate", "apply", str(plan_file), "-c", str(config)], env)
+    assert unsigned.exit_code == 2 and "not signed" in unsigned.output
+    # signed with another key: refused
+    other_config = tmp_path / "other.yaml"
+    other_config.write_text(config.read_text().replace("sign.pem", "other.pem"))
+    run(["remediate", "approve", str(plan_file), "--approver", "Mallory", "--sign",
+         "-c", str(other_config)], env)  # fmt: skip
+    wrong = run(["remediate", "apply", str(plan_file), "-c", str(config)], env)
+    assert wrong.exit_code == 2 and "signature is not valid" in wrong.output
+    signed = run(["remediate", "approve", str(plan_file), "--approver", "Ann", "--sign",
+                  "-c", str(config)], env)  # fmt: skip
+    assert signed.exit_code == 0, signed.output
+    receipts = tmp_path / "r.zip"
+    done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute",
+                "--receipts", str(receipts)], env)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "signature by key" in done.output
+    good = run(["verify", str(receipts), "--public-key", str(tmp_path / "trusted.pub")], env)
+    assert good.exit_code == 0, good.output
+    assert "authenticity checked" in good.output
+    # one byte changed in receipts.json (stored, so the byte is in the archive as written)
+    files = {}
+    with zipfile.ZipFile(receipts) as archive:
+        for name in archive.namelist():
+            files[name] = archive.read(name)
+    files["receipts.json"] = files["receipts.json"].replace(b'"done"', b'"dona"', 1)
+    from auditor.app.evidence import write_zip
+
+    tampered = tmp_path / "tampered.zip"
+    write_zip(tampered, files)
+    bad = run(["verify", str(tampered)], env)
+    assert bad.exit_code == 2
+    assert "altered: receipts.json" in bad.output

@@ -96,7 +96,7 @@ def test_another_users_client_needs_the_right(openapi: OpenAPI, spec: dict[str, 
     assert (outcome.result, outcome.status) == ("failed", 403)
     assert "PersonalClientService.Delete" in outcome.detail
     assert others[0]["id"] in {c["id"] for c in sim.ground_truth()}
-    check(openapi, spec, [r for r in recorder.responses if r.request.method == "DELETE"][0])
+    check(openapi, spec, next(r for r in recorder.responses if r.request.method == "DELETE"))
 
 
 def test_the_provider_declares_its_remediator() -> None:
