@@ -222,3 +222,28 @@ def _reread(loaded: Any, names: Sequence[str]) -> tuple[Any, Any]:
 
     scan_plan = prepare(loaded, only=names)
     return run_scan(scan_plan, datetime.now(UTC)), scan_plan.tenants
+
+
+@remediate.command("notify")
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@CONFIG
+@click.option("--as-of", help="Which notice stage is reached (default now).")
+@guard
+def notify_cmd(plan_file: Path, config_path: Path, as_of: str | None) -> int:
+    """Tell owners, once per stage (remediation.notice_days), about revokes coming up in the
+    plan: one message per owner, by e-mail and/or the webhook. Re-runs never repeat a notice."""
+    from auditor.app.remediate import send_notices
+    from auditor.app.remediateapprove import read_plan
+
+    loaded = load(config_path)
+    plan = read_plan(plan_file)
+    done, problems = send_notices(
+        loaded, plan, as_of=parse_as_of(as_of), env=os.environ, sent_at=datetime.now(UTC)
+    )
+    for line in done:
+        click.echo(f"  sent {printable(line)}")
+    for line in problems:
+        click.echo(f"  not sent: {printable(line)}")
+    if not done:
+        click.echo("no notice due (or every due notice was already sent)")
+    return EXIT_OK

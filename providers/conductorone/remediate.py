@@ -24,10 +24,10 @@ from urllib.parse import quote, urlsplit
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.http import ApiClient
 from auditor.kernel.model import Credential
+from providers.base import ClientFactory, TenantSettings
 from providers.conductorone.auth import AssertionTokenProvider, parse_client_secret
 from providers.conductorone.normalise import parse_error
 from providers.conductorone.settings import api_base_url
-from providers.base import ClientFactory, TenantSettings
 from providers.remediation import Remediator, VendorRequest
 
 DELETE_PATH = "/api/v1/iam/personal_clients/{id}"
