@@ -54,8 +54,12 @@ def setup(sandbox: Sandbox, folder: Path, extra: str = "") -> tuple[Path, dict[s
     sim = sandbox.simulation
     c1_id, c1_secret = sim.c1.mint_client("admin")
     sp_id, sp_secret = sim.sp.mint_client("remediation")
-    env |= {"REM_C1_ID": c1_id, "REM_C1_SECRET": c1_secret,
-            "REM_SP_ID": sp_id, "REM_SP_SECRET": sp_secret}  # fmt: skip
+    env |= {
+        "REM_C1_ID": c1_id,
+        "REM_C1_SECRET": c1_secret,
+        "REM_SP_ID": sp_id,
+        "REM_SP_SECRET": sp_secret,
+    }
     text = config.read_text()
     text = text.replace(
         "    client_secret_env: CREDAUDIT_SANDBOX_C1_CLIENT_SECRET\n",
@@ -84,8 +88,9 @@ def writes(sandbox: Sandbox) -> list[tuple[str, str]]:
 def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) -> None:
     config, env = setup(sandbox, tmp_path)
     plan_file = tmp_path / "plan.json"
-    made = run(["remediate", "plan", "-c", str(config), "--as-of", "2026-11-24",
-                "-o", str(plan_file)], env)  # fmt: skip
+    made = run(
+        ["remediate", "plan", "-c", str(config), "--as-of", "2026-11-24", "-o", str(plan_file)], env
+    )
     assert made.exit_code == 0, made.output
     plan = json.loads(plan_file.read_text())
     revokes = [a for a in plan["actions"] if a["action"] == "revoke"]
@@ -110,8 +115,19 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     assert after_all == before_all  # not one request reached either server
     assert writes(sandbox) == before[0]
 
-    done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute",
-                "--receipts", str(tmp_path / "r.zip")], env)  # fmt: skip
+    done = run(
+        [
+            "remediate",
+            "apply",
+            str(plan_file),
+            "-c",
+            str(config),
+            "--execute",
+            "--receipts",
+            str(tmp_path / "r.zip"),
+        ],
+        env,
+    )
     assert done.exit_code == 0, done.output
     gone_c1 = {c["id"] for c in sandbox.simulation.c1.ground_truth()}
     gone_sp = {c["id"] for c in sandbox.simulation.sp.ground_truth()}
@@ -121,8 +137,19 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     sent = writes(sandbox)
     assert len(sent) == len(revokes)
 
-    again = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute",
-                 "--receipts", str(tmp_path / "r2.zip")], env)  # fmt: skip
+    again = run(
+        [
+            "remediate",
+            "apply",
+            str(plan_file),
+            "-c",
+            str(config),
+            "--execute",
+            "--receipts",
+            str(tmp_path / "r2.zip"),
+        ],
+        env,
+    )
     assert again.exit_code == 0, again.output
     assert writes(sandbox) == sent  # the second execute sent no write
     assert "already-gone" in again.output
@@ -134,8 +161,22 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     assert {r["result"] for r in receipts} == {"done"}
     assert all(r["status"] in (200, 204) and r["time"] for r in receipts)
 
-    scan = run(["scan", "-c", str(config), "-f", "json", "-o", str(tmp_path / "out"),
-                "--as-of", "2026-11-24", "--fail-on", "never"], env)  # fmt: skip
+    scan = run(
+        [
+            "scan",
+            "-c",
+            str(config),
+            "-f",
+            "json",
+            "-o",
+            str(tmp_path / "out"),
+            "--as-of",
+            "2026-11-24",
+            "--fail-on",
+            "never",
+        ],
+        env,
+    )
     assert scan.exit_code == 0, scan.output
     doc = json.loads((tmp_path / "out" / "results.json").read_text())
     resolved = {(r["tenant"], r["credential_id"]) for r in doc["resolved"]}
@@ -150,8 +191,9 @@ BROAD = """
 
 
 def make_approved(config: Path, env: dict[str, str], plan_file: Path, *more: str) -> dict[str, Any]:
-    made = run(["remediate", "plan", "-c", str(config), "--as-of", "2026-11-24",
-                "-o", str(plan_file)], env)  # fmt: skip
+    made = run(
+        ["remediate", "plan", "-c", str(config), "--as-of", "2026-11-24", "-o", str(plan_file)], env
+    )
     assert made.exit_code == 0, made.output
     approved = run(["remediate", "approve", str(plan_file), "--approver", "Ann", *more], env)
     assert approved.exit_code == 0, approved.output
@@ -161,8 +203,9 @@ def make_approved(config: Path, env: dict[str, str], plan_file: Path, *more: str
 
 def test_managed_pats_are_never_touched(sandbox: Sandbox, tmp_path: Path) -> None:
     config, env = setup(sandbox, tmp_path)
-    config.write_text(config.read_text().replace("      grace_days: 30\n",
-                                                 "      grace_days: 30\n" + BROAD))  # fmt: skip
+    config.write_text(
+        config.read_text().replace("      grace_days: 30\n", "      grace_days: 30\n" + BROAD)
+    )
     plan_file = tmp_path / "plan.json"
     plan = make_approved(config, env, plan_file)
     managed = {c["id"] for c in sandbox.simulation.sp.ground_truth() if c.get("managed")}
@@ -216,8 +259,19 @@ def test_changed_or_deleted_since_the_plan(sandbox: Sandbox, tmp_path: Path) -> 
         if record["id"] == c1[0]["credential_id"]:
             record["lastUsedAt"] = "2026-11-25T08:00:00Z"
     sim.sp.delete_out_of_band(sp[0]["credential_id"])
-    done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute",
-                "--receipts", str(tmp_path / "r.zip")], env)  # fmt: skip
+    done = run(
+        [
+            "remediate",
+            "apply",
+            str(plan_file),
+            "-c",
+            str(config),
+            "--execute",
+            "--receipts",
+            str(tmp_path / "r.zip"),
+        ],
+        env,
+    )
     assert done.exit_code == 0, done.output
     with zipfile.ZipFile(tmp_path / "r.zip") as archive:
         receipts = {r["credential_id"]: r for r in json.loads(archive.read("receipts.json"))}
@@ -236,20 +290,34 @@ def test_signed_approval_and_receipts(sandbox: Sandbox, tmp_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     key = Ed25519PrivateKey.generate()
-    (tmp_path / "sign.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))  # fmt: skip
-    (tmp_path / "trusted.pub").write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    (tmp_path / "sign.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (tmp_path / "trusted.pub").write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     other = Ed25519PrivateKey.generate()
-    (tmp_path / "other.pem").write_bytes(other.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))  # fmt: skip
+    (tmp_path / "other.pem").write_bytes(
+        other.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     extra = "evidence:\n  signing_key_file: sign.pem\n"
     config, env = setup(sandbox, tmp_path, extra)
-    config.write_text(config.read_text().replace(
-        "  plan_max_age_hours: 24\n",
-        "  plan_max_age_hours: 24\n  public_key_file: trusted.pub\n"))  # fmt: skip
+    config.write_text(
+        config.read_text().replace(
+            "  plan_max_age_hours: 24\n",
+            "  plan_max_age_hours: 24\n  public_key_file: trusted.pub\n",
+        )
+    )
     plan_file = tmp_path / "plan.json"
     make_approved(config, env, plan_file)  # unsigned
     unsigned = run(["remediate", "apply", str(plan_file), "-c", str(config)], env)
@@ -257,16 +325,40 @@ def test_signed_approval_and_receipts(sandbox: Sandbox, tmp_path: Path) -> None:
     # signed with another key: refused
     other_config = tmp_path / "other.yaml"
     other_config.write_text(config.read_text().replace("sign.pem", "other.pem"))
-    run(["remediate", "approve", str(plan_file), "--approver", "Mallory", "--sign",
-         "-c", str(other_config)], env)  # fmt: skip
+    run(
+        [
+            "remediate",
+            "approve",
+            str(plan_file),
+            "--approver",
+            "Mallory",
+            "--sign",
+            "-c",
+            str(other_config),
+        ],
+        env,
+    )
     wrong = run(["remediate", "apply", str(plan_file), "-c", str(config)], env)
     assert wrong.exit_code == 2 and "signature is not valid" in wrong.output
-    signed = run(["remediate", "approve", str(plan_file), "--approver", "Ann", "--sign",
-                  "-c", str(config)], env)  # fmt: skip
+    signed = run(
+        ["remediate", "approve", str(plan_file), "--approver", "Ann", "--sign", "-c", str(config)],
+        env,
+    )
     assert signed.exit_code == 0, signed.output
     receipts = tmp_path / "r.zip"
-    done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute",
-                "--receipts", str(receipts)], env)  # fmt: skip
+    done = run(
+        [
+            "remediate",
+            "apply",
+            str(plan_file),
+            "-c",
+            str(config),
+            "--execute",
+            "--receipts",
+            str(receipts),
+        ],
+        env,
+    )
     assert done.exit_code == 0, done.output
     assert "signature by key" in done.output
     good = run(["verify", str(receipts), "--public-key", str(tmp_path / "trusted.pub")], env)

@@ -33,18 +33,28 @@ def self_signed(folder: Path) -> ssl.SSLContext:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(start)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     (folder / "smtp.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "smtp.key").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))  # fmt: skip
+    (folder / "smtp.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(folder / "smtp.pem", folder / "smtp.key")
     return context
@@ -59,11 +69,14 @@ class Inbox:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                     data: Any) -> AuthResult:  # fmt: skip
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
         self.tls_at_auth.append(session.ssl is not None)
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            USER.encode(), PASSWORD.encode())  # fmt: skip
+            USER.encode(),
+            PASSWORD.encode(),
+        )
         return AuthResult(success=ok)
 
 
@@ -74,10 +87,15 @@ def smtp(tmp_path: Path) -> Iterator[tuple[Inbox, int]]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, tls_context=self_signed(tmp_path),
-        require_starttls=True, auth_required=True, auth_require_tls=True,
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=self_signed(tmp_path),
+        require_starttls=True,
+        auth_required=True,
+        auth_require_tls=True,
         authenticator=inbox.authenticate,
-    )  # fmt: skip
+    )
     controller.start()
     try:
         yield inbox, port
@@ -104,8 +122,9 @@ def test_one_notice_per_owner_per_stage(
     assert owners and {a["due"] for a in pending} == {"2026-12-24T00:00:00Z"}
 
     def notify(when: str) -> Any:
-        result = run(["remediate", "notify", str(plan_file), "-c", str(config),
-                      "--as-of", when], env)  # fmt: skip
+        result = run(
+            ["remediate", "notify", str(plan_file), "-c", str(config), "--as-of", when], env
+        )
         assert result.exit_code == 0, result.output
         assert PASSWORD not in result.output
         return result

@@ -45,8 +45,13 @@ def credential(client_id: str) -> Credential:
     return Credential(provider="conductorone", tenant="acme-c1", id=client_id, capabilities=CAPS)
 
 
-def revoke(sim: Any, transport: httpx.AsyncBaseTransport, target: str, kind: str = "admin",
-           retries: int = 2) -> VendorOutcome:  # fmt: skip
+def revoke(
+    sim: Any,
+    transport: httpx.AsyncBaseTransport,
+    target: str,
+    kind: str = "admin",
+    retries: int = 2,
+) -> VendorOutcome:
     client_id, secret = sim.mint_client(kind)
     fake = FakeTime()
     clients = ClientFactory(transport=transport, sleep=fake.sleep, clock=fake.clock)
@@ -101,8 +106,9 @@ def test_another_users_client_needs_the_right(openapi: OpenAPI, spec: dict[str, 
 
 def test_the_provider_declares_its_remediator() -> None:
     assert ConductorOneProvider.remediator is ConductorOneRemediator
-    remediator = ConductorOneRemediator(settings_for("x@acme.conductor.one/pcc", "s"),
-                                        ClientFactory())  # fmt: skip
+    remediator = ConductorOneRemediator(
+        settings_for("x@acme.conductor.one/pcc", "s"), ClientFactory()
+    )
     assert remediator.refusal("narrow-scope", credential("a"), {}) is not None
     assert remediator.request_for("revoke", credential("a/b c"), {}).path == (
         "/api/v1/iam/personal_clients/a%2Fb%20c"

@@ -26,9 +26,13 @@ CAPS = Capabilities(network_restriction=False, expiry=True, last_used=True)
 
 def cred(row: dict[str, Any]) -> Credential:
     return Credential(
-        provider="sailpoint", tenant="acme-isc", id=row["id"], capabilities=CAPS,
-        owner=Owner(id=row["owner"]["id"]), managed=row.get("managed"),
-    )  # fmt: skip
+        provider="sailpoint",
+        tenant="acme-isc",
+        id=row["id"],
+        capabilities=CAPS,
+        owner=Owner(id=row["owner"]["id"]),
+        managed=row.get("managed"),
+    )
 
 
 def act(
