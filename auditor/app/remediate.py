@@ -301,3 +301,41 @@ def send_notices(
                     notifier.send({"text": render_text(notice)})
                     record(i)
     return done, problems
+
+
+DEMO_POLICY = RemediationConfig.model_validate(
+    {
+        "policy": [
+            {
+                "rules": ["inactive-owner"],
+                "min_severity": "high",
+                "action": "revoke",
+                "grace_days": 0,
+            },
+            {"rules": ["stale", "never-used"], "action": "revoke", "grace_days": 14},
+        ]
+    }
+)
+"""What ``credaudit demo --remediation`` plans with (README "Remediation")."""
+
+
+def demo_remediation(
+    result: ScanResult,
+    tenants: Sequence[TenantSettings],
+    *,
+    registry: Mapping[str, type[Provider]],
+    known_rules: Sequence[str],
+    now: datetime,
+) -> tuple[dict[str, Any], list[str]]:
+    """The demo's plan and its dry run (no request is sent)."""
+    plan = build_plan(
+        result,
+        DEMO_POLICY,
+        tenants={t.name: t for t in tenants},
+        registry=registry,
+        known_rules=known_rules,
+        identities={},
+        created_at=now,
+    )
+    urls = {t.name: registry[t.provider].base_url_for(t) for t in tenants}
+    return plan, dry_run_lines(plan, urls)

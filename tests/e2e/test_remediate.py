@@ -377,3 +377,15 @@ def test_signed_approval_and_receipts(sandbox: Sandbox, tmp_path: Path) -> None:
     bad = run(["verify", str(tampered)], env)
     assert bad.exit_code == 2
     assert "altered: receipts.json" in bad.output
+
+
+def test_demo_shows_a_plan_and_a_dry_run(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = run(["demo", "--remediation", "-o", str(out), "--as-of", "2026-11-24"], {})
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "remediation-plan.json").read_text())
+    revokes = [a for a in plan["actions"] if a["action"] == "revoke"]
+    assert revokes and "DRY RUN" in result.output
+    for action in revokes:
+        assert "DELETE https://demo." in result.output
+        assert action["request"]["path"] in result.output
