@@ -26,6 +26,7 @@ from auditor.app.remediatelog import RemediationLog
 from auditor.app.remediateplan import build_plan
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.model import ScanResult
+from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.timestamps import format_timestamp
 from providers.base import ClientFactory, Provider, TenantSettings
 
@@ -175,11 +176,15 @@ def execute_plan(
         return []
     result, scanning = reread(tenants)
     settings = remediation_settings(loaded, scanning, tenants, env)
+    secrets = SecretSet()  # withheld from vendor text, with the bearer tokens received
+    for tenant in settings.values():
+        registry[tenant.provider].register_secrets(tenant.client_secret, secrets)
+    factory = dataclasses.replace(clients or ClientFactory(), secrets=secrets)
     remediators = {}
     for name, tenant in settings.items():
         cls = registry[tenant.provider].remediator
         assert cls is not None  # the plan was built with it
-        remediators[name] = cls(tenant, clients or ClientFactory())
+        remediators[name] = cls(tenant, factory)
     return execute(plan, result, remediators, clock=clock)
 
 

@@ -154,6 +154,16 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     assert writes(sandbox) == sent  # the second execute sent no write
     assert "already-gone" in again.output
 
+    for name in ("REM_C1_SECRET", "REM_SP_SECRET", "CREDAUDIT_SANDBOX_ISC_CLIENT_SECRET"):
+        assert env[name] not in done.output + again.output
+        assert env[name].encode() not in (tmp_path / "r.zip").read_bytes()
+    from auditor.app.remediatelog import RemediationLog
+
+    with RemediationLog(tmp_path / "history.db") as log:
+        recorded = log.receipts(plan["plan_id"])
+    assert [r["result"] for r in recorded] == ["done"] * len(revokes) + ["already-gone"] * len(
+        revokes
+    )
     ok = run(["verify", str(tmp_path / "r.zip")], env)
     assert ok.exit_code == 0, ok.output
     with zipfile.ZipFile(tmp_path / "r.zip") as archive:
@@ -389,3 +399,45 @@ def test_demo_shows_a_plan_and_a_dry_run(tmp_path: Path) -> None:
     for action in revokes:
         assert "DELETE https://demo." in result.output
         assert action["request"]["path"] in result.output
+
+
+def test_plan_from_saved_results_keeps_first_seen(sandbox: Sandbox, tmp_path: Path) -> None:
+    config, env = setup(sandbox, tmp_path)
+    out = tmp_path / "out"
+    scan = run(
+        [
+            "scan",
+            "-c",
+            str(config),
+            "-f",
+            "json",
+            "-o",
+            str(out),
+            "--as-of",
+            "2026-11-24",
+            "--fail-on",
+            "never",
+        ],
+        env,
+    )
+    assert scan.exit_code == 0, scan.output
+    plan_file = tmp_path / "plan.json"
+    made = run(
+        [
+            "remediate",
+            "plan",
+            "-c",
+            str(config),
+            "--from-results",
+            str(out / "results.json"),
+            "-o",
+            str(plan_file),
+        ],
+        {},
+    )  # no secret needed
+    assert made.exit_code == 0, made.output
+    plan = json.loads(plan_file.read_text())
+    assert plan["scan"]["as_of"] == "2026-11-24T00:00:00Z"
+    revokes = [a for a in plan["actions"] if a["action"] == "revoke"]
+    assert revokes and all(f["first_seen"] for a in revokes for f in a["findings"])
+    assert sandbox.simulation.sp.deleted == set()
