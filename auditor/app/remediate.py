@@ -185,7 +185,8 @@ def execute_plan(
         cls = registry[tenant.provider].remediator
         assert cls is not None  # the plan was built with it
         remediators[name] = cls(tenant, factory)
-    return execute(plan, result, remediators, clock=clock)
+    identities = {t.name: t.remediation_identity for t in loaded.config.tenants}
+    return execute(plan, result, remediators, clock=clock, identities=identities)
 
 
 def write_receipts(

@@ -139,15 +139,37 @@ def _receipt(
     }
 
 
+def _vendor_check(
+    action: Mapping[str, Any],
+    now: Credential,
+    remediator: Remediator | None,
+    identity: str | None,
+) -> str:
+    """Why not to send: the vendor refuses the action now, or the plan's request is not the one
+    the vendor's operation is (only requests ``request_for`` builds are ever sent)."""
+    if remediator is None:
+        return "the tenant has no remediation credential in this configuration; nothing sent"
+    params = {**(action.get("params") or {}), "remediation_identity": identity}
+    refusal = remediator.refusal(str(action["action"]), now, params)
+    if refusal is not None:
+        return f"{refusal}; nothing sent"
+    expected = remediator.request_for(str(action["action"]), now, params).as_dict()
+    if expected != action["request"]:
+        return "the plan's request is not the vendor operation for this action (altered?)"
+    return ""
+
+
 def execute(
     plan: Mapping[str, Any],
     reread: ScanResult,
     remediators: Mapping[str, Remediator],
     *,
     clock: Callable[[], datetime],
+    identities: Mapping[str, str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Re-check every sendable action against ``reread`` (a fresh scan of the plan's tenants),
     send what is still as planned, and return one receipt per sendable action."""
+    identities = identities or {}
     complete = {c.tenant for c in reread.coverage if c.status == "complete"}
     current = {c.key: c for c in reread.credentials}
     receipts: list[dict[str, Any]] = []
@@ -184,6 +206,10 @@ def execute(
             receipts.append(
                 _receipt(action, "skipped", clock(), detail=_describe_change(action, now))
             )
+            continue
+        problem = _vendor_check(action, now, remediators.get(key[0]), identities.get(key[0]))
+        if problem:
+            receipts.append(_receipt(action, "skipped", clock(), detail=problem))
             continue
         to_send.append(action)
     receipts.extend(asyncio.run(_send_all(to_send, remediators, clock)))

@@ -441,3 +441,21 @@ def test_plan_from_saved_results_keeps_first_seen(sandbox: Sandbox, tmp_path: Pa
     revokes = [a for a in plan["actions"] if a["action"] == "revoke"]
     assert revokes and all(f["first_seen"] for a in revokes for f in a["findings"])
     assert sandbox.simulation.sp.deleted == set()
+
+
+def test_only_the_vendor_operation_is_ever_sent(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A plan edited to send another request, then approved again, still sends nothing."""
+    config, env = setup(sandbox, tmp_path)
+    plan_file = tmp_path / "plan.json"
+    plan = make_approved(config, env, plan_file)
+    target = next(a for a in plan["actions"] if a["action"] == "revoke")
+    victim = sandbox.simulation.c1.ground_truth()[0]["id"]
+    target["request"]["path"] = f"/api/v1/iam/personal_clients/{victim}"
+    plan["approval"] = None
+    plan["actions"] = [target]
+    plan_file.write_text(json.dumps(plan))
+    assert run(["remediate", "approve", str(plan_file), "--approver", "Ann"], env).exit_code == 0
+    done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute"], env)
+    assert done.exit_code == 0, done.output
+    assert "not the vendor operation" in done.output
+    assert writes(sandbox) == []
