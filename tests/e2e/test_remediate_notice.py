@@ -141,3 +141,27 @@ def test_one_notice_per_owner_per_stage(
     assert all(inbox.tls_at_auth)
     body = inbox.messages[0].get_payload()
     assert "2026-12-24" in body and "What to do" in body
+
+
+def test_webhook_notices_once_per_owner_per_stage(sandbox: Sandbox, tmp_path: Path) -> None:
+    from tests.auditor.test_notify import Recorder
+
+    with Recorder() as hook:
+        config, env = setup(sandbox, tmp_path)
+        text = config.read_text().replace("  policy:\n", "  webhook: true\n  policy:\n")
+        config.write_text(text + "notify:\n  webhook_url_env: HOOK\n")
+        env["HOOK"] = hook.url
+        plan_file = tmp_path / "plan.json"
+        plan = make_approved(config, env, plan_file)
+        owners = {
+            a["owner"]["email"] or a["owner"]["id"]
+            for a in plan["actions"]
+            if a["action"] == "notify-owner"
+        }
+        args = ["remediate", "notify", str(plan_file), "-c", str(config), "--as-of"]
+        assert run([*args, "2026-12-17"], env).exit_code == 0
+        assert len(hook.bodies) == len(owners)
+        assert all("(7 day(s) notice)" in body["text"] for body in hook.bodies)
+        assert run([*args, "2026-12-17"], env).exit_code == 0
+        assert len(hook.bodies) == len(owners)  # not again
+        assert env["HOOK"] not in str(hook.bodies)
