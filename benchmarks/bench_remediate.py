@@ -70,10 +70,12 @@ def main() -> None:
         f"{sum(f.status == 'fail' for f in scan.findings)}"
     )
     print(f"plan: {revokes} revokes in {planned:.2f} s; file {len(text) / 1e6:.1f} MB")
-    sp_id, sp_secret = sim.sp.mint_client("remediation")
+    sp_id, sp_secret = sim.tenant("sailpoint").simulator.mint_client("remediation")
     fake = FakeTime()
-    sim.sp._clock = fake.clock  # the tenant's rate limit counts on the same (fake) clock
-    sim.sp._windows.clear()
+    sim.tenant(
+        "sailpoint"
+    ).simulator._clock = fake.clock  # the tenant's rate limit counts on the same (fake) clock
+    sim.tenant("sailpoint").simulator._windows.clear()
     clients = ClientFactory(transport=router, sleep=fake.sleep, clock=fake.clock)
     remediators = {}
     for tenant in tenants:

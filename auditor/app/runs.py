@@ -130,7 +130,9 @@ def reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
     """Policy and waivers of ``loaded`` (the default policy without one), for re-evaluation."""
     import policies
     from auditor.app.engine import plan_for
+    from auditor.app.vendorhooks import install_vendor_hooks
 
+    install_vendor_hooks()
     saved = [c.get("tenant") for c in (document.get("coverage") or [])]
     if loaded is None:
         names = sorted({str(t) for t in saved})

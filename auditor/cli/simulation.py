@@ -71,7 +71,11 @@ def demo(ctx: click.Context, out_dir: Path, as_of: str | None, remediation: bool
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address only.")
 @click.option(
-    "--port", type=int, default=8600, show_default=True, help="ConductorOne; +1 SailPoint."
+    "--port",
+    type=int,
+    default=8600,
+    show_default=True,
+    help="The first simulated tenant's port; the others follow (+1, +2, ...).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--size", type=int, help="Credentials per tenant (default: the curated demo set).")
@@ -79,7 +83,8 @@ def demo(ctx: click.Context, out_dir: Path, as_of: str | None, remediation: bool
 @click.option(
     "--faults",
     help="Comma-separated: rate-limit=FRACTION, burst-503=EVERY:LENGTH, error-503=FRACTION, "
-    "deny-owner-lookup, deny-session-settings (ConductorOne), malformed=COUNT.",
+    "deny-owner-lookup, deny-session-settings (where the vendor has tenant-wide session "
+    "settings), malformed=COUNT.",
 )
 @click.option("--as-of", help="The instant the generated data is built around (default now).")
 @click.option(
@@ -114,9 +119,8 @@ def sandbox(
         faults=Faults.parse(faults),
     )
     server = Sandbox(simulation, host=host, port=port)
-    c1_url, sp_url = server.urls
-    click.echo(f"ConductorOne simulated tenant: {c1_url}", err=True)
-    click.echo(f"SailPoint simulated tenant:    {sp_url}", err=True)
+    for tenant, url in zip(simulation.simulated, server.urls, strict=True):
+        click.echo(f"{tenant.tenant_name} ({tenant.provider}) simulated tenant: {url}", err=True)
     if config_dir is not None:
         config, env = server.write_config(config_dir)
         click.echo(f"wrote {config} and {env}", err=True)

@@ -16,6 +16,7 @@ re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -28,10 +29,12 @@ from auditor.kernel.model import (
     TenantCoverage,
     TenantInventory,
 )
+from auditor.kernel.privilege import PrivilegeJudge
 from providers.base import Provider, TenantSettings
 from providers.options import Options
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
+from providers.sailpoint.judge import SailPointJudge
 from providers.sailpoint.levels import LevelLookup, resolve_levels
 from providers.sailpoint.listing import (
     STANDARD_PAGE,
@@ -59,6 +62,7 @@ from providers.sailpoint.settings import (
     validate_settings,
 )
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
+from providers.simulation import SimulatedTenant
 
 __all__ = [
     "API_HOST_FIX",
@@ -93,6 +97,17 @@ class SailPointProvider(Provider):
     default_rate_limit: ClassVar[RateLimit | None] = RateLimit(95, 10.0)
     supported_api_versions: ClassVar[tuple[str, ...]] = SUPPORTED_VERSIONS
     remediator = SailPointRemediator
+    privilege_judge: ClassVar[PrivilegeJudge | None] = SailPointJudge()
+    remediation_hints: ClassVar[Mapping[str, str]] = {
+        "no-expiry": "SailPoint: set expirationDate",
+        "full-owner-access": "SailPoint: explicit scopes instead of sp:scopes:all",
+    }
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant]:
+        from providers.sailpoint.simtenant import SailPointSimulatedTenant
+
+        return SailPointSimulatedTenant
 
     @property
     def options(self) -> SailPointOptions:

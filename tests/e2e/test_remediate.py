@@ -52,8 +52,8 @@ def setup(sandbox: Sandbox, folder: Path, extra: str = "") -> tuple[Path, dict[s
     pairs = (line.split("=", 1) for line in env_file.read_text().splitlines() if line)
     env = {name: value.strip("'") for name, value in pairs}
     sim = sandbox.simulation
-    c1_id, c1_secret = sim.c1.mint_client("admin")
-    sp_id, sp_secret = sim.sp.mint_client("remediation")
+    c1_id, c1_secret = sim.tenant("conductorone").simulator.mint_client("admin")
+    sp_id, sp_secret = sim.tenant("sailpoint").simulator.mint_client("remediation")
     env |= {
         "REM_C1_ID": c1_id,
         "REM_C1_SECRET": c1_secret,
@@ -82,7 +82,14 @@ def run(args: list[str], env: dict[str, str]) -> Any:
 
 def writes(sandbox: Sandbox) -> list[tuple[str, str]]:
     sim = sandbox.simulation
-    return [r for r in [*sim.c1.received, *sim.sp.received] if r[0] in ("DELETE", "PATCH")]
+    return [
+        r
+        for r in [
+            *sim.tenant("conductorone").simulator.received,
+            *sim.tenant("sailpoint").simulator.received,
+        ]
+        if r[0] in ("DELETE", "PATCH")
+    ]
 
 
 def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -96,7 +103,11 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     revokes = [a for a in plan["actions"] if a["action"] == "revoke"]
     assert revokes, made.output
     assert all(a["findings"] and a["credential_fingerprint"] for a in revokes)
-    managed = {c["id"] for c in sandbox.simulation.sp.ground_truth() if c.get("managed")}
+    managed = {
+        c["id"]
+        for c in sandbox.simulation.tenant("sailpoint").simulator.ground_truth()
+        if c.get("managed")
+    }
     assert managed and not {a["credential_id"] for a in plan["actions"]} & managed
     # not approved: refused
     refused = run(["remediate", "apply", str(plan_file), "-c", str(config)], env)
@@ -104,14 +115,21 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     approved = run(["remediate", "approve", str(plan_file), "--approver", "grc@example.com"], env)
     assert approved.exit_code == 0, approved.output
 
-    before = list(writes(sandbox)), len(sandbox.simulation.c1.received)
-    before_all = len(sandbox.simulation.c1.received) + len(sandbox.simulation.sp.received)
+    before = (
+        list(writes(sandbox)),
+        len(sandbox.simulation.tenant("conductorone").simulator.received),
+    )
+    before_all = len(sandbox.simulation.tenant("conductorone").simulator.received) + len(
+        sandbox.simulation.tenant("sailpoint").simulator.received
+    )
     dry = run(["remediate", "apply", str(plan_file), "-c", str(config)], env)
     assert dry.exit_code == 0, dry.output
     assert "DRY RUN" in dry.output
     for action in revokes:
         assert "DELETE " in dry.output and action["request"]["path"] in dry.output
-    after_all = len(sandbox.simulation.c1.received) + len(sandbox.simulation.sp.received)
+    after_all = len(sandbox.simulation.tenant("conductorone").simulator.received) + len(
+        sandbox.simulation.tenant("sailpoint").simulator.received
+    )
     assert after_all == before_all  # not one request reached either server
     assert writes(sandbox) == before[0]
 
@@ -129,11 +147,14 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
         env,
     )
     assert done.exit_code == 0, done.output
-    gone_c1 = {c["id"] for c in sandbox.simulation.c1.ground_truth()}
-    gone_sp = {c["id"] for c in sandbox.simulation.sp.ground_truth()}
+    gone_c1 = {c["id"] for c in sandbox.simulation.tenant("conductorone").simulator.ground_truth()}
+    gone_sp = {c["id"] for c in sandbox.simulation.tenant("sailpoint").simulator.ground_truth()}
     for action in revokes:
         assert action["credential_id"] not in (gone_c1 | gone_sp)
-    assert all(c["id"] not in sandbox.simulation.sp.deleted for c in [{"id": m} for m in managed])
+    assert all(
+        c["id"] not in sandbox.simulation.tenant("sailpoint").simulator.deleted
+        for c in [{"id": m} for m in managed]
+    )
     sent = writes(sandbox)
     assert len(sent) == len(revokes)
 
@@ -218,14 +239,20 @@ def test_managed_pats_are_never_touched(sandbox: Sandbox, tmp_path: Path) -> Non
     )
     plan_file = tmp_path / "plan.json"
     plan = make_approved(config, env, plan_file)
-    managed = {c["id"] for c in sandbox.simulation.sp.ground_truth() if c.get("managed")}
+    managed = {
+        c["id"]
+        for c in sandbox.simulation.tenant("sailpoint").simulator.ground_truth()
+        if c.get("managed")
+    }
     excluded = {e["credential_id"]: e["reason"] for e in plan["excluded"]}
     flagged = managed & set(excluded)  # a Workflow PAT with full-owner-access: listed, not acted
     assert flagged and all("never touched" in excluded[m] for m in flagged)
     assert not managed & {a["credential_id"] for a in plan["actions"]}
     done = run(["remediate", "apply", str(plan_file), "-c", str(config), "--execute"], env)
     assert done.exit_code == 0, done.output
-    assert managed <= {c["id"] for c in sandbox.simulation.sp.ground_truth()}
+    assert managed <= {
+        c["id"] for c in sandbox.simulation.tenant("sailpoint").simulator.ground_truth()
+    }
     deleted = {path.rsplit("/", 1)[1] for method, path in writes(sandbox) if method == "DELETE"}
     assert deleted and not deleted & managed
 
@@ -265,10 +292,10 @@ def test_changed_or_deleted_since_the_plan(sandbox: Sandbox, tmp_path: Path) -> 
     sp = [a for a in plan["actions"] if a["action"] == "revoke" and a["tenant"] == "sandbox-isc"]
     sim = sandbox.simulation
     # someone uses one C1 client again, and deletes one PAT in the vendor's UI
-    for record in sim.c1.data.clients:
+    for record in sim.tenant("conductorone").simulator.data.clients:
         if record["id"] == c1[0]["credential_id"]:
             record["lastUsedAt"] = "2026-11-25T08:00:00Z"
-    sim.sp.delete_out_of_band(sp[0]["credential_id"])
+    sim.tenant("sailpoint").simulator.delete_out_of_band(sp[0]["credential_id"])
     done = run(
         [
             "remediate",
@@ -288,7 +315,9 @@ def test_changed_or_deleted_since_the_plan(sandbox: Sandbox, tmp_path: Path) -> 
     in_use = receipts[c1[0]["credential_id"]]
     assert (in_use["result"], in_use["sent"]) == ("skipped", False)
     assert "now in use" in in_use["detail"]
-    assert c1[0]["credential_id"] in {c["id"] for c in sim.c1.ground_truth()}
+    assert c1[0]["credential_id"] in {
+        c["id"] for c in sim.tenant("conductorone").simulator.ground_truth()
+    }
     gone = receipts[sp[0]["credential_id"]]
     assert (gone["result"], gone["sent"]) == ("already-gone", False)
     sent = {path.rsplit("/", 1)[1] for _, path in writes(sandbox)}
@@ -440,7 +469,7 @@ def test_plan_from_saved_results_keeps_first_seen(sandbox: Sandbox, tmp_path: Pa
     assert plan["scan"]["as_of"] == "2026-11-24T00:00:00Z"
     revokes = [a for a in plan["actions"] if a["action"] == "revoke"]
     assert revokes and all(f["first_seen"] for a in revokes for f in a["findings"])
-    assert sandbox.simulation.sp.deleted == set()
+    assert sandbox.simulation.tenant("sailpoint").simulator.deleted == set()
 
 
 def test_only_the_vendor_operation_is_ever_sent(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -449,7 +478,7 @@ def test_only_the_vendor_operation_is_ever_sent(sandbox: Sandbox, tmp_path: Path
     plan_file = tmp_path / "plan.json"
     plan = make_approved(config, env, plan_file)
     target = next(a for a in plan["actions"] if a["action"] == "revoke")
-    victim = sandbox.simulation.c1.ground_truth()[0]["id"]
+    victim = sandbox.simulation.tenant("conductorone").simulator.ground_truth()[0]["id"]
     target["request"]["path"] = f"/api/v1/iam/personal_clients/{victim}"
     plan["approval"] = None
     plan["actions"] = [target]
