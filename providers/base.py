@@ -30,6 +30,7 @@ from auditor.kernel.secretmatch import SecretSet
 from providers.options import NoOptions, Options
 
 if TYPE_CHECKING:
+    from providers.remediation import Remediator
     from providers.simulation import SimulatedTenant
 
 
@@ -107,6 +108,9 @@ class Provider(ABC):
     default_rate_limit: ClassVar[RateLimit | None] = None
     """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""
     supported_api_versions: ClassVar[tuple[str, ...]] = ()
+    remediator: ClassVar[type[Remediator] | None] = None
+    """Its write operations for ``credaudit remediate`` (``providers.remediation``); ``None``:
+    the vendor cannot be remediated through credaudit."""
     privilege_judge: ClassVar[PrivilegeJudge | None] = None
     """How the ``privileged-access`` rule judges this vendor's credentials
     (``auditor.kernel.privilege``); ``None``: that rule is ``manual`` for them."""

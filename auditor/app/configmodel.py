@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from auditor.app.cron import cron_trigger
+from auditor.app.remediateconfig import RemediationConfig
 from auditor.kernel.model import Severity
 from auditor.kernel.urls import UrlProblem, api_url_problem
 from providers.registry import registry
@@ -108,8 +109,22 @@ class TenantConfig(_Strict):
     api_version: str | None = None
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
+    remediation_client_id: str | None = None
+    remediation_client_id_env: str | None = None
+    remediation_client_id_file: Path | None = None
+    remediation_client_secret_env: str | None = None
+    remediation_client_secret_file: Path | None = None
+    """``credaudit remediate``'s own credential (write rights), never the scanning one."""
+    remediation_identity: str | None = None
+    """The vendor identity id that credential acts as (SailPoint ``narrow-scope``: only a PAT's
+    owner may change its scope)."""
 
-    _env_names = field_validator("client_id_env", "client_secret_env")(_env_name)
+    _env_names = field_validator(
+        "client_id_env",
+        "client_secret_env",
+        "remediation_client_id_env",
+        "remediation_client_secret_env",
+    )(_env_name)
 
     @field_validator("provider")
     @classmethod
@@ -261,6 +276,7 @@ class AuditConfig(_Strict):
     schedules: tuple[ScheduleConfig, ...] = ()
     notify: NotifyConfig | None = None
     evidence: EvidenceConfig | None = None
+    remediation: RemediationConfig | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> AuditConfig:

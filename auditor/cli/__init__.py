@@ -25,6 +25,7 @@ from auditor.cli.group import cli
 # Importing each module registers its commands on ``cli``; the commands are re-exported so that
 # ``from auditor.cli import scan`` is the command, as it was when the CLI was one module.
 from auditor.cli.records import diff, history, verify
+from auditor.cli.remediate import remediate
 from auditor.cli.scanning import rules, scan, validate
 from auditor.cli.scheduling import schedule
 from auditor.cli.simulation import demo, sandbox
@@ -43,6 +44,7 @@ __all__ = [
     "parse_as_of",
     "parse_formats",
     "printable",
+    "remediate",
     "rules",
     "sandbox",
     "scan",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -32,9 +33,14 @@ from auditor.kernel.errors import UsageError
     show_default=True,
 )
 @click.option("--as-of", help="Evaluate as of this instant; the demo data is built around it.")
+@click.option(
+    "--remediation",
+    is_flag=True,
+    help="Also write a remediation plan (remediation-plan.json) and print its dry run.",
+)
 @click.pass_context
 @guard
-def demo(ctx: click.Context, out_dir: Path, as_of: str | None) -> int:
+def demo(ctx: click.Context, out_dir: Path, as_of: str | None, remediation: bool) -> int:
     """Scan the bundled simulated tenants in-process: no credentials, no network."""
     import policies
     from auditor.app.engine import plan_for, run_scan
@@ -57,6 +63,8 @@ def demo(ctx: click.Context, out_dir: Path, as_of: str | None) -> int:
         click.echo(line)
     main_report = next((p for p in written if p.name == "report.html"), written[0])
     click.echo(f"open {main_report.resolve()}")
+    if remediation:
+        _demo_remediation(result, tenants, out_dir, policy.rule_ids)
     return EXIT_OK if result.scan.status == "complete" else EXIT_INCOMPLETE
 
 
@@ -121,3 +129,29 @@ def sandbox(
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve())
     return EXIT_OK
+
+
+def _demo_remediation(result: Any, tenants: Any, out_dir: Path, rule_ids: Any) -> None:
+    from datetime import UTC, datetime
+
+    from auditor.app.remediate import demo_remediation
+    from auditor.app.remediateapprove import render_plan
+    from auditor.cli.common import printable
+    from providers.registry import registry
+
+    plan, lines = demo_remediation(
+        result,
+        tenants,
+        registry=registry().providers,
+        known_rules=rule_ids,
+        now=datetime.now(UTC),
+    )
+    path = out_dir / "remediation-plan.json"
+    path.write_text(render_plan(plan), encoding="utf-8")
+    click.echo(
+        f"remediation plan: {len(plan['actions'])} action(s), "
+        f"{len(plan['excluded'])} never touched; wrote {path}"
+    )
+    click.echo("DRY RUN of `credaudit remediate apply` (nothing is sent):")
+    for line in lines:
+        click.echo(f"  {printable(line)}")

@@ -60,6 +60,7 @@ from providers.conductorone.normalise import CAPABILITIES, parse_error, read_pag
 from providers.conductorone.options import ConductorOneOptions
 from providers.conductorone.ownerlookups import USER_STATUSES, USERS_SEARCH_PATH, _OwnerLookups
 from providers.conductorone.privilege import Catalogue
+from providers.conductorone.remediate import ConductorOneRemediator
 from providers.conductorone.settings import _check_base_url as _check_base_url
 from providers.conductorone.settings import api_base_url, validate_settings
 from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
@@ -91,6 +92,7 @@ class ConductorOneProvider(Provider):
     credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
+    remediator = ConductorOneRemediator
     privilege_judge: ClassVar[PrivilegeJudge | None] = ConductorOneJudge()
     remediation_hints: ClassVar[Mapping[str, str]] = {
         "no-expiry": "ConductorOne: 30 or 90 days",

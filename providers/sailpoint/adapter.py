@@ -52,6 +52,7 @@ from providers.sailpoint.notes import (
 from providers.sailpoint.options import SailPointOptions
 from providers.sailpoint.owners import LifecycleStates, OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
+from providers.sailpoint.remediate import SailPointRemediator
 from providers.sailpoint.scopes import admin_only, unusable
 from providers.sailpoint.settings import _LOGIN_HOST as _LOGIN_HOST
 from providers.sailpoint.settings import _UI_HOST as _UI_HOST
@@ -95,6 +96,7 @@ class SailPointProvider(Provider):
     # it.
     default_rate_limit: ClassVar[RateLimit | None] = RateLimit(95, 10.0)
     supported_api_versions: ClassVar[tuple[str, ...]] = SUPPORTED_VERSIONS
+    remediator = SailPointRemediator
     privilege_judge: ClassVar[PrivilegeJudge | None] = SailPointJudge()
     remediation_hints: ClassVar[Mapping[str, str]] = {
         "no-expiry": "SailPoint: set expirationDate",
