@@ -67,6 +67,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             expires_us INTEGER NOT NULL,
             done_slot TEXT)""",
     ),
+    # Version 3: what remediation did (``auditor.app.remediatelog``): a receipt per action and
+    # every owner notice sent (its key makes a notice unique per owner, credential, due date,
+    # stage and channel, so a re-run never sends it twice).
+    (
+        """CREATE TABLE remediation_receipts (
+            plan_id TEXT NOT NULL, action_id TEXT NOT NULL, tenant TEXT NOT NULL,
+            credential_id TEXT NOT NULL, action TEXT NOT NULL, result TEXT NOT NULL,
+            status INTEGER, recorded_at TEXT NOT NULL, receipt TEXT NOT NULL)""",
+        "CREATE INDEX remediation_receipts_by_plan ON remediation_receipts (plan_id)",
+        """CREATE TABLE remediation_notices (
+            owner TEXT NOT NULL, tenant TEXT NOT NULL, credential_id TEXT NOT NULL,
+            due TEXT NOT NULL, stage INTEGER NOT NULL, channel TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (owner, tenant, credential_id, due, stage, channel))""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -118,6 +133,19 @@ PG_MIGRATIONS: tuple[tuple[str, ...], ...] = (
             holder TEXT,
             expires_us BIGINT NOT NULL,
             done_slot TEXT)""",
+    ),
+    (
+        """CREATE TABLE remediation_receipts (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            plan_id TEXT NOT NULL, action_id TEXT NOT NULL, tenant TEXT NOT NULL,
+            credential_id TEXT NOT NULL, action TEXT NOT NULL, result TEXT NOT NULL,
+            status INTEGER, recorded_at TEXT NOT NULL, receipt TEXT NOT NULL)""",
+        "CREATE INDEX remediation_receipts_by_plan ON remediation_receipts (plan_id)",
+        """CREATE TABLE remediation_notices (
+            owner TEXT NOT NULL, tenant TEXT NOT NULL, credential_id TEXT NOT NULL,
+            due TEXT NOT NULL, stage INTEGER NOT NULL, channel TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (owner, tenant, credential_id, due, stage, channel))""",
     ),
 )
 assert len(PG_MIGRATIONS) == len(MIGRATIONS)

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr
 
 from auditor.app.config import LoadedConfig, _resolve
+from auditor.app.historytarget import history_target
 from auditor.app.remediateapply import dry_run_lines, execute, plan_tenants
 from auditor.app.remediateconfig import RemediationConfig
 from auditor.app.remediatelog import RemediationLog
@@ -233,7 +234,7 @@ def write_receipts(
 def record_receipts(
     loaded: LoadedConfig, plan_id: str, receipts: Sequence[Mapping[str, Any]]
 ) -> None:
-    with RemediationLog(loaded.resolve_path(loaded.config.history.database)) as log:
+    with RemediationLog(history_target(loaded)) as log:
         log.record_receipts(plan_id, receipts)
 
 
@@ -267,7 +268,7 @@ def send_notices(
     done: list[str] = []
     problems: list[str] = []
     stamp = str(format_timestamp(sent_at))
-    with RemediationLog(loaded.resolve_path(loaded.config.history.database)) as log:
+    with RemediationLog(history_target(loaded)) as log:
         for channel in channels:
             notices, unreachable = due_notices(plan, config.notice_days, as_of, log, channel)
             problems += unreachable

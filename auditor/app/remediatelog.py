@@ -2,49 +2,33 @@
 receipt (``remediation_receipts``) and per owner notice sent (``remediation_notices``), so a
 re-run never sends the same notice twice and an auditor can list every change credaudit made.
 
-Own tables, created when first needed; the scan history's schema (``auditor.app.history``) is not
-touched."""
+The tables are part of the history schema (``auditor.app.historyschema``, version 3), so they live
+on whichever backend the history uses (SQLite or PostgreSQL) and are created by its migrations.
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-from auditor.kernel.errors import HistoryError
+from auditor.app.history import History
+from auditor.app.historydb import Target, describe
 
 __all__ = ["RemediationLog"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS remediation_receipts (
-    plan_id TEXT NOT NULL, action_id TEXT NOT NULL, tenant TEXT NOT NULL,
-    credential_id TEXT NOT NULL, action TEXT NOT NULL, result TEXT NOT NULL,
-    status INTEGER, recorded_at TEXT NOT NULL, receipt TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS remediation_notices (
-    owner TEXT NOT NULL, tenant TEXT NOT NULL, credential_id TEXT NOT NULL,
-    due TEXT NOT NULL, stage INTEGER NOT NULL, channel TEXT NOT NULL, sent_at TEXT NOT NULL,
-    PRIMARY KEY (owner, tenant, credential_id, due, stage, channel)
-);
-"""
-
 
 class RemediationLog:
-    def __init__(self, path: Path) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30)
-            self._db.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            raise HistoryError(f"cannot open the history database {path}: {exc}") from None
+    def __init__(self, target: Target) -> None:
+        self._history = History(target)
+        self._db = self._history.backend
+        self._target = target
 
     def __enter__(self) -> RemediationLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._db.close()
+        self._history.close()
 
     def record_receipts(self, plan_id: str, receipts: Iterable[Mapping[str, Any]]) -> None:
         rows = [
@@ -61,26 +45,41 @@ class RemediationLog:
             )
             for r in receipts
         ]
-        with self._db:
-            self._db.executemany(
-                "INSERT INTO remediation_receipts VALUES (?,?,?,?,?,?,?,?,?)", rows
-            )
+        try:
+            with self._db.write() as db:
+                db.executemany(
+                    "INSERT INTO remediation_receipts (plan_id, action_id, tenant, "
+                    "credential_id, action, result, status, recorded_at, receipt) "
+                    "VALUES (?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+        except self._db.errors as exc:
+            raise describe(self._target, "cannot record receipts", exc) from None
 
     def receipts(self, plan_id: str | None = None) -> list[dict[str, Any]]:
+        # insertion order: SQLite's rowid, PostgreSQL's identity column
+        order = "rowid" if self._db.name == "sqlite" else "seq"
         sql = "SELECT receipt FROM remediation_receipts"
         args: tuple[str, ...] = ()
         if plan_id is not None:
             sql, args = sql + " WHERE plan_id = ?", (plan_id,)
-        return [json.loads(row[0]) for row in self._db.execute(sql + " ORDER BY rowid", args)]
+        try:
+            rows = self._db.execute(f"{sql} ORDER BY {order}", args).fetchall()
+        except self._db.errors as exc:
+            raise describe(self._target, "cannot read receipts", exc) from None
+        return [json.loads(row[0]) for row in rows]
 
     def notice_sent(
         self, owner: str, tenant: str, credential_id: str, due: str, stage: int, channel: str
     ) -> bool:
-        row = self._db.execute(
-            "SELECT 1 FROM remediation_notices WHERE owner=? AND tenant=? AND credential_id=? "
-            "AND due=? AND stage=? AND channel=?",
-            (owner, tenant, credential_id, due, stage, channel),
-        ).fetchone()
+        try:
+            row = self._db.execute(
+                "SELECT 1 FROM remediation_notices WHERE owner=? AND tenant=? AND "
+                "credential_id=? AND due=? AND stage=? AND channel=?",
+                (owner, tenant, credential_id, due, stage, channel),
+            ).fetchone()
+        except self._db.errors as exc:
+            raise describe(self._target, "cannot read notices", exc) from None
         return row is not None
 
     def record_notice(
@@ -92,8 +91,11 @@ class RemediationLog:
         sent_at: str,
     ) -> None:
         """``items``: (tenant, credential id, due) told to ``owner`` at ``stage``."""
-        with self._db:
-            self._db.executemany(
-                "INSERT OR IGNORE INTO remediation_notices VALUES (?,?,?,?,?,?,?)",
-                [(owner, t, c, d, stage, channel, sent_at) for t, c, d in items],
-            )
+        try:
+            with self._db.write() as db:
+                db.executemany(
+                    "INSERT INTO remediation_notices VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                    [(owner, t, c, d, stage, channel, sent_at) for t, c, d in items],
+                )
+        except self._db.errors as exc:
+            raise describe(self._target, "cannot record a notice", exc) from None

@@ -328,6 +328,8 @@ def test_schema_is_versioned_on_postgresql(pg_target: PostgresTarget) -> None:
             "scan_tenants",
             "findings",
             "schedule_leases",
+            "remediation_receipts",
+            "remediation_notices",
         }
         history.backend.execute("UPDATE credaudit_schema SET version = 99")
     with pytest.raises(
@@ -337,15 +339,18 @@ def test_schema_is_versioned_on_postgresql(pg_target: PostgresTarget) -> None:
 
 
 def test_migrations_upgrade_an_older_schema(history_target: Target) -> None:
-    """A version-1 database (before the schedule lease) is upgraded in place, data kept."""
+    """A version-1 database (before the schedule lease and the remediation log) is upgraded in
+    place, data kept."""
     with History(history_target) as history:
         history.record(scan(1, {"t1": "complete"}, [finding("t1", "A")]))
-        history.backend.execute("DROP TABLE schedule_leases")
+        for table in ("schedule_leases", "remediation_receipts", "remediation_notices"):
+            history.backend.execute(f"DROP TABLE {table}")
         history.backend.set_version(1)
     with History(history_target) as history:
         assert history.schema_version == SCHEMA_VERSION
         assert [s.seq for s in history.scans()] == [1]
-        history.backend.execute("SELECT COUNT(*) FROM schedule_leases").fetchone()
+        for table in ("schedule_leases", "remediation_receipts", "remediation_notices"):
+            history.backend.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
 
 
 def test_a_held_postgresql_lock_fails_cleanly(pg_target: PostgresTarget) -> None:
