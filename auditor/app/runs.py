@@ -138,7 +138,9 @@ def reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
     """Policy and waivers of ``loaded`` (the default policy without one), for re-evaluation."""
     import policies
     from auditor.app.engine import plan_for
+    from auditor.app.vendorhooks import install_vendor_hooks
 
+    install_vendor_hooks()
     saved = [c.get("tenant") for c in (document.get("coverage") or [])]
     if loaded is None:
         names = sorted({str(t) for t in saved})
@@ -179,15 +181,20 @@ def record_history(
     ``secrets`` (default ``known_secrets``) is withheld and the coverage notes it."""
     from auditor.app.evidence import redact_config
     from auditor.app.history import History, canonical_hash
-    from auditor.kernel.errors import HistoryError
+    from auditor.app.historymark import _replace
+    from auditor.app.historytarget import history_target
+    from auditor.app.trend import chart_points
+    from auditor.kernel.errors import ConfigError, HistoryError
 
     result = withhold_model(result, secrets if secrets is not None else known_secrets(loaded))
     try:
-        with History(loaded.resolve_path(loaded.config.history.database)) as history:
-            return history.record(
+        with History(history_target(loaded)) as history:
+            marked = history.record(
                 result, config_hash=canonical_hash(redact_config(loaded.config))
-            ), None
-    except (HistoryError, OSError) as exc:
+            )
+            tenants = [c.tenant for c in marked.coverage]
+            return _replace(marked, trend=chart_points(history, tenants)), None
+    except (HistoryError, ConfigError, OSError) as exc:
         return result, str(exc)
 
 

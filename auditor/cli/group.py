@@ -57,4 +57,7 @@ class VerbosityGroup(click.Group):
 def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """credaudit: audit personal API credentials in ConductorOne and SailPoint ISC."""
     configure_logging(verbose=verbose, quiet=quiet)
+    from auditor.app.vendorhooks import install_vendor_hooks
+
+    install_vendor_hooks()  # the vendors' privilege judgements and remediation words
     ctx.obj = {"quiet": quiet, "verbose": verbose}

@@ -251,6 +251,17 @@ class ScanInfo(_Frozen):
     status: ScanStatus
 
 
+class TrendPoint(_Frozen):
+    """One tenant in one recorded scan, for the HTML report's trend chart (filled by history).
+    ``failing`` counts failing findings by severity; empty for a failed tenant (never zeros)."""
+
+    scan_id: str
+    as_of: UtcDatetime
+    tenant: str
+    status: CoverageStatus
+    failing: dict[str, int] = Field(default_factory=dict)
+
+
 class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
@@ -273,6 +284,9 @@ class ScanResult(_Frozen):
     evaluation: Evaluation
     resolved: tuple[Finding, ...] = ()
     """Findings of the previous complete scan that are gone now (filled by history)."""
+    trend: tuple[TrendPoint, ...] = Field(default=(), exclude=True)
+    """Each tenant's recorded scans up to this one (filled by history, for the HTML chart);
+    never serialised: ``results.json`` and the evidence bundle stay what they were."""
 
     @model_validator(mode="before")
     @classmethod

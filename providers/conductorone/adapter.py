@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -45,6 +45,7 @@ from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import PaginationError, PermissionDeniedError
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import Capabilities, TenantInventory
+from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
 from providers.base import ClientFactory, Provider, TenantSettings
 from providers.conductorone.allowlists import TenantAllowLists
@@ -54,15 +55,18 @@ from providers.conductorone.auth import (
     parse_client_secret,
     register_key_material,
 )
+from providers.conductorone.judge import ConductorOneJudge
 from providers.conductorone.normalise import CAPABILITIES, parse_error, read_page
 from providers.conductorone.options import ConductorOneOptions
 from providers.conductorone.ownerlookups import USER_STATUSES, USERS_SEARCH_PATH, _OwnerLookups
 from providers.conductorone.privilege import Catalogue
+from providers.conductorone.remediate import ConductorOneRemediator
 from providers.conductorone.settings import _check_base_url as _check_base_url
 from providers.conductorone.settings import api_base_url, validate_settings
 from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
 from providers.options import Options
 from providers.permissions import Permission
+from providers.simulation import SimulatedTenant
 
 __all__ = [
     "LIST_OWN_PATH",
@@ -121,6 +125,20 @@ class ConductorOneProvider(Provider):
             failed=frozenset({"allow-lists-unreadable"}),
         ),
     )
+    remediator = ConductorOneRemediator
+    privilege_judge: ClassVar[PrivilegeJudge | None] = ConductorOneJudge()
+    remediation_hints: ClassVar[Mapping[str, str]] = {
+        "no-expiry": "ConductorOne: 30 or 90 days",
+        "no-source-restriction": "ConductorOne: 'Limit source IPs' / allowSourceCidr",
+        "full-owner-access": "ConductorOne: scoped roles",
+    }
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant]:
+        from providers.conductorone.simtenant import ConductorOneSimulatedTenant
+
+        return ConductorOneSimulatedTenant
+
     # docs/vendors/conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by
     # retries.
     default_rate_limit: ClassVar[RateLimit | None] = None

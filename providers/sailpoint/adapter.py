@@ -16,6 +16,7 @@ re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -29,11 +30,13 @@ from auditor.kernel.model import (
     TenantCoverage,
     TenantInventory,
 )
+from auditor.kernel.privilege import PrivilegeJudge
 from providers.base import Provider, TenantSettings
 from providers.options import Options
 from providers.permissions import Permission
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
+from providers.sailpoint.judge import SailPointJudge
 from providers.sailpoint.levels import LevelLookup, resolve_levels
 from providers.sailpoint.listing import (
     STANDARD_PAGE,
@@ -51,6 +54,7 @@ from providers.sailpoint.notes import (
 from providers.sailpoint.options import SailPointOptions
 from providers.sailpoint.owners import LifecycleStates, OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
+from providers.sailpoint.remediate import SailPointRemediator
 from providers.sailpoint.scopes import admin_only, unusable
 from providers.sailpoint.settings import _LOGIN_HOST as _LOGIN_HOST
 from providers.sailpoint.settings import _UI_HOST as _UI_HOST
@@ -60,6 +64,7 @@ from providers.sailpoint.settings import (
     validate_settings,
 )
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
+from providers.simulation import SimulatedTenant
 
 __all__ = [
     "API_HOST_FIX",
@@ -126,6 +131,18 @@ class SailPointProvider(Provider):
             proven_by=frozenset({"user-levels-read", "user-levels-missing"}),
         ),
     )
+    remediator = SailPointRemediator
+    privilege_judge: ClassVar[PrivilegeJudge | None] = SailPointJudge()
+    remediation_hints: ClassVar[Mapping[str, str]] = {
+        "no-expiry": "SailPoint: set expirationDate",
+        "full-owner-access": "SailPoint: explicit scopes instead of sp:scopes:all",
+    }
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant]:
+        from providers.sailpoint.simtenant import SailPointSimulatedTenant
+
+        return SailPointSimulatedTenant
 
     @property
     def options(self) -> SailPointOptions:

@@ -34,7 +34,7 @@ ROUTINE = ("api version v3", "lastUsed at most once a day")
 def partial_isc() -> ScanResult:
     sim = Simulation(as_of=AS_OF)
     tenants, router = sim.in_process()
-    pat_id, pat_secret = sim.sp.mint_client("own_only")
+    pat_id, pat_secret = sim.tenant("sailpoint").simulator.mint_client("own_only")
     isc = dataclasses.replace(tenants[1], client_id=pat_id, client_secret=SecretStr(pat_secret))
     policy = policies.load_policy(None, tenants=[isc.name], base_dir=Path.cwd())
     loaded = policies.load_waivers([], base_dir=Path.cwd(), known_rules=policy.rule_ids)
