@@ -28,6 +28,7 @@ from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
 from providers.options import NoOptions, Options
+from providers.permissions import Permission
 
 if TYPE_CHECKING:
     from providers.remediation import Remediator
@@ -108,6 +109,8 @@ class Provider(ABC):
     default_rate_limit: ClassVar[RateLimit | None] = None
     """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""
     supported_api_versions: ClassVar[tuple[str, ...]] = ()
+    permissions: ClassVar[tuple[Permission, ...]] = ()
+    """What the collection needs, for ``validate --connect`` (``providers.permissions``)."""
     remediator: ClassVar[type[Remediator] | None] = None
     """Its write operations for ``credaudit remediate`` (``providers.remediation``); ``None``:
     the vendor cannot be remediated through credaudit."""

@@ -178,7 +178,9 @@ FormatName = Annotated[str, AfterValidator(_known_format)]
 
 class OutputConfig(_Strict):
     dir: Path = Path("reports")
-    formats: tuple[FormatName, ...] = ("html", "markdown", "json", "csv")
+    formats: tuple[FormatName, ...] = ("html", "markdown", "json", "csv", "ocsf", "oscal")
+    """Every format by default, as ``credaudit demo`` writes them (docs/architecture.md "Output
+    files"): before, a default scan wrote no OCSF file while the demo did."""
 
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")

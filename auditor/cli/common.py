@@ -22,6 +22,8 @@ from auditor.kernel.errors import AuditorError, UsageError
 from auditor.kernel.timestamps import TimestampError, check_as_of, parse_timestamp
 
 logger = logging.getLogger("credaudit")
+EXIT_BROKEN_PIPE = 141
+"""The reader of stdout left (``credaudit rules | head -1``): 128 + SIGPIPE."""
 
 
 def _fail(exc: AuditorError) -> NoReturn:
@@ -40,9 +42,11 @@ def guard(func: Callable[..., int]) -> Callable[..., None]:
         except (click.ClickException, click.exceptions.Exit):
             raise
         except BrokenPipeError:
-            # `credaudit … | head`: the reader left; say nothing more (Python's documented recipe)
+            # `credaudit … | head`: the reader left; say nothing more (Python's documented
+            # recipe). Not a usage error (2), and never 0: output was cut, so a CI gate must not
+            # read the run as clean. 141 = 128 + SIGPIPE, what a shell reports for such a writer.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_USAGE)
+            sys.exit(EXIT_BROKEN_PIPE)
         except OSError as exc:
             # Unwritable output folder, full disk, …: the user's environment, not a finding.
             where = f": {exc.filename}" if exc.filename else ""

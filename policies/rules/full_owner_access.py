@@ -39,7 +39,16 @@ class FullOwnerAccess(Rule[NoParams]):
             return ("manual", "the credential's scope could not be determined; review it", evidence)
         return (
             "fail",
-            f"not scoped: holds every permission of its owner ({len(credential.scopes)} "
-            "explicit scopes)",
+            f"not scoped: holds every permission of its owner ({_scopes(credential)})",
             evidence,
         )
+
+
+def _scopes(credential: Credential) -> str:
+    """The scopes in words: "no scope set", "1 scope listed: sp:scopes:all", "3 scopes listed:
+    a, b, c" (at most 3 named)."""
+    scopes = credential.scopes
+    if not scopes:
+        return "no scope set"
+    shown = ", ".join(scopes[:3]) + (", …" if len(scopes) > 3 else "")
+    return f"{len(scopes)} scope{'s' if len(scopes) != 1 else ''} listed: {shown}"

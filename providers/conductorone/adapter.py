@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import PaginationError, PermissionDeniedError
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import Capabilities, TenantInventory
@@ -65,6 +65,7 @@ from providers.conductorone.settings import _check_base_url as _check_base_url
 from providers.conductorone.settings import api_base_url, validate_settings
 from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
 from providers.options import Options
+from providers.permissions import Permission
 from providers.simulation import SimulatedTenant
 
 __all__ = [
@@ -92,6 +93,38 @@ class ConductorOneProvider(Provider):
     credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
+    # operations: tests/specs/conductorone/openapi.yaml (operationId); rights: docs/vendors/
+    # conductorone.md §2 and the README's permissions table
+    permissions: ClassVar[tuple[Permission, ...]] = (
+        Permission(
+            "list",
+            "list every user's personal clients",
+            "POST /api/v1/search/iam/personal_clients "
+            "(c1.api.iam.v1.PersonalClientSearchService.Search)",
+            refused=frozenset({"list-refused"}),
+        ),
+        Permission(
+            "owner-lookup",
+            "look up each client's owner",
+            "POST /api/v1/search/users (c1.api.user.v1.UserSearch.Search)",
+            refused=frozenset({"owner-lookup-refused"}),
+            failed=frozenset({"owner-lookup-failed", "owner-record-unreadable"}),
+            needs_credentials=True,
+        ),
+        Permission(
+            "roles",
+            "read the role catalogue (privileged roles)",
+            "GET /api/v1/iam/roles (c1.api.iam.v1.Roles.List)",
+            failed=frozenset({"roles-unreadable"}),
+        ),
+        Permission(
+            "session-settings",
+            "read the tenant-wide API-key allow lists",
+            "GET /api/v1/settings/session (c1.api.settings.v1.SessionSettingsService.Get)",
+            refused=frozenset({"allow-lists-refused"}),
+            failed=frozenset({"allow-lists-unreadable"}),
+        ),
+    )
     remediator = ConductorOneRemediator
     privilege_judge: ClassVar[PrivilegeJudge | None] = ConductorOneJudge()
     remediation_hints: ClassVar[Mapping[str, str]] = {
@@ -167,14 +200,14 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.provider = provider
         self.api = api
         self.tenant = provider.settings.name
-        self.notes: list[str] = []
+        self.notes: list[CoverageNote] = []
         self.partial = False
         self.roles: dict[str, str] = {}
         self.catalogue = Catalogue()
         self.allow_lists = TenantAllowLists()
         self.users: list[dict[str, Any]] = []
-        self.unresolved: set[str] = set()
-        self.owner_failures: Counter[str] = Counter()
+        self.unresolved: dict[str, str] = {}
+        self.owner_failures: list[CoverageNote] = []
         self._requested: set[str] = set()
         self._pending: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -217,8 +250,11 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         except PaginationError as exc:  # what was read is valid; what was not is unknown
             self.partial = True
             self.notes.append(
-                f"partial population: paging stopped ({exc.message}); {len(items)} personal "
-                "client record(s) were read and more may exist"
+                cause(
+                    "paging-stopped",
+                    f"partial population: paging stopped ({exc.message}); {len(items)} personal "
+                    "client record(s) were read and more may exist",
+                )
             )
             return items
         except PermissionDeniedError as exc:
@@ -232,9 +268,12 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.partial = True
         why = refused.vendor_message or f"HTTP {refused.status_code}"
         self.notes.append(
-            "partial population: searching every user's personal clients was refused "
-            f"({why}); only the calling user's own personal clients were collected. "
-            "Give the scanning credential's owner the Super Administrator role."
+            cause(
+                "list-refused",
+                "partial population: searching every user's personal clients was refused "
+                f"({why}); only the calling user's own personal clients were collected",
+                advice="give the scanning credential's owner the Super Administrator role",
+            )
         )
         items: list[Any] = []
         page, token = read_page(
@@ -243,7 +282,12 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self._add(items, page)
         # the List operation documents no page_token parameter (docs/vendors/conductorone.md §2.2)
         if token:
-            self.notes.append("the own-clients list announced more pages, which it cannot serve")
+            self.notes.append(
+                cause(
+                    "paging-stopped",
+                    "the own-clients list announced more pages, which it cannot serve",
+                )
+            )
         return items
 
     def _add(self, items: list[Any], page: list[Any]) -> None:

@@ -462,8 +462,10 @@ def test_scheduled_runs_against_the_simulated_tenants(
     assert os.readlink(folder / "latest") == "20261124T040000Z"
     newest = folder / "20261124T040000Z"
     assert sorted(p.name for p in newest.iterdir()) == [
+        "assessment-results.oscal.json",  # every format by default (issue 17)
         "evidence.zip",
         "findings.csv",
+        "findings.ocsf.jsonl",
         "inventory.csv",
         "report.html",
         "report.md",

@@ -116,7 +116,7 @@ def test_validate_connect_shows_what_the_credentials_could_see(
     assert result.exit_code == 0, result.output
     assert "sandbox-isc (sailpoint): complete" in result.output
     assert (
-        "note: platform-managed PATs (created by Workflows) are covered: the list included 2"
+        "info: platform-managed PATs (created by Workflows) are covered: the list included 2"
         in result.output
     )
 
