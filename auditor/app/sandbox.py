@@ -265,8 +265,14 @@ class Sandbox:
 
 
 def _bind(family: socket.AddressFamily, host: str, port: int) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto IPPROTO_TCP, not 0: accepted sockets inherit it, and asyncio sets TCP_NODELAY only on
+    # sockets whose proto says TCP (asyncio.base_events._set_nodelay). With proto 0 every response
+    # went out as two segments (headers, then body) and the body waited ~40 ms for the client's
+    # delayed ACK (Nagle); the same as uvicorn issue #3149. TCP_NODELAY on the listener as well,
+    # which accepted sockets inherit on Linux, for event loops that do not set it themselves.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:

@@ -2,7 +2,8 @@
 the one mapping from HTTP statuses and httpx errors onto ``auditor.kernel.errors`` (with the
 vendor's own error text, cleaned, and a redirect's ``Location``, bounded), JSON bodies that are
 not JSON or nested too deeply, and the withholding of the scan's secrets from every API response
-and vendor text, counted in the client's ``RequestStats``.
+and vendor text, counted in the client's ``RequestStats``; and ``_fetch``, which sends one attempt
+and reads its body within ``max_body_bytes`` (``auditor.kernel.bounded``).
 
 ``ResponseMapping`` is a base class of ``ApiClient``; its methods use the client's attributes
 declared below.
@@ -10,11 +11,12 @@ declared below.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
+from auditor.kernel.bounded import BadEncoding, BodyTooLarge, read_bounded, refusal
 from auditor.kernel.errors import (
     AuthError,
     ClientRequestError,
@@ -27,7 +29,8 @@ from auditor.kernel.errors import (
     ServerError,
     TransportError,
 )
-from auditor.kernel.httpsettings import ErrorParser, RequestStats
+from auditor.kernel.httpretry import _Attempt
+from auditor.kernel.httpsettings import ErrorParser, HttpSettings, RequestStats
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.vendortext import LOCATION_LIMIT, clean_vendor_text, parse_retry_after
 from auditor.kernel.withhold import withhold_json
@@ -43,7 +46,39 @@ class ResponseMapping:
     secrets: SecretSet
     stats: RequestStats
     error_parser: ErrorParser
+    settings: HttpSettings
+    _client: httpx.AsyncClient
     _wall_clock: Callable[[], float]
+
+    async def _fetch(self, state: _Attempt, headers: Mapping[str, str]) -> httpx.Response:
+        """Send, then read the body within ``max_body_bytes`` (``auditor.kernel.bounded``)."""
+        shown = clean_vendor_text(state.shown, 100)
+        try:
+            request = self._client.build_request(
+                state.method, state.path, headers=headers, **state.send
+            )
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(state.method, state.shown, exc) from exc
+        except httpx.InvalidURL as exc:  # a vendor value (an id, a filter) too long or odd
+            raise ResponseFormatError(
+                f"{state.method} {shown}: cannot form the "
+                f"request URL ({clean_vendor_text(str(exc), 100)}); a value from the vendor's "
+                "data is too long or malformed to send",
+                tenant=self.tenant,
+            ) from None
+        try:
+            await read_bounded(response, cap=self.settings.max_body_bytes)
+        except (BodyTooLarge, BadEncoding) as exc:
+            raise ResponseFormatError(
+                f"{state.method} {shown} returned HTTP {response.status_code} with {refusal(exc)}",
+                tenant=self.tenant,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise self._transport_error(state.method, state.shown, exc) from exc
+        finally:
+            await response.aclose()
+        return response
 
     def _status_error(self, method: str, path: str, response: httpx.Response) -> ResponseError:
         code = response.status_code

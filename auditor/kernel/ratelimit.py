@@ -26,6 +26,12 @@ class SlidingWindowLimiter:
         self._sleep = sleep
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
+        self._sleeping = 0
+
+    @property
+    def waiting(self) -> bool:
+        """Whether a request is being held back by the limit right now (progress says so)."""
+        return self._sleeping > 0
 
     async def acquire(self) -> None:
         async with self._lock:  # FIFO: waiters are served in order, none starves
@@ -36,4 +42,8 @@ class SlidingWindowLimiter:
                 if len(self._starts) < self.limit.requests:
                     self._starts.append(now)
                     return
-                await self._sleep(self._starts[0] + self.limit.per_seconds - now)
+                self._sleeping += 1
+                try:
+                    await self._sleep(self._starts[0] + self.limit.per_seconds - now)
+                finally:
+                    self._sleeping -= 1
