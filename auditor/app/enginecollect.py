@@ -17,6 +17,7 @@ from auditor.kernel.errors import AuditorError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, TokenProvider
 from auditor.kernel.http import clean_vendor_text as _clean
 from auditor.kernel.model import TenantCoverage, TenantInventory
+from auditor.kernel.phases import NO_PHASES, PhaseListener, PhaseUpdate
 from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model
 from providers.base import ClientFactory, Provider, TenantSettings
@@ -41,6 +42,9 @@ class Progress(Protocol):
 
     def tenant_update(self, tenant: str, collected: int, requests: int, retries: int) -> None: ...
 
+    def phase_update(self, tenant: str, update: PhaseUpdate) -> None:
+        """A long phase of the tenant's collection moved (``auditor.kernel.phases``)."""
+
     def tenant_finished(self, coverage: TenantCoverage) -> None: ...
 
 
@@ -49,6 +53,9 @@ class NullProgress:
         return None
 
     def tenant_update(self, tenant: str, collected: int, requests: int, retries: int) -> None:
+        return None
+
+    def phase_update(self, tenant: str, update: PhaseUpdate) -> None:
         return None
 
     def tenant_finished(self, coverage: TenantCoverage) -> None:
@@ -64,6 +71,8 @@ class _TrackingFactory(ClientFactory):
     """A ClientFactory that remembers its clients, so stats survive a failed tenant."""
 
     created: list[ApiClient] = field(default_factory=list)
+    on_phase: PhaseListener = NO_PHASES
+    """Where the clients' phases report (``ApiClient.phase``)."""
 
     def client(
         self,
@@ -81,6 +90,7 @@ class _TrackingFactory(ClientFactory):
             auth=auth,
             error_parser=error_parser,
         )
+        made.phases = self.on_phase
         self.created.append(made)
         return made
 
@@ -110,6 +120,7 @@ async def collect_tenant(
         jitter=clients.jitter,
         secrets=secrets,
         deadline=clients.clock() + settings.http.tenant_timeout,
+        on_phase=lambda update: progress.phase_update(settings.name, update),
     )
     started = time.monotonic()
     # the backstop, in real time whatever the clock: a second after the clients' own deadline,

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from auditor.kernel.errors import PaginationError, PermissionDeniedError
-from auditor.kernel.http import ApiClient, RateLimit
+from auditor.kernel.http import ApiClient, Phase, RateLimit
 from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
 from providers.base import ClientFactory, Provider, TenantSettings
@@ -160,6 +160,7 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self._requested: set[str] = set()
         self._pending: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._owner_phase: Phase | None = None
         self._slots = asyncio.Semaphore(max(1, provider.settings.http.max_concurrency))
 
     async def collect(self, base_url: str) -> TenantInventory:
@@ -176,6 +177,9 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                 task.cancel()
             await asyncio.gather(roles_task, settings_task, *self._tasks, return_exceptions=True)
             raise
+        finally:
+            if self._owner_phase is not None:
+                self._owner_phase.finish()
         return self._inventory(items, base_url)
 
     # -- personal clients ---------------------------------------------------------------------
@@ -185,28 +189,33 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         size = self.provider.search_page_size
         guard = self.api.page_guard("personal client search")
         token = ""
-        try:
-            while True:
-                request: dict[str, Any] = {"pageSize": size}
-                if token:
-                    request["pageToken"] = token  # same request plus the token (§3)
-                body = await self.api.post_json(SEARCH_PATH, json=request, read_only=True)
-                page, token = read_page(body, "personal client search", self.tenant)
-                self._add(items, page)
-                if not token:
-                    return items
-                guard.next_page(token, items=len(page), records=len(items))
-        except PaginationError as exc:  # what was read is valid; what was not is unknown
-            self.partial = True
-            self.notes.append(
-                f"partial population: paging stopped ({exc.message}); {len(items)} personal "
-                "client record(s) were read and more may exist"
-            )
-            return items
-        except PermissionDeniedError as exc:
-            if guard.pages > 1:
-                raise  # refused half-way: nothing sensible to fall back to
-            return await self._load_own(exc)
+        # the response says nothing of the total (SearchPersonalClientsResponse: list and
+        # nextPageToken), so the phase counts pages without a total
+        with self.api.phase("search pages", unit="pages") as pages:
+            try:
+                while True:
+                    request: dict[str, Any] = {"pageSize": size}
+                    if token:
+                        request["pageToken"] = token  # same request plus the token (§3)
+                    body = await self.api.post_json(SEARCH_PATH, json=request, read_only=True)
+                    page, token = read_page(body, "personal client search", self.tenant)
+                    pages.advance()
+                    self._add(items, page)
+                    if not token:
+                        return items
+                    guard.next_page(token, items=len(page), records=len(items))
+            except PaginationError as exc:  # what was read is valid; what was not is unknown
+                self.partial = True
+                self.notes.append(
+                    f"partial population: paging stopped ({exc.message}); {len(items)} personal "
+                    "client record(s) were read and more may exist"
+                )
+                return items
+            except PermissionDeniedError as exc:
+                if guard.pages > 1:
+                    raise  # refused half-way: nothing sensible to fall back to
+                refused = exc
+        return await self._load_own(refused)
 
     async def _load_own(self, refused: PermissionDeniedError) -> list[Any]:
         # Search needs Super Administrator (docs/vendors/conductorone.md §2.3, DOCS api.mdx L52);

@@ -113,6 +113,8 @@ async def resolve_levels(
     denied: list[PermissionDeniedError] = []
     missing: list[str] = []
     failures: list[str] = []
+    # one request per owner, paced by the tenant's rate limit (the phase says when it waits)
+    phase = client.phase("user levels", total=len(unique), unit="owners")
 
     async def worker() -> None:
         while queue and not denied:
@@ -120,6 +122,7 @@ async def resolve_levels(
             path = auth_user_path(owner_id)
             if path is None:
                 failures.append(f"owner id {owner_id[:40]!r} cannot be a path segment")
+                phase.advance()
                 continue
             try:
                 body = await client.get_json(path)
@@ -133,6 +136,7 @@ async def resolve_levels(
                 failures.append(f"{owner_id}: {failure_reason(exc)}")
                 continue
             finally:
+                phase.advance()
                 on_step()
             levels = levels_for(body, owner_id)
             if levels is None:
@@ -141,7 +145,8 @@ async def resolve_levels(
                 lookup.levels[owner_id] = levels
 
     workers = max(1, min(concurrency, len(queue) or 1))
-    await asyncio.gather(*(worker() for _ in range(workers)))
+    with phase:
+        await asyncio.gather(*(worker() for _ in range(workers)))
     if denied:
         unknown = len(unique) - len(lookup.levels)
         lookup.notes.append(
