@@ -31,10 +31,13 @@ from providers.conductorone import ConductorOneProvider, ConductorOneSimulator
 from providers.conductorone import SimFaults as C1Faults
 from providers.sailpoint import SailPointProvider, SailPointSimulator
 from providers.sailpoint import SimFaults as SPFaults
+from providers.sailpoint.levels import lookup_seconds, owners_to_look_up
 from providers.sailpoint.options import SailPointOptions
 
 C1_HOST = "demo.conductor.one"
 SP_HOST = "demo.api.identitynow.com"
+LEVELS_BUDGET = 60.0
+"""Seconds of SailPoint user-level lookups the written config turns on without being asked."""
 ENV_NAMES = {
     "sandbox-c1": ("CREDAUDIT_SANDBOX_C1_CLIENT_ID", "CREDAUDIT_SANDBOX_C1_CLIENT_SECRET"),
     "sandbox-isc": ("CREDAUDIT_SANDBOX_ISC_CLIENT_ID", "CREDAUDIT_SANDBOX_ISC_CLIENT_SECRET"),
@@ -224,9 +227,34 @@ class Sandbox:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def user_levels(self) -> tuple[bool, str]:
+        """Whether the written config turns SailPoint's ``user_levels`` on, and a line saying
+        what that phase costs: one request per owner under the rate limit, so minutes at size.
+        It is on only while it costs at most ``LEVELS_BUDGET``."""
+        pats = self.simulation.sp.dataset.pats
+        owners = owners_to_look_up(
+            (p.owner_id, None if p.scope is None else list(p.scope)) for p in pats
+        )
+        limit = SailPointProvider.default_rate_limit
+        seconds = lookup_seconds(owners, limit) if limit else 0.0
+        cost = (
+            f"up to {owners} owner user-level lookups, one request each: about {seconds / 60:.1f} "
+            f"min at SailPoint's rate limit ({limit.requests} requests per {limit.per_seconds:g} s)"
+            if limit
+            else f"{owners} owner user-level lookups"
+        )
+        if seconds <= LEVELS_BUDGET:
+            return True, f"sandbox-isc: user_levels: true ({cost})"
+        return False, (
+            f"sandbox-isc: user_levels left off: it would add {cost}; set user_levels: true in "
+            "the config to include it (privileged-access is manual for full-scope PATs without it)"
+        )
+
     def write_config(self, folder: Path) -> tuple[Path, Path]:
         """``sandbox-config.yaml`` and ``sandbox.env`` (mode 0600: it holds the secrets)."""
         folder.mkdir(parents=True, exist_ok=True)
+        levels_on, levels_cost = self.user_levels()
+        levels_line = "    user_levels: true\n" if levels_on else "    # user_levels: true\n"
         c1_url, sp_url = self.urls
         config = folder / "sandbox-config.yaml"
         c1_env, sp_env = ENV_NAMES["sandbox-c1"], ENV_NAMES["sandbox-isc"]
@@ -244,7 +272,8 @@ class Sandbox:
             f"    base_url: {sp_url}\n"
             f"    client_id_env: {sp_env[0]}\n"
             f"    client_secret_env: {sp_env[1]}\n"
-            "    user_levels: true\n"
+            f"    # {levels_cost.removeprefix('sandbox-isc: ')}\n"
+            f"{levels_line}"
             "output:\n"
             "  dir: sandbox-reports\n",
             encoding="utf-8",

@@ -112,6 +112,7 @@ def sandbox(
     if config_dir is not None:
         config, env = server.write_config(config_dir)
         click.echo(f"wrote {config} and {env}", err=True)
+        click.echo(server.user_levels()[1], err=True)  # what the phase costs, on or off
         click.echo(f"scan it:  set -a; . {env}; set +a; credaudit scan -c {config}", err=True)
     click.echo("serving; Ctrl-C stops", err=True)
     with contextlib.suppress(KeyboardInterrupt):

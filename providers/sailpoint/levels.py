@@ -50,8 +50,10 @@ from auditor.kernel.errors import (
     ResponseFormatError,
     TransportError,
 )
-from auditor.kernel.http import ApiClient
+from auditor.kernel.http import ApiClient, RateLimit
 from providers.sailpoint.owners import MAX_ID_LENGTH, failure_reason
+from providers.sailpoint.records import scope_mode
+from providers.sailpoint.scopes import admin_only
 from providers.sailpoint.versions import AUTH_USERS_PATH
 
 __all__ = ["MAX_ID_LENGTH"]  # shared with the public-identities batches (owners)
@@ -173,6 +175,25 @@ async def resolve_levels(
             f"from {AUTH_USERS_PATH}/{{id}} (capabilities; none = {BASE_LEVEL})"
         )
     return lookup
+
+
+def owners_to_look_up(pats: Iterable[tuple[str, list[str] | None]]) -> int:
+    """How many owners ``user_levels: true`` looks up at most, from (owner id, scope) pairs: the
+    distinct owners of full-scope PATs and of PATs holding a scope only administrative levels
+    may use (an owner the tenant does not know is skipped at scan time: an upper bound)."""
+    return len(
+        {
+            owner
+            for owner, scope in pats
+            if owner and (scope_mode(scope)[0] == "full" or any(map(admin_only, scope or ())))
+        }
+    )
+
+
+def lookup_seconds(owners: int, limit: RateLimit) -> float:
+    """The least time ``owners`` level lookups take under ``limit`` (one request each, every
+    window full): what the sandbox says ``user_levels: true`` costs."""
+    return (owners - 1) // limit.requests * limit.per_seconds if owners > 0 else 0.0
 
 
 def _owners(count: int) -> str:
