@@ -196,12 +196,11 @@ class ApiClient(ResponseMapping, RetryPolicy):
         )
 
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        body = self._json(await self.request("GET", path, params=params), "GET", path)
-        return self._withhold(body, "GET", path)
+        return await self._read_json(await self.request("GET", path, params=params), "GET", path)
 
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
-        return self._withhold(self._json(response, "POST", path), "POST", path)
+        return await self._read_json(response, "POST", path)
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)

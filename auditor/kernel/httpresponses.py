@@ -11,6 +11,7 @@ declared below.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,7 +36,17 @@ from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.vendortext import LOCATION_LIMIT, clean_vendor_text, parse_retry_after
 from auditor.kernel.withhold import withhold_json
 
-__all__ = ["ResponseMapping"]
+__all__ = ["OFF_LOOP_BYTES", "ResponseMapping"]
+
+OFF_LOOP_BYTES = 1 << 20
+"""Response bodies at least this large are decoded off the event loop (``_read_json``)."""
+
+
+def _decode(response: httpx.Response, secrets: SecretSet) -> tuple[Any, Any]:
+    """In a worker thread: the parsed body and the same with secrets withheld (thread-safe: it
+    only reads the response and the secrets)."""
+    body = response.json()
+    return body, withhold_json(body, secrets)
 
 
 class ResponseMapping:
@@ -126,6 +137,22 @@ class ResponseMapping:
         if "CERTIFICATE_VERIFY_FAILED" in detail:
             detail += " (behind a TLS-intercepting proxy? set ca_bundle for this tenant)"
         return TransportError(f"{method} {path}: cannot reach {host}: {detail}", tenant=self.tenant)
+
+    async def _read_json(self, response: httpx.Response, method: str, path: str) -> Any:
+        """The body, decoded, with the scan's secrets withheld. A large body (a whole tenant's
+        list: tens of MB at 100k records) is decoded and searched in a worker thread, so the
+        other tenants' request chains, on this event loop, go on meanwhile (one tenant's CPU
+        work used to stall them for seconds). Any failure is mapped here, on the loop."""
+        if len(response.content) >= OFF_LOOP_BYTES:
+            try:
+                body, kept = await asyncio.to_thread(_decode, response, self.secrets)
+            except (ValueError, RecursionError):
+                pass  # mapped below, with the client's own messages
+            else:
+                if kept is not body:
+                    self.stats.withheld += 1
+                return kept
+        return self._withhold(self._json(response, method, path), method, path)
 
     def _json(self, response: httpx.Response, method: str, path: str) -> Any:
         try:
