@@ -170,7 +170,9 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
-    inventory = withhold_model(_own(inventory, settings), secrets)
+    # every credential searched for the scan's secrets (20k: seconds of CPU), in a worker thread
+    # so that the tenants still collecting go on meanwhile
+    inventory = await asyncio.to_thread(withhold_model, _own(inventory, settings), secrets)
     status, notes = inventory.coverage.status, inventory.coverage.notes
     if factory.withheld() and WITHHELD_NOTE not in notes:
         notes = (*notes, WITHHELD_NOTE)  # withheld at source, the mark since cut by an adapter
