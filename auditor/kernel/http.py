@@ -61,7 +61,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from auditor.kernel.errors import ResponseError, SlowResponseError, TransportError
-from auditor.kernel.httpresponses import ResponseMapping
+from auditor.kernel.httpresponses import Deferred, ResponseMapping
 from auditor.kernel.httpretry import IDEMPOTENT_METHODS, RETRYABLE_STATUSES, RetryPolicy
 from auditor.kernel.httpretry import _Attempt as _Attempt
 from auditor.kernel.httpretry import _is_transient as _is_transient
@@ -75,7 +75,7 @@ from auditor.kernel.httpsettings import (
 )
 from auditor.kernel.httptransport import SOCKET_OPTIONS, USER_AGENT, build_client
 from auditor.kernel.livesecrets import watch
-from auditor.kernel.paging import PageGuard as PageGuard  # kept importable here
+from auditor.kernel.paging import PageGuard, Paging
 from auditor.kernel.phases import NO_PHASES, Phase, PhaseListener
 from auditor.kernel.ratelimit import SlidingWindowLimiter
 from auditor.kernel.secretmatch import SecretSet
@@ -96,6 +96,7 @@ __all__ = [
     "SOCKET_OPTIONS",
     "USER_AGENT",
     "ApiClient",
+    "Deferred",
     "ErrorParser",
     "HttpSettings",
     "PageGuard",
@@ -113,7 +114,7 @@ __all__ = [
 ]
 
 
-class ApiClient(ResponseMapping, RetryPolicy):
+class ApiClient(ResponseMapping, RetryPolicy, Paging):
     """One tenant's HTTP client. Use as an async context manager."""
 
     def __init__(
@@ -160,23 +161,6 @@ class ApiClient(ResponseMapping, RetryPolicy):
         self.phases: PhaseListener = NO_PHASES
         """Where ``phase`` reports (the engine sets it; default: nowhere)."""
 
-    def phase(self, name: str, *, total: int | None = None, unit: str = "requests") -> Phase:
-        """A long phase of this tenant's collection, reported with its counter (``advance``),
-        and, while the client's rate limiter holds requests back, the limit it waits on."""
-        return Phase(
-            name,
-            total=total,
-            unit=unit,
-            listener=self.phases,
-            clock=self.clock,
-            paced=self._paced,
-        )
-
-    def _paced(self) -> RateLimit | None:
-        """The rate limit, while requests are waiting on it; else ``None``."""
-        limiter = self._limiter
-        return limiter.limit if limiter is not None and limiter.waiting else None
-
     async def __aenter__(self) -> ApiClient:
         return self
 
@@ -186,21 +170,20 @@ class ApiClient(ResponseMapping, RetryPolicy):
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    def page_guard(self, what: str) -> PageGuard:
-        return PageGuard(
-            what,
-            max_pages=self.settings.max_pages,
-            max_empty_pages=self.settings.max_empty_pages,
-            max_records=self.settings.max_records,
-            tenant=self.tenant,
-        )
-
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         return await self._read_json(await self.request("GET", path, params=params), "GET", path)
 
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
         return await self._read_json(response, "POST", path)
+
+    async def post_json_deferred(self, path: str, *, json: Any, read_only: bool = True) -> Deferred:
+        """``post_json`` in two steps, for a cursor-paged search: the decoded body to take the
+        paging decisions from at once (``Deferred.raw``), and the body with the scan's secrets
+        withheld, for everything else, when ``Deferred.withheld()`` is called (after the next
+        page's request is on its way)."""
+        response = await self.request("POST", path, json=json, retry=read_only)
+        return Deferred(self._json(response, "POST", path), self, "POST", path)
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)

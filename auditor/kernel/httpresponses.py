@@ -36,7 +36,7 @@ from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.vendortext import LOCATION_LIMIT, clean_vendor_text, parse_retry_after
 from auditor.kernel.withhold import withhold_json
 
-__all__ = ["OFF_LOOP_BYTES", "ResponseMapping"]
+__all__ = ["OFF_LOOP_BYTES", "Deferred", "ResponseMapping"]
 
 OFF_LOOP_BYTES = 1 << 20
 """Response bodies at least this large are decoded off the event loop (``_read_json``)."""
@@ -47,6 +47,27 @@ def _decode(response: httpx.Response, secrets: SecretSet) -> tuple[Any, Any]:
     only reads the response and the secrets)."""
     body = response.json()
     return body, withhold_json(body, secrets)
+
+
+class Deferred:
+    """A decoded JSON body whose secrets are withheld on demand (``ApiClient.post_json_deferred``).
+
+    ``raw`` is for paging decisions only (its shape, a list's length, the next-page token, which
+    goes back to the vendor that sent it): nothing may quote, log or keep it. Every other use
+    takes ``withheld()``, as with ``post_json``."""
+
+    def __init__(self, raw: Any, client: ResponseMapping, method: str, path: str) -> None:
+        self.raw = raw
+        self._client, self._method, self._path = client, method, path
+
+    def withheld(self) -> Any:
+        return self._client._withhold(self.raw, self._method, self._path)
+
+    def holds_secret(self, text: str) -> bool:
+        """Whether ``text`` (a value of ``raw``) holds a fragment of a secret in any form that
+        withholding would remove: such a value is not used before ``withheld()``."""
+        secrets = self._client.secrets
+        return secrets.contains(text) or secrets.contains_loose(text)
 
 
 class ResponseMapping:

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from auditor.kernel.errors import PaginationError, PermissionDeniedError
-from auditor.kernel.http import ApiClient, Phase, RateLimit
+from auditor.kernel.http import ApiClient, Deferred, Phase, RateLimit
 from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
 from providers.base import ClientFactory, Provider, TenantSettings
@@ -73,6 +73,10 @@ __all__ = [
     "_Run",
     "_check_base_url",
 ]
+
+YIELDS = 8
+"""Event-loop turns given to the next page's request before this page is read: enough for httpx
+to write it (its pool and lock checkpoints), so the reading overlaps the round trip."""
 
 # The paths, as named in openapi.yaml ``paths`` (docs/vendors/conductorone.md §2):
 SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # every user's (§2.3)
@@ -187,25 +191,40 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
     # -- personal clients ---------------------------------------------------------------------
 
     async def _load_clients(self) -> list[Any]:
+        """Every page of the search. Each page needs the previous page's token, so this chain
+        sets the tenant's pace: once a page's token is known (and holds no secret), the next
+        page's request is sent before this page is searched for secrets and read, so that work
+        overlaps the next round trip. The requests sent, and when paging stops, are the same as
+        page by page."""
         items: list[Any] = []
-        size = self.provider.search_page_size
         guard = self.api.page_guard("personal client search")
-        token = ""
+        ahead: asyncio.Task[Deferred] | None = asyncio.create_task(self._search(""))
         # the response says nothing of the total (SearchPersonalClientsResponse: list and
         # nextPageToken), so the phase counts pages without a total
         with self.api.phase("search pages", unit="pages") as pages:
             try:
-                while True:
-                    request: dict[str, Any] = {"pageSize": size}
+                while ahead is not None:
+                    deferred, ahead = await ahead, None
+                    raw, token = read_page(deferred.raw, "personal client search", self.tenant)
+                    stop: PaginationError | None = None
                     if token:
-                        request["pageToken"] = token  # same request plus the token (§3)
-                    body = await self.api.post_json(SEARCH_PATH, json=request, read_only=True)
+                        try:
+                            guard.next_page(token, items=len(raw), records=len(items) + len(raw))
+                        except PaginationError as exc:
+                            stop = exc
+                        if stop is None and not deferred.holds_secret(token):
+                            ahead = asyncio.create_task(self._search(token))
+                            for _ in range(YIELDS):  # until it is written to the socket
+                                await asyncio.sleep(0)
+                    body = deferred.withheld()
                     page, token = read_page(body, "personal client search", self.tenant)
                     pages.advance()
                     self._add(items, page)
-                    if not token:
-                        return items
-                    guard.next_page(token, items=len(page), records=len(items))
+                    if stop is not None:
+                        raise stop
+                    if token and ahead is None:  # it held a secret: sent withheld, as it was
+                        ahead = asyncio.create_task(self._search(token))
+                return items
             except PaginationError as exc:  # what was read is valid; what was not is unknown
                 self.partial = True
                 self.notes.append(
@@ -217,7 +236,17 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                 if guard.pages > 1:
                     raise  # refused half-way: nothing sensible to fall back to
                 refused = exc
+            finally:
+                if ahead is not None:
+                    ahead.cancel()
+                    await asyncio.gather(ahead, return_exceptions=True)
         return await self._load_own(refused)
+
+    async def _search(self, token: str) -> Deferred:
+        request: dict[str, Any] = {"pageSize": self.provider.search_page_size}
+        if token:
+            request["pageToken"] = token  # same request plus the token (§3)
+        return await self.api.post_json_deferred(SEARCH_PATH, json=request, read_only=True)
 
     async def _load_own(self, refused: PermissionDeniedError) -> list[Any]:
         # Search needs Super Administrator (docs/vendors/conductorone.md §2.3, DOCS api.mdx L52);
