@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-import auditor.kernel.httpresponses as httpresponses
 from auditor.kernel.errors import ResponseFormatError
 from auditor.kernel.http import ApiClient, HttpSettings
 from auditor.kernel.httpresponses import OFF_LOOP_BYTES
@@ -36,7 +35,7 @@ def _fetch(body: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, int, list
         threaded.append(func.__name__)
         return await real(func, *args, **kwargs)
 
-    monkeypatch.setattr(httpresponses.asyncio, "to_thread", recording)
+    monkeypatch.setattr(asyncio, "to_thread", recording)  # as httpresponses calls it
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
 
     async def scenario() -> tuple[Any, int]:
