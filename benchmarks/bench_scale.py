@@ -23,11 +23,12 @@ a user would run them (``--write-config``, the env file, ``credaudit scan -c``).
 
 - **requests** per tenant (from coverage) and **peak RSS** of the scan process (``ru_maxrss`` of
   the child, from ``os.wait4``);
-- the **measured round trip**: the median of 100 sequential requests from a bare httpx client to
-  the sandbox (the same injected latency, the simulator's own work and the machine's scheduling,
-  none of credaudit's), and the chain at that round trip: what the ConductorOne chain would take
-  with no client overhead at all. On a busy machine the round trip is well above the latency, and
-  the ratio of the collection wall to the *measured* chain is the part credaudit answers for.
+- the **measured round trip**: the median of 100 sequential ConductorOne search pages from a bare
+  httpx client (the same injected latency, the simulator's own work for a page and the machine's
+  scheduling, none of credaudit's), and the chain at that round trip: what the ConductorOne chain
+  would take with no client overhead at all. On a busy machine the round trip is well above the
+  latency, and the ratio of the collection wall to the *measured* chain is the part credaudit
+  answers for.
 
 Figures are printed, never asserted (docs/architecture.md: no timed assertions). The machine is
 shared: run it more than once (``--repeat``) and read the best and the spread.
@@ -58,6 +59,7 @@ from typing import Any
 
 AS_OF = "2026-11-24T00:00:00Z"
 C1_PAGE = 25
+SEARCH = "/api/v1/search/iam/personal_clients"
 SP_PAGE = 250
 SP_WINDOW = (95, 10.0)
 CONCURRENCY = 8  # HttpSettings.max_concurrency, the default the sandbox config keeps
@@ -141,18 +143,32 @@ def start_sandbox(args: argparse.Namespace, folder: Path) -> tuple[subprocess.Po
     raise SystemExit(f"the sandbox stopped: {(folder / 'sandbox.log').read_text()}")
 
 
-def round_trip(config: Path, samples: int = 100) -> float:
-    """Median seconds of one sequential request to the ConductorOne sandbox (unauthenticated:
-    a 401 after the injected latency), from a bare httpx client on a kept-alive connection."""
+def round_trip(config: Path, env: dict[str, str], samples: int = 100) -> float:
+    """Median seconds of one ConductorOne search page (the first, 25 records) from a bare httpx
+    client on a kept-alive connection: the injected latency, the simulator's own work for a page
+    and the machine's scheduling, none of credaudit's per-request work."""
+    import asyncio
+
     import httpx
+
+    from auditor.kernel.http import ApiClient, HttpSettings
+    from providers.conductorone.auth import AssertionTokenProvider, parse_client_secret
 
     url = re.search(r"base_url: (\S+)", config.read_text())
     assert url is not None
+    client_id, secret = (env[f"CREDAUDIT_SANDBOX_C1_CLIENT_{k}"] for k in ("ID", "SECRET"))
+    auth = AssertionTokenProvider(client_id, parse_client_secret(secret), "127.0.0.1")
+
+    async def token() -> str:
+        async with ApiClient(tenant="bench", base_url=url[1], settings=HttpSettings()) as api:
+            return await auth.get_token(api)
+
+    headers = {"Authorization": f"Bearer {asyncio.run(token())}"}
     times = []
-    with httpx.Client(base_url=url[1]) as client:
+    with httpx.Client(base_url=url[1], headers=headers) as client:
         for _ in range(samples + 5):
             started = time.perf_counter()
-            client.post("/api/v1/search/iam/personal_clients", json={"pageSize": 25})
+            client.post(SEARCH, json={"pageSize": C1_PAGE}).raise_for_status()
             times.append(time.perf_counter() - started)
     return statistics.median(times[5:])
 
@@ -281,7 +297,7 @@ def main() -> int:
         config = scan_config(config, args.user_levels)
         runs = []
         for number in range(args.repeat):
-            rtt = round_trip(config)
+            rtt = round_trip(config, read_env(folder / "sandbox.env"))
             run = run_scan(config, folder / "sandbox.env", folder / "out", args.formats)
             print(f"run {number + 1}:")
             report(run, args.latency_ms / 1000, rtt)
