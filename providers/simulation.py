@@ -109,3 +109,9 @@ class SimulatedTenant(ABC):
         """Vendor keys ``sandbox-config.yaml`` adds to the tenant (YAML scalars, as text) so that
         it scans as ``settings`` does."""
         return {}
+
+    def config_comments(self) -> list[str]:
+        """Comment lines ``sandbox-config.yaml`` adds to the tenant, the first saying what a
+        phase that costs minutes at size costs, and whether the configuration turns it on (the
+        sandbox prints it too), e.g. a commented-out key left off because of its cost."""
+        return []

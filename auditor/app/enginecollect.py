@@ -18,6 +18,7 @@ from auditor.kernel.errors import AuditorError, ProviderError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, TokenProvider
 from auditor.kernel.http import clean_vendor_text as _clean
 from auditor.kernel.model import TenantCoverage, TenantInventory
+from auditor.kernel.phases import NO_PHASES, PhaseListener, PhaseUpdate
 from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.withhold import WITHHELD_DETAIL, WITHHELD_NOTE, withhold_model
 from providers.base import ClientFactory, Provider, TenantSettings
@@ -42,6 +43,9 @@ class Progress(Protocol):
 
     def tenant_update(self, tenant: str, collected: int, requests: int, retries: int) -> None: ...
 
+    def phase_update(self, tenant: str, update: PhaseUpdate) -> None:
+        """A long phase of the tenant's collection moved (``auditor.kernel.phases``)."""
+
     def tenant_finished(self, coverage: TenantCoverage) -> None: ...
 
 
@@ -50,6 +54,9 @@ class NullProgress:
         return None
 
     def tenant_update(self, tenant: str, collected: int, requests: int, retries: int) -> None:
+        return None
+
+    def phase_update(self, tenant: str, update: PhaseUpdate) -> None:
         return None
 
     def tenant_finished(self, coverage: TenantCoverage) -> None:
@@ -65,6 +72,8 @@ class _TrackingFactory(ClientFactory):
     """A ClientFactory that remembers its clients, so stats survive a failed tenant."""
 
     created: list[ApiClient] = field(default_factory=list)
+    on_phase: PhaseListener = NO_PHASES
+    """Where the clients' phases report (``ApiClient.phase``)."""
 
     def client(
         self,
@@ -82,6 +91,7 @@ class _TrackingFactory(ClientFactory):
             auth=auth,
             error_parser=error_parser,
         )
+        made.phases = self.on_phase
         self.created.append(made)
         return made
 
@@ -111,6 +121,7 @@ async def collect_tenant(
         jitter=clients.jitter,
         secrets=secrets,
         deadline=clients.clock() + settings.http.tenant_timeout,
+        on_phase=lambda update: progress.phase_update(settings.name, update),
     )
     started = time.monotonic()
     # the backstop, in real time whatever the clock: a second after the clients' own deadline,
@@ -164,7 +175,9 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
-    inventory = withhold_model(_own(inventory, settings), secrets)
+    # every credential searched for the scan's secrets (20k: seconds of CPU), in a worker thread
+    # so that the tenants still collecting go on meanwhile
+    inventory = await asyncio.to_thread(withhold_model, _own(inventory, settings), secrets)
     status, notes = inventory.coverage.status, list[CoverageNote]()
     if factory.withheld() and WITHHELD_NOTE not in inventory.coverage.notes:
         notes.append(WITHHELD_DETAIL)  # withheld at source, the mark since cut by an adapter

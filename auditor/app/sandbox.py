@@ -147,6 +147,15 @@ class Sandbox:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def config_costs(self) -> list[str]:
+        """What each tenant's written configuration turns on or leaves off, and what it costs
+        (``SimulatedTenant.config_comments``), one line per tenant, for the sandbox's output."""
+        return [
+            f"{tenant.tenant_name}: {comment}"
+            for tenant in self.simulation.simulated
+            for comment in tenant.config_comments()[:1]
+        ]
+
     def write_config(self, folder: Path) -> tuple[Path, Path]:
         """``sandbox-config.yaml`` and ``sandbox.env`` (mode 0600: it holds the secrets)."""
         folder.mkdir(parents=True, exist_ok=True)
@@ -169,6 +178,7 @@ class Sandbox:
                 values[id_env] = client_id
             lines.append(f"    client_secret_env: {secret_env}")
             values[secret_env] = secret
+            lines += [f"    # {comment}" for comment in tenant.config_comments()]
             lines += [f"    {key}: {value}" for key, value in tenant.config_keys().items()]
         lines += ["output:", "  dir: sandbox-reports", ""]
         config = folder / "sandbox-config.yaml"
@@ -183,8 +193,14 @@ class Sandbox:
 
 
 def _bind(family: socket.AddressFamily, host: str, port: int) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto IPPROTO_TCP, not 0: accepted sockets inherit it, and asyncio sets TCP_NODELAY only on
+    # sockets whose proto says TCP (asyncio.base_events._set_nodelay). With proto 0 every response
+    # went out as two segments (headers, then body) and the body waited ~40 ms for the client's
+    # delayed ACK (Nagle); the same as uvicorn issue #3149. TCP_NODELAY on the listener as well,
+    # which accepted sockets inherit on Linux, for event loops that do not set it themselves.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:

@@ -124,6 +124,8 @@ def sandbox(
     if config_dir is not None:
         config, env = server.write_config(config_dir)
         click.echo(f"wrote {config} and {env}", err=True)
+        for line in server.config_costs():  # what a costly phase costs, on or off
+            click.echo(line, err=True)
         click.echo(f"scan it:  set -a; . {env}; set +a; credaudit scan -c {config}", err=True)
     click.echo("serving; Ctrl-C stops", err=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -43,7 +43,7 @@ from pydantic import SecretStr
 
 from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import PaginationError, PermissionDeniedError
-from auditor.kernel.http import ApiClient, RateLimit
+from auditor.kernel.http import ApiClient, Deferred, Phase, RateLimit
 from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
@@ -78,6 +78,10 @@ __all__ = [
     "_Run",
     "_check_base_url",
 ]
+
+YIELDS = 8
+"""Event-loop turns given to the next page's request before this page is read: enough for httpx
+to write it (its pool and lock checkpoints), so the reading overlaps the round trip."""
 
 # The paths, as named in openapi.yaml ``paths`` (docs/vendors/conductorone.md §2):
 SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # every user's (§2.3)
@@ -211,6 +215,7 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self._requested: set[str] = set()
         self._pending: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._owner_phase: Phase | None = None
         self._slots = asyncio.Semaphore(max(1, provider.settings.http.max_concurrency))
 
     async def collect(self, base_url: str) -> TenantInventory:
@@ -227,40 +232,75 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                 task.cancel()
             await asyncio.gather(roles_task, settings_task, *self._tasks, return_exceptions=True)
             raise
-        return self._inventory(items, base_url)
+        finally:
+            if self._owner_phase is not None:
+                self._owner_phase.finish()
+        # normalising every record (20k: seconds of CPU) in a worker thread, so that the other
+        # tenants' request chains on this event loop go on meanwhile
+        return await asyncio.to_thread(self._inventory, items, base_url)
 
     # -- personal clients ---------------------------------------------------------------------
 
     async def _load_clients(self) -> list[Any]:
+        """Every page of the search. Each page needs the previous page's token, so this chain
+        sets the tenant's pace: once a page's token is known (and holds no secret), the next
+        page's request is sent before this page is searched for secrets and read, so that work
+        overlaps the next round trip. The requests sent, and when paging stops, are the same as
+        page by page."""
         items: list[Any] = []
-        size = self.provider.search_page_size
         guard = self.api.page_guard("personal client search")
-        token = ""
-        try:
-            while True:
-                request: dict[str, Any] = {"pageSize": size}
-                if token:
-                    request["pageToken"] = token  # same request plus the token (§3)
-                body = await self.api.post_json(SEARCH_PATH, json=request, read_only=True)
-                page, token = read_page(body, "personal client search", self.tenant)
-                self._add(items, page)
-                if not token:
-                    return items
-                guard.next_page(token, items=len(page), records=len(items))
-        except PaginationError as exc:  # what was read is valid; what was not is unknown
-            self.partial = True
-            self.notes.append(
-                cause(
-                    "paging-stopped",
-                    f"partial population: paging stopped ({exc.message}); {len(items)} personal "
-                    "client record(s) were read and more may exist",
+        ahead: asyncio.Task[Deferred] | None = asyncio.create_task(self._search(""))
+        # the response says nothing of the total (SearchPersonalClientsResponse: list and
+        # nextPageToken), so the phase counts pages without a total
+        with self.api.phase("search pages", unit="pages") as pages:
+            try:
+                while ahead is not None:
+                    deferred, ahead = await ahead, None
+                    raw, token = read_page(deferred.raw, "personal client search", self.tenant)
+                    stop: PaginationError | None = None
+                    if token:
+                        try:
+                            guard.next_page(token, items=len(raw), records=len(items) + len(raw))
+                        except PaginationError as exc:
+                            stop = exc
+                        if stop is None and not deferred.holds_secret(token):
+                            ahead = asyncio.create_task(self._search(token))
+                            for _ in range(YIELDS):  # until it is written to the socket
+                                await asyncio.sleep(0)
+                    body = deferred.withheld()
+                    page, token = read_page(body, "personal client search", self.tenant)
+                    pages.advance()
+                    self._add(items, page)
+                    if stop is not None:
+                        raise stop
+                    if token and ahead is None:  # it held a secret: sent withheld, as it was
+                        ahead = asyncio.create_task(self._search(token))
+                return items
+            except PaginationError as exc:  # what was read is valid; what was not is unknown
+                self.partial = True
+                self.notes.append(
+                    cause(
+                        "paging-stopped",
+                        f"partial population: paging stopped ({exc.message}); {len(items)} "
+                        "personal client record(s) were read and more may exist",
+                    )
                 )
-            )
-            return items
-        except PermissionDeniedError as exc:
-            if guard.pages > 1:
-                raise  # refused half-way: nothing sensible to fall back to
-            return await self._load_own(exc)
+                return items
+            except PermissionDeniedError as exc:
+                if guard.pages > 1:
+                    raise  # refused half-way: nothing sensible to fall back to
+                refused = exc
+            finally:
+                if ahead is not None:
+                    ahead.cancel()
+                    await asyncio.gather(ahead, return_exceptions=True)
+        return await self._load_own(refused)
+
+    async def _search(self, token: str) -> Deferred:
+        request: dict[str, Any] = {"pageSize": self.provider.search_page_size}
+        if token:
+            request["pageToken"] = token  # same request plus the token (§3)
+        return await self.api.post_json_deferred(SEARCH_PATH, json=request, read_only=True)
 
     async def _load_own(self, refused: PermissionDeniedError) -> list[Any]:
         # Search needs Super Administrator (docs/vendors/conductorone.md §2.3, DOCS api.mdx L52);

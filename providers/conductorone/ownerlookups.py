@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.kernel.coveragenotes import CoverageNote, split_request_id
 from auditor.kernel.errors import PermissionDeniedError, ProviderError
-from auditor.kernel.http import ApiClient
+from auditor.kernel.http import ApiClient, Phase
 from providers.conductorone.normalise import read_page
 from providers.conductorone.owners import owner_unknown, users_of
 
@@ -41,10 +41,16 @@ class _OwnerLookups:
     _pending: list[str]
     _tasks: list[asyncio.Task[None]]
     _slots: asyncio.Semaphore
+    _requested: set[str]
+    _owner_phase: Phase | None
 
     def _flush_owners(self, *, full_only: bool = False) -> None:
         """Start lookups for the pending ids; mid-search only full batches (so ⌈U/100⌉ in all)."""
         size = self.provider.owner_batch_size
+        if self._owner_phase is None and len(self._pending) >= (size if full_only else 1):
+            self._owner_phase = self.api.phase("owner lookups", unit="owners")
+        if self._owner_phase is not None and self._owner_phase.total != len(self._requested):
+            self._owner_phase.expect(len(self._requested))  # grows while the search pages
         while len(self._pending) >= (size if full_only else 1):
             batch, self._pending = self._pending[:size], self._pending[size:]
             self._tasks.append(asyncio.create_task(self._lookup_owners(batch)))
@@ -75,4 +81,7 @@ class _OwnerLookups:
                 self.owner_failures.append(owner_unknown(f"owner-lookup-{reason}", why, len(ids)))
                 self.unresolved.update(dict.fromkeys(ids, split_request_id(why)[0]))
                 return
+            finally:
+                if self._owner_phase is not None:
+                    self._owner_phase.advance(len(ids))
         self.users.extend(found)

@@ -16,6 +16,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -176,7 +177,9 @@ class SailPointProvider(Provider):
         ) as client:
             started = client.clock()
             items, notes, partial = await self._list(client, version)
-            credentials, errors = self._normalise(items)
+            # CPU work on the whole tenant (20k records: seconds), in a worker thread so that
+            # the other tenants' request chains on this event loop go on meanwhile
+            credentials, errors = await asyncio.to_thread(self._normalise, items)
             self.on_progress(len(credentials))
             lookup = await resolve_owners(
                 client,
@@ -191,7 +194,7 @@ class SailPointProvider(Provider):
                 ),
             )
             levels = await self._levels(client, credentials, lookup)
-            credentials = [_with_owner(c, lookup, levels) for c in credentials]
+            credentials = await asyncio.to_thread(_with_owners, credentials, lookup, levels)
             managed = sum(1 for c in credentials if c.managed)
             notes += [*lookup.notes, *levels.notes]
             notes += [
@@ -296,6 +299,12 @@ class SailPointProvider(Provider):
             seen.add(credential.id)
             credentials.append(credential)
         return credentials, errors
+
+
+def _with_owners(
+    credentials: list[Credential], lookup: OwnerLookup, levels: LevelLookup
+) -> list[Credential]:
+    return [_with_owner(c, lookup, levels) for c in credentials]
 
 
 def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup) -> Credential:

@@ -51,8 +51,10 @@ from auditor.kernel.errors import (
     ResponseFormatError,
     TransportError,
 )
-from auditor.kernel.http import ApiClient
+from auditor.kernel.http import ApiClient, RateLimit
 from providers.sailpoint.owners import MAX_ID_LENGTH, failure_reason
+from providers.sailpoint.records import scope_mode
+from providers.sailpoint.scopes import admin_only
 from providers.sailpoint.versions import AUTH_USERS_PATH
 
 __all__ = ["MAX_ID_LENGTH"]  # shared with the public-identities batches (owners)
@@ -114,6 +116,8 @@ async def resolve_levels(
     denied: list[PermissionDeniedError] = []
     missing: list[str] = []
     failures: list[str] = []
+    # one request per owner, paced by the tenant's rate limit (the phase says when it waits)
+    phase = client.phase("user levels", total=len(unique), unit="owners")
 
     async def worker() -> None:
         while queue and not denied:
@@ -121,6 +125,7 @@ async def resolve_levels(
             path = auth_user_path(owner_id)
             if path is None:
                 failures.append(f"owner id {owner_id[:40]!r} cannot be a path segment")
+                phase.advance()
                 continue
             try:
                 body = await client.get_json(path)
@@ -134,6 +139,7 @@ async def resolve_levels(
                 failures.append(f"{owner_id}: {failure_reason(exc)}")
                 continue
             finally:
+                phase.advance()
                 on_step()
             levels = levels_for(body, owner_id)
             if levels is None:
@@ -142,7 +148,8 @@ async def resolve_levels(
                 lookup.levels[owner_id] = levels
 
     workers = max(1, min(concurrency, len(queue) or 1))
-    await asyncio.gather(*(worker() for _ in range(workers)))
+    with phase:
+        await asyncio.gather(*(worker() for _ in range(workers)))
     if denied:
         unknown = len(unique) - len(lookup.levels)
         lookup.notes.append(
@@ -186,6 +193,25 @@ async def resolve_levels(
             )
         )
     return lookup
+
+
+def owners_to_look_up(pats: Iterable[tuple[str, list[str] | None]]) -> int:
+    """How many owners ``user_levels: true`` looks up at most, from (owner id, scope) pairs: the
+    distinct owners of full-scope PATs and of PATs holding a scope only administrative levels
+    may use (an owner the tenant does not know is skipped at scan time: an upper bound)."""
+    return len(
+        {
+            owner
+            for owner, scope in pats
+            if owner and (scope_mode(scope)[0] == "full" or any(map(admin_only, scope or ())))
+        }
+    )
+
+
+def lookup_seconds(owners: int, limit: RateLimit) -> float:
+    """The least time ``owners`` level lookups take under ``limit`` (one request each, every
+    window full): what the sandbox says ``user_levels: true`` costs."""
+    return (owners - 1) // limit.requests * limit.per_seconds if owners > 0 else 0.0
 
 
 def _owners(count: int) -> str:

@@ -213,6 +213,7 @@ async def resolve_owners(
     queue = list(reversed(batches(i for i in unique if len(i) <= MAX_ID_LENGTH)))
     denied: list[PermissionDeniedError] = []
     failures: list[str] = []
+    phase = client.phase("owner lookups", total=sum(map(len, queue)), unit="owners")
 
     async def worker() -> None:
         while queue and not denied:
@@ -225,13 +226,16 @@ async def resolve_owners(
             except (ResponseError, TransportError, ResponseFormatError, PaginationError) as exc:
                 failures.append(f"{len(batch)} owners: {failure_reason(exc)}")
                 continue
+            finally:
+                phase.advance(len(batch))
             for owner_id in batch:
                 identity = found.get(owner_id)
                 lookup.facts[owner_id] = (
                     facts_for(identity, states) if identity is not None else OwnerFacts("not_found")
                 )
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(queue) or 1)))))
+    with phase:
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(queue) or 1)))))
     unresolved = [i for i in unique if i not in lookup.facts and len(i) <= MAX_ID_LENGTH]
     if denied:
         lookup.notes.append(

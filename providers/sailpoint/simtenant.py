@@ -11,10 +11,14 @@ from pydantic import SecretStr
 from auditor.kernel.http import HttpSettings
 from providers.base import TenantSettings
 from providers.sailpoint.adapter import SailPointProvider
+from providers.sailpoint.levels import lookup_seconds, owners_to_look_up
 from providers.sailpoint.options import SailPointOptions
 from providers.sailpoint.simfaults import SimFaults
 from providers.sailpoint.simulator import SailPointSimulator
 from providers.simulation import SimulatedTenant
+
+LEVELS_BUDGET = 60.0
+"""Seconds of user-level lookups the sandbox's written config turns on without being asked."""
 
 
 class SailPointSimulatedTenant(SimulatedTenant):
@@ -57,5 +61,32 @@ class SailPointSimulatedTenant(SimulatedTenant):
             http=HttpSettings(rate_limit=SailPointProvider.default_rate_limit),
         )
 
+    def user_levels(self) -> tuple[bool, str]:
+        """Whether the sandbox's written config turns ``user_levels`` on, and what that phase
+        costs: one request per owner (``GET /v3/auth-users/{id}``, no batch form) under the rate
+        limit, so minutes at size. On only while it costs at most ``LEVELS_BUDGET``."""
+        pats = self.simulator.dataset.pats
+        owners = owners_to_look_up(
+            (p.owner_id, None if p.scope is None else list(p.scope)) for p in pats
+        )
+        limit = SailPointProvider.default_rate_limit
+        seconds = lookup_seconds(owners, limit) if limit else 0.0
+        cost = (
+            f"up to {owners} owner user-level lookups, one request each: about {seconds / 60:.1f} "
+            f"min at SailPoint's rate limit ({limit.requests} requests per {limit.per_seconds:g} s)"
+            if limit
+            else f"{owners} owner user-level lookups"
+        )
+        if seconds <= LEVELS_BUDGET:
+            return True, f"user_levels: true ({cost})"
+        return False, (
+            f"user_levels left off: it would add {cost}; set user_levels: true in the config to "
+            "include it (privileged-access is manual for full-scope PATs without it)"
+        )
+
     def config_keys(self) -> dict[str, str]:
-        return {"user_levels": "true"}
+        return {"user_levels": "true"} if self.user_levels()[0] else {}
+
+    def config_comments(self) -> list[str]:
+        on, cost = self.user_levels()
+        return [cost] if on else [cost, "user_levels: true"]

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from auditor.kernel.errors import ConfigError, ResponseFormatError, ServerError
 from auditor.kernel.http import HttpSettings
 from auditor.kernel.model import Owner, TenantInventory
+from auditor.kernel.secretmatch import WITHHELD
 from providers.base import ClientFactory
 from providers.conductorone import ConductorOneProvider
 from providers.conductorone.auth import encode_client_secret
@@ -527,3 +528,23 @@ def test_session_settings_decide_the_inherited_restriction(fake_time: FakeTime) 
         "no allowSourceCidr of its own; restricted by the tenant session settings "
         "(pccUserSource): 10.9.0.0/16",
     )
+
+
+def test_a_page_token_holding_a_secret_is_never_sent_raw(fake_time: FakeTime) -> None:
+    # the next page is requested before a page is read (issue 16), but only with a token that
+    # holds no fragment of the scan's secrets (the bearer token is one): otherwise the token is
+    # sent as withholding left it, as it was page by page
+    leaky = f"p2-{TOKEN}"
+    withheld = f"p2-{WITHHELD}"
+    search = pages(
+        ("", {"list": [pc("a")], "nextPageToken": leaky}),
+        (withheld, {"list": [pc("b")], "nextPageToken": "p3"}),
+        ("p3", {"list": [pc("c")]}),
+    )
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        r = mock_tenant(mock, search)
+        inv = collect(fake_time)
+    sent = [body_of(call).get("pageToken", "") for call in r["search"].calls]
+    assert sent == ["", withheld, "p3"]
+    assert all(TOKEN not in call.request.content.decode() for call in r["search"].calls)
+    assert [c.id for c in inv.credentials] == ["a", "b", "c"]
