@@ -10,25 +10,20 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr
 
 from auditor.app.config import LoadedConfig, _resolve
-from auditor.app.historytarget import history_target
 from auditor.app.remediateapply import dry_run_lines, execute, plan_tenants
 from auditor.app.remediateconfig import RemediationConfig
-from auditor.app.remediatelog import RemediationLog
 from auditor.app.remediateplan import build_plan
+from auditor.app.remediatereceipts import RECEIPT_FORMAT, record_receipts, write_receipts
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.model import ScanResult
 from auditor.kernel.secretmatch import SecretSet
-from auditor.kernel.timestamps import format_timestamp
 from providers.base import ClientFactory, Provider, TenantSettings
 
 __all__ = [
@@ -36,12 +31,11 @@ __all__ = [
     "dry_run",
     "execute_plan",
     "make_plan",
+    "record_receipts",
     "remediation_config",
     "remediation_settings",
     "write_receipts",
 ]
-
-RECEIPT_FORMAT = "credaudit-remediation-receipt/1"
 
 
 def remediation_config(loaded: LoadedConfig) -> RemediationConfig:
@@ -188,126 +182,6 @@ def execute_plan(
         remediators[name] = cls(tenant, factory)
     identities = {t.name: t.remediation_identity for t in loaded.config.tenants}
     return execute(plan, result, remediators, clock=clock, identities=identities)
-
-
-def write_receipts(
-    path: Path,
-    plan: Mapping[str, Any],
-    receipts: Sequence[Mapping[str, Any]],
-    *,
-    applied_at: datetime,
-    signing_key: Ed25519PrivateKey | None = None,
-) -> None:
-    """A zip ``credaudit verify`` checks like an evidence bundle: ``plan.json`` (as approved),
-    ``receipts.json`` and a SHA-256 manifest, signed with the evidence key when configured."""
-    import base64
-
-    from cryptography.hazmat.primitives import serialization
-
-    from auditor.app.evidence import MANIFEST, PUBLIC_KEY, SIGNATURE, _json, write_zip
-    from auditor.app.signing import fingerprint_key
-
-    files = {"plan.json": _json(plan), "receipts.json": _json(list(receipts))}
-    manifest: dict[str, Any] = {
-        "format": RECEIPT_FORMAT,
-        "scan": {"id": plan.get("plan_id"), "as_of": format_timestamp(applied_at)},
-        "plan": {"id": plan.get("plan_id"), "approval": plan.get("approval")},
-        "files": {
-            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-            for name, data in sorted(files.items())
-        },
-    }
-    if signing_key is not None:
-        manifest["signature"] = {
-            "algorithm": "Ed25519",
-            "public_key_sha256": fingerprint_key(signing_key.public_key()),
-        }
-    files[MANIFEST] = _json(manifest)
-    if signing_key is not None:
-        files[SIGNATURE] = base64.b64encode(signing_key.sign(files[MANIFEST])) + b"\n"
-        files[PUBLIC_KEY] = signing_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    write_zip(path, files)
-
-
-def record_receipts(
-    loaded: LoadedConfig, plan_id: str, receipts: Sequence[Mapping[str, Any]]
-) -> None:
-    with RemediationLog(history_target(loaded)) as log:
-        log.record_receipts(plan_id, receipts)
-
-
-def send_notices(
-    loaded: LoadedConfig,
-    plan: Mapping[str, Any],
-    *,
-    as_of: datetime,
-    env: Mapping[str, str],
-    sent_at: datetime,
-) -> tuple[list[str], list[str]]:
-    """Owner notices due at ``as_of`` by e-mail and/or webhook, each recorded as it goes out;
-    (what was sent, problems)."""
-    from auditor.app.remediatenotice import (
-        due_notices,
-        render_email,
-        render_text,
-        send_email,
-        smtp_secrets,
-    )
-
-    config = remediation_config(loaded)
-    channels = [c for c, on in (("email", config.email), ("webhook", config.webhook)) if on]
-    if not channels:
-        raise ConfigError(
-            "no channel for owner notices",
-            file=str(loaded.path),
-            key="remediation.email",
-            fix="configure remediation.email (SMTP) and/or set remediation.webhook: true",
-        )
-    done: list[str] = []
-    problems: list[str] = []
-    stamp = str(format_timestamp(sent_at))
-    with RemediationLog(history_target(loaded)) as log:
-        for channel in channels:
-            notices, unreachable = due_notices(plan, config.notice_days, as_of, log, channel)
-            problems += unreachable
-
-            def record(i: int, channel: str = channel, notices: Any = notices) -> None:
-                notice = notices[i]
-                items = [(a["tenant"], a["credential_id"], a["due"]) for a in notice.actions]
-                log.record_notice(notice.owner, items, notice.stage, channel, stamp)
-                done.append(
-                    f"{channel}: {notice.owner} ({len(items)} credential(s), "
-                    f"{notice.stage}-day notice)"
-                )
-
-            if channel == "email" and notices:
-                assert config.email is not None
-                user, password = smtp_secrets(config.email, env, loaded.base_dir)
-                messages = [render_email(n, config.email.sender) for n in notices]
-                send_email(
-                    config.email,
-                    messages,
-                    on_sent=record,
-                    username=user,
-                    password=password,
-                    base_dir=loaded.base_dir,
-                )
-            elif channel == "webhook" and notices:
-                from auditor.app.notify import Notifier
-
-                notifier = Notifier.from_config(loaded)
-                if notifier is None:
-                    raise ConfigError(
-                        "remediation.webhook needs the notify webhook",
-                        file=str(loaded.path),
-                        key="notify.webhook_url_env",
-                    )
-                for i, notice in enumerate(notices):
-                    notifier.send({"text": render_text(notice)})
-                    record(i)
-    return done, problems
 
 
 DEMO_POLICY = RemediationConfig.model_validate(

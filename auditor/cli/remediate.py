@@ -232,8 +232,8 @@ def _reread(loaded: Any, names: Sequence[str]) -> tuple[Any, Any]:
 def notify_cmd(plan_file: Path, config_path: Path, as_of: str | None) -> int:
     """Tell owners, once per stage (remediation.notice_days), about revokes coming up in the
     plan: one message per owner, by e-mail and/or the webhook. Re-runs never repeat a notice."""
-    from auditor.app.remediate import send_notices
     from auditor.app.remediateapprove import read_plan
+    from auditor.app.remediatesend import send_notices
 
     loaded = load(config_path)
     plan = read_plan(plan_file)
