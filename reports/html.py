@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,12 +36,18 @@ from markupsafe import Markup
 
 from auditor.kernel.model import SEVERITIES, ScanResult
 from auditor.kernel.visible import visible
-from reports import view
+from reports import html_island, view, view_fix
 
 FILE_NAME = "report.html"
 TEMPLATES = Path(__file__).with_name("templates")
 CHART_WIDTH = 360
 BAR_AREA = 200
+STATIC_ROWS = 200
+"""Findings written as table rows, most severe first: what a reader without JavaScript sees."""
+FIX_ITEMS = 12
+"""Credentials (or owners) listed per fix-first group; the rest are one filter away."""
+WHY_ITEMS = 4
+"""Findings listed behind one credential or owner in the fix-first section."""
 
 
 @dataclass(frozen=True)
@@ -140,14 +146,22 @@ def _severity_chart(result: ScanResult) -> Chart:
 
 
 def context(result: ScanResult) -> dict[str, Any]:
-    """Everything the template shows, precomputed (the template holds no logic)."""
+    """Everything the template shows, precomputed (the template holds no logic). The data
+    islands are generators: rows are encoded while the page streams out."""
     as_of = result.scan.as_of
     findings = view.ordered_findings(result.findings)
     rows = [f for f in findings if f.status != "not_applicable"]
+    open_rules = view.open_rules_by_credential(findings)
+    worst = view.worst_severity(findings)
+    table = html_island.string_table(rows, result.credentials, open_rules)
     css, js, init = assets()
     return {
         "r": result,
         "s": result.summary,
+        "h": view_fix.headline(result),
+        "fix": view_fix.fix_first(rows),
+        "fix_items": FIX_ITEMS,
+        "why_items": WHY_ITEMS,
         "css": css.text,
         "js": js.text,
         "init": init.text,
@@ -174,11 +188,36 @@ def context(result: ScanResult) -> dict[str, Any]:
         "rules": view.rule_rows(result),
         "tenants": sorted({c.tenant for c in result.coverage}),
         "finding_rules": sorted({f.rule_id for f in rows}),
-        "finding_rows": rows,
+        "finding_total": len(rows),
+        "static_rows": rows[:STATIC_ROWS],
+        "waiver_text": html_island.waiver_text,
         "has_new": any(f.change == "new" for f in rows),
         "not_applicable": view.not_applicable_groups(result),
-        "open_rules": view.open_rules_by_credential(findings),
-        "worst": view.worst_severity(findings),
+        "island_strings": _markup(
+            html_island.island(
+                {
+                    "sev": list(SEVERITIES),
+                    "status": [view.STATUS_LABELS[s] for s in view.STATUS_ORDER],
+                    "status_ids": list(view.STATUS_ORDER),
+                    "actions": list(html_island.ACTION_IDS),
+                },
+                table.strings,
+            )
+        ),
+        "island_findings": _markup(
+            html_island.island({}, (html_island.finding_row(f, table) for f in rows))
+        ),
+        "island_inventory": _markup(
+            html_island.island(
+                {},
+                (
+                    html_island.credential_row(
+                        c, table, open_rules.get(c.key, ()), worst.get(c.key)
+                    )
+                    for c in result.credentials
+                ),
+            )
+        ),
         "waivers": sorted(
             result.evaluation.waivers,
             key=lambda w: (("expired", "stale", "expiring", "active").index(w.state), w.id),
@@ -192,6 +231,13 @@ def context(result: ScanResult) -> dict[str, Any]:
         "resolved": view.ordered_findings(result.resolved),
         "remediation": {f.rule_id: f.remediation for f in findings if f.remediation},
     }
+
+
+def _markup(chunks: Iterator[str]) -> Iterator[Markup]:
+    """Island text is safe JSON (``html_island.safe_json``): no ``<``, ``>`` or ``&`` left to
+    escape, so it is inlined as it is."""
+    for chunk in chunks:
+        yield Markup(chunk)  # noqa: S704
 
 
 def _policy_rules(policy: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -225,8 +271,18 @@ def _parameter(value: object) -> str:
     return str(value)
 
 
+def chunks(result: ScanResult) -> Iterator[str]:
+    """The page as it is produced: Jinja's ``generate`` with the islands encoded on the way."""
+    return _environment().get_template("report.html.j2").generate(**context(result))
+
+
+def stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
+    """``{file name: chunks}``; nothing holds the whole page (the islands are generators)."""
+    return {FILE_NAME: chunks(result)}
+
+
 def to_html(result: ScanResult) -> str:
-    return _environment().get_template("report.html.j2").render(**context(result))
+    return "".join(chunks(result))
 
 
 def render(result: ScanResult) -> Mapping[str, str]:
