@@ -99,7 +99,8 @@ def render_all(result: ScanResult, out: Path) -> Path:
 
 PAINTED = """() => new Promise(resolve => {
   new PerformanceObserver(list => {
-    resolve(Object.fromEntries(list.getEntries().map(e => [e.identifier, e.renderTime || e.loadTime])));
+    const entries = list.getEntries();
+    resolve(Object.fromEntries(entries.map(e => [e.identifier, e.renderTime || e.loadTime])));
   }).observe({type: "element", buffered: true});
 })"""
 """When the elements marked ``elementtiming`` (the fix-first heading and headline) were first
@@ -192,8 +193,12 @@ def browse(report: Path) -> None:
             ("next page", "click", "#findings [data-page=next]", ""),
             ("inventory search", "input", "#inventory input", "jupyter"),
             ("inventory sort by last use", "click", "#inventory th:nth-child(5) button", ""),
-            ("inventory filter worst=critical", "select", "#inventory select[data-field='13']",
-             "critical"),
+            (
+                "inventory filter worst=critical",
+                "select",
+                "#inventory select[data-field='13']",
+                "critical",
+            ),
         ]
         print("  interactions (until the next frame after the redraw):")
         slowest = 0.0

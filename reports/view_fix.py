@@ -23,7 +23,7 @@ the findings' own (each rule's ``remediation``), never rewritten here.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -46,7 +46,9 @@ __all__ = [
 class Action:
     id: str
     verb: str
-    """How the group's heading starts: "Revoke" → "Revoke 12 credentials"."""
+    """The action in a word or two (the findings table's "Action" filter)."""
+    phrase: str
+    """The group's heading, with ``{n}`` and ``{noun}``: "Revoke {n} {noun}"."""
     why: str
     """One line under the heading: what the group has in common."""
     rules: tuple[str, ...]
@@ -56,38 +58,44 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "revoke",
         "Revoke",
+        "Revoke {n} {noun}",
         "owner gone, idle, never used or already expired",
         ("inactive-owner", "stale", "never-used", "expired"),
     ),
     Action(
         "reduce-access",
-        "Replace with narrower access",
+        "Narrow access",
+        "Narrow the access of {n} {noun}",
         "administrative roles or every permission of the owner",
         ("privileged-access", "full-owner-access"),
     ),
     Action(
         "restrict-network",
         "Restrict to a network",
+        "Restrict {n} {noun} to a network",
         "usable from any address, or from a range wider than the policy allows",
         ("no-source-restriction", "broad-source-restriction"),
     ),
     Action(
         "set-expiry",
-        "Replace with an expiring credential",
+        "Set an expiry",
+        "Replace {n} {noun} with expiring ones",
         "no expiry, or a lifetime longer than the policy allows",
         ("no-expiry", "long-lifetime"),
     ),
     Action(
         "renew",
         "Renew or let lapse",
+        "Renew or let lapse {n} {noun}",
         "expires soon",
         ("expiring-soon",),
     ),
-    Action("review", "Review", "other failing rules (custom rules)", ()),
+    Action("review", "Review", "Review {n} {noun}", "other failing rules (custom rules)", ()),
 )
 OWNER_ACTION = Action(
     "ask-owner",
-    "Ask",
+    "Ask owners",
+    "Ask {n} {noun}",
     "questions only a person can answer: owners that could not be verified, access that could "
     "not be read, owners holding more credentials than the policy allows",
     ("too-many-per-owner",),
@@ -126,9 +134,11 @@ class FixGroup:
     """``credential`` or ``owner``: what ``items`` are."""
     items: tuple[FixItem, ...]
     remediation: tuple[tuple[str, str], ...]
-    """(rule id, remediation text) for every rule behind the group, once per distinct text."""
+    """(rule id, plain remediation text) for every rule behind the group."""
     severity: str
     findings: int
+    """Open findings that call for this action (``action_of``), on any credential: the rows the
+    findings table shows when filtered by it."""
 
     @property
     def count(self) -> int:
@@ -137,7 +147,8 @@ class FixGroup:
     @property
     def title(self) -> str:
         noun = "credential" if self.by == "credential" else "owner"
-        return f"{self.action.verb} {self.count:,} {noun}{'' if self.count == 1 else 's'}"
+        noun += "" if self.count == 1 else "s"
+        return self.action.phrase.format(n=f"{self.count:,}", noun=noun)
 
 
 def _worst(findings: Iterable[Finding]) -> str:
@@ -176,6 +187,7 @@ def fix_first(findings: Sequence[Finding]) -> list[FixGroup]:
     for f in findings:
         if f.status in ("fail", "manual"):
             by_credential[(f.tenant, f.credential_id)].append(f)
+    calling: Counter[str] = Counter(action_of(f) for f in findings)
     placed: dict[str, list[FixItem]] = defaultdict(list)
     behind: dict[str, list[Finding]] = defaultdict(list)
     owners: dict[tuple[str, str], list[Finding]] = defaultdict(list)
@@ -213,7 +225,7 @@ def fix_first(findings: Sequence[Finding]) -> list[FixGroup]:
             items=tuple(sorted(placed[action.id], key=_item_order)),
             remediation=_remediation(behind[action.id]),
             severity=_worst_of(item.severity for item in placed[action.id]),
-            findings=sum(len(item.findings) for item in placed[action.id]),
+            findings=calling[action.id],
         )
         for action in ACTIONS
         if placed[action.id]
@@ -239,7 +251,7 @@ def fix_first(findings: Sequence[Finding]) -> list[FixGroup]:
                 items=tuple(sorted(items, key=_item_order)),
                 remediation=_remediation(every),
                 severity=_worst(every),
-                findings=len(every),
+                findings=calling[OWNER_ACTION.id],
             )
         )
     return groups
