@@ -105,7 +105,9 @@ def test_filters(loaded: Loaded, rich: ScanResult) -> None:
     assert all(r[4].startswith("NEW ") for r in rows)
     page.select_option("#findings select[data-field='10']", "")
     page.select_option("#inventory select[data-field='13']", "none")
-    clean = {c.key for c in rich.credentials} - {(f.tenant, f.credential_id) for f in open_findings(rich)}
+    clean = {c.key for c in rich.credentials} - {
+        (f.tenant, f.credential_id) for f in open_findings(rich)
+    }
     assert len(loaded.visible_rows("inventory-table")) == len(clean)
 
 
@@ -167,9 +169,7 @@ def test_sort_and_paging(loaded: Loaded, rich: ScanResult) -> None:
     assert severities == sorted(severities)
 
 
-def test_data_island_cannot_be_escaped(
-    browser: Any, rich: ScanResult, tmp_path: Path
-) -> None:
+def test_data_island_cannot_be_escaped(browser: Any, rich: ScanResult, tmp_path: Path) -> None:
     """Credential names that would end or comment out a ``<script>`` element stay data."""
     targets = list(rich.credentials[: len(HOSTILE_NAMES)])
     names = dict(zip((c.key for c in targets), HOSTILE_NAMES, strict=True))
@@ -189,7 +189,8 @@ def test_data_island_cannot_be_escaped(
         assert loaded.dialogs == []
         assert loaded.page.evaluate("document.scripts.length") == 6
         shown = loaded.page.eval_on_selector_all(
-            "#inventory-table tbody tr td:nth-child(2)", "cells => cells.map(c => c.firstChild.data)"
+            "#inventory-table tbody tr td:nth-child(2)",
+            "cells => cells.map(c => c.firstChild.data)",
         )
         for name in HOSTILE_NAMES:
             expected = name.replace("\u2028", "<U+2028>").replace("\u2029", "<U+2029>")
