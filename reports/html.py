@@ -9,12 +9,18 @@ Security model (vendor strings are untrusted, docs/architecture.md "Non-negotiab
   no form target. No inline event handler and no ``style`` attribute anywhere (both would need
   ``'unsafe-inline'``/``'unsafe-hashes'``); SVG charts use presentation attributes and classes.
 - No external request of any kind: system fonts, inline SVG, ``data:`` favicon.
-- The script reads everything from the DOM rows (``textContent``), so there is no JSON island
-  to escape.
+- The findings and the inventory are data islands (``reports.html_island``): JSON in
+  ``<script type="application/json">`` (not executed, so not in the CSP), with ``<``, ``>``,
+  ``&``, U+2028 and U+2029 escaped so no vendor string can end the element; the script builds
+  each row with ``textContent``, never parsing data as HTML.
 
-Scale: every finding and credential is a table row in the file, so the report reads and prints
-without JavaScript; the script only paginates, filters, sorts and searches over those rows
-(see ``templates/report.js``). ``benchmarks/bench_html.py`` measures 100,000 credentials.
+Scale (issue #16): a table row per finding and credential made 100 MB and 13 s at 100,000
+credentials. Now only the rows on screen exist; filters, search and sort work on the islands'
+indices (``templates/report.js``); ``benchmarks/bench_html.py`` measures 100,000 credentials.
+Without JavaScript the ``STATIC_ROWS`` most severe findings are rows in the HTML and the page
+says where the rest is. The page is produced as a stream of chunks (``stream``); ``render``
+joins them. Layout (issue #17): fix-first first (``reports.view_fix``), card rows below 821 px,
+an A4 landscape print stylesheet; ``tests/reports/test_layout.py`` checks both in Chromium.
 ``not_applicable`` results are shown grouped (tenant, rule, reason, count) rather than as rows:
 they are vendor capability gaps, two per SailPoint PAT, and every one is in ``results.json``,
 ``findings.csv`` and ``findings.ocsf.jsonl``.

@@ -14,8 +14,8 @@ from .conftest import replace
 def finding(rule: str, cred: str, *, status: str = "fail", severity: str = "high") -> Finding:
     return Finding(
         rule_id=rule,
-        status=status,  # type: ignore[arg-type]
-        severity=severity,  # type: ignore[arg-type]
+        status=status,
+        severity=severity,
         provider="conductorone",
         tenant="t1",
         credential_id=cred,
