@@ -233,3 +233,26 @@ def test_print_lays_out_every_matching_row(loaded: Loaded, rich: ScanResult) -> 
     loaded.page.evaluate("window.dispatchEvent(new Event('afterprint'))")
     loaded.page.emulate_media(media="screen")
     assert not loaded.page.is_visible("#findings .print-note")
+
+
+def test_empty_scan_loads_clean(browser: Any, rich: ScanResult, tmp_path: Path) -> None:
+    """A scan where every tenant failed: no credential, no finding, empty islands."""
+    failed = [c for c in rich.coverage if c.status == "failed"]
+    result = replace(
+        rich,
+        coverage=tuple(failed),
+        credentials=(),
+        evaluation=replace(rich.evaluation, findings=(), waivers=()),
+        resolved=(),
+    )
+    path = tmp_path / "report.html"
+    path.write_text(html.render(result)["report.html"], encoding="utf-8")
+    loaded = Loaded(browser, path)
+    try:
+        assert loaded.errors == []
+        assert loaded.status("findings") == "No rows match the filters."
+        assert loaded.status("inventory") == "No rows match the filters."
+        assert "Nothing to fix" in (loaded.page.text_content("#fix") or "")
+        assert loaded.page.is_visible("#coverage-alert")
+    finally:
+        loaded.close()
