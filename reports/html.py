@@ -157,9 +157,7 @@ def context(result: ScanResult) -> dict[str, Any]:
     as_of = result.scan.as_of
     findings = view.ordered_findings(result.findings)
     rows = [f for f in findings if f.status != "not_applicable"]
-    open_rules = view.open_rules_by_credential(findings)
-    worst = view.worst_severity(findings)
-    table = html_island.string_table(rows, result.credentials, open_rules)
+    islands = html_island.Islands(rows, result.credentials)
     css, js, init = assets()
     return {
         "r": result,
@@ -199,31 +197,9 @@ def context(result: ScanResult) -> dict[str, Any]:
         "waiver_text": html_island.waiver_text,
         "has_new": any(f.change == "new" for f in rows),
         "not_applicable": view.not_applicable_groups(result),
-        "island_strings": _markup(
-            html_island.island(
-                {
-                    "sev": list(SEVERITIES),
-                    "status": [view.STATUS_LABELS[s] for s in view.STATUS_ORDER],
-                    "status_ids": list(view.STATUS_ORDER),
-                    "actions": list(html_island.ACTION_IDS),
-                },
-                table.strings,
-            )
-        ),
-        "island_findings": _markup(
-            html_island.island({}, (html_island.finding_row(f, table) for f in rows))
-        ),
-        "island_inventory": _markup(
-            html_island.island(
-                {},
-                (
-                    html_island.credential_row(
-                        c, table, open_rules.get(c.key, ()), worst.get(c.key)
-                    )
-                    for c in result.credentials
-                ),
-            )
-        ),
+        "island_dicts": _markup(islands.dictionaries()),
+        "island_credentials": _markup(islands.credentials()),
+        "island_findings": _markup(islands.findings()),
         "waivers": sorted(
             result.evaluation.waivers,
             key=lambda w: (("expired", "stale", "expiring", "active").index(w.state), w.id),

@@ -1,23 +1,46 @@
 /* credaudit report: the findings and inventory tables, built on demand from the data islands
    (<script type="application/json">, see reports/html_island.py for the encoding). Only the
    rows on screen exist in the document; every cell is filled with textContent, never parsed
-   as HTML. Filters compare indices, search scans the table of distinct strings once per term,
-   sort orders packed numeric keys. Allowed by its CSP hash; no inline handler anywhere. */
+   as HTML. Every field is a code whose order is its text's order: filters compare codes,
+   search scans each field's distinct texts once per term, sort orders packed numeric keys.
+   Allowed by its CSP hash; no inline handler anywhere. */
 (function () {
   "use strict";
   document.documentElement.className += " js";
   var PRINT_LIMIT = 5000;
   var SHIFT = 4194304; /* 2^22: row index packed under a sort key (up to 4M rows) */
-  var D = null;
+  var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var D = null; /* dictionaries */
+  var C = null; /* credentials */
   var grids = [];
 
-  function strings() {
-    if (!D) {
-      D = JSON.parse(document.getElementById("data-strings").textContent);
-      D.lower = null;
-      D.index = null;
+  function island(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+  /* A code column: fixed-width base-64 digits, most significant first. */
+  function column(col) {
+    var value = new Int8Array(128);
+    for (var k = 0; k < DIGITS.length; k++) { value[DIGITS.charCodeAt(k)] = k; }
+    var n = col.d.length / col.w;
+    var out = new Uint32Array(n);
+    for (var i = 0, p = 0; i < n; i++) {
+      var v = 0;
+      for (var j = 0; j < col.w; j++) { v = v * 64 + value[col.d.charCodeAt(p++)]; }
+      out[i] = v;
     }
-    return D;
+    return out;
+  }
+
+  function columns(cols) {
+    var out = {};
+    Object.keys(cols).forEach(function (k) { out[k] = column(cols[k]); });
+    return out;
+  }
+
+  function load() {
+    if (D) { return; }
+    D = island("data-dicts");
+    C = island("data-credentials");
+    C.col = columns(C.cols);
   }
 
   function el(tag, cls, text) {
@@ -33,117 +56,148 @@
     return td;
   }
 
-  /* Per grid: how a field is read ("s": a string index; "sev", "status", "action": an index into
-     the lists in the strings island; "flag": 0/1 shown as "new"; "worst": a severity or none),
-     which fields search looks at, and how a row is built. */
-  var SPECS = {
-    findings: {
-      kinds: ["sev", "status", "s", "s", "s", "s", "s", "s", "s", "s", "flag", "action"],
-      search: [0, 1, 2, 3, 4, 5, 6, 7, 9],
-      build: function (r) {
-        var S = D.rows;
-        var tr = el("tr", "s-" + D.sev[r[0]] + (D.status_ids[r[1]] === "fail" ? "" : " x-" + D.status_ids[r[1]]));
-        cell(tr, D.sev[r[0]]);
-        cell(tr, D.status[r[1]]);
-        cell(tr, S[r[2]]);
-        cell(tr, S[r[3]]);
+  function ownerText(o) { var e = D.owners[o]; return e[0] || e[3]; }
+
+  /* A grid's model: n rows; code(field, i) an integer whose order is the field's text order;
+     domain(field) how many codes; text(field, code) what a filter option or search sees. */
+  function findingsModel() {
+    var F = island("data-findings");
+    var col = columns(F.cols);
+    var n = F.count;
+    var rem = new Uint32Array(n);
+    var waiver = new Uint32Array(n);
+    var fresh = new Uint8Array(n);
+    for (var i = 0; i < n; i++) { rem[i] = D.rem[col.rule[i]] || 0; }
+    F.extra.forEach(function (x) { rem[x[0]] = x[1]; waiver[x[0]] = x[2]; fresh[x[0]] = x[3]; });
+    var get = {
+      sev: function (i) { return col.p[i] % 5; },
+      status: function (i) { return Math.floor(col.p[i] / 5) % 5; },
+      action: function (i) { return Math.floor(col.p[i] / 25); },
+      rule: function (i) { return col.rule[i]; },
+      tenant: function (i) { return C.col.tenant[col.cred[i]]; },
+      cred: function (i) { return col.cred[i]; },
+      owner: function (i) { return C.col.owner[col.cred[i]]; },
+      msg: function (i) { return col.msg[i]; },
+      waiver: function (i) { return waiver[i]; },
+      "new": function (i) { return fresh[i]; }
+    };
+    var texts = {
+      sev: D.sev, status: D.status, action: D.actions, rule: D.rule, tenant: D.tenant,
+      msg: D.message, waiver: D.waiver, "new": ["", "new"]
+    };
+    return {
+      n: n,
+      search: ["sev", "status", "rule", "tenant", "cred", "owner", "msg", "waiver"],
+      code: function (f, i) { return get[f](i); },
+      domain: function (f) { return f === "cred" ? C.name.length : f === "owner" ? D.owners.length : texts[f].length; },
+      text: function (f, v) {
+        if (f === "cred") { return C.name[v] + " " + C.id[v]; }
+        if (f === "owner") { return D.owners[v].join(" "); }
+        return texts[f][v];
+      },
+      build: function (i) {
+        var c = col.cred[i];
+        var sev = D.sev[get.sev(i)];
+        var status = D.status_ids[get.status(i)];
+        var tr = el("tr", "s-" + sev + (status === "fail" ? "" : " x-" + status));
+        cell(tr, sev);
+        cell(tr, D.status[get.status(i)]);
+        cell(tr, D.rule[col.rule[i]]);
+        cell(tr, D.tenant[C.col.tenant[c]]);
         var cred = cell(tr, "");
-        if (r[10]) { cred.appendChild(el("b", "new", "new")); cred.appendChild(document.createTextNode(" ")); }
-        cred.appendChild(document.createTextNode(S[r[4]]));
-        cred.appendChild(el("small", "", S[r[5]]));
-        cell(tr, S[r[6]]);
-        var msg = cell(tr, S[r[7]]);
-        if (r[9]) {
-          var waiver = S[r[9]];
-          msg.appendChild(el("small", waiver.indexOf("Waiver ") === 0 ? "waiver expired" : "waiver", waiver));
+        if (fresh[i]) { cred.appendChild(el("b", "new", "new")); cred.appendChild(document.createTextNode(" ")); }
+        cred.appendChild(document.createTextNode(C.name[c]));
+        cred.appendChild(el("small", "", C.id[c]));
+        cell(tr, ownerText(C.col.owner[c]));
+        var msg = cell(tr, D.message[col.msg[i]]);
+        if (waiver[i]) {
+          var w = D.waiver[waiver[i]];
+          msg.appendChild(el("small", w.indexOf("Waiver ") === 0 ? "waiver expired" : "waiver", w));
         }
-        if (r[8]) { msg.appendChild(el("small", "fix", S[r[8]])); }
+        if (rem[i]) { msg.appendChild(el("small", "fix", D.remediation[rem[i]])); }
         return tr;
       }
-    },
-    inventory: {
-      kinds: ["s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "worst", "s"],
-      search: [0, 1, 2, 3, 4, 5, 6, 10, 11, 12, 14],
-      build: function (r) {
-        var S = D.rows;
-        var worst = D.sev[r[13]];
+    };
+  }
+
+  function inventoryModel() {
+    var col = C.col;
+    var dicts = {
+      tenant: D.tenant, created: D.date, last_used: D.date, expires: D.date, access: D.access,
+      scopes: D.scopes, networks: D.networks, notes: D.notes, open: D.open,
+      worst: D.sev.concat(["none"])
+    };
+    return {
+      n: C.count,
+      search: ["tenant", "cred", "owner", "notes", "access", "scopes", "networks", "open"],
+      code: function (f, i) { return f === "cred" ? i : col[f][i]; },
+      domain: function (f) { return f === "cred" ? C.name.length : f === "owner" ? D.owners.length : dicts[f].length; },
+      text: function (f, v) {
+        if (f === "cred") { return C.name[v] + " " + C.id[v]; }
+        if (f === "owner") { return D.owners[v].join(" "); }
+        return dicts[f][v];
+      },
+      build: function (i) {
+        var worst = D.sev[col.worst[i]];
         var tr = el("tr", "s-" + (worst || "none"));
-        cell(tr, S[r[0]]);
-        var name = cell(tr, S[r[1]]);
-        name.appendChild(el("small", "", S[r[2]]));
-        if (r[3]) {
-          S[r[3]].split("\n").forEach(function (n) { name.appendChild(el("small", "note", n)); });
+        cell(tr, D.tenant[col.tenant[i]]);
+        var name = cell(tr, C.name[i]);
+        name.appendChild(el("small", "", C.id[i]));
+        if (col.notes[i]) {
+          D.notes[col.notes[i]].split("\n").forEach(function (n) { name.appendChild(el("small", "note", n)); });
         }
-        var owner = cell(tr, S[r[4]]);
-        owner.appendChild(el("small", "", S[r[5]]));
-        if (r[6]) { owner.appendChild(el("small", "owner-" + S[r[6]], S[r[6]])); }
-        cell(tr, S[r[7]]);
-        var used = S[r[8]];
+        var o = D.owners[col.owner[i]];
+        var owner = cell(tr, o[0]);
+        owner.appendChild(el("small", "", o[1]));
+        if (o[2]) { owner.appendChild(el("small", "owner-" + o[2], o[2])); }
+        cell(tr, D.date[col.created[i]]);
+        var used = D.date[col.last_used[i]];
         if (used === "not reported") { cell(tr, "").appendChild(el("span", "muted", used)); } else { cell(tr, used); }
-        cell(tr, S[r[9]]);
-        var access = cell(tr, S[r[10]]);
-        if (r[11]) { access.appendChild(el("small", "", S[r[11]])); }
-        var nets = S[r[12]];
+        cell(tr, D.date[col.expires[i]]);
+        var access = cell(tr, D.access[col.access[i]]);
+        if (col.scopes[i]) { access.appendChild(el("small", "", D.scopes[col.scopes[i]])); }
+        var nets = D.networks[col.networks[i]];
         if (nets === "n/a") { cell(tr, "").appendChild(el("span", "muted", nets)); } else { cell(tr, nets); }
         var w = cell(tr, "");
         if (worst) { w.appendChild(el("span", "sev sev-" + worst, worst)); } else { w.textContent = "none"; }
-        cell(tr, S[r[14]]);
+        cell(tr, D.open[col.open[i]]);
         return tr;
       }
-    }
-  };
-
-  function text(kind, v) {
-    if (kind === "s") { return D.rows[v]; }
-    if (kind === "sev") { return D.sev[v]; }
-    if (kind === "worst") { return D.sev[v] || "none"; }
-    if (kind === "status") { return D.status[v]; }
-    if (kind === "action") { return D.actions[v]; }
-    return v ? "new" : "";
+    };
   }
 
-  function domain(kind) {
-    return kind === "sev" ? D.sev.length : kind === "worst" ? D.sev.length + 1 :
-      kind === "status" ? D.status.length : kind === "action" ? D.actions.length : 2;
-  }
-
-  /* codes[v] === 1 when field value v is one of the texts in `allowed` */
-  function allowedCodes(kind, allowed) {
-    var codes;
-    if (kind === "s") {
-      if (!D.index) {
-        D.index = new Map();
-        D.rows.forEach(function (s, i) { D.index.set(s, i); });
-      }
-      codes = new Uint8Array(D.rows.length);
-      allowed.forEach(function (a) { var i = D.index.get(a); if (i !== undefined) { codes[i] = 1; } });
-      return codes;
-    }
-    codes = new Uint8Array(domain(kind));
-    for (var v = 0; v < codes.length; v++) { codes[v] = allowed.indexOf(text(kind, v)) !== -1 ? 1 : 0; }
+  /* codes[v] === 1 when the text of code v is one of `allowed` */
+  function allowedCodes(model, field, allowed) {
+    var codes = new Uint8Array(model.domain(field));
+    for (var v = 0; v < codes.length; v++) { codes[v] = allowed.indexOf(model.text(field, v)) !== -1 ? 1 : 0; }
     return codes;
   }
 
-  /* per field kind, a Uint8Array over its values: 1 where the text contains `term` */
-  function termCodes(term) {
-    if (!D.lower) { D.lower = D.rows.map(function (s) { return s.toLowerCase(); }); }
-    var out = { s: new Uint8Array(D.lower.length) };
-    for (var i = 0; i < D.lower.length; i++) { if (D.lower[i].indexOf(term) !== -1) { out.s[i] = 1; } }
-    ["sev", "worst", "status", "action", "flag"].forEach(function (kind) {
-      var codes = new Uint8Array(domain(kind));
-      for (var v = 0; v < codes.length; v++) { codes[v] = text(kind, v).toLowerCase().indexOf(term) !== -1 ? 1 : 0; }
-      out[kind] = codes;
+  /* per search field, codes[v] === 1 when the text of code v contains `term`; the lower-cased
+     texts are computed once per field */
+  function termCodes(model, cache, term) {
+    var out = {};
+    model.search.forEach(function (field) {
+      var lower = cache[field];
+      if (!lower) {
+        lower = cache[field] = [];
+        for (var v = 0; v < model.domain(field); v++) { lower.push(String(model.text(field, v)).toLowerCase()); }
+      }
+      var codes = new Uint8Array(lower.length);
+      for (var k = 0; k < lower.length; k++) { if (lower[k].indexOf(term) !== -1) { codes[k] = 1; } }
+      out[field] = codes;
     });
     return out;
   }
 
-  function Grid(root, spec, rows) {
+  function Grid(root, model) {
     var self = this;
     self.root = root;
-    self.spec = spec;
-    self.rows = rows;
-    self.order = new Uint32Array(rows.length);
-    for (var i = 0; i < rows.length; i++) { self.order[i] = i; }
+    self.model = model;
+    self.lower = {};
+    var n = model.n;
+    self.order = new Uint32Array(n);
+    for (var i = 0; i < n; i++) { self.order[i] = i; }
     self.matched = self.order;
     self.page = 0;
     self.table = root.querySelector("table.rows");
@@ -176,17 +230,16 @@
 
   Grid.prototype.apply = function () {
     var self = this;
-    var kinds = self.spec.kinds;
+    var model = self.model;
     var tests = [];
     self.filters.forEach(function (s) {
       if (!s.value) { return; }
-      var field = +s.getAttribute("data-field");
-      tests.push([field, allowedCodes(kinds[field], s.value.split("|"))]);
+      var field = s.getAttribute("data-field");
+      tests.push([field, allowedCodes(model, field, s.value.split("|"))]);
     });
     var terms = self.search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-    var searches = terms.map(termCodes);
-    var fields = self.spec.search;
-    var rows = self.rows;
+    var searches = terms.map(function (t) { return termCodes(model, self.lower, t); });
+    var fields = model.search;
     var order = self.order;
     if (!tests.length && !searches.length) {
       self.matched = order;
@@ -194,15 +247,15 @@
       var out = new Uint32Array(order.length);
       var n = 0;
       for (var p = 0; p < order.length; p++) {
-        var r = rows[order[p]];
+        var i = order[p];
         var ok = true;
-        for (var t = 0; ok && t < tests.length; t++) { ok = tests[t][1][r[tests[t][0]]] === 1; }
+        for (var t = 0; ok && t < tests.length; t++) { ok = tests[t][1][model.code(tests[t][0], i)] === 1; }
         for (var q = 0; ok && q < searches.length; q++) {
           var hit = false;
-          for (var f = 0; !hit && f < fields.length; f++) { hit = searches[q][kinds[fields[f]]][r[fields[f]]] === 1; }
+          for (var f = 0; !hit && f < fields.length; f++) { hit = searches[q][fields[f]][model.code(fields[f], i)] === 1; }
           ok = hit;
         }
-        if (ok) { out[n++] = order[p]; }
+        if (ok) { out[n++] = i; }
       }
       self.matched = out.subarray(0, n);
     }
@@ -211,7 +264,7 @@
 
   Grid.prototype.fill = function (start, end) {
     var frag = document.createDocumentFragment();
-    for (var p = start; p < end; p++) { frag.appendChild(this.spec.build(this.rows[this.matched[p]])); }
+    for (var p = start; p < end; p++) { frag.appendChild(this.model.build(this.matched[p])); }
     this.tbody.textContent = "";
     this.tbody.appendChild(frag);
   };
@@ -224,7 +277,7 @@
     var start = this.page * size;
     var end = Math.min(total, start + size);
     this.fill(start, end);
-    var all = this.rows.length;
+    var all = this.model.n;
     var of = total === all ? "" : " (" + all.toLocaleString() + " in the table)";
     this.status.textContent = total === 0
       ? "No rows match the filters" + of + "."
@@ -237,18 +290,20 @@
 
   Grid.prototype.sort = function (button) {
     var th = button.parentNode;
-    var field = +button.getAttribute("data-sort");
+    var field = button.getAttribute("data-sort");
     var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
     Array.prototype.forEach.call(th.parentNode.cells, function (c) { c.removeAttribute("aria-sort"); });
-    var rows = this.rows;
-    var top = this.spec.kinds[field] === "s" ? D.rows.length : domain(this.spec.kinds[field]);
-    var packed = new Float64Array(rows.length);
-    for (var i = 0; i < rows.length; i++) {
-      packed[i] = (dir === 1 ? rows[i][field] : top - rows[i][field]) * SHIFT + i;
+    var model = this.model;
+    var n = model.n;
+    var top = model.domain(field);
+    var packed = new Float64Array(n);
+    for (var i = 0; i < n; i++) {
+      var code = model.code(field, i);
+      packed[i] = (dir === 1 ? code : top - code) * SHIFT + i;
     }
     packed.sort();
-    var order = new Uint32Array(rows.length);
-    for (var j = 0; j < rows.length; j++) { order[j] = packed[j] % SHIFT; }
+    var order = new Uint32Array(n);
+    for (var j = 0; j < n; j++) { order[j] = packed[j] % SHIFT; }
     this.order = order;
     th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
     this.page = 0;
@@ -281,7 +336,7 @@
     if (!grid) { return; }
     grid.filters.forEach(function (s) {
       var field = s.getAttribute("data-field");
-      s.value = field === "11" ? action : field === "1" ? "fail|manual review" : "";
+      s.value = field === "action" ? action : field === "status" ? "fail|manual review" : "";
     });
     grid.search.value = "";
     grid.page = 0;
@@ -293,12 +348,10 @@
      the (larger) inventory island has been parsed. */
   window.credauditInit = function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-grid]:not([data-live])"), function (root) {
+      if (!document.getElementById("data-findings")) { return; }
+      load();
       var name = root.getAttribute("data-grid");
-      var island = document.getElementById("data-" + name);
-      if (!island || !document.getElementById("data-strings")) { return; }
-      strings();
-      var rows = JSON.parse(island.textContent).rows;
-      grids.push(new Grid(root, SPECS[name], rows));
+      grids.push(new Grid(root, name === "findings" ? findingsModel() : inventoryModel()));
       root.setAttribute("data-live", String(Math.round(performance.now())));
       if (name === "findings") {
         Array.prototype.forEach.call(document.querySelectorAll("button.show-action"), function (b) {

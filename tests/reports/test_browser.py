@@ -81,30 +81,30 @@ def test_default_view_is_open_findings(loaded: Loaded, rich: ScanResult) -> None
 
 def test_filters(loaded: Loaded, rich: ScanResult) -> None:
     page = loaded.page
-    page.select_option("#findings select[data-field='0']", "critical")
+    page.select_option("#findings select[data-field='sev']", "critical")
     critical = [f for f in open_findings(rich) if f.severity == "critical"]
     assert len(loaded.visible_rows("findings-table")) == len(critical)
-    page.select_option("#findings select[data-field='3']", "sandbox-isc")
+    page.select_option("#findings select[data-field='tenant']", "sandbox-isc")
     isc = [f for f in critical if f.tenant == "sandbox-isc"]
     rows = loaded.visible_rows("findings-table")
     assert len(rows) == len(isc) > 0
     assert {r[3] for r in rows} == {"sandbox-isc"}
-    page.select_option("#findings select[data-field='0']", "")
-    page.select_option("#findings select[data-field='3']", "")
-    page.select_option("#findings select[data-field='1']", "waived")
+    page.select_option("#findings select[data-field='sev']", "")
+    page.select_option("#findings select[data-field='tenant']", "")
+    page.select_option("#findings select[data-field='status']", "waived")
     rows = loaded.visible_rows("findings-table")
     assert sorted(r[2] for r in rows) == ["no-expiry", "stale"]
     assert all("Waive" in r[6] for r in rows)
-    page.select_option("#findings select[data-field='1']", "")
-    page.select_option("#findings select[data-field='2']", "too-many-per-owner")
+    page.select_option("#findings select[data-field='status']", "")
+    page.select_option("#findings select[data-field='rule']", "too-many-per-owner")
     assert len(loaded.visible_rows("findings-table")) == 13
-    page.select_option("#findings select[data-field='2']", "")
-    page.select_option("#findings select[data-field='10']", "new")
+    page.select_option("#findings select[data-field='rule']", "")
+    page.select_option("#findings select[data-field='new']", "new")
     rows = loaded.visible_rows("findings-table")
     assert len(rows) == 3
     assert all(r[4].startswith("NEW ") for r in rows)
-    page.select_option("#findings select[data-field='10']", "")
-    page.select_option("#inventory select[data-field='13']", "none")
+    page.select_option("#findings select[data-field='new']", "")
+    page.select_option("#inventory select[data-field='worst']", "none")
     clean = {c.key for c in rich.credentials} - {
         (f.tenant, f.credential_id) for f in open_findings(rich)
     }

@@ -98,7 +98,7 @@ def test_csp_is_restrictive_and_hashes_match(curated_page: tuple[str, Page]) -> 
     assert directives["style-src"].split() == [sha(s) for s in page.inline["style"]]
     assert set(directives["script-src"].split()) == {sha(s) for s in page.inline["script"]}
     assert len(page.inline["script"]) == 3  # the report script and one init call per grid
-    assert sorted(page.islands) == ["data-findings", "data-inventory", "data-strings"]
+    assert sorted(page.islands) == ["data-credentials", "data-dicts", "data-findings"]
 
 
 def test_no_external_reference_no_inline_handlers(rich_page: tuple[str, Page]) -> None:
@@ -118,7 +118,8 @@ def test_payload_names_are_text(curated_page: tuple[str, Page]) -> None:
     """Vendor markup is data in the islands, JSON strings with ``<``, ``>`` and ``&`` escaped
     (the rows written in the HTML are autoescaped: ``test_hidden_chars``, ``test_browser``)."""
     _, page = curated_page
-    strings = json.loads(page.islands["data-strings"])["rows"]
+    owners = json.loads(page.islands["data-dicts"])["owners"]
+    strings = json.loads(page.islands["data-credentials"])["name"] + [o[0] for o in owners]
     for name in (
         '<script>alert("xss")</script>',
         "<img src=x onerror=alert(1)>",
@@ -128,7 +129,7 @@ def test_payload_names_are_text(curated_page: tuple[str, Page]) -> None:
         assert name in strings, name
     assert (
         '"\\u003cscript\\u003ealert(\\"xss\\")\\u003c/script\\u003e"'
-        in page.islands["data-strings"]
+        in page.islands["data-credentials"]
     )
     for island in page.islands.values():
         assert not set("<>&") & set(island)
@@ -138,10 +139,10 @@ def test_payload_names_are_text(curated_page: tuple[str, Page]) -> None:
 def test_every_row_is_in_the_islands(curated: ScanResult, curated_page: tuple[str, Page]) -> None:
     _, page = curated_page
     listed = [f for f in curated.findings if f.status != "not_applicable"]
-    findings = json.loads(page.islands["data-findings"])["rows"]
-    inventory = json.loads(page.islands["data-inventory"])["rows"]
-    assert len(findings) == len(listed) == 74
-    assert len(inventory) == len(curated.credentials) == 81
+    findings = json.loads(page.islands["data-findings"])
+    credentials = json.loads(page.islands["data-credentials"])
+    assert findings["count"] == len(listed) == 74
+    assert credentials["count"] == len(credentials["name"]) == len(curated.credentials) == 81
     # the demo is small: every result is also a row in the HTML, for a reader without JavaScript
     assert page.rows["findings-table"] == 1 + len(listed)
     assert page.rows["inventory-table"] == 1  # the header: the inventory is built from its island
@@ -152,7 +153,7 @@ def test_rows_in_the_html_are_bounded(curated: ScanResult, monkeypatch: pytest.M
     monkeypatch.setattr(html, "STATIC_ROWS", 10)
     page = Page(html.render(curated)["report.html"])
     assert page.rows["findings-table"] == 1 + 10
-    assert len(json.loads(page.islands["data-findings"])["rows"]) == 74
+    assert json.loads(page.islands["data-findings"])["count"] == 74
     note = next(t for t in page.texts if t.startswith("Without JavaScript this table lists"))
     assert (
         note
@@ -216,7 +217,7 @@ def test_history_markers(rich_page: tuple[str, Page]) -> None:
     assert text.count('<b class="new">new</b>') == 3
     assert "Resolved since the previous scan (1)" in text
     assert "deleted since last scan" in text
-    assert '<select data-field="10">' in text  # the "new only" filter
+    assert '<select data-field="new">' in text  # the "new only" filter
 
 
 def test_waivers_section(rich_page: tuple[str, Page]) -> None:
