@@ -63,16 +63,26 @@ def shown(text: str | None) -> str:
     return visible(text or "", keep=KEEP)
 
 
+_ONE = list(DIGITS)
+_TWO = [a + b for a in DIGITS for b in DIGITS]
+
+
 def encode(codes: Sequence[int]) -> tuple[int, str]:
-    """(width, digits): every code in ``width`` base-64 digits."""
+    """(width, digits): every code in ``width`` base-64 digits, most significant first."""
     top = max(codes, default=0)
     width = 1
     while top >= 64**width:
         width += 1
-    out = []
-    for code in codes:
-        out.append("".join(DIGITS[(code >> (6 * k)) & 63] for k in range(width - 1, -1, -1)))
-    return width, "".join(out)
+    if width == 1:
+        return width, "".join([_ONE[c] for c in codes])
+    if width == 2:
+        return width, "".join([_TWO[c] for c in codes])
+    if width == 3:
+        return width, "".join([_ONE[c >> 12] + _TWO[c & 4095] for c in codes])
+    if width == 4:
+        return width, "".join([_TWO[c >> 12] + _TWO[c & 4095] for c in codes])
+    digits = ("".join(DIGITS[(c >> (6 * k)) & 63] for k in range(width - 1, -1, -1)) for c in codes)
+    return width, "".join(digits)
 
 
 def waiver_text(f: Finding) -> str:
@@ -101,15 +111,18 @@ def networks_text(c: Credential) -> str:
 
 
 class Dictionary:
-    """One field's sorted distinct texts; codes are positions."""
+    """One field's sorted distinct texts (as ``shown``); codes are positions. Looked up by the
+    raw text, so ``visible`` runs once per distinct text, not once per row."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        distinct = {shown(t) for t in texts} | {""}
-        self.texts = sorted(distinct, key=lambda s: (s.casefold(), s))
-        self._code = {s: i for i, s in enumerate(self.texts)}
+    def __init__(self, texts: Iterable[str | None]) -> None:
+        raw = {t or "" for t in texts} | {""}
+        shown_of = {t: shown(t) for t in raw}
+        self.texts = sorted(set(shown_of.values()), key=lambda s: (s.casefold(), s))
+        code = {s: i for i, s in enumerate(self.texts)}
+        self._code = {t: code[v] for t, v in shown_of.items()}
 
     def __getitem__(self, text: str | None) -> int:
-        return self._code[shown(text)]
+        return self._code[text or ""]
 
 
 Owner = tuple[str, str, str, str]
@@ -132,30 +145,29 @@ class Islands:
     def __init__(self, findings: Sequence[Finding], credentials: Sequence[Credential]) -> None:
         open_rules = view.open_rules_by_credential(findings)
         worst = view.worst_severity(findings)
+        names = {c.key: shown(c.name) for c in credentials}
         ordered = sorted(
-            credentials, key=lambda c: (shown(c.name).casefold(), shown(c.name), c.tenant, c.id)
+            credentials, key=lambda c: (names[c.key].casefold(), names[c.key], c.tenant, c.id)
         )
         self.count = len(ordered)
         entries: list[tuple[str, str, str, Owner, Credential | None]] = [
-            (c.tenant, shown(c.name), shown(c.id), owner_of(c), c) for c in ordered
+            (c.tenant, names[c.key], shown(c.id), owner_of(c), c) for c in ordered
         ]
-        index = {(c.tenant, c.id): i for i, c in enumerate(ordered)}
+        index = {c.key: i for i, c in enumerate(ordered)}
+        # what a finding must say of its credential to be shown with the inventory's entry
+        said = {c.key: (c.name, c.owner.name or "", c.owner.id or "") for c in ordered}
         self.cred: list[int] = []
         for f in findings:
-            found = index.get((f.tenant, f.credential_id), -1)
-            entry = entries[found] if found >= 0 else None
-            if (
-                entry is None
-                or entry[1] != shown(f.credential_name)
-                or ((entry[3][0], entry[3][3]) != finding_owner(f))
-            ):
+            key = (f.tenant, f.credential_id)
+            found = index.get(key, -1)
+            if said.get(key) != (f.credential_name, f.owner_name or "", f.owner_id or ""):
                 owner_name, owner_id = finding_owner(f)
                 owner = (owner_name, owner_id, "", owner_id)
                 entries.append(
                     (f.tenant, shown(f.credential_name), shown(f.credential_id), owner, None)
                 )
-                found = len(entries) - 1
-                index[(f.tenant, f.credential_id)] = found  # its other findings use it too
+                found = index[key] = len(entries) - 1  # its other findings use it too
+                said[key] = (f.credential_name, f.owner_name or "", f.owner_id or "")
             self.cred.append(found)
         self.entries = entries
         self.owners = sorted({e[3] for e in entries}, key=lambda o: (o[0].casefold(), *o))
