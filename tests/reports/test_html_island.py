@@ -78,7 +78,7 @@ def islands(result: ScanResult) -> dict[str, Any]:
     return out
 
 
-def decode(result: ScanResult) -> tuple[list[list[object]], list[list[object]]]:
+def decode(result: ScanResult) -> tuple[list[list[Any]], list[list[Any]]]:
     """Every finding and inventory row as ``report.js`` shows it."""
     data = islands(result)
     d, c, f = data["data-dicts"], data["data-credentials"], data["data-findings"]
