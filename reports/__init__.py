@@ -6,7 +6,7 @@ Each renderer takes a ``ScanResult`` and returns ``{file name: text}``; the CLI 
 
 from __future__ import annotations
 
-from reports import csv, html, json, markdown, ocsf
+from reports import csv, html, json, markdown, ocsf, oscal
 from reports.base import Renderer
 
 FORMATS: dict[str, Renderer] = {
@@ -15,6 +15,7 @@ FORMATS: dict[str, Renderer] = {
     "json": json.render,
     "csv": csv.render,
     "ocsf": ocsf.render,
+    "oscal": oscal.render,
 }
 
 __all__ = ["FORMATS", "Renderer"]

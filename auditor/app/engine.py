@@ -36,6 +36,7 @@ from auditor.app.enginecollect import _failed as _failed
 from auditor.app.enginecollect import _own as _own
 from auditor.app.enginecollect import _TrackingFactory as _TrackingFactory
 from auditor.app.enginesettings import default_registry, secrets_for, tenant_settings
+from auditor.app.vendorhooks import install_vendor_hooks
 from auditor.kernel.errors import ConfigError, UsageError
 from auditor.kernel.http import clean_vendor_text as _clean  # noqa: F401 - kept importable here
 from auditor.kernel.model import (
@@ -92,6 +93,8 @@ def prepare(
     """Validate everything a scan needs; ``only`` restricts the scan to named tenants."""
     import policies
 
+    install_vendor_hooks()
+
     registry = registry if registry is not None else default_registry()
     names = [t.name for t in loaded.config.tenants]
     unknown = [n for n in only if n not in names]
@@ -123,6 +126,8 @@ def plan_for(
 ) -> ScanPlan:
     """A plan from already-validated parts (the demo and the sandbox build theirs directly)."""
     import policies
+
+    install_vendor_hooks()
 
     frozen_waivers = tuple(waivers)
 

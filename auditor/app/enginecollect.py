@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from auditor.kernel.errors import AuditorError
+from auditor.kernel.coveragenotes import CoverageNote, cause
+from auditor.kernel.errors import AuditorError, ProviderError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, TokenProvider
 from auditor.kernel.http import clean_vendor_text as _clean
 from auditor.kernel.model import TenantCoverage, TenantInventory
 from auditor.kernel.secretmatch import SecretSet
-from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model
+from auditor.kernel.withhold import WITHHELD_DETAIL, WITHHELD_NOTE, withhold_model
 from providers.base import ClientFactory, Provider, TenantSettings
 
 __all__ = [
@@ -134,6 +135,10 @@ async def collect_tenant(
             f"the tenant's deadline of {settings.http.tenant_timeout:g} s "
             "(http.tenant_timeout) was hit before collection finished",
         )
+    except ProviderError as exc:
+        # the coverage names the tenant already: its error does not say it again
+        mine = exc.tenant in (None, settings.name)
+        inventory = _failed(settings, base_url, exc.message if mine else str(exc))
     except AuditorError as exc:
         inventory = _failed(settings, base_url, str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug in one adapter must not sink the other tenants
@@ -160,18 +165,24 @@ async def collect_tenant(
     for made in factory.created:
         await made.aclose()
     inventory = withhold_model(_own(inventory, settings), secrets)
-    status, notes = inventory.coverage.status, inventory.coverage.notes
-    if factory.withheld() and WITHHELD_NOTE not in notes:
-        notes = (*notes, WITHHELD_NOTE)  # withheld at source, the mark since cut by an adapter
+    status, notes = inventory.coverage.status, list[CoverageNote]()
+    if factory.withheld() and WITHHELD_NOTE not in inventory.coverage.notes:
+        notes.append(WITHHELD_DETAIL)  # withheld at source, the mark since cut by an adapter
     if inventory.coverage.record_errors and status == "complete":
         # A record we could not read is a credential we did not evaluate: the population is
         # incomplete whatever the adapter thought, and the scan must not read as a clean one.
         status = "partial"
-        notes = (*notes, "some records could not be read; the population is incomplete")
-    coverage = inventory.coverage.model_copy(
-        update={
+        notes.append(
+            cause(
+                "records-unreadable",
+                "some records could not be read; the population is incomplete",
+                count=len(inventory.coverage.record_errors),
+            )
+        )
+    coverage = inventory.coverage.with_notes(
+        *notes,
+        **{
             "status": status,
-            "notes": notes,
             "base_url": inventory.coverage.base_url or base_url,
             "credential_count": len(inventory.credentials),
             "requests": requests,
@@ -180,7 +191,7 @@ async def collect_tenant(
             # what the reports call this vendor and its credentials: the provider declares it
             "provider_label": cls.label or cls.name,
             "credential_kind": cls.credential_kind or f"{cls.label or cls.name} credential",
-        }
+        },
     )
     progress.tenant_finished(coverage)
     return TenantInventory(coverage=coverage, credentials=inventory.credentials)

@@ -3,12 +3,13 @@
 keys in ``auditor.app.signing``.
 
 A bundle is a zip holding every report format registered in ``reports.FORMATS`` under
-``reports/``, the effective policy, the waivers (definitions and how each fared), the
-configuration with every secret and secret *reference* redacted, the coverage, and
-``manifest.json``: the SHA-256 and size of every other file plus the tool, Python version, scan
-and tenants. The manifest may be signed with Ed25519 (``manifest.sig``, base64 over the exact
-manifest bytes; ``manifest.pub``, the signer's public key, whose SHA-256 fingerprint the signed
-manifest records).
+``reports/`` (the OSCAL document last: its back-matter lists the SHA-256 of every other entry),
+the effective policy, the waivers (definitions and how each fared), the configuration with
+every secret and secret *reference* redacted, the coverage, and ``manifest.json``: the SHA-256
+and size of every other file plus the tool, Python version, scan and tenants. The manifest may
+be signed with Ed25519 (``manifest.sig``, base64 over the exact manifest bytes;
+``manifest.pub``, the signer's public key, whose SHA-256 fingerprint the signed manifest
+records).
 
 Why these choices: a fixed entry order and timestamps make the same scan produce the same bytes,
 so two copies can be compared by hash; the zip is written to a temporary file beside the target
@@ -93,7 +94,9 @@ def _entries(
     formats: Mapping[str, Callable[[ScanResult], Mapping[str, str]]],
 ) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    for renderer in formats.values():
+    for fmt, renderer in formats.items():
+        if fmt == "oscal":
+            continue  # last: its back-matter holds the hashes of every other entry
         for name, text in renderer(result).items():
             files[f"reports/{name}"] = text.encode()
     files["policy.json"] = _json(result.evaluation.policy)
@@ -105,6 +108,11 @@ def _entries(
     )
     files["config.json"] = _json(redact_config(config))
     files["coverage.json"] = _json([c.model_dump(mode="json") for c in result.coverage])
+    if "oscal" in formats:
+        from reports import oscal
+
+        for name, text in oscal.render(result, attachments=dict(files)).items():
+            files[f"reports/{name}"] = text.encode()
     return files
 
 

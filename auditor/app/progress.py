@@ -36,6 +36,12 @@ class LogProgress:
             f"in {coverage.duration_seconds:.1f}s"
         )
         if coverage.error:
+            # the tenant's totals, then its error (which no longer names the tenant, and whose
+            # "after N attempts" counts that one request's tries, not the tenant's retries)
+            text = (
+                f"{coverage.tenant}: failed; {coverage.requests} requests in all, "
+                f"{coverage.retries} of them retries, {coverage.duration_seconds:.1f}s"
+            )
             logger.error("%s: %s", text, visible(coverage.error))
         elif coverage.status != "complete":
             logger.warning("%s", text)

@@ -280,8 +280,10 @@ class ApiClient(ResponseMapping):
                     state.number = attempt.retry_state.attempt_number
                     response = await self._send(state)
         except (ResponseError, TransportError) as exc:
-            if state.number > 1:
-                exc.args = (f"{exc.args[0]} (after {state.number} attempts)",)
+            if state.number > 1:  # this request's attempts (the tenant's retries are counted apart)
+                suffix = f" (after {state.number} attempts)"
+                exc.args = (f"{exc.args[0]}{suffix}",)
+                exc.message = f"{exc.message}{suffix}"
             raise
         return response
 

@@ -35,16 +35,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import PaginationError, PermissionDeniedError
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import Capabilities, TenantInventory
+from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
 from providers.base import ClientFactory, Provider, TenantSettings
 from providers.conductorone.allowlists import TenantAllowLists
@@ -54,14 +55,18 @@ from providers.conductorone.auth import (
     parse_client_secret,
     register_key_material,
 )
+from providers.conductorone.judge import ConductorOneJudge
 from providers.conductorone.normalise import CAPABILITIES, parse_error, read_page
 from providers.conductorone.options import ConductorOneOptions
 from providers.conductorone.ownerlookups import USER_STATUSES, USERS_SEARCH_PATH, _OwnerLookups
 from providers.conductorone.privilege import Catalogue
+from providers.conductorone.remediate import ConductorOneRemediator
 from providers.conductorone.settings import _check_base_url as _check_base_url
 from providers.conductorone.settings import api_base_url, validate_settings
 from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
 from providers.options import Options
+from providers.permissions import Permission
+from providers.simulation import SimulatedTenant
 
 __all__ = [
     "LIST_OWN_PATH",
@@ -88,6 +93,52 @@ class ConductorOneProvider(Provider):
     credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
+    # operations: tests/specs/conductorone/openapi.yaml (operationId); rights: docs/vendors/
+    # conductorone.md §2 and the README's permissions table
+    permissions: ClassVar[tuple[Permission, ...]] = (
+        Permission(
+            "list",
+            "list every user's personal clients",
+            "POST /api/v1/search/iam/personal_clients "
+            "(c1.api.iam.v1.PersonalClientSearchService.Search)",
+            refused=frozenset({"list-refused"}),
+        ),
+        Permission(
+            "owner-lookup",
+            "look up each client's owner",
+            "POST /api/v1/search/users (c1.api.user.v1.UserSearch.Search)",
+            refused=frozenset({"owner-lookup-refused"}),
+            failed=frozenset({"owner-lookup-failed", "owner-record-unreadable"}),
+            needs_credentials=True,
+        ),
+        Permission(
+            "roles",
+            "read the role catalogue (privileged roles)",
+            "GET /api/v1/iam/roles (c1.api.iam.v1.Roles.List)",
+            failed=frozenset({"roles-unreadable"}),
+        ),
+        Permission(
+            "session-settings",
+            "read the tenant-wide API-key allow lists",
+            "GET /api/v1/settings/session (c1.api.settings.v1.SessionSettingsService.Get)",
+            refused=frozenset({"allow-lists-refused"}),
+            failed=frozenset({"allow-lists-unreadable"}),
+        ),
+    )
+    remediator = ConductorOneRemediator
+    privilege_judge: ClassVar[PrivilegeJudge | None] = ConductorOneJudge()
+    remediation_hints: ClassVar[Mapping[str, str]] = {
+        "no-expiry": "ConductorOne: 30 or 90 days",
+        "no-source-restriction": "ConductorOne: 'Limit source IPs' / allowSourceCidr",
+        "full-owner-access": "ConductorOne: scoped roles",
+    }
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant]:
+        from providers.conductorone.simtenant import ConductorOneSimulatedTenant
+
+        return ConductorOneSimulatedTenant
+
     # docs/vendors/conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by
     # retries.
     default_rate_limit: ClassVar[RateLimit | None] = None
@@ -149,14 +200,14 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.provider = provider
         self.api = api
         self.tenant = provider.settings.name
-        self.notes: list[str] = []
+        self.notes: list[CoverageNote] = []
         self.partial = False
         self.roles: dict[str, str] = {}
         self.catalogue = Catalogue()
         self.allow_lists = TenantAllowLists()
         self.users: list[dict[str, Any]] = []
-        self.unresolved: set[str] = set()
-        self.owner_failures: Counter[str] = Counter()
+        self.unresolved: dict[str, str] = {}
+        self.owner_failures: list[CoverageNote] = []
         self._requested: set[str] = set()
         self._pending: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -199,8 +250,11 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         except PaginationError as exc:  # what was read is valid; what was not is unknown
             self.partial = True
             self.notes.append(
-                f"partial population: paging stopped ({exc.message}); {len(items)} personal "
-                "client record(s) were read and more may exist"
+                cause(
+                    "paging-stopped",
+                    f"partial population: paging stopped ({exc.message}); {len(items)} personal "
+                    "client record(s) were read and more may exist",
+                )
             )
             return items
         except PermissionDeniedError as exc:
@@ -214,9 +268,12 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.partial = True
         why = refused.vendor_message or f"HTTP {refused.status_code}"
         self.notes.append(
-            "partial population: searching every user's personal clients was refused "
-            f"({why}); only the calling user's own personal clients were collected. "
-            "Give the scanning credential's owner the Super Administrator role."
+            cause(
+                "list-refused",
+                "partial population: searching every user's personal clients was refused "
+                f"({why}); only the calling user's own personal clients were collected",
+                advice="give the scanning credential's owner the Super Administrator role",
+            )
         )
         items: list[Any] = []
         page, token = read_page(
@@ -225,7 +282,12 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self._add(items, page)
         # the List operation documents no page_token parameter (docs/vendors/conductorone.md §2.2)
         if token:
-            self.notes.append("the own-clients list announced more pages, which it cannot serve")
+            self.notes.append(
+                cause(
+                    "paging-stopped",
+                    "the own-clients list announced more pages, which it cannot serve",
+                )
+            )
         return items
 
     def _add(self, items: list[Any], page: list[Any]) -> None:

@@ -10,13 +10,13 @@ refused or failed batch leaves its owners unresolved and is counted for a covera
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from auditor.kernel.coveragenotes import CoverageNote, split_request_id
 from auditor.kernel.errors import PermissionDeniedError, ProviderError
 from auditor.kernel.http import ApiClient
 from providers.conductorone.normalise import read_page
-from providers.conductorone.owners import users_of
+from providers.conductorone.owners import owner_unknown, users_of
 
 if TYPE_CHECKING:
     from providers.conductorone.adapter import ConductorOneProvider
@@ -36,8 +36,8 @@ class _OwnerLookups:
     api: ApiClient
     tenant: str
     users: list[dict[str, Any]]
-    unresolved: set[str]
-    owner_failures: Counter[str]
+    unresolved: dict[str, str]
+    owner_failures: list[CoverageNote]
     _pending: list[str]
     _tasks: list[asyncio.Task[None]]
     _slots: asyncio.Semaphore
@@ -71,7 +71,8 @@ class _OwnerLookups:
                 refused = isinstance(exc, PermissionDeniedError)
                 reason = "refused" if refused else "failed"
                 detail = getattr(exc, "vendor_message", None) or exc.message
-                self.owner_failures[f"owner lookup {reason} ({detail})"] += len(ids)
-                self.unresolved.update(ids)
+                why = f"owner lookup {reason} ({detail})"
+                self.owner_failures.append(owner_unknown(f"owner-lookup-{reason}", why, len(ids)))
+                self.unresolved.update(dict.fromkeys(ids, split_request_id(why)[0]))
                 return
         self.users.extend(found)

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from auditor.kernel.coveragenotes import CoverageNote, caveat, info
 from auditor.kernel.errors import (
     NotFoundError,
     PaginationError,
@@ -66,7 +67,7 @@ class LevelLookup:
     """User levels per owner id (only owners whose level is known), plus coverage notes."""
 
     levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[CoverageNote] = field(default_factory=list)
 
 
 def levels_for(body: Any, owner_id: str | None = None) -> tuple[str, ...] | None:
@@ -145,27 +146,44 @@ async def resolve_levels(
     if denied:
         unknown = len(unique) - len(lookup.levels)
         lookup.notes.append(
-            f"owner user levels unverified for {_owners(unknown)} of full-scope or admin-scoped "
-            f"PATs: {AUTH_USERS_PATH}/{{id}} was refused ({failure_reason(denied[0])}); give the "
-            "auditing PAT the scope sp:auth-user:read (or sp:scopes:all), or turn user_levels "
-            "off; privileged-access stays manual for the full-scope PATs and counts every "
-            "listed scope of the others as granted"
+            caveat(
+                "user-levels-refused",
+                f"owner user levels unverified for {_owners(unknown)} of full-scope or "
+                f"admin-scoped PATs: {AUTH_USERS_PATH}/{{id}} was refused "
+                f"({failure_reason(denied[0])}); give the auditing PAT the scope "
+                "sp:auth-user:read (or sp:scopes:all), or turn user_levels off; "
+                "privileged-access stays manual for the full-scope PATs and counts every "
+                "listed scope of the others as granted",
+                count=unknown,
+            )
         )
     if missing:
         lookup.notes.append(
-            f"{_owners(len(missing))} of full-scope or admin-scoped PATs without an auth user "
-            f"({AUTH_USERS_PATH}/{{id}} answered 404): user level unknown"
+            caveat(
+                "user-levels-missing",
+                f"{_owners(len(missing))} of full-scope or admin-scoped PATs without an auth "
+                f"user ({AUTH_USERS_PATH}/{{id}} answered 404): user level unknown",
+                count=len(missing),
+            )
         )
     if failures:
         lookup.notes.append(
-            f"owner user level unverified for {_owners(len(failures))} after failed lookups: "
-            + "; ".join(failures[:5])
-            + (" …" if len(failures) > 5 else "")
+            caveat(
+                "user-levels-failed",
+                f"owner user level unverified for {_owners(len(failures))} after failed lookups: "
+                + "; ".join(failures[:5])
+                + (" …" if len(failures) > 5 else ""),
+                count=len(failures),
+            )
         )
     if lookup.levels:
         lookup.notes.append(
-            f"user levels of {_owners(len(lookup.levels))} of full-scope or admin-scoped PATs read "
-            f"from {AUTH_USERS_PATH}/{{id}} (capabilities; none = {BASE_LEVEL})"
+            info(
+                "user-levels-read",
+                f"user levels of {_owners(len(lookup.levels))} of full-scope or admin-scoped "
+                f"PATs read from {AUTH_USERS_PATH}/{{id}} (capabilities; none = {BASE_LEVEL})",
+                count=len(lookup.levels),
+            )
         )
     return lookup
 

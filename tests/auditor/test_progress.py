@@ -30,7 +30,7 @@ def test_plain_lines_when_not_a_terminal(caplog: pytest.LogCaptureFixture) -> No
         )
     assert caplog.messages[0] == "acme: collecting (sailpoint)"
     assert caplog.messages[1] == (
-        "acme: failed, 0 credentials, 3 requests, 2 retries in 0.0s: "
+        "acme: failed; 3 requests in all, 2 of them retries, 0.0s: "
         "GET /v3/personal-access-tokens returned HTTP 403"
     )
     assert caplog.records[1].levelno == logging.ERROR

@@ -41,7 +41,7 @@ def test_curated_demo_validates(
 ) -> None:
     doc = document(curated)
     assert errors(validator, doc) == []
-    assert doc["schema_version"] == "2.1"
+    assert doc["schema_version"] == "2.2"
     assert len(doc["credentials"]) == 81
     assert {f["status"] for f in doc["findings"]} == {"fail", "manual"}
     assert [

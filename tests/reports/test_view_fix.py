@@ -121,7 +121,7 @@ def test_headline_counts_credentials_and_owners(curated: ScanResult) -> None:
     manual = {(f.tenant, f.credential_id) for f in curated.findings if f.status == "manual"}
     assert (h.credentials, h.failing, h.review_only) == (81, len(failing), len(manual - failing))
     assert (h.failing, h.review_only, h.owners) == (58, 5, 25)
-    assert (h.failed_checks, h.manual_checks) == (curated.summary["findings"], 10)
+    assert (h.failed_checks, h.manual_checks) == (curated.summary["findings"], 8)
 
 
 def test_markdown_opens_with_the_fix_first_section(curated: ScanResult) -> None:
