@@ -20,7 +20,7 @@ from reports import html, view_fix
 from tests.reports.chromium import Loaded, browser
 from tests.reports.conftest import replace
 
-__all__ = ["browser"]
+__all__ = ["Loaded", "browser"]  # test_trendchart imports both from here
 pytestmark = pytest.mark.browser
 HOSTILE_NAMES = (
     "</script><script>alert(1)</script>",
