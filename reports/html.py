@@ -9,12 +9,18 @@ Security model (vendor strings are untrusted, docs/architecture.md "Non-negotiab
   no form target. No inline event handler and no ``style`` attribute anywhere (both would need
   ``'unsafe-inline'``/``'unsafe-hashes'``); SVG charts use presentation attributes and classes.
 - No external request of any kind: system fonts, inline SVG, ``data:`` favicon.
-- The script reads everything from the DOM rows (``textContent``), so there is no JSON island
-  to escape.
+- The findings and the inventory are data islands (``reports.html_island``): JSON in
+  ``<script type="application/json">`` (not executed, so not in the CSP), with ``<``, ``>``,
+  ``&``, U+2028 and U+2029 escaped so no vendor string can end the element; the script builds
+  each row with ``textContent``, never parsing data as HTML.
 
-Scale: every finding and credential is a table row in the file, so the report reads and prints
-without JavaScript; the script only paginates, filters, sorts and searches over those rows
-(see ``templates/report.js``). ``benchmarks/bench_html.py`` measures 100,000 credentials.
+Scale (issue #16): a table row per finding and credential made 100 MB and 13 s at 100,000
+credentials. Now only the rows on screen exist; filters, search and sort work on the islands'
+indices (``templates/report.js``); ``benchmarks/bench_html.py`` measures 100,000 credentials.
+Without JavaScript the ``STATIC_ROWS`` most severe findings are rows in the HTML and the page
+says where the rest is. The page is produced as a stream of chunks (``stream``); ``render``
+joins them. Layout (issue #17): fix-first first (``reports.view_fix``), card rows below 821 px,
+an A4 landscape print stylesheet; ``tests/reports/test_layout.py`` checks both in Chromium.
 ``not_applicable`` results are shown grouped (tenant, rule, reason, count) rather than as rows:
 they are vendor capability gaps, two per SailPoint PAT, and every one is in ``results.json``,
 ``findings.csv`` and ``findings.ocsf.jsonl``.
@@ -25,7 +31,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,13 +42,19 @@ from markupsafe import Markup
 
 from auditor.kernel.model import SEVERITIES, ScanResult
 from auditor.kernel.visible import visible
-from reports import view
+from reports import html_island, view, view_fix
 from reports.trendchart import trend_svg
 
 FILE_NAME = "report.html"
 TEMPLATES = Path(__file__).with_name("templates")
 CHART_WIDTH = 360
 BAR_AREA = 200
+STATIC_ROWS = 200
+"""Findings written as table rows, most severe first: what a reader without JavaScript sees."""
+FIX_ITEMS = 12
+"""Credentials (or owners) listed per fix-first group; the rest are one filter away."""
+WHY_ITEMS = 4
+"""Findings listed behind one credential or owner in the fix-first section."""
 
 
 @dataclass(frozen=True)
@@ -141,14 +153,20 @@ def _severity_chart(result: ScanResult) -> Chart:
 
 
 def context(result: ScanResult) -> dict[str, Any]:
-    """Everything the template shows, precomputed (the template holds no logic)."""
+    """Everything the template shows, precomputed (the template holds no logic). The data
+    islands are generators: rows are encoded while the page streams out."""
     as_of = result.scan.as_of
     findings = view.ordered_findings(result.findings)
     rows = [f for f in findings if f.status != "not_applicable"]
+    islands = html_island.Islands(rows, result.credentials)
     css, js, init = assets()
     return {
         "r": result,
         "s": result.summary,
+        "h": view_fix.headline(result),
+        "fix": view_fix.fix_first(rows),
+        "fix_items": FIX_ITEMS,
+        "why_items": WHY_ITEMS,
         "css": css.text,
         "js": js.text,
         "init": init.text,
@@ -177,11 +195,14 @@ def context(result: ScanResult) -> dict[str, Any]:
         "rules": view.rule_rows(result),
         "tenants": sorted({c.tenant for c in result.coverage}),
         "finding_rules": sorted({f.rule_id for f in rows}),
-        "finding_rows": rows,
+        "finding_total": len(rows),
+        "static_rows": rows[:STATIC_ROWS],
+        "waiver_text": html_island.waiver_text,
         "has_new": any(f.change == "new" for f in rows),
         "not_applicable": view.not_applicable_groups(result),
-        "open_rules": view.open_rules_by_credential(findings),
-        "worst": view.worst_severity(findings),
+        "island_dicts": _markup(islands.dictionaries()),
+        "island_credentials": _markup(islands.credentials()),
+        "island_findings": _markup(islands.findings()),
         "waivers": sorted(
             result.evaluation.waivers,
             key=lambda w: (("expired", "stale", "expiring", "active").index(w.state), w.id),
@@ -195,6 +216,13 @@ def context(result: ScanResult) -> dict[str, Any]:
         "resolved": view.ordered_findings(result.resolved),
         "remediation": {f.rule_id: f.remediation for f in findings if f.remediation},
     }
+
+
+def _markup(chunks: Iterator[str]) -> Iterator[Markup]:
+    """Island text is safe JSON (``html_island.safe_json``): no ``<``, ``>`` or ``&`` left to
+    escape, so it is inlined as it is."""
+    for chunk in chunks:
+        yield Markup(chunk)  # noqa: S704
 
 
 def _policy_rules(policy: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -228,8 +256,18 @@ def _parameter(value: object) -> str:
     return str(value)
 
 
+def chunks(result: ScanResult) -> Iterator[str]:
+    """The page as it is produced: Jinja's ``generate`` with the islands encoded on the way."""
+    return _environment().get_template("report.html.j2").generate(**context(result))
+
+
+def stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
+    """``{file name: chunks}``; nothing holds the whole page (the islands are generators)."""
+    return {FILE_NAME: chunks(result)}
+
+
 def to_html(result: ScanResult) -> str:
-    return _environment().get_template("report.html.j2").render(**context(result))
+    return "".join(chunks(result))
 
 
 def render(result: ScanResult) -> Mapping[str, str]:

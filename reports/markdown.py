@@ -21,13 +21,14 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from auditor.kernel.model import Finding, ScanResult, WaiverStatus
 from auditor.kernel.visible import visible
-from reports import view
+from reports import view, view_fix
 from reports.view import NOTE_LABELS
 
 FILE_NAME = "report.md"
 TOP_FINDINGS = 25
 MAX_WAIVERS = 20
 MAX_NOTES = 5
+FIX_ROWS = 8
 CELL_LIMIT = 160
 FULL_OUTPUTS = "`report.html`, `findings.csv`, `results.json`"
 
@@ -115,6 +116,60 @@ def _summary(result: ScanResult) -> list[str]:
         lines += ["", "**Framework thresholds not met by the policy:**", ""]
         lines += [f"- {md_text(g.message, 300)}" for g in gaps]
     return [*lines, ""]
+
+
+def _fix_first(result: ScanResult) -> list[str]:
+    """What to do first (``reports.view_fix``): the same groups as the HTML report, each with
+    its remediation and the first ``FIX_ROWS`` credentials or owners behind it."""
+    h = view_fix.headline(result)
+    lines = [
+        "## Fix first",
+        "",
+        f"**{h.failing} of {h.credentials} credential(s) failing**"
+        + (f", {h.review_only} more for manual review only" if h.review_only else "")
+        + f"; {h.owners} owner(s) involved; {h.failed_checks} failed check(s) and "
+        f"{h.manual_checks} for manual review.",
+        "",
+    ]
+    groups = view_fix.fix_first(result.findings)
+    if not groups:
+        return [*lines, "Nothing to fix: no failing or manual-review result.", ""]
+    for n, group in enumerate(groups, 1):
+        lines += [
+            f"### {n}. {group.title} ({group.severity})",
+            "",
+            f"_{group.action.why}; {group.findings} open finding(s) call for it._",
+            "",
+            *(f"- `{md_text(rule)}`: {md_text(text, 300)}" for rule, text in group.remediation),
+            "",
+        ]
+        who = "Credential" if group.by == "credential" else "Owner"
+        rows = []
+        for item in group.items[:FIX_ROWS]:
+            why = "; ".join(
+                f"{f.rule_id}"
+                + (f" ({view.STATUS_LABELS[f.status]})" if f.status != "fail" else "")
+                + (f" on {f.credential_name or f.credential_id}" if group.by == "owner" else "")
+                + f": {f.message}"
+                for f in item.findings[:3]
+            )
+            severity = item.severity
+            rows.append(
+                [
+                    f"**{severity}**" if severity in ("critical", "high") else severity,
+                    md_text(item.label, 60),
+                    md_text(item.tenant),
+                    md_text(item.detail, 40),
+                    md_text(why, 240),
+                ]
+            )
+        detail = "Owner" if group.by == "credential" else "Owner id"
+        lines += _table(["Severity", who, "Tenant", detail, "Why"], "lllll", rows)
+        rest = group.count - len(rows)
+        if rest:
+            lines += ["", f"_… and {rest} more {group.by}(s): see {FULL_OUTPUTS}._"]
+        lines.append("")
+    return lines
 
 
 def _coverage(result: ScanResult) -> list[str]:
@@ -225,6 +280,7 @@ def _waivers(result: ScanResult) -> list[str]:
 def to_markdown(result: ScanResult) -> str:
     parts = [
         *_header(result),
+        *_fix_first(result),
         *_summary(result),
         *_coverage(result),
         *_findings(result),

@@ -1,10 +1,12 @@
 """``report.html`` without a browser: CSP and hashes, no external reference, inert vendor text,
-every row present, and the sections the issue asks for."""
+every finding and credential in the data islands, a bounded number of rows in the HTML, the
+fix-first section first, streaming, and the sections the issues ask for."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections import Counter
 from html.parser import HTMLParser
@@ -25,6 +27,8 @@ class Page(HTMLParser):
         self.tags: Counter[str] = Counter()
         self.attrs: list[tuple[str, str, str | None]] = []
         self.inline: dict[str, list[str]] = {"script": [], "style": []}
+        self.islands: dict[str, str] = {}
+        self._island: str | None = None
         self.texts: list[str] = []
         self.rows: Counter[str] = Counter()
         self.csp = ""
@@ -43,18 +47,25 @@ class Page(HTMLParser):
             self._table.append(values.get("id") or "")
         if tag == "tr" and self._table:
             self.rows[self._table[-1]] += 1
-        if tag in self.inline:
+        if tag == "script" and values.get("type") == "application/json":
+            self._island = values.get("id") or ""
+            self.islands[self._island] = ""
+        elif tag in self.inline:
             self._raw = tag
             self.inline[tag].append("")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._island = None
         if tag == "table" and self._table:
             self._table.pop()
         if tag == self._raw:
             self._raw = None
 
     def handle_data(self, data: str) -> None:
-        if self._raw:
+        if self._island is not None:
+            self.islands[self._island] += data
+        elif self._raw:
             self.inline[self._raw][-1] += data
         else:
             self.texts.append(data)
@@ -87,6 +98,7 @@ def test_csp_is_restrictive_and_hashes_match(curated_page: tuple[str, Page]) -> 
     assert directives["style-src"].split() == [sha(s) for s in page.inline["style"]]
     assert set(directives["script-src"].split()) == {sha(s) for s in page.inline["script"]}
     assert len(page.inline["script"]) == 3  # the report script and one init call per grid
+    assert sorted(page.islands) == ["data-credentials", "data-dicts", "data-findings"]
 
 
 def test_no_external_reference_no_inline_handlers(rich_page: tuple[str, Page]) -> None:
@@ -103,25 +115,75 @@ def test_no_external_reference_no_inline_handlers(rich_page: tuple[str, Page]) -
 
 
 def test_payload_names_are_text(curated_page: tuple[str, Page]) -> None:
-    text, page = curated_page
-    texts = set(page.texts)
+    """Vendor markup is data in the islands, JSON strings with ``<``, ``>`` and ``&`` escaped
+    (the rows written in the HTML are autoescaped: ``test_hidden_chars``, ``test_browser``)."""
+    _, page = curated_page
+    owners = json.loads(page.islands["data-dicts"])["owners"]
+    strings = json.loads(page.islands["data-credentials"])["name"] + [o[0] for o in owners]
     for name in (
         '<script>alert("xss")</script>',
         "<img src=x onerror=alert(1)>",
         '"><img src=x onerror=alert(1)>',
         "<b>Mallory</b> O'Neil",
     ):
-        assert name in texts, name
-    assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in text
+        assert name in strings, name
+    assert (
+        '"\\u003cscript\\u003ealert(\\"xss\\")\\u003c/script\\u003e"'
+        in page.islands["data-credentials"]
+    )
+    for island in page.islands.values():
+        assert not set("<>&") & set(island)
     assert all("alert(" not in script for script in page.inline["script"])
 
 
-def test_every_row_is_in_the_document(curated: ScanResult, curated_page: tuple[str, Page]) -> None:
+def test_every_row_is_in_the_islands(curated: ScanResult, curated_page: tuple[str, Page]) -> None:
     _, page = curated_page
     listed = [f for f in curated.findings if f.status != "not_applicable"]
-    # 73: the 2 unverified owners' credentials have one row each (policies/onerow.py), not two
-    assert page.rows["findings-table"] == 1 + len(listed) == 73
-    assert page.rows["inventory-table"] == 1 + len(curated.credentials) == 82
+    findings = json.loads(page.islands["data-findings"])
+    credentials = json.loads(page.islands["data-credentials"])
+    # 72: an unverified owner's credential has one row, not two (policies/onerow.py)
+    assert findings["count"] == len(listed) == 72
+    assert credentials["count"] == len(credentials["name"]) == len(curated.credentials) == 81
+    # the demo is small: every result is also a row in the HTML, for a reader without JavaScript
+    assert page.rows["findings-table"] == 1 + len(listed)
+    assert page.rows["inventory-table"] == 1  # the header: the inventory is built from its island
+    assert "All 72 results are listed." in page.texts
+
+
+def test_rows_in_the_html_are_bounded(curated: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html, "STATIC_ROWS", 10)
+    page = Page(html.render(curated)["report.html"])
+    assert page.rows["findings-table"] == 1 + 10
+    assert json.loads(page.islands["data-findings"])["count"] == 72
+    note = next(t for t in page.texts if t.startswith("Without JavaScript this table lists"))
+    assert (
+        note
+        == "Without JavaScript this table lists the 10 most severe of 72 results; the rest are in "
+    )
+
+
+def test_fix_first_comes_first(curated_page: tuple[str, Page]) -> None:
+    text, _ = curated_page
+    order = [
+        text.index(f'id="{section}"')
+        for section in ("fix", "findings", "coverage", "summary", "compliance", "policy")
+    ]
+    assert order == sorted(order)
+    fix = text[order[0] : order[1]]
+    assert "<strong>58 of 81 credentials failing</strong>" in fix
+    assert "25 owner(s) involved" in fix
+    titles = re.findall(r"</span> ([^<]+)</h3>", fix)
+    assert titles == [
+        "Revoke 17 credentials",
+        "Narrow the access of 13 credentials",
+        "Restrict 7 credentials to a network",
+        "Replace 6 credentials with expiring ones",
+        "Renew or let lapse 2 credentials",
+        "Ask 7 owners",
+    ]
+    assert fix.count('<li class="edge-') == 12 + 12 + 7 + 6 + 2 + 7  # at most FIX_ITEMS each
+    assert "… and 5 more credentials." in fix
+    assert "Delete the credential: it was minted but never used." in fix
 
 
 def test_not_applicable_is_grouped(curated_page: tuple[str, Page]) -> None:
@@ -156,7 +218,7 @@ def test_history_markers(rich_page: tuple[str, Page]) -> None:
     assert text.count('<b class="new">new</b>') == 3
     assert "Resolved since the previous scan (1)" in text
     assert "deleted since last scan" in text
-    assert 'data-has="b.new"' in text
+    assert '<select data-field="new">' in text  # the "new only" filter
 
 
 def test_waivers_section(rich_page: tuple[str, Page]) -> None:
@@ -192,5 +254,8 @@ def test_print_stylesheet(curated_page: tuple[str, Page]) -> None:
     _, page = curated_page
     css = page.inline["style"][0]
     media = css.split("@media print", 1)[1]
-    assert "table.data tbody tr { display: table-row !important; }" in media
-    assert ".controls, .pager" in media
+    assert ".toc, .controls, .pager, .status-line, .show-action" in media
+    assert "th button::after { content: none !important; }" in media  # no sort glyphs
+    assert "table.data thead { display: table-header-group; }" in media
+    assert "h2, h3, figcaption, .lede { break-after: avoid; }" in media
+    assert ".sev, .pill, b.new { white-space: nowrap; }" in css

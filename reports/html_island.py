@@ -1,0 +1,332 @@
+"""The data islands of ``report.html``: every finding and credential, compactly (issue #16).
+
+A table row per finding and credential made a 100 MB page at 100,000 credentials that took 13 s
+to become interactive. Instead the page carries its rows as data in
+``<script type="application/json">`` elements (never executed, so the CSP needs no entry for
+them) and ``templates/report.js`` builds only the rows on screen, with ``textContent``.
+
+Encoding (read by ``report.js``; both sides change together):
+
+- ``data-dicts``: the label lists (``sev``, ``status``, ``status_ids``, ``actions``), one
+  **sorted** dictionary of distinct texts per field (``dicts``; ``""`` first), so sorting a column
+  is comparing its codes, and ``owners``: sorted ``[name, contact, status, id]`` entries.
+- ``data-credentials``: ``name`` and ``id`` as string arrays, credentials sorted by name (so a
+  credential's index is its rank by name); the other fields as *code columns*.
+- ``data-findings``: code columns ``cred`` (an index into the credentials), ``rule``, ``msg`` and
+  ``p`` = severity + 5 * status + 25 * action (indices into ``sev``, ``status_ids``, ``actions``),
+  in the report's order (most severe first); ``extra`` lists ``[finding, remediation, waiver,
+  new]`` only where the remediation is not the rule's usual one (``rem``), a waiver applies or the
+  finding is new.
+
+A code column is a string of fixed-width base-64 digits (``DIGITS``, most significant first):
+100,000 codes below 4,096 take 200 KB instead of 500 KB of JSON numbers. A finding whose
+credential is not in the inventory (or names it differently) gets an entry of its own after the
+inventory's ``count`` entries, so it is still shown.
+
+Safety: vendor strings are untrusted. JSON inside a ``<script>`` element ends at the first
+``</script``, and an HTML comment opener changes how the parser looks for it, so ``<``, ``>``
+and ``&`` are written as ``\\u003c``, ``\\u003e`` and ``\\u0026``; U+2028 and U+2029 (line
+terminators to older JavaScript parsers) as escapes too. Every value first passes through
+``kernel.visible`` like every text the template prints. ``safe_json`` is the only producer of
+island text; the digits need no escaping.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+
+from auditor.kernel.model import SEVERITIES, Credential, Finding
+from auditor.kernel.visible import visible
+from reports import view
+from reports.view_fix import ACTIONS, OWNER_ACTION, action_of
+
+ACTION_IDS = ("", *(a.id for a in ACTIONS), OWNER_ACTION.id)
+DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+KEEP = "\n\r\t"
+"""Characters ``visible`` leaves alone: line breaks and tabs are shown as such (``white-space``)."""
+CHUNK = 65536
+"""Characters per streamed chunk of a long column or string list."""
+
+_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def safe_json(value: object) -> str:
+    """JSON that cannot end, or open anything inside, the ``<script>`` element holding it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_UNSAFE)
+
+
+def shown(text: str | None) -> str:
+    return visible(text or "", keep=KEEP)
+
+
+_ONE = list(DIGITS)
+_TWO = [a + b for a in DIGITS for b in DIGITS]
+
+
+def encode(codes: Sequence[int]) -> tuple[int, str]:
+    """(width, digits): every code in ``width`` base-64 digits, most significant first."""
+    top = max(codes, default=0)
+    width = 1
+    while top >= 64**width:
+        width += 1
+    if width == 1:
+        return width, "".join([_ONE[c] for c in codes])
+    if width == 2:
+        return width, "".join([_TWO[c] for c in codes])
+    if width == 3:
+        return width, "".join([_ONE[c >> 12] + _TWO[c & 4095] for c in codes])
+    if width == 4:
+        return width, "".join([_TWO[c >> 12] + _TWO[c & 4095] for c in codes])
+    digits = ("".join(DIGITS[(c >> (6 * k)) & 63] for k in range(width - 1, -1, -1)) for c in codes)
+    return width, "".join(digits)
+
+
+def waiver_text(f: Finding) -> str:
+    w = f.waiver
+    if w is None:
+        return ""
+    when = view.fmt_date(w.expires)
+    head = f"Waiver {w.id} expired {when}" if w.expired else f"Waived by {w.id} until {when}"
+    return f"{head}, approved by {w.approved_by}: {w.reason}"
+
+
+def last_used_text(c: Credential) -> str:
+    if not c.capabilities.last_used:
+        return "not reported"
+    return view.fmt_date(c.last_used_at) if c.last_used_at else "never"
+
+
+def expires_text(c: Credential) -> str:
+    return view.fmt_date(c.expires_at) if c.expires_at else "never"
+
+
+def networks_text(c: Credential) -> str:
+    if not c.capabilities.network_restriction:
+        return "n/a"
+    return ", ".join(str(n) for n in c.allowed_cidrs) or "any"
+
+
+class Dictionary:
+    """One field's sorted distinct texts (as ``shown``); codes are positions. Looked up by the
+    raw text, so ``visible`` runs once per distinct text, not once per row."""
+
+    def __init__(self, texts: Iterable[str | None]) -> None:
+        raw = {t or "" for t in texts} | {""}
+        shown_of = {t: shown(t) for t in raw}
+        self.texts = sorted(set(shown_of.values()), key=lambda s: (s.casefold(), s))
+        code = {s: i for i, s in enumerate(self.texts)}
+        self._code = {t: code[v] for t, v in shown_of.items()}
+
+    def __getitem__(self, text: str | None) -> int:
+        return self._code[text or ""]
+
+
+Owner = tuple[str, str, str, str]
+
+
+def owner_of(c: Credential) -> Owner:
+    """(name, contact, status unless active, id): what the inventory and the findings show."""
+    o = c.owner
+    status = "" if o.status == "active" else o.status
+    return (shown(o.name), shown(o.email or o.id), status, shown(o.id))
+
+
+def finding_owner(f: Finding) -> tuple[str, str]:
+    return (shown(f.owner_name), shown(f.owner_id))
+
+
+class Islands:
+    """Every dictionary and column of the three islands, computed once from the result."""
+
+    def __init__(self, findings: Sequence[Finding], credentials: Sequence[Credential]) -> None:
+        open_rules = view.open_rules_by_credential(findings)
+        worst = view.worst_severity(findings)
+        names = {c.key: shown(c.name) for c in credentials}
+        ordered = sorted(
+            credentials, key=lambda c: (names[c.key].casefold(), names[c.key], c.tenant, c.id)
+        )
+        self.count = len(ordered)
+        entries: list[tuple[str, str, str, Owner, Credential | None]] = [
+            (c.tenant, names[c.key], shown(c.id), owner_of(c), c) for c in ordered
+        ]
+        index = {c.key: i for i, c in enumerate(ordered)}
+        # what a finding must say of its credential to be shown with the inventory's entry
+        said = {c.key: (c.name, c.owner.name or "", c.owner.id or "") for c in ordered}
+        self.cred: list[int] = []
+        for f in findings:
+            key = (f.tenant, f.credential_id)
+            found = index.get(key, -1)
+            if said.get(key) != (f.credential_name, f.owner_name or "", f.owner_id or ""):
+                owner_name, owner_id = finding_owner(f)
+                owner = (owner_name, owner_id, "", owner_id)
+                entries.append(
+                    (f.tenant, shown(f.credential_name), shown(f.credential_id), owner, None)
+                )
+                found = index[key] = len(entries) - 1  # its other findings use it too
+                said[key] = (f.credential_name, f.owner_name or "", f.owner_id or "")
+            self.cred.append(found)
+        self.entries = entries
+        self.owners = sorted({e[3] for e in entries}, key=lambda o: (o[0].casefold(), *o))
+        owner_code = {o: i for i, o in enumerate(self.owners)}
+        creds = [e[4] for e in entries]
+        self.dicts = {
+            "tenant": Dictionary(e[0] for e in entries),
+            "date": Dictionary(
+                t
+                for c in creds
+                if c is not None
+                for t in (
+                    view.fmt_date(c.created_at),
+                    last_used_text(c),
+                    expires_text(c),
+                )
+            ),
+            "access": Dictionary(c.scope_mode for c in creds if c is not None),
+            "scopes": Dictionary(", ".join(c.scopes) for c in creds if c is not None),
+            "networks": Dictionary(networks_text(c) for c in creds if c is not None),
+            "notes": Dictionary("\n".join(c.notes) for c in creds if c is not None),
+            "open": Dictionary(", ".join(rules) for rules in open_rules.values()),
+            "rule": Dictionary(f.rule_id for f in findings),
+            "message": Dictionary(f.message for f in findings),
+            "remediation": Dictionary(f.remediation for f in findings),
+            "waiver": Dictionary(waiver_text(f) for f in findings),
+        }
+        d = self.dicts
+        self.cred_columns: dict[str, list[int]] = {
+            "tenant": [d["tenant"][e[0]] for e in entries],
+            "owner": [owner_code[e[3]] for e in entries],
+        }
+        per_credential = [
+            _credential_codes(c, d, open_rules, worst) if c is not None else {} for c in creds
+        ]
+        for name in CREDENTIAL_COLUMNS:
+            blank = len(SEVERITIES) if name == "worst" else 0
+            self.cred_columns[name] = [codes.get(name, blank) for codes in per_credential]
+        usual = _usual_remediation(findings)
+        self.rem = {rule: d["remediation"][text] for rule, text in usual.items()}
+        self.finding_columns = {
+            "cred": self.cred,
+            "rule": [d["rule"][f.rule_id] for f in findings],
+            "msg": [d["message"][f.message] for f in findings],
+            "p": [
+                SEVERITIES.index(f.severity)
+                + 5 * view.STATUS_ORDER.index(f.status)
+                + 25 * ACTION_IDS.index(action_of(f))
+                for f in findings
+            ],
+        }
+        self.extra = [
+            [
+                i,
+                d["remediation"][f.remediation],
+                d["waiver"][waiver_text(f)],
+                int(f.change == "new"),
+            ]
+            for i, f in enumerate(findings)
+            if f.remediation != usual.get(f.rule_id, "") or f.waiver or f.change == "new"
+        ]
+
+    def dictionaries(self) -> Iterator[str]:
+        yield safe_json(
+            {
+                "sev": list(SEVERITIES),
+                "status": [view.STATUS_LABELS[s] for s in view.STATUS_ORDER],
+                "status_ids": list(view.STATUS_ORDER),
+                "actions": list(ACTION_IDS),
+                "rem": {self.dicts["rule"][rule]: code for rule, code in self.rem.items()},
+            }
+        )[:-1]
+        for name, dictionary in self.dicts.items():
+            yield f',"{name}":'
+            yield from _strings(dictionary.texts)
+        yield ',"owners":'
+        yield from _chunked(self.owners)
+        yield "}"
+
+    def credentials(self) -> Iterator[str]:
+        yield f'{{"count":{self.count},"name":'
+        yield from _strings([e[1] for e in self.entries])
+        yield ',"id":'
+        yield from _strings([e[2] for e in self.entries])
+        yield from _columns(self.cred_columns)
+        yield "}"
+
+    def findings(self) -> Iterator[str]:
+        yield f'{{"count":{len(self.cred)}'
+        yield from _columns(self.finding_columns)
+        yield ',"extra":'
+        yield from _chunked(self.extra)
+        yield "}"
+
+
+CREDENTIAL_COLUMNS = (
+    "created",
+    "last_used",
+    "expires",
+    "access",
+    "scopes",
+    "networks",
+    "notes",
+    "open",
+    "worst",
+)
+
+
+def _credential_codes(
+    c: Credential,
+    d: dict[str, Dictionary],
+    open_rules: dict[tuple[str, str], list[str]],
+    worst: dict[tuple[str, str], str],
+) -> dict[str, int]:
+    return {
+        "created": d["date"][view.fmt_date(c.created_at)],
+        "last_used": d["date"][last_used_text(c)],
+        "expires": d["date"][expires_text(c)],
+        "access": d["access"][c.scope_mode],
+        "scopes": d["scopes"][", ".join(c.scopes)],
+        "networks": d["networks"][networks_text(c)],
+        "notes": d["notes"]["\n".join(c.notes)],
+        "open": d["open"][", ".join(open_rules.get(c.key, ()))],
+        "worst": SEVERITIES.index(worst[c.key]) if c.key in worst else len(SEVERITIES),
+    }
+
+
+def _extra(i: int, f: Finding, d: dict[str, Dictionary]) -> list[int]:
+    return [i, d["remediation"][f.remediation], d["waiver"][waiver_text(f)], int(f.change == "new")]
+
+
+def _usual_remediation(findings: Iterable[Finding]) -> dict[str, str]:
+    """Per rule, its most frequent remediation text (others are listed in ``extra``)."""
+    counts: Counter[tuple[str, str]] = Counter((f.rule_id, f.remediation) for f in findings)
+    usual: dict[str, str] = {}
+    for (rule, text), _ in counts.most_common():
+        usual.setdefault(rule, text)
+    return usual
+
+
+def _strings(texts: Sequence[str]) -> Iterator[str]:
+    yield from _chunked(texts)
+
+
+def _chunked(values: Sequence[object]) -> Iterator[str]:
+    """A JSON array, a few thousand items per chunk."""
+    yield "["
+    for start in range(0, len(values), 4096):
+        part = ",".join(safe_json(v) for v in values[start : start + 4096])
+        yield ("," if start else "") + part
+    yield "]"
+
+
+def _columns(columns: dict[str, list[int]]) -> Iterator[str]:
+    yield ',"cols":{'
+    for n, (name, codes) in enumerate(columns.items()):
+        width, digits = encode(codes)
+        yield f'{"," if n else ""}"{name}":{{"w":{width},"d":"'
+        for start in range(0, len(digits), CHUNK):
+            yield digits[start : start + CHUNK]
+        yield '"}'
+    yield "}"
