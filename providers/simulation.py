@@ -95,6 +95,11 @@ class SimulatedTenant(ABC):
     def mint(self) -> tuple[str, str]:
         """Mint the auditor's credential in ``self.simulator``."""
 
+    def mint_remediation(self) -> tuple[str, str] | None:
+        """Mint a separate credential allowed to revoke (``credaudit remediate``), for the
+        sandbox's written configuration; ``None``: the vendor has no remediation."""
+        return None
+
     @property
     def app(self) -> Any:
         """The ASGI application."""

@@ -178,6 +178,16 @@ class Sandbox:
                 values[id_env] = client_id
             lines.append(f"    client_secret_env: {secret_env}")
             values[secret_env] = secret
+            remediation = tenant.mint_remediation()
+            if remediation is not None:  # a separate credential that may revoke
+                rem_id_env, rem_secret_env = (
+                    name.replace("_CLIENT_", "_REMEDIATION_CLIENT_") for name in tenant.env_names
+                )
+                if remediation[0]:
+                    lines.append(f"    remediation_client_id_env: {rem_id_env}")
+                    values[rem_id_env] = remediation[0]
+                lines.append(f"    remediation_client_secret_env: {rem_secret_env}")
+                values[rem_secret_env] = remediation[1]
             lines += [f"    # {comment}" for comment in tenant.config_comments()]
             lines += [f"    {key}: {value}" for key, value in tenant.config_keys().items()]
         lines += ["output:", "  dir: sandbox-reports", ""]

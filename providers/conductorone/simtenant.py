@@ -44,6 +44,12 @@ class ConductorOneSimulatedTenant(SimulatedTenant):
         client_id, secret = self.simulator.mint_client("admin")
         return client_id, secret
 
+    def mint_remediation(self) -> tuple[str, str]:
+        # a second Super Administrator client: the simulator lets only Super Administrator delete
+        # another user's personal client (the vendor does not document the role it needs)
+        client_id, secret = self.simulator.mint_client("admin")
+        return client_id, secret
+
     def settings(self, base_url: str | None) -> TenantSettings:
         # in-process: the adapter derives the URL from the client id (its tenant host)
         client_id, secret = self.credentials

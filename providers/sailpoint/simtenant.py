@@ -48,6 +48,12 @@ class SailPointSimulatedTenant(SimulatedTenant):
         client_id, secret = self.simulator.mint_client("admin")
         return client_id, secret
 
+    def mint_remediation(self) -> tuple[str, str]:
+        # the scanning credential holds read scopes only; revoking needs
+        # sp:my-personal-access-tokens:manage or an admin's (simulator RIGHTS["remediation"])
+        client_id, secret = self.simulator.mint_client("remediation")
+        return client_id, secret
+
     def settings(self, base_url: str | None) -> TenantSettings:
         client_id, secret = self.credentials
         return TenantSettings(

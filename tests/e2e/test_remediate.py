@@ -51,27 +51,11 @@ def setup(sandbox: Sandbox, folder: Path, extra: str = "") -> tuple[Path, dict[s
     config, env_file = sandbox.write_config(folder)
     pairs = (line.split("=", 1) for line in env_file.read_text().splitlines() if line)
     env = {name: value.strip("'") for name, value in pairs}
-    sim = sandbox.simulation
-    c1_id, c1_secret = sim.tenant("conductorone").simulator.mint_client("admin")
-    sp_id, sp_secret = sim.tenant("sailpoint").simulator.mint_client("remediation")
-    env |= {
-        "REM_C1_ID": c1_id,
-        "REM_C1_SECRET": c1_secret,
-        "REM_SP_ID": sp_id,
-        "REM_SP_SECRET": sp_secret,
-    }
+    # the sandbox's written config carries each tenant's remediation credential
     text = config.read_text()
-    text = text.replace(
-        "    client_secret_env: CREDAUDIT_SANDBOX_C1_CLIENT_SECRET\n",
-        "    client_secret_env: CREDAUDIT_SANDBOX_C1_CLIENT_SECRET\n"
-        "    remediation_client_id_env: REM_C1_ID\n"
-        "    remediation_client_secret_env: REM_C1_SECRET\n",
-    ).replace(
-        "    client_secret_env: CREDAUDIT_SANDBOX_ISC_CLIENT_SECRET\n",
-        "    client_secret_env: CREDAUDIT_SANDBOX_ISC_CLIENT_SECRET\n"
-        "    remediation_client_id_env: REM_SP_ID\n"
-        "    remediation_client_secret_env: REM_SP_SECRET\n",
-    )
+    for prefix in ("CREDAUDIT_SANDBOX_C1", "CREDAUDIT_SANDBOX_ISC"):
+        assert f"remediation_client_secret_env: {prefix}_REMEDIATION_CLIENT_SECRET\n" in text
+        assert env[f"{prefix}_REMEDIATION_CLIENT_SECRET"]
     config.write_text(text.replace("output:\n", POLICY + extra + "output:\n"))
     return config, env
 
@@ -175,7 +159,11 @@ def test_plan_approve_dry_run_execute_resolve(sandbox: Sandbox, tmp_path: Path) 
     assert writes(sandbox) == sent  # the second execute sent no write
     assert "already-gone" in again.output
 
-    for name in ("REM_C1_SECRET", "REM_SP_SECRET", "CREDAUDIT_SANDBOX_ISC_CLIENT_SECRET"):
+    for name in (
+        "CREDAUDIT_SANDBOX_C1_REMEDIATION_CLIENT_SECRET",
+        "CREDAUDIT_SANDBOX_ISC_REMEDIATION_CLIENT_SECRET",
+        "CREDAUDIT_SANDBOX_ISC_CLIENT_SECRET",
+    ):
         assert env[name] not in done.output + again.output
         assert env[name].encode() not in (tmp_path / "r.zip").read_bytes()
     from auditor.app.remediatelog import RemediationLog
