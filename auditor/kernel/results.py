@@ -198,7 +198,7 @@ class ScanInfo(_Frozen):
 class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
-    schema_version: str = "2.1"
+    schema_version: str = "3.0"
     """2.1: added ``Capabilities.last_used_since``, ``Owner.kind``, ``Owner.status_reason``,
     ``Credential.privilege``, ``Credential.inherited_restriction`` (with its ``lists``) and
     ``Credential.unusable_scopes`` (consumers of 2.0 keep working: only optional fields were
