@@ -100,9 +100,10 @@ CREDENTIAL_DEFAULTS = _credential_defaults()
 """Each credential field with a default, as JSON data: what a 3.0 credential leaves out."""
 
 
-def _path(data: Mapping[str, Any], path: str) -> Any:
+def _path(data: Any, path: str) -> Any:
+    """The value at a dotted path; ``None`` where the data has none (left to validation)."""
     for part in path.split("."):
-        data = data[part]
+        data = data.get(part) if isinstance(data, Mapping) else None
     return data
 
 
@@ -280,7 +281,9 @@ def major(document: Mapping[str, Any]) -> int:
 def decode_credential(
     item: Mapping[str, Any], tables: Mapping[str, list[Any]], providers: Mapping[str, str]
 ) -> dict[str, Any]:
-    """A 3.0 credential as its 2.x JSON data."""
+    """A 3.0 credential as its 2.x JSON data (anything but an object is left to validation)."""
+    if not isinstance(item, Mapping):
+        return item  # type: ignore[return-value]
     out: dict[str, Any] = {}
     for name in Credential.model_fields:
         if name in item:
@@ -302,6 +305,8 @@ def decode_finding(
     defaults: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, Any]:
     """A 3.0 finding as its 2.x JSON data (``credentials``: decoded)."""
+    if not isinstance(item, Mapping):
+        return item  # type: ignore[return-value]
     index = item.get("credential")
     if not isinstance(index, int) or isinstance(index, bool):
         return dict(item)
