@@ -35,6 +35,7 @@ from auditor.app.sandbox import Simulation
 from auditor.kernel.model import ScanResult
 from providers.base import ClientFactory
 from reports import FORMATS
+from reports.base import joined
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 CHROMIUM = "/usr/bin/chromium"
@@ -59,7 +60,7 @@ def render_all(result: ScanResult, out: Path) -> Path:
     print(f"{'format':<10} {'file':<22} {'render s':>9} {'size MB':>9}")
     for name, render in FORMATS.items():
         started = time.perf_counter()
-        files = render(result)
+        files = joined(render(result))
         elapsed = time.perf_counter() - started
         for file_name, text in files.items():
             data = text.encode("utf-8")

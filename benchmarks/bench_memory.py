@@ -56,7 +56,7 @@ def _read_env_file(path: Path) -> dict[str, str]:
 def start_sandbox(size_per_tenant: int, folder: Path) -> tuple[subprocess.Popen[bytes], Path]:
     """The sandbox in its own process; returns it and its configuration once it serves."""
     log = (folder / "sandbox.log").open("wb")
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -114,7 +114,7 @@ def run_scan(config: Path, out: Path, *, evidence: bool) -> tuple[float, int, in
     if evidence:
         args += ["--evidence", str(out / "evidence.zip")]
     started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return time.perf_counter() - started, usage.ru_maxrss * 1024, proc.returncode
@@ -131,7 +131,9 @@ def measure(size: int, *, evidence: bool, user_levels: bool, keep: Path | None) 
         sandbox.wait(timeout=30)
     out = folder / "out"
     print(f"\n{size:,} credentials: scan {wall:.1f} s, exit {code}")
-    print(f"  peak RSS            {peak / 2**20:>9.0f} MiB  ({peak / size / 1024:.2f} KiB/credential)")
+    print(
+        f"  peak RSS            {peak / 2**20:>9.0f} MiB  ({peak / size / 1024:.2f} KiB/credential)"
+    )
     for path in sorted(out.iterdir()):
         bytes_ = path.stat().st_size
         print(f"  {path.name:<20}{bytes_ / 1e6:>9.1f} MB  ({bytes_ / size:,.0f} B/credential)")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from itertools import chain
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 
 from auditor.kernel.model import Credential, Finding, ScanResult, TenantCoverage
 from auditor.kernel.timestamps import format_timestamp

@@ -46,10 +46,6 @@ SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 __all__ = ["FILE_NAME", "SCHEMA_FILE", "expand", "load", "major", "render", "stream"]
 
 
-def _key(tenant: str, credential_id: str) -> str:
-    return f"{tenant}\x1f{credential_id}"
-
-
 def _credential_view(credential: Credential, fields: set[str]) -> dict[str, Any]:
     """The parts of a credential's JSON data a finding is compared with."""
     return credential.model_dump(mode="json", include=fields)
@@ -71,10 +67,10 @@ def _chunks(result: ScanResult) -> Iterator[str]:
     yield dumps(head)[:-1]  # the object left open
     providers = {c.tenant: c.provider for c in result.coverage}
     tables = Tables()
-    index: dict[str, int] = {}
+    index: dict[tuple[str, str], int] = {}  # the credentials' own strings: no copies
     yield ',"credentials":['
     for i, credential in enumerate(result.credentials):
-        index.setdefault(_key(credential.tenant, credential.id), i)
+        index.setdefault((credential.tenant, credential.id), i)
         data = encode_credential(
             credential.model_dump(mode="json"), providers.get(credential.tenant), tables
         )
@@ -84,22 +80,23 @@ def _chunks(result: ScanResult) -> Iterator[str]:
     del tables
 
     def credential_of(f: Finding) -> Credential | None:
-        i = index.get(_key(f.tenant, f.credential_id))
+        i = index.get((f.tenant, f.credential_id))
         return None if i is None else result.credentials[i]
 
     defaults = FindingDefaults(evaluation.findings, credential_of).rules
     yield ',"finding_defaults":' + dumps(defaults)
     yield ',"findings":['
     for n, f in enumerate(evaluation.findings):
-        i = index.get(_key(f.tenant, f.credential_id))
+        at = index.get((f.tenant, f.credential_id))
         rule = defaults.get(f.rule_id)
         view = None
-        if i is not None and rule is not None:
-            fields = _VIEW_FIELDS | {p.split(".", 1)[0] for p in rule.get("evidence_from", {}).values()}
-            view = _credential_view(result.credentials[i], fields)
-        data = encode_finding(f.model_dump(mode="json"), i, view, rule)
+        if at is not None and rule is not None:
+            fields = _VIEW_FIELDS | {
+                p.split(".", 1)[0] for p in rule.get("evidence_from", {}).values()
+            }
+            view = _credential_view(result.credentials[at], fields)
+        data = encode_finding(f.model_dump(mode="json"), at, view, rule)
         yield ("," if n else "") + dumps(data)
-    del index
     yield "]"
     rest = evaluation.model_dump(mode="json", exclude={"findings", "policy"})
     for key in ("not_applicable", "waivers", "result_counts", "constraint_gaps", "controls"):

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic_core import PydanticUndefined
@@ -279,11 +279,11 @@ def major(document: Mapping[str, Any]) -> int:
 
 
 def decode_credential(
-    item: Mapping[str, Any], tables: Mapping[str, list[Any]], providers: Mapping[str, str]
-) -> dict[str, Any]:
+    item: Any, tables: Mapping[str, list[Any]], providers: Mapping[str, Any]
+) -> Any:
     """A 3.0 credential as its 2.x JSON data (anything but an object is left to validation)."""
     if not isinstance(item, Mapping):
-        return item  # type: ignore[return-value]
+        return item
     out: dict[str, Any] = {}
     for name in Credential.model_fields:
         if name in item:
@@ -300,13 +300,13 @@ def decode_credential(
 
 
 def decode_finding(
-    item: Mapping[str, Any],
-    credentials: list[dict[str, Any]],
+    item: Any,
+    credentials: list[Any],
     defaults: Mapping[str, Mapping[str, Any]],
-) -> dict[str, Any]:
+) -> Any:
     """A 3.0 finding as its 2.x JSON data (``credentials``: decoded)."""
     if not isinstance(item, Mapping):
-        return item  # type: ignore[return-value]
+        return item
     index = item.get("credential")
     if not isinstance(index, int) or isinstance(index, bool):
         return dict(item)
@@ -354,7 +354,9 @@ def expand(document: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(c, Mapping)
     }
     tables = document.get("tables") or {}
-    credentials = [decode_credential(c, tables, providers) for c in document.get("credentials") or ()]
+    credentials = [
+        decode_credential(c, tables, providers) for c in document.get("credentials") or ()
+    ]
     defaults = document.get("finding_defaults") or {}
     findings = [decode_finding(f, credentials, defaults) for f in document.get("findings") or ()]
     out = {k: v for k, v in document.items() if k not in ("tables", "finding_defaults")}

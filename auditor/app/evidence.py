@@ -195,7 +195,7 @@ def _spool(
     fragment."""
     spooled: dict[str, tuple[BinaryIO, str, int]] = {}
     for name, chunks in streams.items():
-        spool = stack.enter_context(tempfile.TemporaryFile(dir=folder))
+        spool = stack.enter_context(tempfile.TemporaryFile(dir=folder))  # noqa: SIM115
         digest, size, scanner = hashlib.sha256(), 0, SecretScanner(found)
         for chunk in chunks:
             spool.write(chunk)

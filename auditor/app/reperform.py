@@ -30,7 +30,9 @@ def inventories_from_document(document: Any) -> tuple[list[TenantInventory], dat
     known = {c.get("tenant") for c in document.get("coverage") or () if isinstance(c, dict)}
     for item in document.get("credentials") or ():
         if isinstance(item, dict) and item.get("tenant") not in known:
-            raise EvidenceError(f"results.json: credential of unknown tenant {item.get('tenant')!r}")
+            raise EvidenceError(
+                f"results.json: credential of unknown tenant {item.get('tenant')!r}"
+            )
     try:
         coverage = [TenantCoverage.model_validate(c) for c in document.get("coverage") or ()]
         credentials = [Credential.model_validate(c) for c in document.get("credentials") or ()]

@@ -3,17 +3,20 @@
 An output written as it is made (``reports.base``) is checked as it is written: ``SecretScanner``
 takes the chunks in order and answers, at the end, whether the text they make holds a fragment of
 a secret, exactly as ``SecretSet.contains`` would on the joined text, holding at most about
-``CHUNK`` characters at a time. Text is checked in pieces cut where ``contains`` cuts (never inside
+``PIECE`` characters at a time. Text is checked in pieces cut where ``contains`` cuts (never inside
 an escape sequence), with the last ``FRAGMENT - 1`` characters of each piece's folded view carried
 into the next, so a fragment across a cut is found.
 """
 
 from __future__ import annotations
 
-from auditor.kernel.secretmatch import CHUNK, FRAGMENT, SecretSet, _safe_cut
-from auditor.kernel.secretforms import fold
 from auditor.kernel.invisible import hidden
+from auditor.kernel.secretforms import fold
+from auditor.kernel.secretmatch import FRAGMENT, SecretSet, _safe_cut
 
+PIECE = 1 << 20
+"""Characters checked at a time (``contains`` reads ``CHUNK``, 4 Mi): checking one piece makes a
+few copies of it, so a stream is checked in smaller ones."""
 _TAIL = 64
 """Characters held back from each piece: an escape sequence (at most 16) is never cut."""
 
@@ -22,7 +25,7 @@ class SecretScanner:
     """Feed chunks with ``feed``; ``found`` says whether a fragment was seen so far (the last
     piece is checked by ``close``, which returns the answer)."""
 
-    def __init__(self, secrets: SecretSet, *, piece: int = CHUNK) -> None:
+    def __init__(self, secrets: SecretSet, *, piece: int = PIECE) -> None:
         self._secrets = secrets
         self._piece = piece
         self._pending: list[str] = []

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from auditor.app.sandbox import Faults, Sandbox, Simulation
 from auditor.cli import cli
-from reports.json import load
 from auditor.kernel.errors import UsageError
+from reports.json import load
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 pytestmark = pytest.mark.e2e

@@ -14,8 +14,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
 from auditor.kernel.model import ScanResult
 from reports import json as json_format
 from reports import markdown
