@@ -17,7 +17,7 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/credaudit demo
+	$(BIN)/credaudit demo --remediation
 
 test: $(STAMP) lint typecheck pytest
 

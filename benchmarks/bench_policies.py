@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from auditor.app.vendorhooks import install_vendor_hooks
 from auditor.kernel.model import (
     Capabilities,
     Credential,
@@ -207,6 +208,7 @@ def build(
 
 
 def main() -> None:
+    install_vendor_hooks()  # the vendors' privilege judgements, as a scan installs them
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)

@@ -84,7 +84,7 @@ def pick_constructor() -> Callable[[dict[str, Any]], Finding]:
     """Use the fast path only while it builds exactly what ``model_construct`` builds: the same
     field dict and the same value in each of pydantic's slots, equal and dumping the same."""
     probe: dict[str, Any] = {
-        "rule_id": "r", "status": "fail", "severity": "low", "provider": "sailpoint",
+        "rule_id": "r", "status": "fail", "severity": "low", "provider": "vendor",
         "tenant": "t", "credential_id": "c", "credential_name": "", "owner_id": None,
         "owner_name": None, "message": "m", "evidence": {}, "remediation": "",
         "controls": (), "fingerprint": "f", "waiver": None, "first_seen": None, "change": None,

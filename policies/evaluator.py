@@ -43,6 +43,7 @@ from policies import collector, construct
 from policies.base import Outcome, RuleContext, remediation_for
 from policies.compliance import constraint_gaps, control_catalogue, controls_for
 from policies.facts import Facts
+from policies.onerow import CARRIER, FOLDED, folded_evidence
 from policies.policy import Policy, RuleSettings
 from policies.rules.too_many_per_owner import owner_counts
 from policies.waiver_status import WaiverTally, waiver_statuses
@@ -312,6 +313,7 @@ def _judge(
         managed = credential.managed
         key: bytes = b""
         first: dict[str, Any] = template
+        carrier: dict[str, Any] | None = None  # this credential's inactive-owner manual, if any
         for item in rules:
             outcome: Outcome | None = item.evaluate(credential, item.ctx)
             if outcome is None:
@@ -324,6 +326,10 @@ def _judge(
                     item.waivers, credential, status, message, as_of, tally
                 )
             item.counts[status] += 1
+            if status == "manual" and carrier is not None and item.rule_id == FOLDED:
+                # one cause, one row (policies.onerow): counted above, no row of its own
+                carrier["evidence"] = folded_evidence(carrier["evidence"])
+                continue
             # A credential's findings differ only in the rule's fields, all set below: the
             # first one's fields are the next ones' starting point (one dict copy each).
             values = first.copy()
@@ -354,6 +360,8 @@ def _judge(
                 append(finding)
             else:
                 append(construct.construct(values))
+            if status == "manual" and item.rule_id == CARRIER:
+                carrier = findings[-1].__dict__  # the row the fold below updates in place
     mark(len(findings))
     return bounds
 

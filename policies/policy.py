@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.model import SEVERITIES, Severity
+from auditor.kernel.privilege import judges_version
 from auditor.kernel.timestamps import format_timestamp
 from policies.base import Params, Rule
 from policies.custom import RESERVED, CustomRule, load_custom_rules
@@ -95,10 +96,15 @@ def default_policy() -> Policy:
     return Policy(rules=_pack_settings())
 
 
-@cache
 def _pack_settings() -> Mapping[str, RuleSettings]:
     """The default pack, read from the rules themselves: each rule's module states its defaults
-    once (``default_enabled``, ``default_severity`` and its ``Params`` field defaults)."""
+    once (``default_enabled``, ``default_severity`` and its ``Params`` field defaults). Rebuilt
+    when the privilege judges change: they declare ``privileged-access``'s parameters."""
+    return _pack_for(judges_version())
+
+
+@cache
+def _pack_for(version: int) -> Mapping[str, RuleSettings]:
     return {
         rule_id: RuleSettings(
             rule, rule.default_enabled, rule.default_severity, rule.params_model()

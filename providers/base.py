@@ -15,9 +15,9 @@ import asyncio
 import random
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 from pydantic import SecretStr
@@ -25,8 +25,14 @@ from pydantic import SecretStr
 from auditor.kernel.errors import ConfigError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit, TokenProvider
 from auditor.kernel.model import Capabilities, TenantInventory
+from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
 from providers.options import NoOptions, Options
+from providers.permissions import Permission
+
+if TYPE_CHECKING:
+    from providers.remediation import Remediator
+    from providers.simulation import SimulatedTenant
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,25 @@ class Provider(ABC):
     default_rate_limit: ClassVar[RateLimit | None] = None
     """Applied when the tenant's configuration sets none (SailPoint: 100 requests per 10 s)."""
     supported_api_versions: ClassVar[tuple[str, ...]] = ()
+    permissions: ClassVar[tuple[Permission, ...]] = ()
+    """What the collection needs, for ``validate --connect`` (``providers.permissions``)."""
+    remediator: ClassVar[type[Remediator] | None] = None
+    """Its write operations for ``credaudit remediate`` (``providers.remediation``); ``None``:
+    the vendor cannot be remediated through credaudit."""
+    privilege_judge: ClassVar[PrivilegeJudge | None] = None
+    """How the ``privileged-access`` rule judges this vendor's credentials
+    (``auditor.kernel.privilege``); ``None``: that rule is ``manual`` for them."""
+    remediation_hints: ClassVar[Mapping[str, str]] = {}
+    """Rule id → how to apply that rule's remediation in this vendor, in a few words starting
+    with the label ("Acme: set an expiry"); shown in brackets after the neutral text
+    (``auditor.kernel.remediation``)."""
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant] | None:
+        """The vendor's simulated tenant for ``credaudit demo`` and ``credaudit sandbox``
+        (``providers.simulation``); ``None``: it has none. A method, so that a scan never
+        imports a simulator."""
+        return None
 
     def __init__(self, settings: TenantSettings, clients: ClientFactory) -> None:
         self.settings = settings

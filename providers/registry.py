@@ -55,7 +55,7 @@ def registry() -> Registry:
             except Exception as exc:  # noqa: BLE001 - a broken plug-in must not stop the others
                 problem = f"{point.value} could not be imported ({type(exc).__name__}: {exc})"
             else:
-                problem = _not_a_provider(point.name, loaded)
+                problem = _not_a_provider(point.name, loaded) or _taken_parameter(loaded, found)
                 if problem is None:
                     found[point.name] = loaded
         if problem is not None:
@@ -76,4 +76,21 @@ def _not_a_provider(name: str, loaded: object) -> str | None:
         return f"it names {loaded!r}, not a subclass of providers.base.Provider"
     if getattr(loaded, "name", None) != name:
         return f"its class declares name {getattr(loaded, 'name', None)!r}, not {name!r}"
+    return None
+
+
+def _taken_parameter(loaded: type[Provider], found: dict[str, type[Provider]]) -> str | None:
+    """A ``privileged-access`` parameter its privilege judge declares that another vendor's
+    already does (the rule's parameters are one namespace)."""
+    judge = loaded.privilege_judge
+    if judge is None:
+        return None
+    for name, other in found.items():
+        if other.privilege_judge is not None:
+            taken = sorted(set(judge.params) & set(other.privilege_judge.params))
+            if taken:
+                return (
+                    f"its privilege judge declares the privileged-access parameter(s) "
+                    f"{', '.join(taken)}, already declared by {name}"
+                )
     return None

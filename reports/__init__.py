@@ -8,10 +8,10 @@ gives two files, the others one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from auditor.kernel.model import ScanResult
-from reports import csv, html, json, markdown, ocsf
+from reports import csv, html, json, markdown, ocsf, oscal
 from reports.base import Renderer, Streamer, buffered, joined, streaming
 
 
@@ -23,12 +23,23 @@ def _html_stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
     return {html.FILE_NAME: buffered(template.generate(**html.context(result)))}
 
 
+def _oscal_stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
+    """The OSCAL document, rendered when it is read (not while the other formats are written):
+    ``reports/oscal.py`` builds it whole."""
+
+    def chunks() -> Iterator[str]:
+        yield from oscal.render(result).values()
+
+    return {oscal.FILE_NAME: chunks()}
+
+
 FORMATS: dict[str, Streamer] = {
     "html": _html_stream,
     "markdown": markdown.stream,
     "json": json.stream,
     "csv": csv.stream,
     "ocsf": ocsf.stream,
+    "oscal": _oscal_stream,
 }
 
 

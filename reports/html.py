@@ -37,6 +37,7 @@ from markupsafe import Markup
 from auditor.kernel.model import SEVERITIES, ScanResult
 from auditor.kernel.visible import visible
 from reports import view
+from reports.trendchart import trend_svg
 
 FILE_NAME = "report.html"
 TEMPLATES = Path(__file__).with_name("templates")
@@ -171,6 +172,8 @@ def context(result: ScanResult) -> dict[str, Any]:
             ),
         ],
         "chart_width": CHART_WIDTH,
+        # the trend chart (reports/trendchart.py): our own SVG, every outside text escaped
+        "trend": Markup(trend_svg(result.trend)),  # noqa: S704
         "rules": view.rule_rows(result),
         "tenants": sorted({c.tenant for c in result.coverage}),
         "finding_rules": sorted({f.rule_id for f in rows}),

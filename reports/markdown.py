@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from auditor.kernel.model import Finding, ScanResult, TenantCoverage, WaiverStatus
+from auditor.kernel.model import Finding, ScanResult, WaiverStatus
 from auditor.kernel.visible import visible
 from reports import view
+from reports.view import NOTE_LABELS
 
 FILE_NAME = "report.md"
 TOP_FINDINGS = 25
@@ -62,20 +63,17 @@ def _banner(result: ScanResult) -> list[str]:
         return []
     lines = ["> [!CAUTION]", "> **Scan incomplete: the findings below do not cover everything.**"]
     for cov in incomplete:
-        reason = md_text(cov.error, 300) if cov.error else _coverage_reason(cov)
+        # the same reasons, in the same order, as every other output (TenantCoverage.reasons):
+        # the causes of incompleteness, never the routine notes in their place
+        first, *more = cov.reasons() or ("",)
         lines.append(
             f"> - **{md_text(cov.tenant)}** ({md_text(cov.provider_label or cov.provider)}): "
-            f"**{cov.status.upper()}**{' — ' + reason if reason else ''}"
+            f"**{cov.status.upper()}**{' — ' + md_text(first, 400) if first else ''}"
         )
+        lines.extend(f">   - {md_text(r, 400)}" for r in more[: MAX_NOTES - 1])
+        if len(more) > MAX_NOTES - 1:
+            lines.append(f">   - … {len(more) - MAX_NOTES + 1} more (see Coverage)")
     return [*lines, ""]
-
-
-def _coverage_reason(cov: TenantCoverage) -> str:
-    parts = []
-    if cov.record_errors:
-        parts.append(f"{len(cov.record_errors)} record(s) could not be read")
-    parts.extend(md_text(n, 200) for n in cov.notes[:2])
-    return "; ".join(parts)
 
 
 def _header(result: ScanResult) -> list[str]:
@@ -142,10 +140,12 @@ def _coverage(result: ScanResult) -> list[str]:
     for c in result.coverage:
         if c.error:
             details.append(f"- **{md_text(c.tenant)}** error: {md_text(c.error, 300)}")
-        for note in c.notes[:MAX_NOTES]:
-            details.append(f"- {md_text(c.tenant)}: {md_text(note, 300)}")
-        if len(c.notes) > MAX_NOTES:
-            details.append(f"- {md_text(c.tenant)}: … {len(c.notes) - MAX_NOTES} more note(s)")
+        for note in c.note_details[:MAX_NOTES]:  # causes first, then caveats, then information
+            label = NOTE_LABELS[note.severity]
+            details.append(f"- {md_text(c.tenant)} ({label}): {md_text(note.text, 300)}")
+        if len(c.note_details) > MAX_NOTES:
+            extra = len(c.note_details) - MAX_NOTES
+            details.append(f"- {md_text(c.tenant)}: … {extra} more note(s)")
         for err in c.record_errors[:MAX_NOTES]:
             where = md_text(err.record_id or (f"#{err.index}" if err.index is not None else "?"))
             details.append(f"- {md_text(c.tenant)}: record {where}: {md_text(err.message, 200)}")

@@ -18,8 +18,11 @@ reference at docs.tenzir.com/reference/ocsf/1-3-0/classes/detection_finding):
 Timestamps are OCSF ``timestamp_t``: milliseconds since the Unix epoch. ``time`` is when the scan
 produced the finding (``scan.finished_at``). Mapping decisions:
 - severity: info 1, low 2, medium 3, high 4, critical 5 (the OCSF ``severity_id`` scale);
-- ``fail`` and ``manual`` are New (1) alerts (``is_alert``); ``waived`` is Suppressed (3) and not
-  an alert; a ``not_applicable`` finding (a custom rule may decide one) is status Other (99),
+- ``fail`` and ``manual`` are New (1) alerts; ``waived`` is Suppressed (3) and not an alert. OCSF
+  1.3.0's Detection Finding has no ``is_alert`` (the class gained it in 1.4.0), so the flag is
+  ``unmapped.credaudit.is_alert``: an attribute the class does not define makes an event invalid
+  against the official schema (tests/specs/ocsf, validated in tests/reports/test_ocsf_schema.py);
+  a ``not_applicable`` finding (a custom rule may decide one) is status Other (99),
   ``severity_id`` 1 Informational, not an alert: a SIEM rule keyed on severity must not fire on it.
   The rule's own severity and our status stay in ``unmapped.credaudit``. Vendor-capability gaps
   (``Evaluation.not_applicable``: SailPoint has no network restriction) are counts, not findings,
@@ -82,7 +85,6 @@ def _envelope(
     uid: str,
     severity_id: int,
     status: tuple[int, str],
-    is_alert: bool,
     message: str,
 ) -> dict[str, Any]:
     """The attributes every Detection Finding event of a scan shares (class, time, metadata)."""
@@ -99,7 +101,6 @@ def _envelope(
         "severity": SEVERITY_NAMES[severity_id],
         "status_id": status[0],
         "status": status[1],
-        "is_alert": is_alert,
         "time": _ms(result.scan.finished_at),
         "message": message,
         "metadata": {
@@ -136,15 +137,14 @@ def detection_finding(f: Finding, result: ScanResult) -> dict[str, Any]:
         "type": kinds.get(f.provider, f"{f.provider} credential"),
         "data": {"tenant": f.tenant, "provider": f.provider},
     }
-    if f.owner_id or f.owner_name:
-        resource["owner"] = {k: v for k, v in (("uid", f.owner_id), ("name", f.owner_name)) if v}
+    if f.owner_id:
+        resource["owner"] = _owner(f, result)
     event: dict[str, Any] = {
         **_envelope(
             result,
             uid=f.fingerprint,
             severity_id=severity_id,
             status=(status_id, status),
-            is_alert=f.status in view.OPEN_STATUSES,
             message=f.message,
         ),
         "finding_info": finding_info,
@@ -154,6 +154,7 @@ def detection_finding(f: Finding, result: ScanResult) -> dict[str, Any]:
             "credaudit": {
                 "scan_id": result.scan.id,
                 "as_of": format_timestamp(result.scan.as_of),
+                "is_alert": f.status in view.OPEN_STATUSES,
                 "status": f.status,
                 "rule_severity": f.severity,
                 "controls": list(f.controls),
@@ -164,6 +165,32 @@ def detection_finding(f: Finding, result: ScanResult) -> dict[str, Any]:
         },
     }
     return event
+
+
+USER_TYPE_UNKNOWN = 0
+ACCOUNT_TYPE_OTHER = 99
+
+
+def _owner(f: Finding, result: ScanResult) -> dict[str, Any]:
+    """The owner as an OCSF ``user`` (1.3.0 ``objects/user``: ``type_id`` 0 Unknown — a person,
+    an admin or a service user, the finding does not say — and its vendor ``account``,
+    ``type_id`` 99 Other). ``name`` falls back to the id: consumers built on py-ocsf-models
+    require ``uid``, ``name``, ``type_id`` and ``account`` (tests/reports/test_ocsf_schema.py)."""
+    uid = f.owner_id or ""
+    name = f.owner_name or uid
+    label = view.provider_labels(result).get(f.provider, f.provider)
+    return {
+        "uid": uid,
+        "name": name,
+        "type_id": USER_TYPE_UNKNOWN,
+        "type": "Unknown",
+        "account": {
+            "uid": uid,
+            "name": name,
+            "type_id": ACCOUNT_TYPE_OTHER,
+            "type": f"{label} user",
+        },
+    }
 
 
 def coverage_finding(cov: TenantCoverage, result: ScanResult) -> dict[str, Any]:
@@ -178,7 +205,6 @@ def coverage_finding(cov: TenantCoverage, result: ScanResult) -> dict[str, Any]:
             uid=uid,
             severity_id=severity_id,
             status=(1, "New"),
-            is_alert=True,
             message=message,
         ),
         "finding_info": {
@@ -206,6 +232,7 @@ def coverage_finding(cov: TenantCoverage, result: ScanResult) -> dict[str, Any]:
             "credaudit": {
                 "scan_id": result.scan.id,
                 "as_of": format_timestamp(result.scan.as_of),
+                "is_alert": True,
                 "coverage": cov.model_dump(mode="json"),
             }
         },

@@ -49,6 +49,7 @@ from reports.view_matrix import (
 
 __all__ = [
     "COVERAGE_RULE",
+    "NOTE_LABELS",
     "OPEN_STATUSES",
     "STATUS_LABELS",
     "STATUS_ORDER",
@@ -174,6 +175,9 @@ def status_counts(result: ScanResult) -> dict[str, int]:
     return {status: int(by.get(status, 0)) for status in STATUS_ORDER if status != "pass"}
 
 
+NOTE_LABELS = {"cause": "cause", "caveat": "caveat", "info": "information"}
+"""What a report calls a coverage note's severity (``auditor.kernel.coveragenotes``)."""
+
 COVERAGE_RULE = "coverage"
 """The rule id of the rows that say a tenant was not collected completely (CSV, OCSF)."""
 
@@ -186,7 +190,7 @@ def coverage_gaps(result: ScanResult) -> list[TenantCoverage]:
 
 def coverage_message(cov: TenantCoverage) -> str:
     what = "could not be collected" if cov.status == "failed" else "was collected only partially"
-    detail = cov.error or "; ".join(cov.notes)
+    detail = "; ".join(cov.reasons())
     return f"tenant {cov.tenant} {what}: {detail}" if detail else f"tenant {cov.tenant} {what}"
 
 

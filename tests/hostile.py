@@ -160,10 +160,7 @@ class HostileSandbox(Sandbox):
 
     def __init__(self, simulation: Simulation, form: str) -> None:
         super().__init__(simulation, port=0)
-        self.echoes = (
-            HostileEcho(simulation.c1.app, *simulation.c1_credentials, form),
-            HostileEcho(simulation.sp.app, *simulation.sp_credentials, form),
-        )
+        self.echoes = tuple(HostileEcho(t.app, *t.credentials, form) for t in simulation.simulated)
         self.servers = [
             uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
             for app in self.echoes
@@ -257,8 +254,8 @@ def _whole_forms(windows: set[str]) -> list[str]:
 def secret_values(simulation: Simulation, echoes: Iterable[HostileEcho]) -> list[str]:
     """What must never show: both secrets (the ConductorOne one without its public prefix),
     the private part of the ConductorOne key, and every bearer token the vendor was sent."""
-    c1_secret = simulation.c1_credentials[1]
+    c1_secret = simulation.tenant("conductorone").credentials[1]
     tail = c1_secret.removeprefix(C1_PREFIX)
     jwk = json.loads(base64.urlsafe_b64decode(tail + "=" * (-len(tail) % 4)))
     tokens = {t for echo in echoes for t in echo.tokens if t}
-    return [tail, jwk["d"], simulation.sp_credentials[1], *tokens]
+    return [tail, jwk["d"], simulation.tenant("sailpoint").credentials[1], *tokens]

@@ -47,8 +47,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def credaudit(args: list[str], site: Path | None, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["EXAMPLE_SECRET"] = SECRET
-    if site is not None:
-        env["PYTHONPATH"] = str(site)
+    # this checkout's credaudit (not whichever one is installed), plus the plug-in if given
+    env["PYTHONPATH"] = os.pathsep.join([*([str(site)] if site is not None else []), str(ROOT)])
     return subprocess.run(
         [sys.executable, "-m", "auditor", *args],
         cwd=cwd, env=env, capture_output=True, text=True, check=False,
@@ -112,3 +112,54 @@ def test_a_built_in_vendor_still_needs_its_client_id(site: Path, tmp_path: Path)
     assert "set exactly one of client_id, client_id_env, client_id_file" in result.stdout + (
         result.stderr
     )
+
+
+POLICY = """
+policy:
+  privileged-access: {{example_admin_scopes: {scopes}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        # the judge's default parameter: tok-1's vault:admin scope is privileged
+        ("", {"tok-1": "fail", "tok-2": "pass", "tok-3": "pass"}),
+        # its parameter is a privileged-access parameter like the built-in vendors'
+        (POLICY.format(scopes='["read"]'), {"tok-1": "fail", "tok-2": "fail", "tok-3": "fail"}),
+        (POLICY.format(scopes="[]"), {"tok-1": "pass", "tok-2": "pass", "tok-3": "pass"}),
+    ],
+)
+def test_a_plugin_vendor_declares_its_privilege_judgement(
+    site: Path, tmp_path: Path, policy: str, expected: dict[str, str]
+) -> None:
+    config = tmp_path / "credaudit.yaml"
+    config.write_text(CONFIG.format(provider="example-judged") + policy, encoding="utf-8")
+    args = ["scan", "-c", str(config), "-o", str(tmp_path / "out"), "--as-of", "2026-11-24"]
+    result = credaudit([*args, "--no-history", "-f", "json"], site, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    verdicts = {
+        f["credential_id"]: f for f in doc["findings"] if f["rule_id"] == "privileged-access"
+    }
+    assert {n: verdicts[n]["status"] if n in verdicts else "pass" for n in expected} == expected
+    if "tok-1" in verdicts:
+        assert verdicts["tok-1"]["message"].startswith("administrative vault scope(s): ")
+    parameters = doc["policy"]["rules"]["privileged-access"]["parameters"]
+    assert list(parameters)[:1] == ["conductorone_roles"]  # the built-in vendors' come first
+    assert "example_admin_scopes" in parameters
+    (no_expiry,) = [f for f in doc["findings"] if f["rule_id"] == "no-expiry"]
+    assert "Example Vault: set a TTL" in no_expiry["remediation"]
+
+
+def test_a_parameter_of_no_installed_vendor_is_an_error(tmp_path: Path) -> None:
+    """Without the plug-in its parameter is unknown: a located configuration error."""
+    config = tmp_path / "credaudit.yaml"
+    text = CONFIG.format(provider="sailpoint").replace(
+        "    client_secret_env",
+        "    client_id: x\n    base_url: https://a.api.identitynow.com\n    client_secret_env",
+    ) + POLICY.format(scopes='["read"]')
+    config.write_text(text, encoding="utf-8")
+    result = credaudit(["validate", "-c", str(config)], None, tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "policy.privileged-access.example_admin_scopes" in result.stdout + result.stderr

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from auditor.app.cron import cron_trigger
+from auditor.app.remediateconfig import RemediationConfig
 from auditor.kernel.model import Severity
 from auditor.kernel.urls import UrlProblem, api_url_problem
 from providers.registry import registry
@@ -108,8 +109,22 @@ class TenantConfig(_Strict):
     api_version: str | None = None
     ca_bundle: Path | None = None
     http: HttpConfig = HttpConfig()
+    remediation_client_id: str | None = None
+    remediation_client_id_env: str | None = None
+    remediation_client_id_file: Path | None = None
+    remediation_client_secret_env: str | None = None
+    remediation_client_secret_file: Path | None = None
+    """``credaudit remediate``'s own credential (write rights), never the scanning one."""
+    remediation_identity: str | None = None
+    """The vendor identity id that credential acts as (SailPoint ``narrow-scope``: only a PAT's
+    owner may change its scope)."""
 
-    _env_names = field_validator("client_id_env", "client_secret_env")(_env_name)
+    _env_names = field_validator(
+        "client_id_env",
+        "client_secret_env",
+        "remediation_client_id_env",
+        "remediation_client_secret_env",
+    )(_env_name)
 
     @field_validator("provider")
     @classmethod
@@ -163,11 +178,52 @@ FormatName = Annotated[str, AfterValidator(_known_format)]
 
 class OutputConfig(_Strict):
     dir: Path = Path("reports")
-    formats: tuple[FormatName, ...] = ("html", "markdown", "json", "csv")
+    formats: tuple[FormatName, ...] = ("html", "markdown", "json", "csv", "ocsf", "oscal")
+    """Every format by default, as ``credaudit demo`` writes them (docs/architecture.md "Output
+    files"): before, a default scan wrote no OCSF file while the demo did."""
+
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class HistoryConfig(_Strict):
-    database: Path = Path("credaudit.db")
+    """``database``: a SQLite file (relative to the configuration's folder) or a PostgreSQL URL
+    without a password; the password comes from ``password_env`` or ``password_file`` (or
+    libpq's own ``PGPASSWORD`` / ``~/.pgpass``)."""
+
+    database: str = "credaudit.db"
+    password_env: str | None = None
+    password_file: Path | None = None
+
+    _env_names = field_validator("password_env")(_env_name)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database.startswith(POSTGRES_SCHEMES)
+
+    @model_validator(mode="after")
+    def _no_password_in_url(self) -> HistoryConfig:
+        if self.is_postgres:
+            from urllib.parse import urlsplit
+
+            try:
+                parts = urlsplit(self.database)
+                has_password = parts.password is not None
+                _ = parts.port
+            except ValueError:
+                raise ValueError(
+                    "not a valid PostgreSQL URL; write postgresql://USER@HOST:PORT/DATABASE"
+                ) from None
+            if has_password or "password=" in parts.query:
+                raise ValueError(
+                    "the URL holds a password (not shown here); remove it and set "
+                    "history.password_env or history.password_file instead"
+                )
+        elif self.password_env or self.password_file:
+            raise ValueError("password_env / password_file only apply to a postgresql:// database")
+        if self.password_env and self.password_file:
+            raise ValueError("set at most one of password_env or password_file")
+        return self
 
 
 class ScheduleConfig(_Strict):
@@ -176,6 +232,9 @@ class ScheduleConfig(_Strict):
     timezone: str = "UTC"
     keep_last: PositiveInt = 30
     misfire_grace_seconds: PositiveInt = 3600
+    lease_seconds: PositiveInt = 900
+    """How long a run's lease in the history database lasts unless renewed (every third of it):
+    after a host dies mid-scan, another may run the schedule once this much time has passed."""
 
     @model_validator(mode="after")
     def _valid_cron(self) -> ScheduleConfig:
@@ -219,6 +278,7 @@ class AuditConfig(_Strict):
     schedules: tuple[ScheduleConfig, ...] = ()
     notify: NotifyConfig | None = None
     evidence: EvidenceConfig | None = None
+    remediation: RemediationConfig | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> AuditConfig:

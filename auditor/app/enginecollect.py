@@ -13,13 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from auditor.kernel.errors import AuditorError
+from auditor.kernel.coveragenotes import CoverageNote, cause
+from auditor.kernel.errors import AuditorError, ProviderError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, TokenProvider
 from auditor.kernel.http import clean_vendor_text as _clean
 from auditor.kernel.model import TenantCoverage, TenantInventory
+from auditor.kernel.phases import NO_PHASES, PhaseListener, PhaseUpdate
 from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.sharing import Sharing
-from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model
+from auditor.kernel.withhold import WITHHELD_DETAIL, WITHHELD_NOTE, withhold_model
 from providers.base import ClientFactory, Provider, TenantSettings
 
 __all__ = [
@@ -42,6 +44,9 @@ class Progress(Protocol):
 
     def tenant_update(self, tenant: str, collected: int, requests: int, retries: int) -> None: ...
 
+    def phase_update(self, tenant: str, update: PhaseUpdate) -> None:
+        """A long phase of the tenant's collection moved (``auditor.kernel.phases``)."""
+
     def tenant_finished(self, coverage: TenantCoverage) -> None: ...
 
 
@@ -50,6 +55,9 @@ class NullProgress:
         return None
 
     def tenant_update(self, tenant: str, collected: int, requests: int, retries: int) -> None:
+        return None
+
+    def phase_update(self, tenant: str, update: PhaseUpdate) -> None:
         return None
 
     def tenant_finished(self, coverage: TenantCoverage) -> None:
@@ -65,6 +73,8 @@ class _TrackingFactory(ClientFactory):
     """A ClientFactory that remembers its clients, so stats survive a failed tenant."""
 
     created: list[ApiClient] = field(default_factory=list)
+    on_phase: PhaseListener = NO_PHASES
+    """Where the clients' phases report (``ApiClient.phase``)."""
 
     def client(
         self,
@@ -82,6 +92,7 @@ class _TrackingFactory(ClientFactory):
             auth=auth,
             error_parser=error_parser,
         )
+        made.phases = self.on_phase
         self.created.append(made)
         return made
 
@@ -111,6 +122,7 @@ async def collect_tenant(
         jitter=clients.jitter,
         secrets=secrets,
         deadline=clients.clock() + settings.http.tenant_timeout,
+        on_phase=lambda update: progress.phase_update(settings.name, update),
     )
     started = time.monotonic()
     # the backstop, in real time whatever the clock: a second after the clients' own deadline,
@@ -135,6 +147,10 @@ async def collect_tenant(
             f"the tenant's deadline of {settings.http.tenant_timeout:g} s "
             "(http.tenant_timeout) was hit before collection finished",
         )
+    except ProviderError as exc:
+        # the coverage names the tenant already: its error does not say it again
+        mine = exc.tenant in (None, settings.name)
+        inventory = _failed(settings, base_url, exc.message if mine else str(exc))
     except AuditorError as exc:
         inventory = _failed(settings, base_url, str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug in one adapter must not sink the other tenants
@@ -160,19 +176,27 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
-    inventory = withhold_model(_own(inventory, settings), secrets)
-    status, notes = inventory.coverage.status, inventory.coverage.notes
-    if factory.withheld() and WITHHELD_NOTE not in notes:
-        notes = (*notes, WITHHELD_NOTE)  # withheld at source, the mark since cut by an adapter
+    # every credential searched for the scan's secrets (20k: seconds of CPU), in a worker thread
+    # so that the tenants still collecting go on meanwhile
+    inventory = await asyncio.to_thread(withhold_model, _own(inventory, settings), secrets)
+    status, notes = inventory.coverage.status, list[CoverageNote]()
+    if factory.withheld() and WITHHELD_NOTE not in inventory.coverage.notes:
+        notes.append(WITHHELD_DETAIL)  # withheld at source, the mark since cut by an adapter
     if inventory.coverage.record_errors and status == "complete":
         # A record we could not read is a credential we did not evaluate: the population is
         # incomplete whatever the adapter thought, and the scan must not read as a clean one.
         status = "partial"
-        notes = (*notes, "some records could not be read; the population is incomplete")
-    coverage = inventory.coverage.model_copy(
-        update={
+        notes.append(
+            cause(
+                "records-unreadable",
+                "some records could not be read; the population is incomplete",
+                count=len(inventory.coverage.record_errors),
+            )
+        )
+    coverage = inventory.coverage.with_notes(
+        *notes,
+        **{
             "status": status,
-            "notes": notes,
             "base_url": inventory.coverage.base_url or base_url,
             "credential_count": len(inventory.credentials),
             "requests": requests,
@@ -181,7 +205,7 @@ async def collect_tenant(
             # what the reports call this vendor and its credentials: the provider declares it
             "provider_label": cls.label or cls.name,
             "credential_kind": cls.credential_kind or f"{cls.label or cls.name} credential",
-        }
+        },
     )
     progress.tenant_finished(coverage)
     Sharing().share_all(inventory.credentials)  # equal parts once: a third of the memory

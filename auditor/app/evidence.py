@@ -3,12 +3,13 @@
 keys in ``auditor.app.signing``.
 
 A bundle is a zip holding every report format registered in ``reports.FORMATS`` under
-``reports/``, the effective policy, the waivers (definitions and how each fared), the
-configuration with every secret and secret *reference* redacted, the coverage, and
-``manifest.json``: the SHA-256 and size of every other file plus the tool, Python version, scan
-and tenants. The manifest may be signed with Ed25519 (``manifest.sig``, base64 over the exact
-manifest bytes; ``manifest.pub``, the signer's public key, whose SHA-256 fingerprint the signed
-manifest records).
+``reports/`` (the OSCAL document last: its back-matter lists the SHA-256 of every other entry),
+the effective policy, the waivers (definitions and how each fared), the configuration with
+every secret and secret *reference* redacted, the coverage, and ``manifest.json``: the SHA-256
+and size of every other file plus the tool, Python version, scan and tenants. The manifest may
+be signed with Ed25519 (``manifest.sig``, base64 over the exact manifest bytes;
+``manifest.pub``, the signer's public key, whose SHA-256 fingerprint the signed manifest
+records).
 
 Why these choices: a fixed entry order and timestamps make the same scan produce the same bytes,
 so two copies can be compared by hash; the zip is written to a temporary file beside the target
@@ -91,15 +92,19 @@ def _json(value: Any) -> bytes:
 
 Formats = Mapping[str, Callable[[ScanResult], Mapping[str, Iterable[str]]]]
 """Format name → its streamer (``reports.FORMATS``)."""
+LAST = "oscal"
+"""Made last: its back-matter holds the hashes of every other entry."""
 
 
 def _streams(
     result: ScanResult, config: AuditConfig | None, waivers: Sequence[Any], formats: Formats
 ) -> dict[str, Iterable[bytes]]:
-    """Every entry but the manifest, as lazy chunks of bytes (the reports are made as they are
-    read)."""
+    """Every entry but the manifest and ``LAST``, as lazy chunks of bytes (the reports are made
+    as they are read)."""
     files: dict[str, Iterable[bytes]] = {}
-    for stream in formats.values():
+    for fmt, stream in formats.items():
+        if fmt == LAST:
+            continue
         for name, chunks in stream(result).items():
             files[f"reports/{name}"] = map(str.encode, chunks)
     files["policy.json"] = [_json(result.evaluation.policy)]
@@ -119,7 +124,21 @@ def _streams(
 def _entries(
     result: ScanResult, config: AuditConfig | None, waivers: Sequence[Any], formats: Formats
 ) -> dict[str, bytes]:
-    return {n: b"".join(c) for n, c in _streams(result, config, waivers, formats).items()}
+    files = {n: b"".join(c) for n, c in _streams(result, config, waivers, formats).items()}
+    files.update(_last(result, formats, files))
+    return files
+
+
+def _last(
+    result: ScanResult, formats: Formats, attachments: Mapping[str, bytes | Any]
+) -> dict[str, bytes]:
+    """The ``LAST`` format's entries, over ``attachments`` (bytes or ``oscal.Digest``)."""
+    if LAST not in formats:
+        return {}
+    from reports import oscal
+
+    rendered = oscal.render(result, attachments=attachments)
+    return {f"reports/{name}": text.encode() for name, text in rendered.items()}
 
 
 def _manifest(
@@ -267,9 +286,18 @@ def write_bundle(
         streams = _streams(result, config, waivers, formats)
         spooled = _spool(streams, found, path.parent, stack)
         if spooled is not None:
+            from reports.oscal import Digest
+
+            digests = {name: Digest(digest) for name, (_, digest, _) in spooled.items()}
+            last = _last(result, formats, digests)
+            if any(found.contains(data.decode()) for data in last.values()):
+                spooled = None
+        if spooled is not None:
             sizes = {name: (digest, size) for name, (_, digest, size) in spooled.items()}
+            sizes.update((n, (hashlib.sha256(d).hexdigest(), len(d))) for n, d in last.items())
             entries: dict[str, bytes | BinaryIO] = dict(_manifest(result, sizes, signing_key))
             entries.update((name, spool) for name, (spool, _, _) in spooled.items())
+            entries.update(last)
             write_zip(path, entries)
             return
     files = bundle_files(

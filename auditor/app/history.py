@@ -1,11 +1,13 @@
-"""Scan history in an embedded SQLite database: new / persisting / resolved findings across scans.
+"""Scan history: new / persisting / resolved findings across scans, in SQLite or PostgreSQL.
 
-Why SQLite: one file next to the configuration, no server, and transactions that keep two scans
-writing at once from corrupting each other. The database runs in WAL mode (readers never block
-the writer), every write is one ``BEGIN IMMEDIATE`` transaction (the write lock is taken up front,
-so "read the previous scans, then store this one" cannot interleave with another writer), and a
-``busy_timeout`` makes a second writer wait for the first instead of failing. A writer that still
-cannot get the lock fails with a ``HistoryError`` and changes nothing.
+Why SQLite by default: one file next to the configuration, no server, and transactions that keep
+two scans writing at once from corrupting each other. A team shares one PostgreSQL database
+instead (``history.database: postgresql://…``). Both backends (``auditor.app.historydb``) give the
+same guarantee: every write is one transaction that takes the database's write lock up front
+(``BEGIN IMMEDIATE``; a PostgreSQL advisory lock), so "read the previous scans, then store this
+one" cannot interleave with another writer on any host, and a second writer waits for the first
+up to the busy timeout. A writer that still cannot get the lock fails with a ``HistoryError`` and
+changes nothing.
 
 The meaning of *open*, *new*, *persisting* and *resolved*, and how a scan is marked and stored,
 are in ``auditor.app.historymark``; the schema migrations and the row encoding in
@@ -15,13 +17,9 @@ are in ``auditor.app.historymark``; the schema migrations and the row encoding i
 from __future__ import annotations
 
 import json
-import sqlite3
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
+from auditor.app.historydb import Backend, PostgresTarget, Target, connect, describe
 from auditor.app.historymark import _M as _M
 from auditor.app.historymark import _mark, _store
 from auditor.app.historymark import _replace as _replace
@@ -51,56 +49,34 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "History",
+    "PostgresTarget",
+    "Target",
     "canonical_hash",
 ]
 
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
 
 
-def _is_busy(exc: sqlite3.Error) -> bool:
-    text = str(exc)
-    return "locked" in text or "busy" in text
-
-
 class History:
-    """A handle on one history database; open it per process or thread (sqlite3 connections
-    are not shared across threads)."""
+    """A handle on one history database (a SQLite path or a ``PostgresTarget``); open it per
+    process or thread (connections are not shared across threads)."""
 
-    def __init__(self, path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
-        self.path = path
-        deadline = time.monotonic() + busy_timeout_ms / 1000
-        delay = 0.02
-        while True:
-            try:
-                self._db = self._open(path, busy_timeout_ms)
-                return
-            except sqlite3.OperationalError as exc:
-                # Switching a new database to WAL (and creating the schema) while another
-                # process does the same can answer SQLITE_BUSY at once, without going through the
-                # busy handler: retry within the same busy timeout, then fail cleanly.
-                if not _is_busy(exc) or time.monotonic() + delay > deadline:
-                    raise self._error("cannot open", exc) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
-            except sqlite3.Error as exc:
-                raise self._error("cannot open", exc) from None
-
-    def _open(self, path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(
-            path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=True
-        )
+    def __init__(self, target: Target, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
+        self.target = target
+        self.path = target  # the name used in messages (kept for callers of the SQLite era)
+        self._db = connect(target, busy_timeout_ms)
         try:
-            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
-            db.execute("PRAGMA foreign_keys = ON")
-            self._db = db
             self._migrate()
-        except BaseException:
-            db.close()
+        except HistoryError:
+            self._db.close()
             raise
-        return db
+        except self._db.errors as exc:
+            self._db.close()
+            raise self._error("cannot open", exc) from None
+
+    @property
+    def backend(self) -> Backend:
+        return self._db
 
     def close(self) -> None:
         self._db.close()
@@ -111,44 +87,32 @@ class History:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _error(self, doing: str, exc: sqlite3.Error) -> HistoryError:
-        text = str(exc)
-        hint = ""
-        if "locked" in text or "busy" in text:
-            hint = (
-                "; another scan holds it longer than the busy timeout: retry, or use --no-history"
-            )
-        return HistoryError(f"history database {self.path}: {doing}: {text}{hint}")
+    def _error(self, doing: str, exc: BaseException) -> HistoryError:
+        return describe(self.target, doing, exc)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: all of it is stored, or none of it."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _write(self) -> Any:
+        """One transaction holding the database's write lock: all of it is stored, or none."""
+        return self._db.write()
 
     def _migrate(self) -> None:
-        if self.schema_version == SCHEMA_VERSION:
+        if self._db.version() == SCHEMA_VERSION:
             return  # the common case takes no write lock: history and diff only read
         with self._write() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            version = db.version()  # again, under the lock: another process may have migrated
             if version > SCHEMA_VERSION:
                 raise HistoryError(
-                    f"history database {self.path} has schema version {version}; this credaudit "
-                    f"knows up to {SCHEMA_VERSION}: upgrade credaudit"
+                    f"history database {self.target} has schema version {version}; this "
+                    f"credaudit knows up to {SCHEMA_VERSION}: upgrade credaudit"
                 )
+            migrations = db.migrations()
             for number in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[number]:
+                for statement in migrations[number]:
                     db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.set_version(SCHEMA_VERSION)
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return self._db.version()
 
     # -- marking and recording -------------------------------------------------------------------
 
@@ -156,7 +120,7 @@ class History:
         """``result`` with ``change``/``first_seen`` on open findings and ``resolved`` set."""
         try:
             return _mark(self._db, result)
-        except sqlite3.Error as exc:
+        except self._db.errors as exc:
             raise self._error("cannot read", exc) from None
 
     def record(self, result: ScanResult, *, config_hash: str | None = None) -> ScanResult:
@@ -167,7 +131,7 @@ class History:
                     raise HistoryError(f"scan {result.scan.id} is already recorded")
                 marked = _mark(db, result)
                 _store(db, marked, config_hash)
-        except sqlite3.Error as exc:
+        except self._db.errors as exc:
             raise self._error("cannot record the scan", exc) from None
         return marked
 
@@ -176,11 +140,11 @@ class History:
     def scans(self, limit: int | None = None) -> list[ScanRecord]:
         """Recorded scans, oldest first (the last ``limit`` when given)."""
         try:
+            window = "" if limit is None else f" LIMIT {int(limit)}"
             rows = self._db.execute(
-                "SELECT * FROM (SELECT seq, id, started_at, finished_at, as_of, status, "
-                "tool_version, config_hash, policy_hash, summary FROM scans ORDER BY seq DESC "
-                "LIMIT ?) ORDER BY seq",
-                (-1 if limit is None else limit,),
+                "SELECT * FROM (SELECT seq, id, started_at, finished_at, as_of, status, "  # noqa: S608 - an int window
+                "tool_version, config_hash, policy_hash, summary FROM scans ORDER BY seq DESC"
+                f"{window}) AS recent ORDER BY seq"
             ).fetchall()
             tenants: dict[int, list[TenantRecord]] = {}
             for seq, *fields in self._db.execute(
@@ -188,7 +152,7 @@ class History:
                 "ORDER BY scan_seq, tenant"
             ):
                 tenants.setdefault(seq, []).append(TenantRecord(*fields))
-        except sqlite3.Error as exc:
+        except self._db.errors as exc:
             raise self._error("cannot read", exc) from None
         return [
             ScanRecord(
@@ -242,7 +206,7 @@ class History:
                 f"SELECT {first}, {column} FROM scan_tenants WHERE scan_seq = ? ORDER BY tenant",  # noqa: S608 - fixed column names
                 (seq,),
             ).fetchall()
-        except sqlite3.Error as exc:
+        except self._db.errors as exc:
             raise self._error("cannot read", exc) from None
 
     def diff(self, a: str | None = None, b: str | None = None) -> ScanDiff:
@@ -257,4 +221,4 @@ class History:
         return compare(before, self.findings(before), after, self.findings(after))
 
     def integrity_check(self) -> str:
-        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+        return self._db.integrity_check()

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import copy
 import json
-import sqlite3
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from auditor.app.historydb import Backend
 from auditor.app.historyschema import (
     _CREDENTIALS,
     _FINDINGS,
@@ -41,7 +41,7 @@ from auditor.kernel.timestamps import format_timestamp
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _mark(db: sqlite3.Connection, result: ScanResult) -> ScanResult:
+def _mark(db: Backend, result: ScanResult) -> ScanResult:
     as_of = result.scan.as_of
     status_of = {c.tenant: c.status for c in result.coverage}
     tenants = sorted({*status_of, *(f.tenant for f in result.findings)})
@@ -113,11 +113,11 @@ def _fields_set(current: set[str], update: dict[str, Any]) -> set[str]:
     return _FIELDS_SETS.setdefault(names, set(names))
 
 
-def _store(db: sqlite3.Connection, result: ScanResult, config_hash: str | None) -> None:
+def _store(db: Backend, result: ScanResult, config_hash: str | None) -> None:
     scan = result.scan
-    cursor = db.execute(
+    (seq,) = db.execute(
         "INSERT INTO scans (id, started_at, finished_at, as_of, status, tool_version, "
-        "config_hash, policy_hash, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "config_hash, policy_hash, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         (
             scan.id,
             format_timestamp(scan.started_at),
@@ -129,8 +129,7 @@ def _store(db: sqlite3.Connection, result: ScanResult, config_hash: str | None) 
             canonical_hash(result.evaluation.policy),
             json.dumps(result.summary, sort_keys=True),
         ),
-    )
-    seq = cursor.lastrowid
+    ).fetchone()
     for coverage in result.coverage:
         tenant = coverage.tenant
         db.execute(

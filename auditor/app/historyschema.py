@@ -58,8 +58,97 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX findings_by_tenant ON findings (tenant, scan_seq)",
         "CREATE INDEX findings_by_scan ON findings (scan_seq, fingerprint)",
     ),
+    # Version 2: the schedule lease (``auditor.app.lease``): which host runs a schedule now, until
+    # when, and the last fire time a run of it completed.
+    (
+        """CREATE TABLE schedule_leases (
+            schedule TEXT PRIMARY KEY,
+            holder TEXT,
+            expires_us INTEGER NOT NULL,
+            done_slot TEXT)""",
+    ),
+    # Version 3: what remediation did (``auditor.app.remediatelog``): a receipt per action and
+    # every owner notice sent (its key makes a notice unique per owner, credential, due date,
+    # stage and channel, so a re-run never sends it twice).
+    (
+        """CREATE TABLE remediation_receipts (
+            plan_id TEXT NOT NULL, action_id TEXT NOT NULL, tenant TEXT NOT NULL,
+            credential_id TEXT NOT NULL, action TEXT NOT NULL, result TEXT NOT NULL,
+            status INTEGER, recorded_at TEXT NOT NULL, receipt TEXT NOT NULL)""",
+        "CREATE INDEX remediation_receipts_by_plan ON remediation_receipts (plan_id)",
+        """CREATE TABLE remediation_notices (
+            owner TEXT NOT NULL, tenant TEXT NOT NULL, credential_id TEXT NOT NULL,
+            due TEXT NOT NULL, stage INTEGER NOT NULL, channel TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (owner, tenant, credential_id, due, stage, channel))""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# The same schema on PostgreSQL (``auditor.app.historydb``), version for version: entry N here
+# upgrades to the same version N + 1 as ``MIGRATIONS[N]``. The version lives in the one row of
+# ``credaudit_schema``. ``seq`` is an identity column: writers hold the history's advisory lock,
+# so seq order is commit order, as on SQLite.
+PG_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE IF NOT EXISTS credaudit_schema (version INTEGER NOT NULL)",
+        """CREATE TABLE scans (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            status TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
+            config_hash TEXT,
+            policy_hash TEXT NOT NULL,
+            summary TEXT NOT NULL)""",
+        """CREATE TABLE scan_tenants (
+            scan_seq BIGINT NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
+            tenant TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            status TEXT NOT NULL,
+            credential_count INTEGER NOT NULL,
+            coverage TEXT NOT NULL,
+            inventory BYTEA NOT NULL,
+            findings BYTEA NOT NULL,
+            PRIMARY KEY (scan_seq, tenant))""",
+        "CREATE INDEX scan_tenants_by_tenant ON scan_tenants (tenant, status, scan_seq)",
+        """CREATE TABLE findings (
+            scan_seq BIGINT NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
+            tenant TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            credential_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            change TEXT NOT NULL)""",
+        "CREATE INDEX findings_by_tenant ON findings (tenant, scan_seq)",
+        "CREATE INDEX findings_by_scan ON findings (scan_seq, fingerprint)",
+    ),
+    (
+        """CREATE TABLE schedule_leases (
+            schedule TEXT PRIMARY KEY,
+            holder TEXT,
+            expires_us BIGINT NOT NULL,
+            done_slot TEXT)""",
+    ),
+    (
+        """CREATE TABLE remediation_receipts (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            plan_id TEXT NOT NULL, action_id TEXT NOT NULL, tenant TEXT NOT NULL,
+            credential_id TEXT NOT NULL, action TEXT NOT NULL, result TEXT NOT NULL,
+            status INTEGER, recorded_at TEXT NOT NULL, receipt TEXT NOT NULL)""",
+        "CREATE INDEX remediation_receipts_by_plan ON remediation_receipts (plan_id)",
+        """CREATE TABLE remediation_notices (
+            owner TEXT NOT NULL, tenant TEXT NOT NULL, credential_id TEXT NOT NULL,
+            due TEXT NOT NULL, stage INTEGER NOT NULL, channel TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (owner, tenant, credential_id, due, stage, channel))""",
+    ),
+)
+assert len(PG_MIGRATIONS) == len(MIGRATIONS)
 
 
 def canonical_hash(value: Any) -> str:

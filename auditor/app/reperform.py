@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from auditor.kernel.coveragenotes import info
 from auditor.kernel.errors import EvidenceError
 from auditor.kernel.model import Credential, ScanResult, TenantCoverage, TenantInventory
 from auditor.kernel.timestamps import check_as_of, parse_timestamp
@@ -71,14 +72,12 @@ def reevaluate(
     from auditor.app.engine import assemble
 
     inventories, saved_as_of, scan_id = inventories_from_document(document)
-    note = f"re-evaluated from the saved inventory of scan {scan_id}; no vendor was contacted"
+    note = info(
+        "re-evaluated",
+        f"re-evaluated from the saved inventory of scan {scan_id}; no vendor was contacted",
+    )
     inventories = [
-        inv.model_copy(
-            update={
-                "coverage": inv.coverage.model_copy(update={"notes": (*inv.coverage.notes, note)})
-            }
-        )
-        for inv in inventories
+        inv.model_copy(update={"coverage": inv.coverage.with_notes(note)}) for inv in inventories
     ]
     started = now()
     return assemble(plan, inventories, as_of or saved_as_of, started=started, finished=now())

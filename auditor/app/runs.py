@@ -114,8 +114,9 @@ def write_outputs(
 
 
 def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
-    """The terminal summary; notes of complete tenants only with ``every_note`` (what
-    ``validate --connect`` shows: what the credential could and could not see)."""
+    """The terminal summary: per tenant, the reasons it is incomplete (the banner's, causes
+    first), then its caveats; information notes only with ``every_note`` (``validate
+    --connect``)."""
     s = result.summary
     lines = [
         f"scan {result.scan.id} as of {result.scan.as_of:%Y-%m-%d %H:%M:%S} UTC: "
@@ -129,11 +130,18 @@ def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
         line = f"  {cov.tenant} ({cov.provider}): {cov.status}, {cov.credential_count} credentials"
         if cov.record_errors:
             line += f", {len(cov.record_errors)} unreadable record(s)"
-        if cov.error:
-            line += f" — {cov.error}"
         lines.append(visible(line))  # vendor text in errors and notes: no terminal controls
-        if every_note or cov.status != "complete":
-            lines.extend(f"      note: {visible(note)}" for note in cov.notes)
+        if cov.status != "complete":
+            # the same reasons, in the same order, as the reports' banner (TenantCoverage.reasons)
+            lines.extend(f"      cause: {visible(reason)}" for reason in cov.reasons())
+            rest = [
+                n
+                for n in cov.note_details
+                if n.severity == "caveat" or (every_note and n.severity == "info")
+            ]
+        else:  # a complete tenant's caveats too: facts left unverified (an owner lookup refused)
+            rest = [n for n in cov.note_details if every_note or n.severity == "caveat"]
+        lines.extend(f"      {n.severity}: {visible(n.text)}" for n in rest)
     return lines
 
 
@@ -163,7 +171,9 @@ def reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
     """Policy and waivers of ``loaded`` (the default policy without one), for re-evaluation."""
     import policies
     from auditor.app.engine import plan_for
+    from auditor.app.vendorhooks import install_vendor_hooks
 
+    install_vendor_hooks()
     saved = [c.get("tenant") for c in (document.get("coverage") or [])]
     if loaded is None:
         names = sorted({str(t) for t in saved})
@@ -180,6 +190,10 @@ def reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
 
 
 def read_document(path: Path) -> Any:
+    """A saved ``results.json`` of any supported version, in the 2.x shape (every credential and
+    finding whole: ``reports.json.load``), for every reader of saved results."""
+    from reports.json import load
+
     try:
         text = read_text(path, limit=RESULTS_LIMIT, what="file")
     except ConfigError as exc:
@@ -192,7 +206,15 @@ def read_document(path: Path) -> Any:
         raise UsageError(f"--from-inventory: {path} nests too deeply for a results.json") from None
     if not isinstance(document, dict) or not isinstance(document.get("coverage"), list):
         raise UsageError(f"--from-inventory: {path} is not a credaudit results.json")
-    return document
+    try:
+        return load(document)
+    except ValueError as exc:
+        raise UsageError(f"--from-inventory: {path}: {exc}") from None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise UsageError(
+            f"--from-inventory: {path}: its credentials or findings refer to entries it does not "
+            "have; not an intact credaudit results.json"
+        ) from None
 
 
 def record_history(
@@ -204,15 +226,20 @@ def record_history(
     ``secrets`` (default ``known_secrets``) is withheld and the coverage notes it."""
     from auditor.app.evidence import redact_config
     from auditor.app.history import History, canonical_hash
-    from auditor.kernel.errors import HistoryError
+    from auditor.app.historymark import _replace
+    from auditor.app.historytarget import history_target
+    from auditor.app.trend import chart_points
+    from auditor.kernel.errors import ConfigError, HistoryError
 
     result = withhold_model(result, secrets if secrets is not None else known_secrets(loaded))
     try:
-        with History(loaded.resolve_path(loaded.config.history.database)) as history:
-            return history.record(
+        with History(history_target(loaded)) as history:
+            marked = history.record(
                 result, config_hash=canonical_hash(redact_config(loaded.config))
-            ), None
-    except (HistoryError, OSError) as exc:
+            )
+            tenants = [c.tenant for c in marked.coverage]
+            return _replace(marked, trend=chart_points(history, tenants)), None
+    except (HistoryError, ConfigError, OSError) as exc:
         return result, str(exc)
 
 

@@ -1,10 +1,11 @@
 """Wiring of the simulated vendor tenants: the in-process demo and the loopback sandbox.
 
-The simulations themselves live with their vendors (``providers/<vendor>/simulator.py``); this
-module only assembles them: ``demo_plan`` routes the real adapters to the simulated apps through
-an in-process transport (no socket, no credentials from the user), and ``Sandbox`` serves the same
-apps over real HTTP on loopback for end-to-end tests, benchmarks and manual exploration, with a
-config file and an env file any client can use.
+The simulations themselves live with their vendors (``providers/<vendor>/simulator.py``), each
+declared by its provider (``Provider.simulated_tenant``, ``providers.simulation``); this module
+only assembles those of the registered vendors: ``Simulation.in_process`` routes the real adapters
+to the simulated apps through an in-process transport (no socket, no credentials from the user),
+and ``Sandbox`` serves the same apps over real HTTP on loopback for end-to-end tests, benchmarks
+and manual exploration, with a config file and an env file any client can use.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import os
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,24 +22,14 @@ from typing import Any
 
 import httpx
 import uvicorn
-from pydantic import SecretStr
 
 from auditor.kernel.errors import UsageError
-from auditor.kernel.http import HttpSettings
 from auditor.kernel.urls import is_loopback_host
-from providers.base import TenantSettings
-from providers.conductorone import ConductorOneProvider, ConductorOneSimulator
-from providers.conductorone import SimFaults as C1Faults
-from providers.sailpoint import SailPointProvider, SailPointSimulator
-from providers.sailpoint import SimFaults as SPFaults
-from providers.sailpoint.options import SailPointOptions
+from providers.base import Provider, TenantSettings
+from providers.registry import registry
+from providers.simulation import Faults, SimulatedTenant
 
-C1_HOST = "demo.conductor.one"
-SP_HOST = "demo.api.identitynow.com"
-ENV_NAMES = {
-    "sandbox-c1": ("CREDAUDIT_SANDBOX_C1_CLIENT_ID", "CREDAUDIT_SANDBOX_C1_CLIENT_SECRET"),
-    "sandbox-isc": ("CREDAUDIT_SANDBOX_ISC_CLIENT_ID", "CREDAUDIT_SANDBOX_ISC_CLIENT_SECRET"),
-}
+__all__ = ["Faults", "HostRouter", "Sandbox", "Simulation"]
 
 
 class HostRouter(httpx.AsyncBaseTransport):
@@ -54,127 +45,57 @@ class HostRouter(httpx.AsyncBaseTransport):
         return await transport.handle_async_request(request)
 
 
-@dataclass(frozen=True)
-class Faults:
-    """``--faults`` for both vendors, e.g. ``rate-limit=0.1,burst-503=50:3,deny-owner-lookup``."""
-
-    rate_limit_fraction: float = 0.0
-    burst_503_every: int = 0
-    burst_503_length: int = 0
-    error_503_fraction: float = 0.0
-    deny_owner_lookup: bool = False
-    deny_session_settings: bool = False
-    """ConductorOne only: ``GET /api/v1/settings/session`` answers 403."""
-    malformed_records: int = 0
-
-    @classmethod
-    def parse(cls, text: str | None) -> Faults:
-        values: dict[str, Any] = {}
-        for item in filter(None, (p.strip() for p in (text or "").split(","))):
-            name, _, value = item.partition("=")
-            try:
-                if name == "rate-limit":
-                    values["rate_limit_fraction"] = float(value)
-                elif name == "burst-503":
-                    every, _, length = value.partition(":")
-                    values["burst_503_every"] = int(every)
-                    values["burst_503_length"] = int(length or "1")
-                elif name == "error-503":
-                    values["error_503_fraction"] = float(value)
-                elif name == "deny-owner-lookup" and not value:
-                    values["deny_owner_lookup"] = True
-                elif name == "deny-session-settings" and not value:
-                    values["deny_session_settings"] = True
-                elif name == "malformed":
-                    values["malformed_records"] = int(value)
-                else:
-                    raise ValueError(name)
-            except ValueError:
-                raise UsageError(
-                    f"--faults: cannot read {item!r}; use rate-limit=FRACTION, "
-                    "burst-503=EVERY:LENGTH, error-503=FRACTION, deny-owner-lookup, "
-                    "deny-session-settings, malformed=COUNT"
-                ) from None
-        return cls(**values)
-
-    def conductorone(self, latency_ms: int) -> C1Faults:
-        return C1Faults(
-            latency_ms=latency_ms,
-            rate_limit_fraction=self.rate_limit_fraction,
-            burst_503_every=self.burst_503_every,
-            burst_503_length=self.burst_503_length,
-            deny_user_search=self.deny_owner_lookup,
-            deny_session_settings=self.deny_session_settings,
-            malformed_records=self.malformed_records,
-        )
-
-    def sailpoint(self, latency_ms: int) -> SPFaults:
-        return SPFaults(
-            latency_ms=latency_ms,
-            error_503_fraction=self.error_503_fraction,
-            deny_identity_lookup=self.deny_owner_lookup,
-            malformed_records=self.malformed_records,
-        )
-
-
 @dataclass
 class Simulation:
-    """One simulated tenant of each vendor, with a credential minted for the auditor."""
+    """One simulated tenant of each registered vendor that declares one
+    (``Provider.simulated_tenant``), in registry order, each with a credential minted for the
+    auditor."""
 
     as_of: datetime
     seed: int = 0
     size: int | None = None
     latency_ms: int = 0
     faults: Faults = field(default_factory=Faults)
+    providers: Mapping[str, type[Provider]] | None = None
+    """The vendors to simulate (default: the provider registry)."""
 
     def __post_init__(self) -> None:
-        self.c1 = ConductorOneSimulator(
-            seed=self.seed,
-            size=self.size,
-            anchor=self.as_of,
-            faults=self.faults.conductorone(self.latency_ms),
-            host=C1_HOST,
+        providers = self.providers if self.providers is not None else registry().providers
+        self.simulated: tuple[SimulatedTenant, ...] = tuple(
+            tenant(
+                seed=self.seed,
+                size=self.size,
+                anchor=self.as_of,
+                latency_ms=self.latency_ms,
+                faults=self.faults,
+            )
+            for provider in providers.values()
+            if (tenant := provider.simulated_tenant()) is not None
         )
-        self.sp = SailPointSimulator(
-            seed=self.seed,
-            size=self.size,
-            anchor=self.as_of,
-            faults=self.faults.sailpoint(self.latency_ms),
-        )
-        self.c1_credentials = self.c1.mint_client("admin")
-        self.sp_credentials = self.sp.mint_client("admin")
+        if not self.simulated:
+            raise UsageError("no registered vendor declares a simulated tenant")
 
-    def tenants(self, c1_url: str | None, sp_url: str) -> tuple[TenantSettings, ...]:
-        c1_id, c1_secret = self.c1_credentials
-        sp_id, sp_secret = self.sp_credentials
-        return (
-            TenantSettings(
-                name="sandbox-c1",
-                provider=ConductorOneProvider.name,
-                client_id=c1_id,
-                client_secret=SecretStr(c1_secret),
-                base_url=c1_url,
-            ),
-            TenantSettings(
-                name="sandbox-isc",
-                provider=SailPointProvider.name,
-                client_id=sp_id,
-                client_secret=SecretStr(sp_secret),
-                base_url=sp_url,
-                # the demo shows what the opt-in lookup adds
-                options=SailPointOptions(user_levels=True),
-                http=HttpSettings(rate_limit=SailPointProvider.default_rate_limit),
-            ),
-        )
+    def tenant(self, provider: str) -> SimulatedTenant:
+        """The simulated tenant of vendor ``provider``."""
+        found = [t for t in self.simulated if t.provider == provider]
+        if not found:
+            raise KeyError(f"no simulated tenant for {provider!r}")
+        return found[0]
+
+    def tenants(self, urls: Sequence[str | None] | None = None) -> tuple[TenantSettings, ...]:
+        """The tenants' settings: each at its URL in ``urls`` (``None``: in-process)."""
+        urls = urls if urls is not None else [None] * len(self.simulated)
+        return tuple(t.settings(url) for t, url in zip(self.simulated, urls, strict=True))
 
     def in_process(self) -> tuple[tuple[TenantSettings, ...], HostRouter]:
         """Tenants and the transport that routes them to the simulated apps, in-process."""
-        router = HostRouter({C1_HOST: self.c1.app, SP_HOST: self.sp.app})
-        return self.tenants(None, f"https://{SP_HOST}"), router
+        router = HostRouter({t.host: t.app for t in self.simulated})
+        return self.tenants(), router
 
 
 class Sandbox:
-    """Serves a ``Simulation`` over HTTP on loopback (``port`` for ConductorOne, ``port+1``)."""
+    """Serves a ``Simulation`` over HTTP on loopback: its tenants on ``port``, ``port+1``, …
+    (registry order), or each on a free port when ``port`` is 0."""
 
     def __init__(self, simulation: Simulation, *, host: str = "127.0.0.1", port: int = 0) -> None:
         if not is_loopback_host(host):
@@ -185,21 +106,23 @@ class Sandbox:
         self.simulation = simulation
         self.host = host
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.sockets = [_bind(family, host, port), _bind(family, host, port + 1 if port else 0)]
+        self.sockets = [
+            _bind(family, host, port + n if port else 0) for n in range(len(simulation.simulated))
+        ]
         self.servers = [
-            uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-            for app in (simulation.c1.app, simulation.sp.app)
+            uvicorn.Server(uvicorn.Config(t.app, log_level="warning", lifespan="off"))
+            for t in simulation.simulated
         ]
         self._thread: threading.Thread | None = None
 
     @property
-    def urls(self) -> tuple[str, str]:
+    def urls(self) -> tuple[str, ...]:
+        """Each simulated tenant's URL, in ``simulation.simulated`` order."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        ports = [s.getsockname()[1] for s in self.sockets]
-        return f"http://{host}:{ports[0]}", f"http://{host}:{ports[1]}"
+        return tuple(f"http://{host}:{s.getsockname()[1]}" for s in self.sockets)
 
     def tenants(self) -> tuple[TenantSettings, ...]:
-        return self.simulation.tenants(*self.urls)
+        return self.simulation.tenants(self.urls)
 
     async def serve(self) -> None:
         await asyncio.gather(
@@ -224,38 +147,43 @@ class Sandbox:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def config_costs(self) -> list[str]:
+        """What each tenant's written configuration turns on or leaves off, and what it costs
+        (``SimulatedTenant.config_comments``), one line per tenant, for the sandbox's output."""
+        return [
+            f"{tenant.tenant_name}: {comment}"
+            for tenant in self.simulation.simulated
+            for comment in tenant.config_comments()[:1]
+        ]
+
     def write_config(self, folder: Path) -> tuple[Path, Path]:
         """``sandbox-config.yaml`` and ``sandbox.env`` (mode 0600: it holds the secrets)."""
         folder.mkdir(parents=True, exist_ok=True)
-        c1_url, sp_url = self.urls
+        lines = [
+            "# Written by `credaudit sandbox`: the simulated tenants on loopback.",
+            "# Load the credentials first:  set -a; . ./sandbox.env; set +a",
+            "tenants:",
+        ]
+        values: dict[str, str] = {}
+        for tenant, url in zip(self.simulation.simulated, self.urls, strict=True):
+            id_env, secret_env = tenant.env_names
+            client_id, secret = tenant.credentials
+            lines += [
+                f"  - name: {tenant.tenant_name}",
+                f"    provider: {tenant.provider}",
+                f"    base_url: {url}",
+            ]
+            if client_id:  # a single-token vendor has none
+                lines.append(f"    client_id_env: {id_env}")
+                values[id_env] = client_id
+            lines.append(f"    client_secret_env: {secret_env}")
+            values[secret_env] = secret
+            lines += [f"    # {comment}" for comment in tenant.config_comments()]
+            lines += [f"    {key}: {value}" for key, value in tenant.config_keys().items()]
+        lines += ["output:", "  dir: sandbox-reports", ""]
         config = folder / "sandbox-config.yaml"
-        c1_env, sp_env = ENV_NAMES["sandbox-c1"], ENV_NAMES["sandbox-isc"]
-        config.write_text(
-            "# Written by `credaudit sandbox`: the simulated tenants on loopback.\n"
-            "# Load the credentials first:  set -a; . ./sandbox.env; set +a\n"
-            "tenants:\n"
-            "  - name: sandbox-c1\n"
-            "    provider: conductorone\n"
-            f"    base_url: {c1_url}\n"
-            f"    client_id_env: {c1_env[0]}\n"
-            f"    client_secret_env: {c1_env[1]}\n"
-            "  - name: sandbox-isc\n"
-            "    provider: sailpoint\n"
-            f"    base_url: {sp_url}\n"
-            f"    client_id_env: {sp_env[0]}\n"
-            f"    client_secret_env: {sp_env[1]}\n"
-            "    user_levels: true\n"
-            "output:\n"
-            "  dir: sandbox-reports\n",
-            encoding="utf-8",
-        )
+        config.write_text("\n".join(lines), encoding="utf-8")
         env = folder / "sandbox.env"
-        values = {
-            c1_env[0]: self.simulation.c1_credentials[0],
-            c1_env[1]: self.simulation.c1_credentials[1],
-            sp_env[0]: self.simulation.sp_credentials[0],
-            sp_env[1]: self.simulation.sp_credentials[1],
-        }
         # created 0600 and never through a symlink planted where the file goes
         fd = os.open(env, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -265,8 +193,14 @@ class Sandbox:
 
 
 def _bind(family: socket.AddressFamily, host: str, port: int) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto IPPROTO_TCP, not 0: accepted sockets inherit it, and asyncio sets TCP_NODELAY only on
+    # sockets whose proto says TCP (asyncio.base_events._set_nodelay). With proto 0 every response
+    # went out as two segments (headers, then body) and the body waited ~40 ms for the client's
+    # delayed ACK (Nagle); the same as uvicorn issue #3149. TCP_NODELAY on the listener as well,
+    # which accepted sockets inherit on Linux, for event loops that do not set it themselves.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:

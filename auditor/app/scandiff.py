@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from auditor.kernel.model import Finding
+from auditor.kernel.model import SEVERITY_RANK, Finding
 
 OPEN_STATUSES = frozenset({"fail", "manual", "waived"})
 
@@ -77,7 +77,13 @@ def compare(
             not_compared[t.tenant] = f"{b_status.get(t.tenant, 'not collected')} in scan {b.id}"
 
     def order(items: list[Finding]) -> tuple[Finding, ...]:
-        return tuple(sorted(items, key=lambda f: (f.tenant, f.rule_id, f.credential_id)))
+        # most severe first (a reader acts on the critical ones), then tenant, rule, credential
+        return tuple(
+            sorted(
+                items,
+                key=lambda f: (-SEVERITY_RANK[f.severity], f.tenant, f.rule_id, f.credential_id),
+            )
+        )
 
     both = [after[fp] for fp in after if fp in before]
     return ScanDiff(

@@ -13,6 +13,11 @@ Each run writes ``<output.dir>/<schedule>/<UTC timestamp>/`` plus a ``run.json``
 ``health.json`` and logs one JSON line on ``credaudit.schedule``. A failing run is logged and
 notified; the scheduler lives on. SIGTERM or SIGINT lets a running scan finish, then returns.
 
+Several hosts may serve the same schedules against one (PostgreSQL) history: each run first takes
+the schedule's lease in the history database (``auditor.app.lease``) and renews it while it runs,
+so a schedule never runs on two hosts at once nor twice for one fire time; a host that dies
+mid-scan loses its lease when it expires (``schedules[].lease_seconds``).
+
 This module runs one schedule (``ScheduledRunner``); checking the schedules, building the
 APScheduler jobs and serving them are in ``auditor.app.schedulejobs`` (importable from here too).
 """
@@ -23,6 +28,7 @@ import contextlib
 import gc
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from auditor.app.config import LoadedConfig, ScheduleConfig
+from auditor.app.lease import LeaseStore, last_fire_time
 from auditor.app.notify import Notifier, RunReport
 from auditor.app.runfolders import (
     HEALTH,
@@ -55,6 +62,7 @@ from auditor.kernel.model import ScanResult
 from auditor.kernel.timestamps import format_timestamp
 
 __all__ = [
+    "LeaseStore",
     "RunRecord",
     "ScanOutcomeLike",
     "ScanPath",
@@ -108,8 +116,16 @@ class ScheduledRunner:
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        leases: LeaseStore | None = None,
+        renew_every: float | None = None,
     ) -> None:
         self.loaded = loaded
+        self._leases = leases
+        self.renew_every = renew_every
+        """Seconds between lease renewals (default: a third of the schedule's lease time)."""
+        self.forced: set[str] = set()
+        """Schedules whose next run is asked for (``--run-now``): it runs even when a run of the
+        current fire time already happened (on any host); still never two at once."""
         self.scan = scan
         self.notifier = notifier
         self.clock = clock
@@ -121,6 +137,16 @@ class ScheduledRunner:
     def folder(self, name: str) -> Path:
         return self.root / name
 
+    @property
+    def leases(self) -> LeaseStore:
+        """The schedule leases in the history database (built on first use: the configuration's
+        database password is read then)."""
+        if self._leases is None:
+            from auditor.app.historytarget import history_target
+
+            self._leases = LeaseStore(history_target(self.loaded), clock=self.clock)
+        return self._leases
+
     def __call__(self, name: str) -> RunRecord:
         folder = self.folder(name)
         with run_lock(folder) as locked:
@@ -128,7 +154,64 @@ class ScheduledRunner:
                 logger.warning("schedule %s: another process is running it; run skipped", name)
                 when = self.clock()
                 return RunRecord(name, folder, "skipped", when, 0.0, None, {}, False)
+            return self._leased(name, folder)
+
+    def _leased(self, name: str, folder: Path) -> RunRecord:
+        """Run ``name`` under its lease in the history database: another host running it, or a
+        run of this fire time that already happened elsewhere, skips this one."""
+        schedule = self.schedules[name]
+        when = self.clock()
+        slot = last_fire_time(make_trigger(schedule), when, schedule.misfire_grace_seconds)
+        if name in self.forced:
+            self.forced.discard(name)
+            slot = None
+        try:
+            why = self.leases.acquire(name, slot, schedule.lease_seconds)
+        except (AuditorError, OSError) as exc:
+            return self._lease_failed(schedule, folder, when, self._describe(exc))
+        if why is not None:
+            logger.info("schedule %s: run skipped: %s", name, why)
+            return RunRecord(name, folder, "skipped", when, 0.0, None, {"skipped": why}, False)
+        stop = threading.Event()
+        heartbeat = threading.Thread(
+            target=self._renew, args=(name, schedule.lease_seconds, stop), daemon=True
+        )
+        heartbeat.start()
+        try:
             return self._run(name, folder)
+        finally:
+            stop.set()
+            heartbeat.join()
+            try:
+                self.leases.release(name, slot, done=True)
+            except (AuditorError, OSError) as exc:
+                # the lease expires by itself; the fire time may then run again elsewhere
+                logger.error("schedule %s: cannot release the lease: %s", name, exc)
+
+    def _renew(self, name: str, seconds: int, stop: threading.Event) -> None:
+        while not stop.wait(timeout=self.renew_every or seconds / 3):
+            try:
+                if not self.leases.renew(name, seconds):
+                    logger.error(
+                        "schedule %s: the lease expired and another host took it; "
+                        "raise schedules[].lease_seconds",
+                        name,
+                    )
+                    return
+            except (AuditorError, OSError) as exc:
+                logger.error("schedule %s: cannot renew the lease: %s", name, exc)
+
+    def _lease_failed(
+        self, schedule: ScheduleConfig, folder: Path, when: datetime, error: str
+    ) -> RunRecord:
+        error = f"cannot take the schedule lease: {error}"
+        logger.error("schedule %s: %s", schedule.name, error)
+        with contextlib.suppress(OSError):
+            self._health(schedule, last_run=when, last_status="failed", error=error)
+        report = RunReport(schedule.name, "failed", "", when, 0.0, None, error)
+        notified = self.notifier.notify(report) if self.notifier is not None else False
+        log = {"event": "scheduled_run", "schedule": schedule.name, "status": "failed"}
+        return RunRecord(schedule.name, folder, "failed", when, 0.0, error, log, notified)
 
     def _run(self, name: str, folder: Path) -> RunRecord:
         schedule = self.schedules[name]

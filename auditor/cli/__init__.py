@@ -25,9 +25,11 @@ from auditor.cli.group import cli
 # Importing each module registers its commands on ``cli``; the commands are re-exported so that
 # ``from auditor.cli import scan`` is the command, as it was when the CLI was one module.
 from auditor.cli.records import diff, history, verify
+from auditor.cli.remediate import remediate
 from auditor.cli.scanning import rules, scan, validate
 from auditor.cli.scheduling import schedule
 from auditor.cli.simulation import demo, sandbox
+from auditor.cli.trends import trend
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -42,10 +44,12 @@ __all__ = [
     "parse_as_of",
     "parse_formats",
     "printable",
+    "remediate",
     "rules",
     "sandbox",
     "scan",
     "schedule",
+    "trend",
     "validate",
     "verify",
 ]

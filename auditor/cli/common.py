@@ -22,6 +22,8 @@ from auditor.kernel.errors import AuditorError, UsageError
 from auditor.kernel.timestamps import TimestampError, check_as_of, parse_timestamp
 
 logger = logging.getLogger("credaudit")
+EXIT_BROKEN_PIPE = 141
+"""The reader of stdout left (``credaudit rules | head -1``): 128 + SIGPIPE."""
 
 
 def _fail(exc: AuditorError) -> NoReturn:
@@ -40,9 +42,11 @@ def guard(func: Callable[..., int]) -> Callable[..., None]:
         except (click.ClickException, click.exceptions.Exit):
             raise
         except BrokenPipeError:
-            # `credaudit … | head`: the reader left; say nothing more (Python's documented recipe)
+            # `credaudit … | head`: the reader left; say nothing more (Python's documented
+            # recipe). Not a usage error (2), and never 0: output was cut, so a CI gate must not
+            # read the run as clean. 141 = 128 + SIGPIPE, what a shell reports for such a writer.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_USAGE)
+            sys.exit(EXIT_BROKEN_PIPE)
         except OSError as exc:
             # Unwritable output folder, full disk, …: the user's environment, not a finding.
             where = f": {exc.filename}" if exc.filename else ""
@@ -108,27 +112,32 @@ def load_settings(config: Path) -> LoadedConfig:
     return LoadedConfig(path=config, config=parsed, credentials={})
 
 
-def open_history(config_path: Path | None, database: Path | None) -> Any:
-    """Open the history named by ``--database`` or by the configuration; never create one."""
+def open_history(config_path: Path | None, database: str | Path | None) -> Any:
+    """Open the history named by ``--database`` or by the configuration; never create a SQLite
+    file (a PostgreSQL history is created by its first scan, and an empty one lists nothing)."""
     from auditor.app.history import History
+    from auditor.app.historytarget import history_target, is_postgres_url, target_from_option
     from auditor.kernel.errors import HistoryError
 
-    if database is None:
-        if config_path is None:
-            raise UsageError("give -c CONFIG or --database PATH")
-        loaded = load_settings(config_path)
-        database = loaded.resolve_path(loaded.config.history.database)
-    if not database.is_file():
-        raise HistoryError(f"no history database at {database}; `credaudit scan` creates it")
-    return History(database)
+    needs_config = database is None or is_postgres_url(str(database))
+    loaded = load_settings(config_path) if config_path is not None and needs_config else None
+    if database is not None:
+        target = target_from_option(str(database), loaded)
+    elif loaded is not None:
+        target = history_target(loaded)
+    else:
+        raise UsageError("give -c CONFIG or --database PATH")
+    if isinstance(target, Path) and not target.is_file():
+        raise HistoryError(f"no history database at {target}; `credaudit scan` creates it")
+    return History(target)
 
 
 _DB_OPTIONS = [
     click.option("-c", "--config", "config_path", type=click.Path(path_type=Path)),
     click.option(
         "--database",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="The history database (default: history.database of -c).",
+        help="The history database: a SQLite file or a postgresql:// URL "
+        "(default: history.database of -c).",
     ),
     click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
 ]

@@ -3,7 +3,8 @@
 httpx logs every request URL at INFO (a webhook URL's path is its secret), httpcore/h11/h2/hpack
 log raw request and response headers at DEBUG (a vendor may echo a bearer token or the token
 form in a header, or a 302 ``Location``). None of that is ours to print: at any verbosity those
-loggers are held at WARNING, APScheduler never below INFO (its DEBUG lines are wake-up times).
+loggers are held at WARNING, APScheduler too unless ``-v`` (then INFO: its DEBUG lines are
+wake-up times).
 Whatever they still log goes through ``ThirdPartyRedactor``: URLs cut to scheme and host,
 token-looking text redacted, one line, bounded. Every record, ours too (cleaned where written),
 has the live clients' secrets withheld last, in every form ``secretmatch`` knows.
@@ -69,10 +70,13 @@ def configure_logging(*, verbose: bool, quiet: bool) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger().setLevel(level)  # again: basicConfig does nothing the second time (-v
+    # after the subcommand reconfigures)
     for name in HELD_AT_WARNING:
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in SCHEDULER_LOGGERS:
-        logging.getLogger(name).setLevel(max(level, logging.INFO))
+        # its INFO lines ("Added job …", "Scheduler started") are not ours to print; -v shows them
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
     # on the handlers, so it runs after any logger's own filter (notify's webhook redactor)
     for handler in logging.getLogger().handlers:
         if REDACTOR not in handler.filters:

@@ -91,6 +91,7 @@ def diff(
             "tenant": f.tenant,
             "rule_id": f.rule_id,
             "credential_id": f.credential_id,
+            "credential_name": f.credential_name,
             "status": f.status,
             "severity": f.severity,
             "message": f.message,
@@ -118,15 +119,11 @@ def diff(
     )
     # ids come from vendors: no control character or escape sequence reaches the terminal
     for label, items in (("new", result.new), ("resolved", result.resolved)):
-        for f in items:
-            click.echo(
-                f"  {label:<8} {f.severity:<8} {visible(f.rule_id):<24} "
-                f"{visible(f.tenant)}/{visible(f.credential_id)}"
-            )
+        for f in items:  # most severe first (scandiff.compare)
+            click.echo(f"  {label:<8} {f.severity:<8} {visible(f.rule_id):<24} {_credential(f)}")
     for before, after in result.changed:
         click.echo(
-            f"  changed  {visible(after.rule_id):<24} {visible(after.tenant)}/"
-            f"{visible(after.credential_id)}: "
+            f"  changed  {visible(after.rule_id):<24} {_credential(after)}: "
             f"{before.status}/{before.severity} -> {after.status}/{after.severity}"
         )
     for tenant, reason in result.not_compared.items():
@@ -189,3 +186,11 @@ def verify(bundle: Path, public_key: Path | None, require_signature: bool) -> in
     else:
         click.echo(f"  signed by the given public key {report.signer}: authenticity checked")
     return EXIT_OK
+
+
+def _credential(f: Finding) -> str:
+    """``tenant/name (id)``, or ``tenant/id`` for a credential without a name."""
+    where = f"{visible(f.tenant)}/"
+    if f.credential_name and f.credential_name != f.credential_id:
+        return f"{where}{visible(f.credential_name)} ({visible(f.credential_id)})"
+    return where + visible(f.credential_id)

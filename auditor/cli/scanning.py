@@ -147,7 +147,12 @@ def scan(
 
 @cli.command()
 @click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), required=True)
-@click.option("--connect", is_flag=True, help="Also authenticate and list each tenant.")
+@click.option(
+    "--connect",
+    is_flag=True,
+    help="Also run a collection and show, per tenant, each permission the scan needs and "
+    "whether it worked (exit 3 when one was refused or failed).",
+)
 @click.pass_context
 @guard
 def validate(ctx: click.Context, config_path: Path, connect: bool) -> int:
@@ -161,10 +166,22 @@ def validate(ctx: click.Context, config_path: Path, connect: bool) -> int:
         click.echo(f"  {tenant.name}: {tenant.provider}")
     if not connect:
         return EXIT_OK
+    from auditor.app.engine import default_registry
+    from auditor.app.permissions import MISSING, check_permissions, permission_lines
+
     result = run_scan(plan, datetime.now(UTC), progress=make_progress(quiet=ctx.obj["quiet"]))
+    registry = default_registry()
+    missing = False
+    for cov in result.coverage:
+        checks = check_permissions(cov, registry)
+        missing = missing or any(c.outcome in MISSING for c in checks)
+        for line in permission_lines(cov, checks):
+            click.echo(line)
+    click.echo("notes:")
     for line in summarize(result, every_note=True)[2:]:
         click.echo(line)
-    return EXIT_OK if result.scan.status == "complete" else EXIT_INCOMPLETE
+    # a refused permission is a scan that cannot be complete, whatever the population says
+    return EXIT_OK if result.scan.status == "complete" and not missing else EXIT_INCOMPLETE
 
 
 @cli.command()

@@ -40,6 +40,9 @@ def schedule(ctx: click.Context, config_path: Path, run_now: bool) -> int:
         raise UsageError(f"{config_path}: no `schedules` configured; see config.example.yaml")
     check_schedules(loaded)
     prepare(loaded)  # every configuration mistake now, not at 2 a.m.
+    from auditor.app.historytarget import history_target
+
+    history_target(loaded)  # the history database's password too (the schedule lease lives there)
     evidence = loaded.config.evidence
     if evidence is not None and evidence.signing_key_file is not None:
         load_signing_key(loaded.resolve_path(evidence.signing_key_file))
@@ -53,6 +56,8 @@ def schedule(ctx: click.Context, config_path: Path, run_now: bool) -> int:
         lambda cfg, run_dir, as_of: scheduled_scan(cfg, run_dir, as_of, quiet=quiet),
         notifier=notifier,
     )
+    if run_now:
+        runner.forced.update(s.name for s in loaded.config.schedules)
     due = [s.name for s in loaded.config.schedules if runner.missed(s.name)]
     for name in due:
         logger.warning("schedule %s: a run was missed while credaudit was down; running it", name)

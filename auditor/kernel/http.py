@@ -6,10 +6,8 @@ What it adds to httpx, and why:
 
 - **Timeouts** for connect and read, so a hung vendor never hangs a scheduled scan.
 - **A concurrency cap** per tenant (a semaphore around each send).
-- **A request-rate limit** per tenant: a sliding-window log that never lets more than N requests
-  start in any window of T seconds. SailPoint counts "100 requests per client_id per 10 seconds"
-  (docs/vendors/sailpoint.md §5.4). A leaky/token bucket such as ``aiolimiter`` allows a full burst
-  plus a window's refill, i.e. up to 2N in one window, which that limit would reject with 429.
+- **A request-rate limit** per tenant: never more than N request starts in any window of T
+  seconds (``auditor.kernel.ratelimit``; SailPoint: docs/vendors/sailpoint.md §5.4).
 - **Retries** (tenacity) with exponential backoff and jitter on 408, 429, 500, 502/503/504 and
   connection errors; ``Retry-After`` (seconds or an HTTP date) wins when present, capped. Only
   idempotent methods retry by default; read-only POST searches opt in with ``retry=True``
@@ -22,6 +20,11 @@ What it adds to httpx, and why:
 - **A custom CA bundle** for corporate TLS-intercepting proxies. Redirects are never followed: a
   redirect from an API is a misconfiguration (ConductorOne 301-redirects a trailing slash to the
   parent collection, docs/vendors/conductorone.md §2.4), not something to chase silently.
+- **TCP_NODELAY** on every connection, direct or through a proxy: a request or response written
+  in two segments must not wait for a delayed ACK (``auditor.kernel.httptransport``).
+- **Phases**: an adapter names each long phase of its collection (``ApiClient.phase``); the
+  engine's listener shows its counter, rate and ETA, and whether the rate limit is what it is
+  waiting on (``auditor.kernel.phases``).
 - **One mapping** from httpx errors and HTTP statuses onto ``auditor.kernel.errors``
   (``_raise_for_status`` and ``_transport_error``); a URL no request can carry (a vendor id of
   70 kB put in a filter) and JSON nested too deeply to read are ``ResponseFormatError``.
@@ -39,35 +42,29 @@ Time is injected (``clock``, ``sleep``, ``wall_clock``, ``jitter``) so tests nev
 
 Split for reading: settings, counters and the auth protocol are in ``auditor.kernel.httpsettings``,
 the rate limiter in ``auditor.kernel.ratelimit``, vendor-text cleaning and ``Retry-After`` parsing
-in ``auditor.kernel.vendortext`` (all re-exported here); the mapping of statuses, httpx errors and
-bodies onto ``auditor.kernel.errors`` is ``ResponseMapping`` in ``auditor.kernel.httpresponses``,
-a base class of ``ApiClient``.
+in ``auditor.kernel.vendortext``, the httpx client itself (timeouts, verification, headers, socket
+options) in ``auditor.kernel.httptransport`` (all re-exported here); the mapping of statuses, httpx
+errors and bodies onto ``auditor.kernel.errors`` is ``ResponseMapping`` in
+``auditor.kernel.httpresponses``, and retries and deadlines are ``RetryPolicy`` in
+``auditor.kernel.httpretry``: both base classes of ``ApiClient``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from auditor import __version__
-from auditor.kernel.bounded import BadEncoding, BodyTooLarge, read_bounded, refusal
-from auditor.kernel.errors import (
-    DeadlineError,
-    ProviderError,
-    ResponseError,
-    ResponseFormatError,
-    SlowResponseError,
-    TransportError,
-)
-from auditor.kernel.httpresponses import ResponseMapping
+from auditor.kernel.errors import ResponseError, SlowResponseError, TransportError
+from auditor.kernel.httpresponses import Deferred, ResponseMapping
+from auditor.kernel.httpretry import IDEMPOTENT_METHODS, RETRYABLE_STATUSES, RetryPolicy
+from auditor.kernel.httpretry import _Attempt as _Attempt
+from auditor.kernel.httpretry import _is_transient as _is_transient
 from auditor.kernel.httpsettings import (
     ErrorParser,
     HttpSettings,
@@ -76,8 +73,10 @@ from auditor.kernel.httpsettings import (
     Sleep,
     TokenProvider,
 )
+from auditor.kernel.httptransport import SOCKET_OPTIONS, USER_AGENT, build_client
 from auditor.kernel.livesecrets import watch
-from auditor.kernel.paging import PageGuard as PageGuard  # kept importable here
+from auditor.kernel.paging import PageGuard, Paging
+from auditor.kernel.phases import NO_PHASES, Phase, PhaseListener
 from auditor.kernel.ratelimit import SlidingWindowLimiter
 from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.urls import is_loopback_host as is_loopback_host  # kept importable here
@@ -94,11 +93,15 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "LOCATION_LIMIT",
     "RETRYABLE_STATUSES",
+    "SOCKET_OPTIONS",
     "USER_AGENT",
     "ApiClient",
+    "Deferred",
     "ErrorParser",
     "HttpSettings",
     "PageGuard",
+    "Phase",
+    "PhaseListener",
     "RateLimit",
     "RequestStats",
     "Sleep",
@@ -110,38 +113,8 @@ __all__ = [
     "parse_retry_after",
 ]
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-"""Transient by experience: the official ConductorOne clients retry 500
-(docs/vendors/conductorone.md §4), SailPoint's guidance is to back off on every 5xx but 501
-(docs/vendors/sailpoint.md §5.5), and 408 has been observed from the ConductorOne API. Only for
-requests that are safe to repeat."""
-USER_AGENT = f"credaudit/{__version__}"
 
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, SlowResponseError):
-        return False
-    if isinstance(exc, TransportError):
-        return True
-    return isinstance(exc, ResponseError) and exc.status_code in RETRYABLE_STATUSES
-
-
-@dataclass
-class _Attempt:
-    method: str
-    path: str
-    shown: str
-    """How messages name the target: the path, or the caller's label when the URL is a secret."""
-    send: dict[str, Any]
-    """httpx's ``params``/``json``/``data``/``content``."""
-    authenticated: bool
-    number: int = 0
-    refreshed_auth: bool = False
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class ApiClient(ResponseMapping):
+class ApiClient(ResponseMapping, RetryPolicy, Paging):
     """One tenant's HTTP client. Use as an async context manager."""
 
     def __init__(
@@ -184,32 +157,9 @@ class ApiClient(ResponseMapping):
         )
         self._auth_lock = asyncio.Lock()
         self._last_token: str | None = None
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            verify=self._verify(settings),
-            timeout=httpx.Timeout(
-                connect=settings.connect_timeout,
-                read=settings.read_timeout,
-                write=settings.read_timeout,
-                pool=None,
-            ),
-            follow_redirects=False,
-            headers={
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                "Accept-Encoding": "gzip, deflate",  # what auditor.kernel.bounded decodes
-            },
-        )
-
-    @staticmethod
-    def _verify(settings: HttpSettings) -> ssl.SSLContext | bool:
-        if settings.ca_bundle is None:
-            return True
-        try:
-            return ssl.create_default_context(cafile=settings.ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            raise TransportError(f"cannot load ca_bundle {settings.ca_bundle}: {exc}") from exc
+        self._client = build_client(self.base_url, settings, transport)
+        self.phases: PhaseListener = NO_PHASES
+        """Where ``phase`` reports (the engine sets it; default: nowhere)."""
 
     async def __aenter__(self) -> ApiClient:
         return self
@@ -220,22 +170,20 @@ class ApiClient(ResponseMapping):
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    def page_guard(self, what: str) -> PageGuard:
-        return PageGuard(
-            what,
-            max_pages=self.settings.max_pages,
-            max_empty_pages=self.settings.max_empty_pages,
-            max_records=self.settings.max_records,
-            tenant=self.tenant,
-        )
-
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        body = self._json(await self.request("GET", path, params=params), "GET", path)
-        return self._withhold(body, "GET", path)
+        return await self._read_json(await self.request("GET", path, params=params), "GET", path)
 
     async def post_json(self, path: str, *, json: Any, read_only: bool = True) -> Any:
         response = await self.request("POST", path, json=json, retry=read_only)
-        return self._withhold(self._json(response, "POST", path), "POST", path)
+        return await self._read_json(response, "POST", path)
+
+    async def post_json_deferred(self, path: str, *, json: Any, read_only: bool = True) -> Deferred:
+        """``post_json`` in two steps, for a cursor-paged search: the decoded body to take the
+        paging decisions from at once (``Deferred.raw``), and the body with the scan's secrets
+        withheld, for everything else, when ``Deferred.withheld()`` is called (after the next
+        page's request is on its way)."""
+        response = await self.request("POST", path, json=json, retry=read_only)
+        return Deferred(self._json(response, "POST", path), self, "POST", path)
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
         response = await self.request("POST", path, data=data, retry=False, authenticated=False)
@@ -280,8 +228,10 @@ class ApiClient(ResponseMapping):
                     state.number = attempt.retry_state.attempt_number
                     response = await self._send(state)
         except (ResponseError, TransportError) as exc:
-            if state.number > 1:
-                exc.args = (f"{exc.args[0]} (after {state.number} attempts)",)
+            if state.number > 1:  # this request's attempts (the tenant's retries are counted apart)
+                suffix = f" (after {state.number} attempts)"
+                exc.args = (f"{exc.args[0]}{suffix}",)
+                exc.message = f"{exc.message}{suffix}"
             raise
         return response
 
@@ -333,72 +283,3 @@ class ApiClient(ResponseMapping):
         if response.status_code == 429:
             self.stats.rate_limited += 1
         return response
-
-    async def _fetch(self, state: _Attempt, headers: Mapping[str, str]) -> httpx.Response:
-        """Send, then read the body within ``max_body_bytes`` (``auditor.kernel.bounded``)."""
-        shown = clean_vendor_text(state.shown, 100)
-        try:
-            request = self._client.build_request(
-                state.method, state.path, headers=headers, **state.send
-            )
-            response = await self._client.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            raise self._transport_error(state.method, state.shown, exc) from exc
-        except httpx.InvalidURL as exc:  # a vendor value (an id, a filter) too long or odd
-            raise ResponseFormatError(
-                f"{state.method} {shown}: cannot form the "
-                f"request URL ({clean_vendor_text(str(exc), 100)}); a value from the vendor's "
-                "data is too long or malformed to send",
-                tenant=self.tenant,
-            ) from None
-        try:
-            await read_bounded(response, cap=self.settings.max_body_bytes)
-        except (BodyTooLarge, BadEncoding) as exc:
-            raise ResponseFormatError(
-                f"{state.method} {shown} returned HTTP {response.status_code} with {refusal(exc)}",
-                tenant=self.tenant,
-            ) from None
-        except httpx.HTTPError as exc:
-            raise self._transport_error(state.method, state.shown, exc) from exc
-        finally:
-            await response.aclose()
-        return response
-
-    def _remaining(self, state: _Attempt) -> float:
-        if self.deadline is None:
-            return self.settings.response_timeout
-        remaining = self.deadline - self.clock()
-        if remaining <= 0:
-            raise self._deadline_error(state, "before sending")
-        return remaining
-
-    def _deadline_error(self, state: _Attempt, when: str) -> DeadlineError:
-        return DeadlineError(
-            f"{state.method} {clean_vendor_text(state.shown, 100)}: the tenant's deadline of "
-            f"{self.settings.tenant_timeout:g} s (http.tenant_timeout) ran out {when}",
-            tenant=self.tenant,
-        )
-
-    def _wait(self, retry_state: RetryCallState) -> float:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, ResponseError) and exc.retry_after is not None:
-            wait = min(exc.retry_after, self.settings.retry_after_cap)
-        else:
-            delay = self.settings.backoff_base * 2.0 ** (retry_state.attempt_number - 1)
-            delay = min(delay, self.settings.backoff_max)
-            wait = delay / 2 + self._jitter() * delay / 2  # "equal jitter": in [d/2, d]
-        if (
-            self.deadline is not None
-            and self.clock() + wait >= self.deadline
-            and isinstance(exc, ProviderError)
-        ):
-            # waiting would use up the tenant's time: stop now, saying both why and what failed
-            raise DeadlineError(
-                f"{exc.message} (no retry: waiting {wait:g} s more would pass the tenant's "
-                f"deadline of {self.settings.tenant_timeout:g} s, http.tenant_timeout)",
-                tenant=self.tenant,
-            ) from exc
-        return wait
-
-    def _count_retry(self, retry_state: RetryCallState) -> None:
-        self.stats.retries += 1

@@ -2,7 +2,8 @@
 the one mapping from HTTP statuses and httpx errors onto ``auditor.kernel.errors`` (with the
 vendor's own error text, cleaned, and a redirect's ``Location``, bounded), JSON bodies that are
 not JSON or nested too deeply, and the withholding of the scan's secrets from every API response
-and vendor text, counted in the client's ``RequestStats``.
+and vendor text, counted in the client's ``RequestStats``; and ``_fetch``, which sends one attempt
+and reads its body within ``max_body_bytes`` (``auditor.kernel.bounded``).
 
 ``ResponseMapping`` is a base class of ``ApiClient``; its methods use the client's attributes
 declared below.
@@ -10,11 +11,13 @@ declared below.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
+from auditor.kernel.bounded import BadEncoding, BodyTooLarge, read_bounded, refusal
 from auditor.kernel.errors import (
     AuthError,
     ClientRequestError,
@@ -27,12 +30,44 @@ from auditor.kernel.errors import (
     ServerError,
     TransportError,
 )
-from auditor.kernel.httpsettings import ErrorParser, RequestStats
+from auditor.kernel.httpretry import _Attempt
+from auditor.kernel.httpsettings import ErrorParser, HttpSettings, RequestStats
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.vendortext import LOCATION_LIMIT, clean_vendor_text, parse_retry_after
 from auditor.kernel.withhold import withhold_json
 
-__all__ = ["ResponseMapping"]
+__all__ = ["OFF_LOOP_BYTES", "Deferred", "ResponseMapping"]
+
+OFF_LOOP_BYTES = 1 << 20
+"""Response bodies at least this large are decoded off the event loop (``_read_json``)."""
+
+
+def _decode(response: httpx.Response, secrets: SecretSet) -> tuple[Any, Any]:
+    """In a worker thread: the parsed body and the same with secrets withheld (thread-safe: it
+    only reads the response and the secrets)."""
+    body = response.json()
+    return body, withhold_json(body, secrets)
+
+
+class Deferred:
+    """A decoded JSON body whose secrets are withheld on demand (``ApiClient.post_json_deferred``).
+
+    ``raw`` is for paging decisions only (its shape, a list's length, the next-page token, which
+    goes back to the vendor that sent it): nothing may quote, log or keep it. Every other use
+    takes ``withheld()``, as with ``post_json``."""
+
+    def __init__(self, raw: Any, client: ResponseMapping, method: str, path: str) -> None:
+        self.raw = raw
+        self._client, self._method, self._path = client, method, path
+
+    def withheld(self) -> Any:
+        return self._client._withhold(self.raw, self._method, self._path)
+
+    def holds_secret(self, text: str) -> bool:
+        """Whether ``text`` (a value of ``raw``) holds a fragment of a secret in any form that
+        withholding would remove: such a value is not used before ``withheld()``."""
+        secrets = self._client.secrets
+        return secrets.contains(text) or secrets.contains_loose(text)
 
 
 class ResponseMapping:
@@ -43,7 +78,39 @@ class ResponseMapping:
     secrets: SecretSet
     stats: RequestStats
     error_parser: ErrorParser
+    settings: HttpSettings
+    _client: httpx.AsyncClient
     _wall_clock: Callable[[], float]
+
+    async def _fetch(self, state: _Attempt, headers: Mapping[str, str]) -> httpx.Response:
+        """Send, then read the body within ``max_body_bytes`` (``auditor.kernel.bounded``)."""
+        shown = clean_vendor_text(state.shown, 100)
+        try:
+            request = self._client.build_request(
+                state.method, state.path, headers=headers, **state.send
+            )
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(state.method, state.shown, exc) from exc
+        except httpx.InvalidURL as exc:  # a vendor value (an id, a filter) too long or odd
+            raise ResponseFormatError(
+                f"{state.method} {shown}: cannot form the "
+                f"request URL ({clean_vendor_text(str(exc), 100)}); a value from the vendor's "
+                "data is too long or malformed to send",
+                tenant=self.tenant,
+            ) from None
+        try:
+            await read_bounded(response, cap=self.settings.max_body_bytes)
+        except (BodyTooLarge, BadEncoding) as exc:
+            raise ResponseFormatError(
+                f"{state.method} {shown} returned HTTP {response.status_code} with {refusal(exc)}",
+                tenant=self.tenant,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise self._transport_error(state.method, state.shown, exc) from exc
+        finally:
+            await response.aclose()
+        return response
 
     def _status_error(self, method: str, path: str, response: httpx.Response) -> ResponseError:
         code = response.status_code
@@ -91,6 +158,22 @@ class ResponseMapping:
         if "CERTIFICATE_VERIFY_FAILED" in detail:
             detail += " (behind a TLS-intercepting proxy? set ca_bundle for this tenant)"
         return TransportError(f"{method} {path}: cannot reach {host}: {detail}", tenant=self.tenant)
+
+    async def _read_json(self, response: httpx.Response, method: str, path: str) -> Any:
+        """The body, decoded, with the scan's secrets withheld. A large body (a whole tenant's
+        list: tens of MB at 100k records) is decoded and searched in a worker thread, so the
+        other tenants' request chains, on this event loop, go on meanwhile (one tenant's CPU
+        work used to stall them for seconds). Any failure is mapped here, on the loop."""
+        if len(response.content) >= OFF_LOOP_BYTES:
+            try:
+                body, kept = await asyncio.to_thread(_decode, response, self.secrets)
+            except (ValueError, RecursionError):
+                pass  # mapped below, with the client's own messages
+            else:
+                if kept is not body:
+                    self.stats.withheld += 1
+                return kept
+        return self._withhold(self._json(response, method, path), method, path)
 
     def _json(self, response: httpx.Response, method: str, path: str) -> Any:
         try:

@@ -10,6 +10,7 @@ This module is the model's one import point; its parts live in:
   networks) and the frozen base;
 - ``auditor.kernel.credential``: ``Owner``, ``Capabilities``, ``EffectivePrivilege``,
   ``InheritedRestriction`` and ``Credential``;
+- ``auditor.kernel.coveragenotes``: ``CoverageNote`` (a structured coverage note) and its helpers;
 - ``auditor.kernel.results``: ``TenantInventory`` and its coverage, findings, the evaluation and
   ``ScanResult``, with ``fingerprint`` and ``scan_status``.
 
@@ -19,6 +20,7 @@ it here and re-exporting the results would make the two modules import each othe
 
 from __future__ import annotations
 
+from auditor.kernel.coveragenotes import CoverageNote, NoteSeverity
 from auditor.kernel.credential import (
     Capabilities,
     Credential,
@@ -59,6 +61,7 @@ from auditor.kernel.results import (
     TenantCoverage,
     TenantInventory,
     ToolInfo,
+    TrendPoint,
     WaiverRef,
     WaiverStatus,
     fingerprint,
@@ -75,6 +78,7 @@ __all__ = [
     "ConstraintGap",
     "ControlInfo",
     "ControlRule",
+    "CoverageNote",
     "CoverageStatus",
     "Credential",
     "EffectivePrivilege",
@@ -84,6 +88,7 @@ __all__ = [
     "InheritedRestriction",
     "Network",
     "NotApplicable",
+    "NoteSeverity",
     "OptionalUtcDatetime",
     "Owner",
     "OwnerStatus",
@@ -97,6 +102,7 @@ __all__ = [
     "TenantCoverage",
     "TenantInventory",
     "ToolInfo",
+    "TrendPoint",
     "UtcDatetime",
     "WaiverRef",
     "WaiverStatus",

@@ -1,5 +1,8 @@
 """The pagination-loop guard every adapter pages with (``ApiClient.page_guard``).
 
+``Paging`` (a base class of ``ApiClient``) makes a client's guards and its phases
+(``auditor.kernel.phases``).
+
 A paging loop stops on a page token seen before, on ``max_empty_pages`` empty pages in a row that
 still announce more, past ``max_pages`` pages, and past ``max_records`` records read (a bound on
 memory whatever the page size). Each raises ``PaginationError``; an adapter
@@ -9,7 +12,12 @@ reason, rather than failing it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from auditor.kernel.errors import PaginationError
+from auditor.kernel.httpsettings import HttpSettings, RateLimit
+from auditor.kernel.phases import Phase, PhaseListener
+from auditor.kernel.ratelimit import SlidingWindowLimiter
 
 
 class PageGuard:
@@ -66,3 +74,39 @@ class PageGuard:
                 "http.max_pages in the tenant's configuration if the tenant really is this large)",
                 tenant=self.tenant,
             )
+
+
+class Paging:
+    """The page guards and phases of one tenant's client (``ApiClient`` sets these)."""
+
+    tenant: str
+    settings: HttpSettings
+    clock: Callable[[], float]
+    phases: PhaseListener
+    _limiter: SlidingWindowLimiter | None
+
+    def page_guard(self, what: str) -> PageGuard:
+        return PageGuard(
+            what,
+            max_pages=self.settings.max_pages,
+            max_empty_pages=self.settings.max_empty_pages,
+            max_records=self.settings.max_records,
+            tenant=self.tenant,
+        )
+
+    def phase(self, name: str, *, total: int | None = None, unit: str = "requests") -> Phase:
+        """A long phase of this tenant's collection, reported with its counter (``advance``),
+        and, while the client's rate limiter holds requests back, the limit it waits on."""
+        return Phase(
+            name,
+            total=total,
+            unit=unit,
+            listener=self.phases,
+            clock=self.clock,
+            paced=self._paced,
+        )
+
+    def _paced(self) -> RateLimit | None:
+        """The rate limit, while requests are waiting on it; else ``None``."""
+        limiter = self._limiter
+        return limiter.limit if limiter is not None and limiter.waiting else None

@@ -26,6 +26,14 @@ class SlidingWindowLimiter:
         self._sleep = sleep
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
+        self._held_at: float | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the limit held a request back within the last window: the requests are
+        paced by the limit, not by the network (progress says so)."""
+        held = self._held_at
+        return held is not None and self._clock() - held <= self.limit.per_seconds
 
     async def acquire(self) -> None:
         async with self._lock:  # FIFO: waiters are served in order, none starves
@@ -36,4 +44,5 @@ class SlidingWindowLimiter:
                 if len(self._starts) < self.limit.requests:
                     self._starts.append(now)
                     return
+                self._held_at = now
                 await self._sleep(self._starts[0] + self.limit.per_seconds - now)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, computed_field, model_validator
 
+from auditor.kernel.coveragenotes import CoverageNote, merge_notes
 from auditor.kernel.credential import Credential
 from auditor.kernel.modelbase import (
     SEVERITIES,
@@ -89,11 +90,66 @@ class TenantCoverage(_Frozen):
     excluded_deleted: int = 0
     """Soft-deleted credentials the vendor still listed; excluded from the population."""
     notes: tuple[str, ...] = ()
+    """Each of ``note_details`` as one line (``CoverageNote.text``), causes first: what readers
+    of results before 2.2 know. Derived from ``note_details``; a string given here that is not
+    the text of one of them is kept as an ``info`` note of kind ``note``."""
+    note_details: tuple[CoverageNote, ...] = ()
+    """The notes with kind, severity (cause / caveat / info) and count, aggregated and ordered
+    causes first (``auditor.kernel.coveragenotes``; added in 2.2)."""
     record_errors: tuple[RecordError, ...] = ()
     error: str | None = None
     requests: int = 0
     retries: int = 0
     duration_seconds: float = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _structure_notes(cls, data: Any) -> Any:
+        # ``notes`` always mirrors ``note_details``: both are rebuilt here from whatever was given
+        # (structured notes, plain strings, or both as saved), so neither can go stale.
+        if not isinstance(data, dict):
+            return data
+        details = [
+            d if isinstance(d, CoverageNote) else CoverageNote.model_validate(d)
+            for d in data.get("note_details") or ()
+        ]
+        texts = {d.text for d in details}
+        for note in data.get("notes") or ():
+            if isinstance(note, CoverageNote) or not (isinstance(note, str) and note in texts):
+                details.append(note)
+        merged = merge_notes(details)
+        return {**data, "note_details": merged, "notes": tuple(n.text for n in merged)}
+
+    def with_notes(self, *notes: CoverageNote, **update: Any) -> TenantCoverage:
+        """A copy with ``notes`` added (aggregated, reordered) and ``update`` applied."""
+        data = {**self.model_dump(), **update}
+        data["note_details"] = (*self.note_details, *notes)
+        data.pop("notes")
+        return TenantCoverage.model_validate(data)
+
+    @property
+    def causes(self) -> tuple[CoverageNote, ...]:
+        """The notes that say why the population may be incomplete."""
+        return tuple(n for n in self.note_details if n.severity == "cause")
+
+    def reasons(self) -> tuple[str, ...]:
+        """Why this tenant's results are not the whole story, most important first: the error,
+        the unreadable records, then each cause note. What every output's incomplete-scan banner
+        shows (HTML, Markdown, the terminal summary, the CSV/OCSF coverage rows), so they agree.
+
+        With no cause note (a result saved before 2.2 holds plain notes only) the other notes
+        stand in, caveats first: a partial tenant is never shown without a reason."""
+        lines = [self.error] if self.error else []
+        if self.record_errors:
+            lines.append(
+                f"{len(self.record_errors):,} record(s) could not be read; the population is "
+                "incomplete"
+            )
+        notes = [n for n in self.note_details if n.kind != "records-unreadable"]
+        shown = [n for n in notes if n.severity == "cause"]
+        if not shown and not lines:
+            shown = [n for n in notes if n.severity == "caveat"] or notes
+        return (*lines, *(n.text for n in shown))
 
 
 class TenantInventory(_Frozen):
@@ -195,11 +251,30 @@ class ScanInfo(_Frozen):
     status: ScanStatus
 
 
+class TrendPoint(_Frozen):
+    """One tenant in one recorded scan, for the HTML report's trend chart (filled by history).
+    ``failing`` counts failing findings by severity; empty for a failed tenant (never zeros)."""
+
+    scan_id: str
+    as_of: UtcDatetime
+    tenant: str
+    status: CoverageStatus
+    failing: dict[str, int] = Field(default_factory=dict)
+
+
 class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
     schema_version: str = "3.0"
-    """2.1: added ``Capabilities.last_used_since``, ``Owner.kind``, ``Owner.status_reason``,
+    """3.0: ``results.json`` is compact (``reports/jsoncodec.py``): credentials leave out their
+    defaults and refer to ``tables``; findings refer to their credential by index and leave out
+    what it and ``finding_defaults`` give. The model itself is unchanged; ``reports.json.load``
+    reads 2.x and 3.x documents alike.
+
+    2.2: added ``TenantCoverage.note_details`` (structured coverage notes: kind, severity,
+    count; ``notes`` keeps each one's text, causes first).
+
+    2.1: added ``Capabilities.last_used_since``, ``Owner.kind``, ``Owner.status_reason``,
     ``Credential.privilege``, ``Credential.inherited_restriction`` (with its ``lists``) and
     ``Credential.unusable_scopes`` (consumers of 2.0 keep working: only optional fields were
     added).
@@ -214,6 +289,9 @@ class ScanResult(_Frozen):
     evaluation: Evaluation
     resolved: tuple[Finding, ...] = ()
     """Findings of the previous complete scan that are gone now (filled by history)."""
+    trend: tuple[TrendPoint, ...] = Field(default=(), exclude=True)
+    """Each tenant's recorded scans up to this one (filled by history, for the HTML chart);
+    never serialised: ``results.json`` and the evidence bundle stay what they were."""
 
     @model_validator(mode="before")
     @classmethod

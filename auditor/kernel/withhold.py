@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from auditor.kernel.coveragenotes import caveat
 from auditor.kernel.errors import AuditorError
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.secretstream import SecretScanner
@@ -28,6 +29,7 @@ WITHHELD_NOTE = (
     "vendor text was withheld from this report because it matched a configured secret or a "
     "credential-derived value (a vendor echoing what it was sent)"
 )
+WITHHELD_DETAIL = caveat("secret-withheld", WITHHELD_NOTE)
 
 _M = TypeVar("_M", bound=BaseModel)
 _ALL = "\x00all"
@@ -59,6 +61,8 @@ def _note(coverage: Any, touched: set[str]) -> Any:
         notes = list(coverage.get("notes") or [])
         if WITHHELD_NOTE not in notes:
             coverage["notes"] = [*notes, WITHHELD_NOTE]
+            details = list(coverage.get("note_details") or [])
+            coverage["note_details"] = [*details, WITHHELD_DETAIL.model_dump()]
     return coverage
 
 

@@ -9,6 +9,7 @@ level (docs/vendors/sailpoint.md §3). The adapters normalise both to ``scope_mo
 from __future__ import annotations
 
 from auditor.kernel.model import Credential, Severity
+from auditor.kernel.remediation import with_hints
 from policies.base import NoParams, Outcome, Rule, RuleContext
 from policies.facts import Facts
 
@@ -17,12 +18,14 @@ class FullOwnerAccess(Rule[NoParams]):
     id = "full-owner-access"
     title = "Credential inherits all of its owner's access"
     description = "Fails when scope_mode is full; manual when the scope could not be determined."
-    remediation = (
-        "Replace the credential with one scoped to the roles or scopes its job needs "
-        "(ConductorOne: scoped roles; SailPoint: explicit scopes instead of sp:scopes:all)."
-    )
     default_severity: Severity = "high"
     params_model = NoParams
+
+    @property
+    def remediation(self) -> str:  # type: ignore[override]
+        return with_hints(
+            self.id, "Replace the credential with one scoped to the roles or scopes its job needs"
+        )
 
     def screen(self, facts: Facts, ctx: RuleContext[NoParams]) -> list[int]:
         return [i for i, mode in enumerate(facts.scope_mode) if mode != "scoped"]
@@ -36,7 +39,16 @@ class FullOwnerAccess(Rule[NoParams]):
             return ("manual", "the credential's scope could not be determined; review it", evidence)
         return (
             "fail",
-            f"not scoped: holds every permission of its owner ({len(credential.scopes)} "
-            "explicit scopes)",
+            f"not scoped: holds every permission of its owner ({_scopes(credential)})",
             evidence,
         )
+
+
+def _scopes(credential: Credential) -> str:
+    """The scopes in words: "no scope set", "1 scope listed: sp:scopes:all", "3 scopes listed:
+    a, b, c" (at most 3 named)."""
+    scopes = credential.scopes
+    if not scopes:
+        return "no scope set"
+    shown = ", ".join(scopes[:3]) + (", …" if len(scopes) > 3 else "")
+    return f"{len(scopes)} scope{'s' if len(scopes) != 1 else ''} listed: {shown}"

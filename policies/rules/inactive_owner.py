@@ -4,7 +4,9 @@ The status is the adapter's reading of every source it has (ConductorOne: ``stat
 ``directoryStatus`` and ``employmentStatus``); ``Owner.status_reason`` says why when the vendor's
 own status alone does not, and ``Owner.kind`` (a service or agent user) is shown with it.
 An owner whose status is ``unknown`` (lookup refused or failed) cannot be confirmed active, so this
-rule is ``manual`` for it, never ``pass``; ``owner-unverified`` reports the lookup failure itself.
+rule is ``manual`` for it, never ``pass``, with the reason (``Owner.status_reason``) in its
+message. ``owner-unverified`` is ``manual`` for the same credential; the evaluator folds that
+result into this rule's row (``policies.onerow``): one cause, one row, both results counted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from policies.base import NoParams, Outcome, Rule, RuleContext
 from policies.facts import Facts
 
 INACTIVE = frozenset({"disabled", "deleted", "not_found"})
+STATUS_WORDS = {
+    "disabled": "is disabled",
+    "deleted": "is deleted",
+    "not_found": "was not found (no such user in the vendor's directory)",
+}
+"""The owner statuses in words for messages (``status`` stays in the evidence, as it is)."""
 
 
 def owner_label(credential: Credential) -> str:
@@ -49,9 +57,15 @@ class InactiveOwner(Rule[NoParams]):
             evidence["owner_kind"] = owner.kind
         if status in INACTIVE:
             why = f" ({owner.status_reason})" if owner.status_reason else ""
-            return ("fail", f"owner {owner_label(credential)} is {status}{why}", evidence)
+            return (
+                "fail",
+                f"owner {owner_label(credential)} {STATUS_WORDS[status]}{why}",
+                evidence,
+            )
+        reason = owner.status_reason or "the owner lookup was refused or failed"
         return (
             "manual",
-            f"owner {owner_label(credential)} could not be verified, so it may be inactive",
+            f"owner {owner_label(credential)} could not be verified ({reason}), so it may be "
+            "inactive: confirm it in the vendor's console, or let the scan read owners",
             evidence,
         )

@@ -7,6 +7,7 @@ never expire when ``expirationDate`` is null (docs/vendors/sailpoint.md §2.6).
 from __future__ import annotations
 
 from auditor.kernel.model import Credential, Severity
+from auditor.kernel.remediation import with_hints
 from policies.base import NoParams, Outcome, Rule, RuleContext, not_applicable
 from policies.facts import Facts
 
@@ -15,12 +16,17 @@ class NoExpiry(Rule[NoParams]):
     id = "no-expiry"
     title = "Credential never expires"
     description = "Fails when expires_at is null."
-    remediation = (
-        "Replace the credential with one that has an expiry date (ConductorOne: 30 or 90 days; "
-        "SailPoint: set expirationDate), then delete this one."
-    )
     default_severity: Severity = "high"
     params_model = NoParams
+
+    @property
+    def remediation(self) -> str:  # type: ignore[override]
+        return with_hints(
+            self.id,
+            "Replace the credential with one that has an expiry date",
+            ", then delete this one.",
+        )
+
     requires = "expiry"
 
     def screen(self, facts: Facts, ctx: RuleContext[NoParams]) -> list[int]:

@@ -12,6 +12,7 @@ determined (the settings were unreadable) is ``manual``, never a silent pass or 
 from __future__ import annotations
 
 from auditor.kernel.model import Credential, Severity
+from auditor.kernel.remediation import with_hints
 from policies.base import NoParams, Outcome, Rule, RuleContext, not_applicable
 from policies.facts import Facts
 
@@ -20,12 +21,13 @@ class NoSourceRestriction(Rule[NoParams]):
     id = "no-source-restriction"
     title = "No source network restriction"
     description = "Fails when the vendor supports source CIDR limits and the credential has none."
-    remediation = (
-        "Limit the credential to the networks it is used from (ConductorOne: 'Limit source IPs' "
-        "/ allowSourceCidr)."
-    )
     default_severity: Severity = "medium"
     params_model = NoParams
+
+    @property
+    def remediation(self) -> str:  # type: ignore[override]
+        return with_hints(self.id, "Limit the credential to the networks it is used from")
+
     requires = "network_restriction"
 
     def screen(self, facts: Facts, ctx: RuleContext[NoParams]) -> list[int]:

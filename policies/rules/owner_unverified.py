@@ -1,4 +1,8 @@
-"""``owner-unverified``: the owner lookup was refused or failed (status ``unknown``): ``manual``."""
+"""``owner-unverified``: the owner lookup was refused or failed (status ``unknown``): ``manual``.
+
+Its result is counted in ``result_counts``; its row is folded into the same credential's
+``inactive-owner`` manual when there is one (``policies.onerow``: one cause, one row), and stands
+on its own otherwise (``inactive-owner`` disabled or waived)."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ class OwnerUnverified(Rule[NoParams]):
             {
                 "owner_id": credential.owner.id,
                 "owner_status": "unknown",
+                "owner_status_reason": credential.owner.status_reason,
                 "notes": list(credential.notes),
             },
         )

@@ -35,16 +35,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import PaginationError, PermissionDeniedError
-from auditor.kernel.http import ApiClient, RateLimit
+from auditor.kernel.http import ApiClient, Deferred, Phase, RateLimit
 from auditor.kernel.model import Capabilities, TenantInventory
+from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
 from providers.base import ClientFactory, Provider, TenantSettings
 from providers.conductorone.allowlists import TenantAllowLists
@@ -54,14 +55,18 @@ from providers.conductorone.auth import (
     parse_client_secret,
     register_key_material,
 )
+from providers.conductorone.judge import ConductorOneJudge
 from providers.conductorone.normalise import CAPABILITIES, parse_error, read_page
 from providers.conductorone.options import ConductorOneOptions
 from providers.conductorone.ownerlookups import USER_STATUSES, USERS_SEARCH_PATH, _OwnerLookups
 from providers.conductorone.privilege import Catalogue
+from providers.conductorone.remediate import ConductorOneRemediator
 from providers.conductorone.settings import _check_base_url as _check_base_url
 from providers.conductorone.settings import api_base_url, validate_settings
 from providers.conductorone.tenantwide import ROLES_PATH, _TenantWide
 from providers.options import Options
+from providers.permissions import Permission
+from providers.simulation import SimulatedTenant
 
 __all__ = [
     "LIST_OWN_PATH",
@@ -73,6 +78,10 @@ __all__ = [
     "_Run",
     "_check_base_url",
 ]
+
+YIELDS = 8
+"""Event-loop turns given to the next page's request before this page is read: enough for httpx
+to write it (its pool and lock checkpoints), so the reading overlaps the round trip."""
 
 # The paths, as named in openapi.yaml ``paths`` (docs/vendors/conductorone.md §2):
 SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # every user's (§2.3)
@@ -88,6 +97,52 @@ class ConductorOneProvider(Provider):
     credential_kind: ClassVar[str] = "ConductorOne personal client"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     supported_api_versions: ClassVar[tuple[str, ...]] = ("v1",)
+    # operations: tests/specs/conductorone/openapi.yaml (operationId); rights: docs/vendors/
+    # conductorone.md §2 and the README's permissions table
+    permissions: ClassVar[tuple[Permission, ...]] = (
+        Permission(
+            "list",
+            "list every user's personal clients",
+            "POST /api/v1/search/iam/personal_clients "
+            "(c1.api.iam.v1.PersonalClientSearchService.Search)",
+            refused=frozenset({"list-refused"}),
+        ),
+        Permission(
+            "owner-lookup",
+            "look up each client's owner",
+            "POST /api/v1/search/users (c1.api.user.v1.UserSearch.Search)",
+            refused=frozenset({"owner-lookup-refused"}),
+            failed=frozenset({"owner-lookup-failed", "owner-record-unreadable"}),
+            needs_credentials=True,
+        ),
+        Permission(
+            "roles",
+            "read the role catalogue (privileged roles)",
+            "GET /api/v1/iam/roles (c1.api.iam.v1.Roles.List)",
+            failed=frozenset({"roles-unreadable"}),
+        ),
+        Permission(
+            "session-settings",
+            "read the tenant-wide API-key allow lists",
+            "GET /api/v1/settings/session (c1.api.settings.v1.SessionSettingsService.Get)",
+            refused=frozenset({"allow-lists-refused"}),
+            failed=frozenset({"allow-lists-unreadable"}),
+        ),
+    )
+    remediator = ConductorOneRemediator
+    privilege_judge: ClassVar[PrivilegeJudge | None] = ConductorOneJudge()
+    remediation_hints: ClassVar[Mapping[str, str]] = {
+        "no-expiry": "ConductorOne: 30 or 90 days",
+        "no-source-restriction": "ConductorOne: 'Limit source IPs' / allowSourceCidr",
+        "full-owner-access": "ConductorOne: scoped roles",
+    }
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant]:
+        from providers.conductorone.simtenant import ConductorOneSimulatedTenant
+
+        return ConductorOneSimulatedTenant
+
     # docs/vendors/conductorone.md §4: no documented rate limit; 429 + Retry-After is handled by
     # retries.
     default_rate_limit: ClassVar[RateLimit | None] = None
@@ -149,17 +204,18 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.provider = provider
         self.api = api
         self.tenant = provider.settings.name
-        self.notes: list[str] = []
+        self.notes: list[CoverageNote] = []
         self.partial = False
         self.roles: dict[str, str] = {}
         self.catalogue = Catalogue()
         self.allow_lists = TenantAllowLists()
         self.users: list[dict[str, Any]] = []
-        self.unresolved: set[str] = set()
-        self.owner_failures: Counter[str] = Counter()
+        self.unresolved: dict[str, str] = {}
+        self.owner_failures: list[CoverageNote] = []
         self._requested: set[str] = set()
         self._pending: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._owner_phase: Phase | None = None
         self._slots = asyncio.Semaphore(max(1, provider.settings.http.max_concurrency))
 
     async def collect(self, base_url: str) -> TenantInventory:
@@ -176,37 +232,75 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                 task.cancel()
             await asyncio.gather(roles_task, settings_task, *self._tasks, return_exceptions=True)
             raise
-        return self._inventory(items, base_url)
+        finally:
+            if self._owner_phase is not None:
+                self._owner_phase.finish()
+        # normalising every record (20k: seconds of CPU) in a worker thread, so that the other
+        # tenants' request chains on this event loop go on meanwhile
+        return await asyncio.to_thread(self._inventory, items, base_url)
 
     # -- personal clients ---------------------------------------------------------------------
 
     async def _load_clients(self) -> list[Any]:
+        """Every page of the search. Each page needs the previous page's token, so this chain
+        sets the tenant's pace: once a page's token is known (and holds no secret), the next
+        page's request is sent before this page is searched for secrets and read, so that work
+        overlaps the next round trip. The requests sent, and when paging stops, are the same as
+        page by page."""
         items: list[Any] = []
-        size = self.provider.search_page_size
         guard = self.api.page_guard("personal client search")
-        token = ""
-        try:
-            while True:
-                request: dict[str, Any] = {"pageSize": size}
-                if token:
-                    request["pageToken"] = token  # same request plus the token (§3)
-                body = await self.api.post_json(SEARCH_PATH, json=request, read_only=True)
-                page, token = read_page(body, "personal client search", self.tenant)
-                self._add(items, page)
-                if not token:
-                    return items
-                guard.next_page(token, items=len(page), records=len(items))
-        except PaginationError as exc:  # what was read is valid; what was not is unknown
-            self.partial = True
-            self.notes.append(
-                f"partial population: paging stopped ({exc.message}); {len(items)} personal "
-                "client record(s) were read and more may exist"
-            )
-            return items
-        except PermissionDeniedError as exc:
-            if guard.pages > 1:
-                raise  # refused half-way: nothing sensible to fall back to
-            return await self._load_own(exc)
+        ahead: asyncio.Task[Deferred] | None = asyncio.create_task(self._search(""))
+        # the response says nothing of the total (SearchPersonalClientsResponse: list and
+        # nextPageToken), so the phase counts pages without a total
+        with self.api.phase("search pages", unit="pages") as pages:
+            try:
+                while ahead is not None:
+                    deferred, ahead = await ahead, None
+                    raw, token = read_page(deferred.raw, "personal client search", self.tenant)
+                    stop: PaginationError | None = None
+                    if token:
+                        try:
+                            guard.next_page(token, items=len(raw), records=len(items) + len(raw))
+                        except PaginationError as exc:
+                            stop = exc
+                        if stop is None and not deferred.holds_secret(token):
+                            ahead = asyncio.create_task(self._search(token))
+                            for _ in range(YIELDS):  # until it is written to the socket
+                                await asyncio.sleep(0)
+                    body = deferred.withheld()
+                    page, token = read_page(body, "personal client search", self.tenant)
+                    pages.advance()
+                    self._add(items, page)
+                    if stop is not None:
+                        raise stop
+                    if token and ahead is None:  # it held a secret: sent withheld, as it was
+                        ahead = asyncio.create_task(self._search(token))
+                return items
+            except PaginationError as exc:  # what was read is valid; what was not is unknown
+                self.partial = True
+                self.notes.append(
+                    cause(
+                        "paging-stopped",
+                        f"partial population: paging stopped ({exc.message}); {len(items)} "
+                        "personal client record(s) were read and more may exist",
+                    )
+                )
+                return items
+            except PermissionDeniedError as exc:
+                if guard.pages > 1:
+                    raise  # refused half-way: nothing sensible to fall back to
+                refused = exc
+            finally:
+                if ahead is not None:
+                    ahead.cancel()
+                    await asyncio.gather(ahead, return_exceptions=True)
+        return await self._load_own(refused)
+
+    async def _search(self, token: str) -> Deferred:
+        request: dict[str, Any] = {"pageSize": self.provider.search_page_size}
+        if token:
+            request["pageToken"] = token  # same request plus the token (§3)
+        return await self.api.post_json_deferred(SEARCH_PATH, json=request, read_only=True)
 
     async def _load_own(self, refused: PermissionDeniedError) -> list[Any]:
         # Search needs Super Administrator (docs/vendors/conductorone.md §2.3, DOCS api.mdx L52);
@@ -214,9 +308,12 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self.partial = True
         why = refused.vendor_message or f"HTTP {refused.status_code}"
         self.notes.append(
-            "partial population: searching every user's personal clients was refused "
-            f"({why}); only the calling user's own personal clients were collected. "
-            "Give the scanning credential's owner the Super Administrator role."
+            cause(
+                "list-refused",
+                "partial population: searching every user's personal clients was refused "
+                f"({why}); only the calling user's own personal clients were collected",
+                advice="give the scanning credential's owner the Super Administrator role",
+            )
         )
         items: list[Any] = []
         page, token = read_page(
@@ -225,7 +322,12 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self._add(items, page)
         # the List operation documents no page_token parameter (docs/vendors/conductorone.md §2.2)
         if token:
-            self.notes.append("the own-clients list announced more pages, which it cannot serve")
+            self.notes.append(
+                cause(
+                    "paging-stopped",
+                    "the own-clients list announced more pages, which it cannot serve",
+                )
+            )
         return items
 
     def _add(self, items: list[Any], page: list[Any]) -> None:

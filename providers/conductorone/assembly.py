@@ -8,11 +8,11 @@ coverage notes that say why the population is ``partial`` or an owner unknown.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from auditor.kernel.coveragenotes import CoverageNote, cause, caveat, info
 from auditor.kernel.http import ApiClient
 from auditor.kernel.model import TenantCoverage, TenantInventory
 from providers.conductorone.allowlists import TenantAllowLists
@@ -28,6 +28,7 @@ from providers.conductorone.owners import (
     OwnerTable,
     employed_note,
     owner_from_user,
+    owner_unknown,
 )
 from providers.conductorone.privilege import Catalogue
 
@@ -43,14 +44,14 @@ class _Assembly:
     provider: ConductorOneProvider
     api: ApiClient
     tenant: str
-    notes: list[str]
+    notes: list[CoverageNote]
     partial: bool
     roles: dict[str, str]
     catalogue: Catalogue
     allow_lists: TenantAllowLists
     users: list[dict[str, Any]]
-    unresolved: set[str]
-    owner_failures: Counter[str]
+    unresolved: dict[str, str]
+    owner_failures: list[CoverageNote]
 
     def _inventory(self, items: list[Any], base_url: str) -> TenantInventory:
         owners = OwnerTable(unresolved=self.unresolved)
@@ -61,18 +62,20 @@ class _Assembly:
                 owner, notes = owner_from_user(user, self.roles, left)
                 owners.role_ids[user["id"]] = tuple(read_str_list(user, "roleIds"))
             except BadRecord as exc:
-                owners.unresolved.add(user["id"])
-                self.owner_failures[f"owner record unreadable ({exc})"] += 1
+                owners.unresolved[user["id"]] = f"owner record unreadable ({exc})"
+                self.owner_failures.append(
+                    owner_unknown("owner-record-unreadable", f"owner record unreadable ({exc})", 1)
+                )
                 continue
             owners.found[user["id"]] = owner
             owners.notes[user["id"]] = tuple(notes)
         employed = employed_note(self.users, owners.found)
         if employed and left:  # [] turns the employmentStatus check off: nothing to review
-            self.notes.append(employed)
-        for reason, count in sorted(self.owner_failures.items()):
-            # Every credential is still collected and evaluated (its owner rules give `manual`),
-            # so the population is complete; the note says why owners are unknown.
-            self.notes.append(f"{reason} for {count} owner(s); their status is unknown")
+            self.notes.append(caveat("employment-status", employed))
+        # Every credential is still collected and evaluated (its owner rules give `manual`), so
+        # the population is complete; the notes (one per reason, batches aggregated) say why
+        # owners are unknown.
+        self.notes.extend(sorted(self.owner_failures, key=lambda n: (n.kind, n.message)))
         credentials, errors, seen = [], [], set()
         deleted = duplicates = 0
         for index, raw in enumerate(items):
@@ -99,22 +102,52 @@ class _Assembly:
             seen.add(parsed.raw_id)
             credentials.append(credential)
         if deleted:
-            self.notes.append(f"{deleted} soft-deleted personal client(s) excluded (deletedAt set)")
+            self.notes.append(
+                info(
+                    "deleted-excluded",
+                    f"{deleted} soft-deleted personal client(s) excluded (deletedAt set)",
+                    count=deleted,
+                )
+            )
         if duplicates:  # a repeated record may stand where another should have been
             self.partial = True
             self.notes.append(
-                f"partial population: {duplicates} record(s) listed twice across pages, counted "
-                "once; the repeats may have displaced records that were never listed"
+                cause(
+                    "duplicates",
+                    f"partial population: {duplicates} record(s) listed twice across pages, "
+                    "counted once; the repeats may have displaced records that were never listed",
+                    count=duplicates,
+                )
             )
         if errors:
             self.partial = True
-            self.notes.append(f"{len(errors)} personal client record(s) could not be read")
+            self.notes.append(
+                cause(
+                    "records-unreadable",
+                    f"{len(errors)} personal client record(s) could not be read",
+                    count=len(errors),
+                )
+            )
         if not self.allow_lists.readable or self.allow_lists.enforced:
-            self.notes.append(self.allow_lists.describe())
+            describe = self.allow_lists.describe()
+            self.notes.append(
+                info("allow-lists", describe)
+                if self.allow_lists.readable
+                else caveat(
+                    # "(refused: …)": the vendor said no (403), anything else: it failed
+                    "allow-lists-refused"
+                    if "could not be read (refused:" in describe
+                    else "allow-lists-unreadable",
+                    describe,
+                )
+            )
         if self.catalogue.readable and self.catalogue.roles and not self.catalogue.has_permissions:
             self.notes.append(
-                "the role catalogue lists no permissions, so effective privilege cannot be "
-                "bounded: privileged-access is manual where no privileged role is held by id"
+                caveat(
+                    "roles-without-permissions",
+                    "the role catalogue lists no permissions, so effective privilege cannot be "
+                    "bounded: privileged-access is manual where no privileged role is held by id",
+                )
             )
         coverage = TenantCoverage(
             tenant=self.tenant,
@@ -123,7 +156,7 @@ class _Assembly:
             base_url=base_url,
             credential_count=len(credentials),
             excluded_deleted=deleted,
-            notes=tuple(self.notes),
+            note_details=tuple(self.notes),
             record_errors=tuple(errors),
             requests=self.api.stats.requests,
             retries=self.api.stats.retries,

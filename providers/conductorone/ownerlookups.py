@@ -10,13 +10,13 @@ refused or failed batch leaves its owners unresolved and is counted for a covera
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from auditor.kernel.coveragenotes import CoverageNote, split_request_id
 from auditor.kernel.errors import PermissionDeniedError, ProviderError
-from auditor.kernel.http import ApiClient
+from auditor.kernel.http import ApiClient, Phase
 from providers.conductorone.normalise import read_page
-from providers.conductorone.owners import users_of
+from providers.conductorone.owners import owner_unknown, users_of
 
 if TYPE_CHECKING:
     from providers.conductorone.adapter import ConductorOneProvider
@@ -36,15 +36,21 @@ class _OwnerLookups:
     api: ApiClient
     tenant: str
     users: list[dict[str, Any]]
-    unresolved: set[str]
-    owner_failures: Counter[str]
+    unresolved: dict[str, str]
+    owner_failures: list[CoverageNote]
     _pending: list[str]
     _tasks: list[asyncio.Task[None]]
     _slots: asyncio.Semaphore
+    _requested: set[str]
+    _owner_phase: Phase | None
 
     def _flush_owners(self, *, full_only: bool = False) -> None:
         """Start lookups for the pending ids; mid-search only full batches (so ⌈U/100⌉ in all)."""
         size = self.provider.owner_batch_size
+        if self._owner_phase is None and len(self._pending) >= (size if full_only else 1):
+            self._owner_phase = self.api.phase("owner lookups", unit="owners")
+        if self._owner_phase is not None and self._owner_phase.total != len(self._requested):
+            self._owner_phase.expect(len(self._requested))  # grows while the search pages
         while len(self._pending) >= (size if full_only else 1):
             batch, self._pending = self._pending[:size], self._pending[size:]
             self._tasks.append(asyncio.create_task(self._lookup_owners(batch)))
@@ -71,7 +77,11 @@ class _OwnerLookups:
                 refused = isinstance(exc, PermissionDeniedError)
                 reason = "refused" if refused else "failed"
                 detail = getattr(exc, "vendor_message", None) or exc.message
-                self.owner_failures[f"owner lookup {reason} ({detail})"] += len(ids)
-                self.unresolved.update(ids)
+                why = f"owner lookup {reason} ({detail})"
+                self.owner_failures.append(owner_unknown(f"owner-lookup-{reason}", why, len(ids)))
+                self.unresolved.update(dict.fromkeys(ids, split_request_id(why)[0]))
                 return
+            finally:
+                if self._owner_phase is not None:
+                    self._owner_phase.advance(len(ids))
         self.users.extend(found)

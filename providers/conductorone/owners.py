@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.kernel.coveragenotes import CoverageNote, caveat
 from auditor.kernel.model import Owner, OwnerStatus
 from providers.conductorone.normalise import _clip, read_str, read_str_list, read_time
 
@@ -120,8 +121,9 @@ class OwnerTable:
 
     found: dict[str, Owner] = field(default_factory=dict)
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    unresolved: set[str] = field(default_factory=set)
-    """Ids whose lookup failed or was refused: their status is ``unknown``, not ``not_found``."""
+    unresolved: dict[str, str] = field(default_factory=dict)
+    """Ids whose lookup failed or was refused (their status is ``unknown``, not ``not_found``),
+    with the reason (``Owner.status_reason``)."""
     role_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The role ids of each found owner (``User.roleIds``), for effective privilege."""
 
@@ -131,7 +133,7 @@ class OwnerTable:
         if user_id in self.found:
             return self.found[user_id], self.notes.get(user_id, ())
         if user_id in self.unresolved:
-            return Owner(id=user_id, status="unknown"), ()
+            return Owner(id=user_id, status="unknown", status_reason=self.unresolved[user_id]), ()
         return Owner(id=user_id, status="not_found"), ()
 
 
@@ -169,7 +171,9 @@ def owner_from_user(
     return owner, notes
 
 
-def users_of(page: list[Any], unresolved: set[str], failures: Counter[str]) -> list[dict[str, Any]]:
+def users_of(
+    page: list[Any], unresolved: dict[str, str], failures: list[CoverageNote]
+) -> list[dict[str, Any]]:
     """The ``User`` objects inside ``UserView`` items (``c1.api.user.v1.UserView``); an unreadable
     view whose ``userId`` we can still see leaves that owner ``unknown`` rather than
     ``not_found``."""
@@ -179,6 +183,18 @@ def users_of(page: list[Any], unresolved: set[str], failures: Counter[str]) -> l
         if isinstance(user, dict) and isinstance(user.get("id"), str) and user["id"]:
             users.append(user)
         elif isinstance(view, dict) and isinstance(view.get("userId"), str):
-            unresolved.add(view["userId"])
-            failures["owner record unreadable (a user view without a user)"] += 1
+            unresolved[view["userId"]] = "owner record unreadable (a user view without a user)"
+            failures.append(
+                owner_unknown(
+                    "owner-record-unreadable",
+                    "owner record unreadable (a user view without a user)",
+                    1,
+                )
+            )
     return users
+
+
+def owner_unknown(kind: str, reason: str, owners: int) -> CoverageNote:
+    """The coverage note for ``owners`` owners left ``unknown`` by ``reason`` (notes of one reason
+    aggregate: "owner lookup refused (…) for 1,304 owners in 13 batches")."""
+    return caveat(kind, reason, count=owners, unit="owner", advice="their status is unknown")

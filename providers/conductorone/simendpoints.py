@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from providers.conductorone.simauth import TOKEN_LIFETIME, TokenError, verify_token_request
 from providers.conductorone.simfaults import rpc_error
 from providers.conductorone.simplumbing import (
+    DELETE_PERMISSION,
     SEARCH_PERMISSION,
     SETTINGS_PERMISSION,
     USER_SEARCH_PERMISSION,
@@ -91,6 +93,26 @@ class SimEndpoints(SimPlumbing):
             mine = record.get("userId") == who.user_id
             if record.get("id") == request.path_params["id"] and (mine or who.can_search):
                 return JSONResponse({"client": record})  # PersonalClientServiceGetResponse, wrapped
+        return rpc_error(404, 5, "not found")
+
+    async def _delete_client(self, request: Request) -> Response:
+        """``PersonalClientService.Delete``: ``{}`` (``PersonalClientServiceDeleteResponse``); a
+        second delete, or an unknown id, is 404 ``{"code":5,"message":"not found"}`` as the
+        official CLI's stub answers (docs/vendors/conductorone.md §2.4). The record is
+        soft-deleted (``deletedAt`` set), which the adapter excludes from the population.
+        Deleting another user's client needs Super Administrator here (chosen: undocumented)."""
+        self.requests["DELETE /api/v1/iam/personal_clients/{id}"] += 1
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        for record in self.data.clients:
+            if record.get("id") != request.path_params["id"] or record.get("deletedAt"):
+                continue
+            if record.get("userId") != who.user_id and not who.can_search:
+                return self._denied(DELETE_PERMISSION)
+            stamp = datetime.fromtimestamp(self._clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            record["deletedAt"] = stamp
+            return JSONResponse({})
         return rpc_error(404, 5, "not found")
 
     # -- roles and users -----------------------------------------------------------------------

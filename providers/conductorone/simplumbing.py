@@ -24,6 +24,7 @@ from providers.conductorone.simfaults import FaultInjector, SimFaults, rpc_error
 from providers.conductorone.simpaging import PageError, Pager
 
 __all__ = [
+    "DELETE_PERMISSION",
     "SEARCH_PERMISSION",
     "SETTINGS_PERMISSION",
     "USER_SEARCH_PERMISSION",
@@ -37,6 +38,7 @@ __all__ = [
 SEARCH_PERMISSION = "permission/c1.api.iam.v1.PersonalClientSearchService.Search"
 USER_SEARCH_PERMISSION = "permission/c1.api.user.v1.UserSearch.Search"
 SETTINGS_PERMISSION = "permission/c1.api.settings.v1.SessionSettingsService.Get"
+DELETE_PERMISSION = "permission/c1.api.iam.v1.PersonalClientService.Delete"
 
 
 @dataclass
@@ -59,6 +61,9 @@ class SimPlumbing:
     data: Dataset
     users: dict[str, JSON]
     requests: Counter[str]
+    received: list[tuple[str, str]]
+    """Every request that arrived, in order: (method, path). Tests check "nothing was sent"
+    from the server's side."""
     principals: dict[str, Principal]
     _clock: Callable[[], float]
     _sleep: Callable[[float], Awaitable[None]]
@@ -73,6 +78,7 @@ class SimPlumbing:
 
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            self.received.append((str(scope["method"]), str(scope["path"])))
             if self.faults.latency_ms:
                 await self._sleep(self.faults.latency_ms / 1000)
             if scope["path"].startswith("/api/"):

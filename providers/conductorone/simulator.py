@@ -16,6 +16,8 @@ Behaviour the vendor does not document, chosen here and stated so nobody mistake
   token requests, docs/vendors/conductorone.md §4);
 - session settings (``GET /api/v1/settings/session``) need Super Administrator, as the UI's
   global settings do (DOCS product/admin/global-settings.mdx); others get a 403;
+- ``DELETE /api/v1/iam/personal_clients/{id}`` soft-deletes (sets ``deletedAt``); deleting
+  another user's client needs Super Administrator (the vendor does not say which role);
 - the clients made by ``mint_client`` are not part of the audited population: they belong to the
   scanner, are never listed, and ``ground_truth()`` leaves them out.
 
@@ -99,6 +101,7 @@ class ConductorOneSimulator(SimEndpoints):
                 role["permissions"] = []
         self.users = self.data.users
         self.requests: Counter[str] = Counter()
+        self.received: list[tuple[str, str]] = []
         self.principals: dict[str, Principal] = {}
         self._clock = clock
         self._sleep = sleep
@@ -115,6 +118,7 @@ class ConductorOneSimulator(SimEndpoints):
             Route("/api/v1/search/iam/personal_clients", self._search_clients, methods=["POST"]),
             Route("/api/v1/iam/personal_clients", self._list_own, methods=["GET"]),
             Route("/api/v1/iam/personal_clients/{id}", self._get_client, methods=["GET"]),
+            Route("/api/v1/iam/personal_clients/{id}", self._delete_client, methods=["DELETE"]),
             Route("/api/v1/iam/roles", self._list_roles, methods=["GET"]),
             Route("/api/v1/iam/roles/{role_id}", self._get_role, methods=["GET"]),
             Route("/api/v1/search/users", self._search_users, methods=["POST"]),
@@ -139,6 +143,12 @@ class ConductorOneSimulator(SimEndpoints):
             client_id, owner, key.public_key(), secret, can_search=kind == "admin"
         )
         return client_id, secret
+
+    def delete_out_of_band(self, client_id: str) -> None:
+        """Someone deletes ``client_id`` in the vendor's UI (between a plan and its apply)."""
+        for record in self.data.clients:
+            if record.get("id") == client_id:
+                record["deletedAt"] = "2026-01-01T00:00:00Z"
 
     def ground_truth(self) -> list[JSON]:
         """Every non-deleted, well-formed client exactly as served (JSON copies)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import PermissionDeniedError, ProviderError
 from auditor.kernel.http import ApiClient
 from providers.conductorone.allowlists import (
@@ -43,7 +44,7 @@ class _TenantWide:
     provider: ConductorOneProvider
     api: ApiClient
     tenant: str
-    notes: list[str]
+    notes: list[CoverageNote]
     partial: bool
     roles: dict[str, str]
     catalogue: Catalogue
@@ -73,8 +74,11 @@ class _TenantWide:
             self.catalogue.readable = False
             detail = getattr(exc, "vendor_message", None) or exc.message
             self.notes.append(
-                f"the role catalogue could not be read ({detail}); role ids are reported as "
-                "ids, so privileged-access cannot recognise privileged roles"
+                cause(
+                    "roles-unreadable",
+                    f"the role catalogue could not be read ({detail}); role ids are reported as "
+                    "ids, so privileged-access cannot recognise privileged roles",
+                )
             )
 
     # -- tenant allow lists -------------------------------------------------------------------

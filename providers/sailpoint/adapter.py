@@ -16,9 +16,12 @@ re-exported here.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from auditor.kernel.coveragenotes import CoverageNote, caveat, info
 from auditor.kernel.http import ApiClient, RateLimit
 from auditor.kernel.model import (
     Capabilities,
@@ -28,10 +31,13 @@ from auditor.kernel.model import (
     TenantCoverage,
     TenantInventory,
 )
+from auditor.kernel.privilege import PrivilegeJudge
 from providers.base import Provider, TenantSettings
 from providers.options import Options
+from providers.permissions import Permission
 from providers.sailpoint.auth import SailPointTokenProvider
 from providers.sailpoint.errorbody import parse_error
+from providers.sailpoint.judge import SailPointJudge
 from providers.sailpoint.levels import LevelLookup, resolve_levels
 from providers.sailpoint.listing import (
     STANDARD_PAGE,
@@ -49,6 +55,7 @@ from providers.sailpoint.notes import (
 from providers.sailpoint.options import SailPointOptions
 from providers.sailpoint.owners import LifecycleStates, OwnerFacts, OwnerLookup, resolve_owners
 from providers.sailpoint.records import CAPABILITIES, RecordProblem, parse_pat
+from providers.sailpoint.remediate import SailPointRemediator
 from providers.sailpoint.scopes import admin_only, unusable
 from providers.sailpoint.settings import _LOGIN_HOST as _LOGIN_HOST
 from providers.sailpoint.settings import _UI_HOST as _UI_HOST
@@ -58,6 +65,7 @@ from providers.sailpoint.settings import (
     validate_settings,
 )
 from providers.sailpoint.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, VERSIONS, ApiVersion
+from providers.simulation import SimulatedTenant
 
 __all__ = [
     "API_HOST_FIX",
@@ -91,6 +99,51 @@ class SailPointProvider(Provider):
     # it.
     default_rate_limit: ClassVar[RateLimit | None] = RateLimit(95, 10.0)
     supported_api_versions: ClassVar[tuple[str, ...]] = SUPPORTED_VERSIONS
+    # operations: tests/specs/sailpoint (idn/v3 paths, operationId); rights and scopes: the
+    # spec's security and x-sailpoint-userLevels, docs/vendors/sailpoint.md
+    permissions: ClassVar[tuple[Permission, ...]] = (
+        Permission(
+            "list",
+            "list every PAT of the tenant (idn:all-personal-access-tokens:read)",
+            "GET /v3/personal-access-tokens (listPersonalAccessTokens)",
+            refused=frozenset({"list-refused"}),
+        ),
+        Permission(
+            "managed-pats",
+            "see Workflow-managed PATs (idn:managed-personal-access-tokens:read)",
+            "GET /v3/personal-access-tokens (listPersonalAccessTokens)",
+            unconfirmed=frozenset({"managed-pats-unconfirmed"}),
+        ),
+        Permission(
+            "owner-lookup",
+            "look up each PAT's owner",
+            "GET /v3/public-identities (getPublicIdentities)",
+            refused=frozenset({"owner-lookup-refused"}),
+            failed=frozenset({"owner-lookup-failed"}),
+            needs_credentials=True,
+        ),
+        Permission(
+            "user-levels",
+            "read owners' user levels (sp:auth-user:read; user_levels: true)",
+            "GET /v3/auth-users/{id} (getAuthUser)",
+            refused=frozenset({"user-levels-refused"}),
+            failed=frozenset({"user-levels-failed"}),
+            skipped=frozenset({"user-levels-off"}),
+            proven_by=frozenset({"user-levels-read", "user-levels-missing"}),
+        ),
+    )
+    remediator = SailPointRemediator
+    privilege_judge: ClassVar[PrivilegeJudge | None] = SailPointJudge()
+    remediation_hints: ClassVar[Mapping[str, str]] = {
+        "no-expiry": "SailPoint: set expirationDate",
+        "full-owner-access": "SailPoint: explicit scopes instead of sp:scopes:all",
+    }
+
+    @classmethod
+    def simulated_tenant(cls) -> type[SimulatedTenant]:
+        from providers.sailpoint.simtenant import SailPointSimulatedTenant
+
+        return SailPointSimulatedTenant
 
     @property
     def options(self) -> SailPointOptions:
@@ -124,7 +177,9 @@ class SailPointProvider(Provider):
         ) as client:
             started = client.clock()
             items, notes, partial = await self._list(client, version)
-            credentials, errors = self._normalise(items)
+            # CPU work on the whole tenant (20k records: seconds), in a worker thread so that
+            # the other tenants' request chains on this event loop go on meanwhile
+            credentials, errors = await asyncio.to_thread(self._normalise, items)
             self.on_progress(len(credentials))
             lookup = await resolve_owners(
                 client,
@@ -139,12 +194,14 @@ class SailPointProvider(Provider):
                 ),
             )
             levels = await self._levels(client, credentials, lookup)
-            credentials = [_with_owner(c, lookup, levels) for c in credentials]
+            credentials = await asyncio.to_thread(_with_owners, credentials, lookup, levels)
             managed = sum(1 for c in credentials if c.managed)
             notes += [*lookup.notes, *levels.notes]
             notes += [
-                MANAGED_SEEN_NOTE.format(count=managed) if managed else MANAGED_UNKNOWN_NOTE,
-                LAST_USED_NOTE,
+                info("managed-pats-seen", MANAGED_SEEN_NOTE.format(count=managed), count=managed)
+                if managed
+                else caveat("managed-pats-unconfirmed", MANAGED_UNKNOWN_NOTE),
+                info("last-used-precision", LAST_USED_NOTE),
             ]
             coverage = TenantCoverage(
                 tenant=settings.name,
@@ -153,7 +210,7 @@ class SailPointProvider(Provider):
                 status="partial" if partial or errors else "complete",
                 base_url=base_url,
                 credential_count=len(credentials),
-                notes=tuple(notes),
+                note_details=tuple(notes),
                 record_errors=tuple(errors),
                 requests=client.stats.requests,
                 retries=client.stats.retries,
@@ -187,7 +244,8 @@ class SailPointProvider(Provider):
             pats = sum(1 for c in full if c.owner.id in owners)
             if not pats:
                 return LevelLookup()
-            return LevelLookup(notes=[OFF_NOTE.format(pats=pats, owners=len(owners))])
+            off = OFF_NOTE.format(pats=pats, owners=len(owners))
+            return LevelLookup(notes=[caveat("user-levels-off", off, count=pats)])
         return await resolve_levels(
             client,
             wanted,
@@ -197,7 +255,7 @@ class SailPointProvider(Provider):
 
     async def _list(
         self, client: ApiClient, version: ApiVersion
-    ) -> tuple[list[Any], list[str], bool]:
+    ) -> tuple[list[Any], list[CoverageNote], bool]:
         """The PAT list, coverage notes, and whether only the caller's own PATs were listed
         (``listing.list_pats``)."""
         return await list_pats(client, version, tenant=self.settings.name)
@@ -211,7 +269,7 @@ class SailPointProvider(Provider):
         version: ApiVersion,
         params: dict[str, str],
         body: list[Any],
-        notes: list[str],
+        notes: list[CoverageNote],
     ) -> tuple[list[Any], bool]:
         """Make sure a list of exactly k x 250 records was not cut at a default page size
         (``listing.probe_further_pages``)."""
@@ -243,6 +301,12 @@ class SailPointProvider(Provider):
         return credentials, errors
 
 
+def _with_owners(
+    credentials: list[Credential], lookup: OwnerLookup, levels: LevelLookup
+) -> list[Credential]:
+    return [_with_owner(c, lookup, levels) for c in credentials]
+
+
 def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup) -> Credential:
     facts = lookup.facts.get(credential.owner.id or "")
     if facts is None:
@@ -255,6 +319,8 @@ def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup
         status=facts.status,
         # the owner's user level(s) (levels module); empty: not read, so unknown
         roles=roles,
+        # why it could not be verified, carried by inactive-owner's one manual row
+        status_reason=facts.note if facts.status == "unknown" else None,
     )
     notes = credential.notes + ((facts.note,) if facts.note else ())
     update: dict[str, object] = {"owner": owner, "notes": notes}

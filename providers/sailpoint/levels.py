@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from auditor.kernel.coveragenotes import CoverageNote, caveat, info
 from auditor.kernel.errors import (
     NotFoundError,
     PaginationError,
@@ -50,8 +51,10 @@ from auditor.kernel.errors import (
     ResponseFormatError,
     TransportError,
 )
-from auditor.kernel.http import ApiClient
+from auditor.kernel.http import ApiClient, RateLimit
 from providers.sailpoint.owners import MAX_ID_LENGTH, failure_reason
+from providers.sailpoint.records import scope_mode
+from providers.sailpoint.scopes import admin_only
 from providers.sailpoint.versions import AUTH_USERS_PATH
 
 __all__ = ["MAX_ID_LENGTH"]  # shared with the public-identities batches (owners)
@@ -66,7 +69,7 @@ class LevelLookup:
     """User levels per owner id (only owners whose level is known), plus coverage notes."""
 
     levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[CoverageNote] = field(default_factory=list)
 
 
 def levels_for(body: Any, owner_id: str | None = None) -> tuple[str, ...] | None:
@@ -113,6 +116,8 @@ async def resolve_levels(
     denied: list[PermissionDeniedError] = []
     missing: list[str] = []
     failures: list[str] = []
+    # one request per owner, paced by the tenant's rate limit (the phase says when it waits)
+    phase = client.phase("user levels", total=len(unique), unit="owners")
 
     async def worker() -> None:
         while queue and not denied:
@@ -120,6 +125,7 @@ async def resolve_levels(
             path = auth_user_path(owner_id)
             if path is None:
                 failures.append(f"owner id {owner_id[:40]!r} cannot be a path segment")
+                phase.advance()
                 continue
             try:
                 body = await client.get_json(path)
@@ -133,6 +139,7 @@ async def resolve_levels(
                 failures.append(f"{owner_id}: {failure_reason(exc)}")
                 continue
             finally:
+                phase.advance()
                 on_step()
             levels = levels_for(body, owner_id)
             if levels is None:
@@ -141,33 +148,70 @@ async def resolve_levels(
                 lookup.levels[owner_id] = levels
 
     workers = max(1, min(concurrency, len(queue) or 1))
-    await asyncio.gather(*(worker() for _ in range(workers)))
+    with phase:
+        await asyncio.gather(*(worker() for _ in range(workers)))
     if denied:
         unknown = len(unique) - len(lookup.levels)
         lookup.notes.append(
-            f"owner user levels unverified for {_owners(unknown)} of full-scope or admin-scoped "
-            f"PATs: {AUTH_USERS_PATH}/{{id}} was refused ({failure_reason(denied[0])}); give the "
-            "auditing PAT the scope sp:auth-user:read (or sp:scopes:all), or turn user_levels "
-            "off; privileged-access stays manual for the full-scope PATs and counts every "
-            "listed scope of the others as granted"
+            caveat(
+                "user-levels-refused",
+                f"owner user levels unverified for {_owners(unknown)} of full-scope or "
+                f"admin-scoped PATs: {AUTH_USERS_PATH}/{{id}} was refused "
+                f"({failure_reason(denied[0])}); give the auditing PAT the scope "
+                "sp:auth-user:read (or sp:scopes:all), or turn user_levels off; "
+                "privileged-access stays manual for the full-scope PATs and counts every "
+                "listed scope of the others as granted",
+                count=unknown,
+            )
         )
     if missing:
         lookup.notes.append(
-            f"{_owners(len(missing))} of full-scope or admin-scoped PATs without an auth user "
-            f"({AUTH_USERS_PATH}/{{id}} answered 404): user level unknown"
+            caveat(
+                "user-levels-missing",
+                f"{_owners(len(missing))} of full-scope or admin-scoped PATs without an auth "
+                f"user ({AUTH_USERS_PATH}/{{id}} answered 404): user level unknown",
+                count=len(missing),
+            )
         )
     if failures:
         lookup.notes.append(
-            f"owner user level unverified for {_owners(len(failures))} after failed lookups: "
-            + "; ".join(failures[:5])
-            + (" …" if len(failures) > 5 else "")
+            caveat(
+                "user-levels-failed",
+                f"owner user level unverified for {_owners(len(failures))} after failed lookups: "
+                + "; ".join(failures[:5])
+                + (" …" if len(failures) > 5 else ""),
+                count=len(failures),
+            )
         )
     if lookup.levels:
         lookup.notes.append(
-            f"user levels of {_owners(len(lookup.levels))} of full-scope or admin-scoped PATs read "
-            f"from {AUTH_USERS_PATH}/{{id}} (capabilities; none = {BASE_LEVEL})"
+            info(
+                "user-levels-read",
+                f"user levels of {_owners(len(lookup.levels))} of full-scope or admin-scoped "
+                f"PATs read from {AUTH_USERS_PATH}/{{id}} (capabilities; none = {BASE_LEVEL})",
+                count=len(lookup.levels),
+            )
         )
     return lookup
+
+
+def owners_to_look_up(pats: Iterable[tuple[str, list[str] | None]]) -> int:
+    """How many owners ``user_levels: true`` looks up at most, from (owner id, scope) pairs: the
+    distinct owners of full-scope PATs and of PATs holding a scope only administrative levels
+    may use (an owner the tenant does not know is skipped at scan time: an upper bound)."""
+    return len(
+        {
+            owner
+            for owner, scope in pats
+            if owner and (scope_mode(scope)[0] == "full" or any(map(admin_only, scope or ())))
+        }
+    )
+
+
+def lookup_seconds(owners: int, limit: RateLimit) -> float:
+    """The least time ``owners`` level lookups take under ``limit`` (one request each, every
+    window full): what the sandbox says ``user_levels: true`` costs."""
+    return (owners - 1) // limit.requests * limit.per_seconds if owners > 0 else 0.0
 
 
 def _owners(count: int) -> str:

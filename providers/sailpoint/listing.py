@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.kernel.coveragenotes import CoverageNote, cause, info
 from auditor.kernel.errors import (
     ClientRequestError,
     NotFoundError,
@@ -27,9 +28,9 @@ STANDARD_PAGE = 250
 
 async def list_pats(
     client: ApiClient, version: ApiVersion, *, tenant: str
-) -> tuple[list[Any], list[str], bool]:
+) -> tuple[list[Any], list[CoverageNote], bool]:
     """The PAT list, coverage notes, and whether only the caller's own PATs were listed."""
-    notes = [f"api version {version.name} ({version.pat_path})"]
+    notes = [info("api-version", f"api version {version.name} ({version.pat_path})")]
     partial = False
     try:
         body = await client.get_json(version.pat_path)
@@ -46,12 +47,15 @@ async def list_pats(
         body = await client.get_json(version.pat_path, params={"owner-id": "me"})
         reason = f": {exc.vendor_message}" if exc.vendor_message else ""
         partial = True
-        notes.insert(
-            0,
-            "Listing the whole tenant was refused (HTTP 403"
-            f"{reason}); only the auditing credential's own PATs (owner-id=me) were "
-            "collected. Give the PAT's owner the right idn:all-personal-access-tokens:read "
-            "and the PAT the scope sp:all-personal-access-tokens:read (or sp:scopes:all)",
+        notes.append(
+            cause(
+                "list-refused",
+                "Listing the whole tenant was refused (HTTP 403"
+                f"{reason}); only the auditing credential's own PATs (owner-id=me) were "
+                "collected",
+                advice="give the PAT's owner the right idn:all-personal-access-tokens:read and "
+                "the PAT the scope sp:all-personal-access-tokens:read (or sp:scopes:all)",
+            )
         )
     check_array(body, version, tenant=tenant)
     if body and len(body) % STANDARD_PAGE == 0:
@@ -75,7 +79,7 @@ async def probe_further_pages(
     version: ApiVersion,
     params: dict[str, str],
     body: list[Any],
-    notes: list[str],
+    notes: list[CoverageNote],
     *,
     tenant: str,
 ) -> tuple[list[Any], bool]:
@@ -97,8 +101,11 @@ async def probe_further_pages(
             guard.next_page(str(offset), records=offset)
         except PaginationError as exc:  # the ceiling: what was read is valid, the rest unknown
             notes.append(
-                f"partial population: paging the PAT list stopped ({exc.message}); "
-                f"{offset} records were collected and more may exist"
+                cause(
+                    "paging-stopped",
+                    f"partial population: paging the PAT list stopped ({exc.message}); "
+                    f"{offset} records were collected and more may exist",
+                )
             )
             return body, True
         try:
@@ -112,18 +119,24 @@ async def probe_further_pages(
                 # it accepted limit/offset for an earlier page, so it does page: a 400 now
                 # leaves the rest unknown, never "whole"
                 notes.append(
-                    f"partial population: the PAT list paged at {STANDARD_PAGE}, then "
-                    f"refused the page at offset {offset} (HTTP 400); {offset} PATs were "
-                    "collected and more may exist"
+                    cause(
+                        "paging-stopped",
+                        f"partial population: the PAT list paged at {STANDARD_PAGE}, then "
+                        f"refused the page at offset {offset} (HTTP 400); {offset} PATs were "
+                        "collected and more may exist",
+                    )
                 )
                 return body, True
             # ISC answers 400 to query input an operation does not support (standard
             # collection parameters doc): a list that refuses limit/offset cannot page them
             notes.append(
-                f"{offset} PATs is a multiple of SailPoint's default page size "
-                f"({STANDARD_PAGE}); asking for more at offset {offset} was refused as a bad "
-                "request (HTTP 400: the list takes no limit/offset), so it does not page: "
-                "the list is whole"
+                info(
+                    "list-whole",
+                    f"{offset} PATs is a multiple of SailPoint's default page size "
+                    f"({STANDARD_PAGE}); asking for more at offset {offset} was refused as a bad "
+                    "request (HTTP 400: the list takes no limit/offset), so it does not page: "
+                    "the list is whole",
+                )
             )
             return body, False
         check_array(page, version, tenant=tenant)
@@ -135,21 +148,30 @@ async def probe_further_pages(
         seen |= new_ids
         if not new_ids and fresh:  # only records no id identifies: nothing shows progress
             notes.append(
-                f"partial population: the PAT list page at offset {offset} held only "
-                "records without a usable id; paging stopped there"
+                cause(
+                    "paging-stopped",
+                    f"partial population: the PAT list page at offset {offset} held only "
+                    "records without a usable id; paging stopped there",
+                )
             )
             return body, True
         if not new_ids and offset == first:
             notes.append(
-                f"{offset} PATs is a multiple of SailPoint's default page size "
-                f"({STANDARD_PAGE}); asked for more at offset {offset} and got none: the "
-                "list is whole"
+                info(
+                    "list-whole",
+                    f"{offset} PATs is a multiple of SailPoint's default page size "
+                    f"({STANDARD_PAGE}); asked for more at offset {offset} and got none: the "
+                    "list is whole",
+                )
             )
             return body, False
         if not new_ids or len(page) < STANDARD_PAGE:
             notes.append(
-                f"the server paged the PAT list at {STANDARD_PAGE}; every page was "
-                f"collected ({len(body)} records)"
+                info(
+                    "list-whole",
+                    f"the server paged the PAT list at {STANDARD_PAGE}; every page was "
+                    f"collected ({len(body)} records)",
+                )
             )
             return body, False
 

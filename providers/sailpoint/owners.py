@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from auditor.kernel.coveragenotes import CoverageNote, caveat, split_request_id
 from auditor.kernel.errors import (
     PaginationError,
     PermissionDeniedError,
@@ -109,7 +110,7 @@ class OwnerLookup:
     """What owner resolution found: facts per owner id, plus coverage notes."""
 
     facts: dict[str, OwnerFacts] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[CoverageNote] = field(default_factory=list)
 
 
 def batches(ids: Iterable[str]) -> list[list[str]]:
@@ -212,6 +213,7 @@ async def resolve_owners(
     queue = list(reversed(batches(i for i in unique if len(i) <= MAX_ID_LENGTH)))
     denied: list[PermissionDeniedError] = []
     failures: list[str] = []
+    phase = client.phase("owner lookups", total=sum(map(len, queue)), unit="owners")
 
     async def worker() -> None:
         while queue and not denied:
@@ -224,37 +226,57 @@ async def resolve_owners(
             except (ResponseError, TransportError, ResponseFormatError, PaginationError) as exc:
                 failures.append(f"{len(batch)} owners: {failure_reason(exc)}")
                 continue
+            finally:
+                phase.advance(len(batch))
             for owner_id in batch:
                 identity = found.get(owner_id)
                 lookup.facts[owner_id] = (
                     facts_for(identity, states) if identity is not None else OwnerFacts("not_found")
                 )
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(queue) or 1)))))
+    with phase:
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(queue) or 1)))))
     unresolved = [i for i in unique if i not in lookup.facts and len(i) <= MAX_ID_LENGTH]
     if denied:
         lookup.notes.append(
-            f"owner status unverified for {len(unresolved)} owners: {PUBLIC_IDENTITIES_PATH} "
-            f"was refused ({failure_reason(denied[0])}); the auditing PAT's owner needs user level "
-            "USER and the PAT the scope sp:scopes:default or sp:scopes:all"
+            caveat(
+                "owner-lookup-refused",
+                f"owner status unverified: {PUBLIC_IDENTITIES_PATH} was refused "
+                f"({failure_reason(denied[0])})",
+                count=len(unresolved),
+                unit="owner",
+                advice="the auditing PAT's owner needs user level USER and the PAT the scope "
+                "sp:scopes:default or sp:scopes:all",
+            )
         )
     elif failures:
         lookup.notes.append(
-            "owner status unverified after failed identity lookups: " + "; ".join(failures[:5])
+            caveat(
+                "owner-lookup-failed",
+                "owner status unverified after failed identity lookups: " + "; ".join(failures[:5]),
+                count=len(unresolved),
+            )
         )
     unclassified = unrecognised_note(lookup.facts.values())
     if unclassified:
-        lookup.notes.append(unclassified)
+        lookup.notes.append(caveat("owner-state-unrecognised", unclassified))
     for owner_id in unusable:
         note = f"the owner id is too long ({len(owner_id):,} characters) to be an identity id"
         lookup.facts[owner_id] = OwnerFacts("unknown", note=note + "; not looked up")
     if unusable:
         lookup.notes.append(
-            f"{len(unusable)} owner id(s) longer than {MAX_ID_LENGTH} characters not looked up: "
-            "their owners' status is unknown"
+            caveat(
+                "owner-id-unusable",
+                f"{len(unusable)} owner id(s) longer than {MAX_ID_LENGTH} characters not looked "
+                "up: their owners' status is unknown",
+                count=len(unusable),
+            )
         )
+    why = "the owner lookup failed"
+    if denied:  # the request id is in the coverage note; each credential needs only the reason
+        why = f"the owner lookup was refused ({split_request_id(failure_reason(denied[0]))[0]})"
     for owner_id in unresolved:
-        lookup.facts[owner_id] = OwnerFacts("unknown", note="the owner lookup failed")
+        lookup.facts[owner_id] = OwnerFacts("unknown", note=why)
     return lookup
 
 

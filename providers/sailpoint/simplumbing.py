@@ -19,9 +19,11 @@ from providers.sailpoint.tenantdata import Dataset, Identity, render_pat
 from providers.sailpoint.versions import VERSIONS
 
 __all__ = [
+    "ALL_MANAGE",
     "ALL_READ",
     "AUTH_USER_READ",
     "MANAGED_READ",
+    "MY_MANAGE",
     "MY_READ",
     "RIGHTS",
     "ClientKind",
@@ -29,15 +31,19 @@ __all__ = [
     "_Client",
 ]
 
-ClientKind = Literal["admin", "own_only", "no_managed"]
+ClientKind = Literal["admin", "own_only", "no_managed", "remediation"]
 ALL_READ = "idn:all-personal-access-tokens:read"
 MY_READ = "idn:my-personal-access-tokens:read"
 MANAGED_READ = "idn:managed-personal-access-tokens:read"
 AUTH_USER_READ = "sp:auth-user:read"
+MY_MANAGE = "sp:my-personal-access-tokens:manage"
+ALL_MANAGE = "sp:all-personal-access-tokens:manage"
 RIGHTS: dict[str, frozenset[str]] = {
     "admin": frozenset({ALL_READ, MY_READ, MANAGED_READ, AUTH_USER_READ}),
     "no_managed": frozenset({ALL_READ, MY_READ, AUTH_USER_READ}),
     "own_only": frozenset({MY_READ}),
+    # credaudit remediate's own credential: the scanning ones above cannot write
+    "remediation": frozenset({ALL_READ, MY_READ, MANAGED_READ, MY_MANAGE, ALL_MANAGE}),
 }
 
 
@@ -58,6 +64,8 @@ class SimPlumbing:
     token_ttl_seconds: int
     request_log: dict[str, list[float]]
     served: dict[int, int]
+    deleted: set[str]
+    received: list[tuple[str, str]]
     _clock: Callable[[], float]
     _sleep: Callable[[float], Awaitable[None]]
     _clients: dict[str, _Client]
@@ -76,6 +84,8 @@ class SimPlumbing:
             api = VERSIONS[version]
             rows = []
             for index, pat in enumerate(self.dataset.pats):
+                if pat.id in self.deleted:
+                    continue
                 if pat.managed and not include_managed:
                     continue
                 row = render_pat(pat, api)

@@ -13,6 +13,7 @@ What it serves, and the source of each behaviour:
 - ``GET /v3/auth-users/{id}``: the identity's ``AuthUser`` with its user level in
   ``capabilities`` (v3 spec ``paths./auth-users/{id}.get``, ``getAuthUser``); 403 without the scope
   ``sp:auth-user:read``, 404 for an identity without a login.
+- ``DELETE`` and ``PATCH /v3/personal-access-tokens/{id}`` (``providers.sailpoint.simwrites``).
 - 401 ``{"error"}``, 429 ``{"message"}`` + ``Retry-After``, else ``ErrorResponseDto`` (§5.3);
   100 requests per 10 s per client id on the injected clock (§5.4).
 
@@ -33,6 +34,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from providers.sailpoint.dataset import curated, generate
 from providers.sailpoint.simendpoints import (
@@ -53,6 +55,7 @@ from providers.sailpoint.simplumbing import (
     SimPlumbing,
     _Client,
 )
+from providers.sailpoint.simwrites import SimWrites
 from providers.sailpoint.versions import VERSIONS
 
 __all__ = [
@@ -73,7 +76,7 @@ __all__ = [
 ]
 
 
-class SailPointSimulator(SimEndpoints):
+class SailPointSimulator(SimWrites):
     """One simulated tenant; ``.app`` is the ASGI application."""
 
     def __init__(
@@ -97,6 +100,10 @@ class SailPointSimulator(SimEndpoints):
         """Arrival times (injected clock) of every request, per client id."""
         self.served: dict[int, int] = {}
         """Count of responses per status code."""
+        self.deleted: set[str] = set()
+        """Ids of PATs deleted through the API (or ``delete_out_of_band``)."""
+        self.received: list[tuple[str, str]] = []
+        """Every request that arrived, in order: (method, path)."""
         self._clock = clock
         self._sleep = sleep
         self._clients: dict[str, _Client] = {}
@@ -107,16 +114,19 @@ class SailPointSimulator(SimEndpoints):
         self._identities = {i.id.lower(): i for i in self.dataset.identities}
         self._cache: dict[tuple[str, bool], list[dict[str, Any]]] = {}
         pat_routes = [f"/{v}/personal-access-tokens" for v in VERSIONS if v != "v1"]
-        self.app = Starlette(
+        self._starlette = Starlette(
             routes=[
                 Route("/oauth/token", self._token, methods=["POST"]),
                 Route("/v3/public-identities", self._public_identities, methods=["GET"]),
                 Route("/v3/auth-users/{id}", self._auth_user, methods=["GET"]),
                 Route("/personal-access-tokens/v1", self._pats_v1, methods=["GET"]),
                 *(Route(path, self._pats, methods=["GET"]) for path in pat_routes),
+                Route("/v3/personal-access-tokens/{id}", self._delete_pat, methods=["DELETE"]),
+                Route("/v3/personal-access-tokens/{id}", self._patch_pat, methods=["PATCH"]),
             ],
             exception_handlers={HTTPException: self._http_error},  # type: ignore[dict-item]
         )
+        self.app = _Recorder(self._starlette, self.received)
 
     # -- test and sandbox helpers -------------------------------------------------------------
 
@@ -139,6 +149,11 @@ class SailPointSimulator(SimEndpoints):
             raise ValueError(f"api_version must be one of {', '.join(VERSIONS)}")
         return [dict(r) for r in self._rendered(api_version, include_managed)]
 
+    def delete_out_of_band(self, pat_id: str) -> None:
+        """Someone deletes ``pat_id`` in the vendor's UI (between a plan and its apply)."""
+        self.deleted.add(pat_id)
+        self._cache.clear()
+
     def expire_tokens(self) -> None:
         """Every issued access token expires now (the next call with one answers 401)."""
         self._tokens = {token: (cid, -1.0) for token, (cid, _) in self._tokens.items()}
@@ -151,3 +166,16 @@ class SailPointSimulator(SimEndpoints):
                 lo += 1
             best = max(best, hi - lo + 1)
         return best
+
+
+class _Recorder:
+    """Logs (method, path) of every request, then hands it to the app (ASGI 3)."""
+
+    def __init__(self, app: Starlette, log: list[tuple[str, str]]) -> None:
+        self._app = app
+        self._log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self._log.append((str(scope["method"]), str(scope["path"])))
+        await self._app(scope, receive, send)

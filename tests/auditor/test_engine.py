@@ -292,7 +292,7 @@ def test_text_withheld_at_source_is_noted_even_when_an_adapter_cuts_the_mark() -
         plan, AS_OF, registry={"sailpoint": ClippingProvider}, clients=ClientFactory(transport=echo)
     )
     (cov,) = result.coverage
-    assert cov.notes[0] == "10.0.0.0/8 [withheld: ma"  # the adapter cut the mark
+    assert "10.0.0.0/8 [withheld: ma" in cov.notes  # the adapter cut the mark
     assert WITHHELD_NOTE in cov.notes
     assert ECHO_SECRET not in result.model_dump_json()
 

@@ -209,7 +209,17 @@ def test_tampering_any_file_of_a_signed_bundle_names_it(signed: Path, tmp_path: 
     for name in original:
         tampered = tmp_path / f"tampered-{name.replace('/', '_')}.zip"
         rebuild(tampered, {**original, name: altered(original[name])})
-        report = verify_bundle(tampered)
+        try:
+            report = verify_bundle(tampered)
+        except EvidenceError as exc:
+            refused: str | None = str(exc)
+        else:
+            refused = None
+        if refused is not None:
+            # an altered digit may land in the manifest's own structure ("sha256" -> "sha266"):
+            # unreadable, and said so, naming it
+            assert name == MANIFEST and MANIFEST in refused, (name, refused)
+            continue
         assert not report.ok, name
         assert any(name in problem for problem in report.problems), (name, report.problems)
         if name not in (MANIFEST, SIGNATURE, PUBLIC_KEY):

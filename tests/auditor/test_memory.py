@@ -5,6 +5,8 @@ its rows in batches."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from auditor.app.historymark import _replace
@@ -93,3 +95,22 @@ def test_a_secret_deep_in_a_large_population_is_found_and_withheld() -> None:
         coverage=coverage.model_copy(update={"error": f"e {SECRET}"}), credentials=creds[:-1]
     )
     assert withhold_model(noted, secrets).coverage.error == f"e {WITHHELD}"
+
+
+def test_saved_3_0_results_read_whole_by_every_reader(rich: ScanResult, tmp_path: Path) -> None:
+    """``read_document`` (``scan --from-inventory``, ``remediate plan --from-results``) gives
+    the 2.x shape: the fingerprints and first-seen instants a 3.0 file leaves out are there."""
+    from auditor.app.remediateplan import first_seen_from_document
+    from auditor.app.runs import read_document
+    from reports import render
+
+    path = tmp_path / "results.json"
+    path.write_text(render("json", rich)["results.json"], encoding="utf-8")
+    document = read_document(path)
+    assert [f["fingerprint"] for f in document["findings"]] == [
+        f.fingerprint for f in rich.findings
+    ]
+    assert first_seen_from_document(document) == {
+        f.fingerprint: f.first_seen for f in rich.findings if f.first_seen is not None
+    }
+    assert first_seen_from_document(document)  # rich has "new" findings

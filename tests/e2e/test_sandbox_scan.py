@@ -61,8 +61,10 @@ def test_scan_over_loopback_equals_ground_truth(sandbox: Sandbox, tmp_path: Path
     assert {c["status"] for c in doc["coverage"]} == {"complete"}
 
     sim = sandbox.simulation
-    c1_truth = {r["id"] for r in sim.c1.ground_truth()}
-    sp_truth = {r["id"] for r in sim.sp.ground_truth("v3", include_managed=True)}
+    c1_truth = {r["id"] for r in sim.tenant("conductorone").simulator.ground_truth()}
+    sp_truth = {
+        r["id"] for r in sim.tenant("sailpoint").simulator.ground_truth("v3", include_managed=True)
+    }
     got = [(c["tenant"], c["id"]) for c in doc["credentials"]]
     assert len(got) == len(set(got))  # none duplicated
     assert set(got) == {("sandbox-c1", i) for i in c1_truth} | {
@@ -91,7 +93,11 @@ def test_unreadable_records_are_reported_and_exit_3(
         assert coverage["status"] == "partial"
         assert len(coverage["record_errors"]) == 2
     sim = damaged_sandbox.simulation
-    expected = len(sim.c1.ground_truth()) + len(sim.sp.ground_truth("v3")) - 2
+    expected = (
+        len(sim.tenant("conductorone").simulator.ground_truth())
+        + len(sim.tenant("sailpoint").simulator.ground_truth("v3"))
+        - 2
+    )
     assert len(doc["credentials"]) == expected
 
 
@@ -111,7 +117,7 @@ def test_validate_connect_shows_what_the_credentials_could_see(
     assert result.exit_code == 0, result.output
     assert "sandbox-isc (sailpoint): complete" in result.output
     assert (
-        "note: platform-managed PATs (created by Workflows) are covered: the list included 2"
+        "info: platform-managed PATs (created by Workflows) are covered: the list included 2"
         in result.output
     )
 

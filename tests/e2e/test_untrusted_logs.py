@@ -70,10 +70,7 @@ class HeaderEcho:
 class EchoSandbox(Sandbox):
     def __init__(self, simulation: Simulation) -> None:
         super().__init__(simulation, port=0)
-        self.echoes = (
-            HeaderEcho(simulation.c1.app, *simulation.c1_credentials),
-            HeaderEcho(simulation.sp.app, *simulation.sp_credentials),
-        )
+        self.echoes = tuple(HeaderEcho(t.app, *t.credentials) for t in simulation.simulated)
         self.servers = [
             uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
             for app in self.echoes

@@ -72,7 +72,24 @@ def reference(inventories: Sequence[TenantInventory], policy: Policy, as_of: dat
                     controls=controls_for(rule_id) + settings.rule.controls,
                     fingerprint=fingerprint(credential.tenant, credential.id, rule_id),
                 ).model_dump()
+    _fold(out)
     return out
+
+
+def _fold(out: Reference) -> None:
+    """One cause, one row (the contract ``policies.onerow`` implements): an ``owner-unverified``
+    manual is folded into the same credential's ``inactive-owner`` manual; counts keep both."""
+    for tenant, cid, rule_id in list(out.results):
+        carrier = (tenant, cid, "inactive-owner")
+        if rule_id != "owner-unverified" or out.results[(tenant, cid, rule_id)][0] != "manual":
+            continue
+        if carrier not in out.results or out.results[carrier][0] != "manual":
+            continue
+        del out.results[(tenant, cid, rule_id)]
+        del out.findings[(tenant, cid, rule_id)]
+        status, message, evidence = out.results[carrier]
+        out.results[carrier] = (status, message, {**evidence, "also_manual": ["owner-unverified"]})
+        out.findings[carrier]["evidence"] = out.results[carrier][2]
 
 
 def observed(evaluation: Evaluation) -> Reference:

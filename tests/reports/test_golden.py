@@ -49,13 +49,13 @@ def test_json_matches_golden(curated: ScanResult) -> None:
     check("results.json", json.dumps(document, ensure_ascii=False, indent=1) + "\n")
 
 
-def test_saved_2_1_document_reads_as_the_3_0_one(curated: ScanResult) -> None:
-    """The 2.1 golden file, written by credaudit before 3.0 for the same scan, is still read:
+def test_saved_2_2_document_reads_as_the_3_0_one(curated: ScanResult) -> None:
+    """The 2.2 golden file, written by credaudit before 3.0 for the same scan, is still read:
     ``load`` gives exactly what it gives for today's 3.0 document (saved results are audit
     evidence), credentials and findings included, key for key."""
-    old = json.loads((GOLDEN / "results-2.1.json").read_text(encoding="utf-8"))
+    old = json.loads((GOLDEN / "results-2.2.json").read_text(encoding="utf-8"))
     new = json.loads(json_format.render(curated)["results.json"])
-    assert old["schema_version"] == "2.1" and new["schema_version"] == "3.0"
+    assert old["schema_version"] == "2.2" and new["schema_version"] == "3.0"
     loaded_old, loaded_new = json_format.load(old), json_format.load(new)
     loaded_old.pop("schema_version"), loaded_new.pop("schema_version")
     assert list(loaded_new) == list(loaded_old)

@@ -89,7 +89,10 @@ def test_incomplete_scan_banner_leads(rich: ScanResult) -> None:
         "> - **broken-isc** (SailPoint ISC): **FAILED** — GET /v3/personal-access-tokens "
         r"returned HTTP 403: \<img src=x onerror=alert(9)\>" in head
     )
-    assert "> - **partial-c1** (ConductorOne): **PARTIAL** — 1 record(s) could not be read" in head
+    assert (
+        "> - **partial-c1** (ConductorOne): **PARTIAL** — 1 record(s) could not be read; the "
+        "population is incomplete" in head
+    )
     assert "- partial-c1: record rec-7: createdAt: bad value" in text
 
 

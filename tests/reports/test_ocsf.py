@@ -38,7 +38,7 @@ def test_one_event_per_non_pass_finding_and_per_incomplete_tenant(rich: ScanResu
     coverage = {e["resources"][0]["uid"]: e for e in out if e not in findings}
     assert set(coverage) == {"broken-isc", "partial-c1"}
     assert coverage["broken-isc"]["severity_id"] == 4
-    assert coverage["broken-isc"]["is_alert"] is True
+    assert coverage["broken-isc"]["unmapped"]["credaudit"]["is_alert"] is True
     assert "HTTP 403" in coverage["broken-isc"]["message"]
 
 
@@ -78,7 +78,8 @@ def test_status_and_severity_mapping(rich: ScanResult) -> None:
             sev = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}[f.severity]
             status = (3, "Suppressed") if f.status == "waived" else (1, "New")
             expected = (*status, sev, f.status in ("fail", "manual"))
-        got = (event["status_id"], event["status"], event["severity_id"], event["is_alert"])
+        alert = event["unmapped"]["credaudit"]["is_alert"]
+        got = (event["status_id"], event["status"], event["severity_id"], alert)
         assert got == expected, key
         assert event["unmapped"]["credaudit"]["rule_severity"] == f.severity
         seen.add(f.status)
@@ -94,7 +95,18 @@ def test_resource_and_remediation(curated: ScanResult) -> None:
             "name": finding.credential_name,
             "type": "ConductorOne personal client",
             "data": {"tenant": "sandbox-c1", "provider": "conductorone"},
-            "owner": {"uid": finding.owner_id, "name": finding.owner_name},
+            "owner": {
+                "uid": finding.owner_id,
+                "name": finding.owner_name,
+                "type_id": 0,
+                "type": "Unknown",
+                "account": {
+                    "uid": finding.owner_id,
+                    "name": finding.owner_name,
+                    "type_id": 99,
+                    "type": "ConductorOne user",
+                },
+            },
         }
     ]
     assert event["remediation"] == {"desc": finding.remediation}

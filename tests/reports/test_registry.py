@@ -10,7 +10,7 @@ from reports import FORMATS
 
 
 def test_registry_names_and_files(curated: ScanResult) -> None:
-    assert list(FORMATS) == ["html", "markdown", "json", "csv", "ocsf"]
+    assert list(FORMATS) == ["html", "markdown", "json", "csv", "ocsf", "oscal"]
     files = {name: list(render(curated)) for name, render in FORMATS.items()}
     assert files == {
         "html": ["report.html"],
@@ -18,6 +18,7 @@ def test_registry_names_and_files(curated: ScanResult) -> None:
         "json": ["results.json"],
         "csv": ["findings.csv", "inventory.csv"],
         "ocsf": ["findings.ocsf.jsonl"],
+        "oscal": ["assessment-results.oscal.json"],
     }
 
 
@@ -31,6 +32,7 @@ def test_cli_writes_every_format(curated: ScanResult, tmp_path: Path) -> None:
             "findings.csv",
             "inventory.csv",
             "findings.ocsf.jsonl",
+            "assessment-results.oscal.json",
         ]
     )
     assert all(p.stat().st_size > 0 for p in written)

@@ -12,10 +12,17 @@ import pytest
 
 from auditor.app.runs import write_outputs
 from auditor.kernel.model import ScanResult
-from reports import FORMATS, csv, html, json, jsoncodec, markdown, ocsf
+from reports import FORMATS, csv, html, json, jsoncodec, markdown, ocsf, oscal
 from reports.base import buffered, joined
 
-MODULES = {"html": html, "markdown": markdown, "json": json, "csv": csv, "ocsf": ocsf}
+MODULES = {
+    "html": html,
+    "markdown": markdown,
+    "json": json,
+    "csv": csv,
+    "ocsf": ocsf,
+    "oscal": oscal,
+}
 
 
 @pytest.mark.parametrize("name", list(FORMATS))

@@ -38,7 +38,7 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 FULL_C1: dict[str, tuple[str, ...]] = {
     "/api/v1/iam/personal_clients": ("get",),
-    "/api/v1/iam/personal_clients/{id}": ("get",),
+    "/api/v1/iam/personal_clients/{id}": ("get", "delete"),
     "/api/v1/search/iam/personal_clients": ("post",),
     "/api/v1/iam/roles": ("get",),
     "/api/v1/iam/roles/{role_id}": ("get",),
@@ -50,6 +50,7 @@ C1_SCHEMAS = ("google.rpc.Status", "c1.api.user.v1.User")
 
 FULL_SAILPOINT_V3: dict[str, tuple[str, ...]] = {
     "/personal-access-tokens": METHODS,
+    "/personal-access-tokens/{id}": METHODS,
     "/public-identities": METHODS,
     "/auth-users/{id}": METHODS,
 }

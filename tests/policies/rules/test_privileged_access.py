@@ -196,7 +196,7 @@ def test_latent_privileged_scope_message() -> None:
 
 
 def test_default_privileged_scopes_have_a_source() -> None:
-    from policies.rules.privileged_defaults import DEFAULT_SAILPOINT_SCOPES
+    from providers.sailpoint.privileged_defaults import DEFAULT_SAILPOINT_SCOPES
 
     assert params("privileged-access").model_dump()["sailpoint_scopes"] == list(
         DEFAULT_SAILPOINT_SCOPES

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from auditor.kernel.errors import ConfigError, ResponseFormatError, ServerError
 from auditor.kernel.http import HttpSettings
 from auditor.kernel.model import Owner, TenantInventory
+from auditor.kernel.secretmatch import WITHHELD
 from providers.base import ClientFactory
 from providers.conductorone import ConductorOneProvider
 from providers.conductorone.auth import encode_client_secret
@@ -191,12 +192,17 @@ def test_search_forbidden_falls_back_to_own_list(fake_time: FakeTime) -> None:
     assert inv.coverage.status == "partial"
     assert inv.coverage.notes == (
         "partial population: searching every user's personal clients was refused (Permission "
-        "denied, missing permission/x (request-id: 9) (PERMISSION_DENIED 7)); only the calling "
-        "user's own personal clients were collected. Give the scanning credential's owner the "
-        "Super Administrator role.",
+        "denied, missing permission/x (PERMISSION_DENIED 7)); only the calling user's own "
+        "personal clients were collected; give the scanning credential's owner the Super "
+        "Administrator role; request id 9",
     )
+    (note,) = inv.coverage.causes
+    assert (note.kind, note.first_request_id) == ("list-refused", "9")
     # token, refused search, own, roles, users, session settings
     assert inv.coverage.requests == 1 + 1 + 1 + 1 + 1 + 1
+
+
+REFUSED = "owner lookup refused (Permission denied (PERMISSION_DENIED 7))"
 
 
 def test_user_search_forbidden_leaves_owners_unknown(fake_time: FakeTime) -> None:
@@ -206,14 +212,45 @@ def test_user_search_forbidden_leaves_owners_unknown(fake_time: FakeTime) -> Non
         mock_tenant(mock, search, users=[denied])
         inv = collect(fake_time)
     assert [c.owner for c in inv.credentials] == [
-        Owner(id="U1", status="unknown"),
-        Owner(id="U2", status="unknown"),
+        Owner(id="U1", status="unknown", status_reason=REFUSED),
+        Owner(id="U2", status="unknown", status_reason=REFUSED),
     ]
     # every client is still collected and its owner rules give `manual`: the population is whole
     assert inv.coverage.status == "complete"
     assert inv.coverage.notes == (
-        "owner lookup refused (Permission denied (PERMISSION_DENIED 7)) for 2 owner(s); "
+        "owner lookup refused (Permission denied (PERMISSION_DENIED 7)) for 2 owners; "
         "their status is unknown",
+    )
+    assert inv.coverage.causes == ()  # a caveat: the population is whole
+
+
+def test_refused_owner_batches_aggregate_into_one_note(
+    fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 17: one note per refused batch, each with its own request id, was a wall of text
+    monkeypatch.setattr(ConductorOneProvider, "owner_batch_size", 2)
+    rids = iter(["r-1", "r-2", "r-3"])
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        message = f"Permission denied, missing p/users (request-id: {next(rids)})"
+        return httpx.Response(403, json={"code": 7, "message": message})
+
+    clients = [pc(f"c{i}", f"U{i}") for i in range(5)]
+    search = pages(("", {"list": clients, "nextPageToken": ""}))
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        mock_tenant(mock, search, users=refuse)
+        inv = collect(fake_time)
+    (note,) = inv.coverage.note_details
+    assert (note.kind, note.severity, note.count, note.batches) == (
+        "owner-lookup-refused",
+        "caveat",
+        5,
+        3,
+    )
+    assert note.first_request_id in {"r-1", "r-2", "r-3"}
+    assert inv.coverage.notes == (
+        "owner lookup refused (Permission denied, missing p/users (PERMISSION_DENIED 7)) for 5 "
+        f"owners in 3 batches; their status is unknown; first request id {note.first_request_id}",
     )
 
 
@@ -256,10 +293,11 @@ def test_deleted_excluded_and_malformed_reported(fake_time: FakeTime) -> None:
         (5, None),
     ]
     assert cov.status == "partial"
-    assert cov.notes == (
-        "1 soft-deleted personal client(s) excluded (deletedAt set)",
+    assert cov.notes == (  # the cause first
         "4 personal client record(s) could not be read",
+        "1 soft-deleted personal client(s) excluded (deletedAt set)",
     )
+    assert cov.reasons() == ("4 record(s) could not be read; the population is incomplete",)
 
 
 @pytest.mark.parametrize("end", [{"nextPageToken": ""}, {"nextPageToken": None}, {}])
@@ -490,3 +528,23 @@ def test_session_settings_decide_the_inherited_restriction(fake_time: FakeTime) 
         "no allowSourceCidr of its own; restricted by the tenant session settings "
         "(pccUserSource): 10.9.0.0/16",
     )
+
+
+def test_a_page_token_holding_a_secret_is_never_sent_raw(fake_time: FakeTime) -> None:
+    # the next page is requested before a page is read (issue 16), but only with a token that
+    # holds no fragment of the scan's secrets (the bearer token is one): otherwise the token is
+    # sent as withholding left it, as it was page by page
+    leaky = f"p2-{TOKEN}"
+    withheld = f"p2-{WITHHELD}"
+    search = pages(
+        ("", {"list": [pc("a")], "nextPageToken": leaky}),
+        (withheld, {"list": [pc("b")], "nextPageToken": "p3"}),
+        ("p3", {"list": [pc("c")]}),
+    )
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        r = mock_tenant(mock, search)
+        inv = collect(fake_time)
+    sent = [body_of(call).get("pageToken", "") for call in r["search"].calls]
+    assert sent == ["", withheld, "p3"]
+    assert all(TOKEN not in call.request.content.decode() for call in r["search"].calls)
+    assert [c.id for c in inv.credentials] == ["a", "b", "c"]

@@ -106,8 +106,10 @@ def test_cidr_host_bits_and_ipv6() -> None:
 
 
 def test_owner_states() -> None:
-    table = OwnerTable(found={}, unresolved={"U9"})
-    assert credential({**BASE, "userId": "U9"}, table).owner == Owner(id="U9", status="unknown")
+    table = OwnerTable(found={}, unresolved={"U9": "owner lookup refused"})
+    assert credential({**BASE, "userId": "U9"}, table).owner == Owner(
+        id="U9", status="unknown", status_reason="owner lookup refused"
+    )
     assert credential({**BASE, "userId": "U8"}, table).owner == Owner(id="U8", status="not_found")
     c = credential(without("userId"), table)
     assert c.owner == Owner(status="unknown")

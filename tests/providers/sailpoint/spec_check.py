@@ -7,6 +7,7 @@ their relative ``$ref`` files inlined, exactly as copied from sailpoint-oss/api-
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,12 @@ VERSION_FILES = {
 # The official files themselves fail openapi-spec-validator (e.g. the v3 schema's
 # `default: 6 Months from created date` is not a date-time), so we validate exchanges against them
 # without validating the documents first.
-CONFIG = Config(spec_validator_cls=None)
+# A JSON Patch body (PATCH /personal-access-tokens/{id}) is JSON: openapi-core has no built-in
+# deserializer for application/json-patch+json.
+CONFIG = Config(
+    spec_validator_cls=None,
+    extra_media_type_deserializers={"application/json-patch+json": json.loads},
+)
 SERVER = {
     "url": "https://{tenant}.api.identitynow.com",
     "variables": {"tenant": {"default": "sailpoint"}},
@@ -74,7 +80,12 @@ def v3_spec() -> OpenAPI:
     doc = _load(SPECS / "dereferenced/deref-sailpoint-api.v3.yaml")
     # keep the paths credaudit calls (and every component): faster, and the unrelated paths do
     # not pass openapi-spec-validator either
-    kept = ("/personal-access-tokens", "/public-identities", "/auth-users/{id}")
+    kept = (
+        "/personal-access-tokens",
+        "/personal-access-tokens/{id}",
+        "/public-identities",
+        "/auth-users/{id}",
+    )
     doc["paths"] = {p: doc["paths"][p] for p in kept}
     _fix_null_defaults(doc["paths"])
     return OpenAPI.from_dict(doc, config=CONFIG)

@@ -237,15 +237,22 @@ def test_each_version_uses_its_path_and_every_shape_maps(version: str | None) ->
     )
     coverage = inventory.coverage
     assert coverage.status == "complete"
+    # caveats (a fact left unverified) before information, each in the order reported
     assert coverage.notes == (
-        f"api version {version or 'v3'} ({path})",
         "owner user levels were not read (user_levels is off, the default), so privileged-access "
         "is manual for 1 full-scope PATs of known owners; user_levels: true reads them: one GET "
         "/v3/auth-users/{id} per owner (1 here), scope sp:auth-user:read",
+        f"api version {version or 'v3'} ({path})",
         "platform-managed PATs (created by Workflows) are covered: the list included 1, which "
         "SailPoint returns only to a caller holding idn:managed-personal-access-tokens:read",
         "SailPoint refreshes lastUsed at most once a day: idle times are accurate to a day",
     )
+    assert [(n.kind, n.severity) for n in coverage.note_details] == [
+        ("user-levels-off", "caveat"),
+        ("api-version", "info"),
+        ("managed-pats-seen", "info"),
+        ("last-used-precision", "info"),
+    ]
     assert (coverage.requests, coverage.retries, coverage.credential_count) == (3, 0, 3)
 
 
@@ -274,11 +281,15 @@ def test_403_falls_back_to_own_tokens_and_marks_partial() -> None:
     assert [c.id for c in inventory.credentials] == [f"{9:032x}"]
     assert inventory.coverage.status == "partial"
     assert inventory.coverage.notes[0] == (
-        f"Listing the whole tenant was refused (HTTP 403: {DENIED_TEXT}); only the auditing "
-        "credential's own PATs (owner-id=me) were collected. Give the PAT's owner the right "
+        "Listing the whole tenant was refused (HTTP 403: 403 Forbidden: The server understood the "
+        "request but refuses to authorize it.); only the auditing credential's own PATs "
+        "(owner-id=me) were collected; give the PAT's owner the right "
         "idn:all-personal-access-tokens:read and the PAT the scope "
-        "sp:all-personal-access-tokens:read (or sp:scopes:all)"
+        "sp:all-personal-access-tokens:read (or sp:scopes:all); request id "
+        "b21b1f7ce4da4d639f2c62a57171b427"
     )
+    # the 403 is the one cause; the routine notes (api version, lastUsed precision) are not
+    assert inventory.coverage.reasons() == (inventory.coverage.notes[0],)
 
 
 def test_when_even_own_tokens_are_refused_the_tenant_fails() -> None:
@@ -485,13 +496,22 @@ def test_refused_identity_lookup_leaves_owners_unknown_with_a_note() -> None:
         inventory = collect(mock)
     assert lookups.call_count == 1
     assert [c.owner.status for c in inventory.credentials] == ["unknown", "unknown"]
-    assert inventory.credentials[0].notes == ("the owner lookup failed",)
-    assert inventory.coverage.status == "complete"
-    assert inventory.coverage.notes[1] == (
-        f"owner status unverified for 2 owners: /v3/public-identities was refused (HTTP 403: "
-        f"{DENIED_TEXT}); the auditing PAT's owner needs user level USER and the PAT the scope "
-        "sp:scopes:default or sp:scopes:all"
+    why = (
+        "the owner lookup was refused (HTTP 403: 403 Forbidden: The server understood the request "
+        "but refuses to authorize it.)"
     )
+    assert inventory.credentials[0].notes == (why,)
+    assert inventory.credentials[0].owner.status_reason == why  # inactive-owner's row says it
+    assert inventory.coverage.status == "complete"
+    (note,) = [n for n in inventory.coverage.note_details if n.kind == "owner-lookup-refused"]
+    assert (note.severity, note.count, note.unit) == ("caveat", 2, "owner")
+    assert note.text == (
+        "owner status unverified: /v3/public-identities was refused (HTTP 403: 403 Forbidden: The "
+        "server understood the request but refuses to authorize it.) for 2 owners; the auditing "
+        "PAT's owner needs user level USER and the PAT the scope sp:scopes:default or "
+        "sp:scopes:all; request id b21b1f7ce4da4d639f2c62a57171b427"
+    )
+    assert note.text in inventory.coverage.notes
 
 
 def test_a_failed_batch_leaves_only_its_owners_unknown() -> None:
@@ -514,10 +534,11 @@ def test_a_failed_batch_leaves_only_its_owners_unknown() -> None:
         inventory = collect(mock)
     statuses = [c.owner.status for c in inventory.credentials]
     assert statuses == ["unknown"] * 100 + ["active"] * 50
-    assert inventory.coverage.notes[1] == (
+    assert inventory.coverage.notes[0] == (
         "owner status unverified after failed identity lookups: 100 owners: HTTP 500: "
         "500.0 Internal Fault: An internal fault occurred."
     )
+    assert inventory.coverage.note_details[0].severity == "caveat"
 
 
 def test_no_secret_in_any_request_but_the_token_form() -> None:

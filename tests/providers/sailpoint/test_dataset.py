@@ -9,8 +9,8 @@ import pytest
 
 from auditor.kernel.model import Credential
 from auditor.kernel.timestamps import parse_timestamp
-from policies.rules.privileged_defaults import DEFAULT_SAILPOINT_SCOPES
 from providers.sailpoint.dataset import curated, generate
+from providers.sailpoint.privileged_defaults import DEFAULT_SAILPOINT_SCOPES
 from providers.sailpoint.records import parse_pat
 from providers.sailpoint.tenantdata import (
     EXPIRY_ADDED,

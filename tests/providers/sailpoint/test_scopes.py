@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import providers.sailpoint.scopes as scopes_module
-from policies.rules.privileged_defaults import (
+from providers.sailpoint.privileged_defaults import (
     DEFAULT_SAILPOINT_LEVELS,
     DEFAULT_SAILPOINT_SCOPES,
     OUTSIDE_V3,

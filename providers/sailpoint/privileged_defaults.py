@@ -1,6 +1,6 @@
-"""The default privileged scopes and user levels of ``privileged-access``, with where each comes
-from. Policy data, not vendor logic: the ``privileged-access`` parameters default to these, and a
-configuration may replace them.
+"""The default privileged scopes and user levels of ``privileged-access`` for SailPoint, with where
+each comes from: the ``sailpoint_*`` parameters the SailPoint judge declares
+(``providers.sailpoint.judge``) default to these, and a configuration may replace them.
 
 SailPoint scopes: every ``:manage`` scope of the v3 spec that secures an operation changing
 credentials and authentication, identities, access, sources, tenant configuration or workflows.
@@ -77,6 +77,3 @@ DEFAULT_SAILPOINT_LEVELS = ("ORG_ADMIN", "HELPDESK", "SOURCE_ADMIN", "SOURCE_SUB
 credentials, authentication or sources: ORG_ADMIN (``sp:auth-org:manage``, ``sp:workflow:manage``),
 HELPDESK (``sp:auth-org:manage``: ``PATCH /v3/auth-org/lockout-config``; ``idn:accounts:manage``),
 SOURCE_ADMIN and SOURCE_SUBADMIN (``idn:sources:manage``, ``sp:workflow:manage``)."""
-
-DEFAULT_CONDUCTORONE_ROLES = ("system:owner",)
-"""Super Administrator (the built-in role ``name``; ConductorOne's c1 CLI names it so)."""

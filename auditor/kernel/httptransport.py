@@ -1,0 +1,163 @@
+"""How the HTTP client (``auditor.kernel.http``) connects: the ``httpx.AsyncClient`` it sends
+through, with its timeouts, certificate verification, default headers and socket options.
+
+**TCP_NODELAY on every connection we open**, direct or through a proxy from the environment
+(``HTTPS_PROXY``): an HTTP/1.1 request or response is written in more than one ``send()`` (h11
+writes the head, then the body; over TLS each write is its own record), and with Nagle's algorithm
+on, a small second segment waits until the first is acknowledged, which a peer that delays its
+ACKs (Linux: at least 40 ms) holds back: a fixed ~40 ms on every such request, whatever the
+network. asyncio sets the option on the connections it opens itself on most platforms
+(``asyncio.base_events._set_nodelay``), but only for sockets whose ``proto`` says TCP and only in
+its own event loop; we do not leave latency to that. httpcore applies ``socket_options`` to each
+new socket right after it connects, before TLS (``httpcore._backends.anyio``).
+
+httpx builds the direct and the proxy transports itself (``AsyncClient._init_transport`` and
+``_init_proxy_transport``); handing it a ready transport instead would switch off the proxies from
+the environment (``allow_env_proxies = trust_env and transport is None``), so ``NoDelayClient``
+overrides those two builders and keeps everything else as httpx does it. A caller's own transport
+(tests, the in-process demo) is used as it is.
+
+Through a proxy, httpcore 1.0 drops ``socket_options``: ``AsyncHTTPProxy.create_connection``
+builds its forward and tunnel connections without them (the gap pydantic/httpx2 PR #1172
+describes). So the proxy transport's connection pool gets a network backend that adds the options
+to every TCP connection it opens (``_NoDelayBackend``); ``tests/auditor/test_nodelay.py`` reads
+the option back from a real proxied connection, so an httpx or httpcore upgrade that moves these
+internals fails there rather than silently.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from typing import Any
+
+import httpcore
+import httpx
+
+from auditor import __version__
+from auditor.kernel.errors import TransportError
+from auditor.kernel.httpsettings import HttpSettings
+
+__all__ = ["SOCKET_OPTIONS", "USER_AGENT", "NoDelayClient", "build_client", "tls_verify"]
+
+USER_AGENT = f"credaudit/{__version__}"
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""httpx's own default (``httpx._config.DEFAULT_LIMITS``); httpx always passes its limits."""
+SOCKET_OPTIONS: tuple[tuple[int, int, int], ...] = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
+"""Set on every socket the client opens (see the module docstring)."""
+
+
+class _NoDelayBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's own backend, with ``SOCKET_OPTIONS`` added to every TCP connection."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        options = [*(socket_options or ()), *SOCKET_OPTIONS]
+        return await self._inner.connect_tcp(host, port, timeout, local_address, options)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class NoDelayClient(httpx.AsyncClient):
+    """``httpx.AsyncClient`` whose own transports, direct and proxy, set ``SOCKET_OPTIONS``."""
+
+    def _init_transport(
+        self,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = _LIMITS,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> httpx.AsyncBaseTransport:
+        if transport is not None:
+            return transport
+        return httpx.AsyncHTTPTransport(
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http1=http1,
+            http2=http2,
+            limits=limits,
+            socket_options=SOCKET_OPTIONS,
+        )
+
+    def _init_proxy_transport(
+        self,
+        proxy: httpx.Proxy,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = _LIMITS,
+    ) -> httpx.AsyncBaseTransport:
+        made = httpx.AsyncHTTPTransport(
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http1=http1,
+            http2=http2,
+            limits=limits,
+            proxy=proxy,
+            socket_options=SOCKET_OPTIONS,
+        )
+        pool = getattr(made, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.AsyncNetworkBackend):
+            pool._network_backend = _NoDelayBackend(backend)  # type: ignore[union-attr]
+        return made
+
+
+def tls_verify(settings: HttpSettings) -> ssl.SSLContext | bool:
+    """Certificate verification: the system's, or the tenant's ``ca_bundle`` (a corporate
+    TLS-intercepting proxy); never off."""
+    if settings.ca_bundle is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=settings.ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise TransportError(f"cannot load ca_bundle {settings.ca_bundle}: {exc}") from exc
+
+
+def build_client(
+    base_url: str, settings: HttpSettings, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    """The client one ``ApiClient`` sends through. Redirects are never followed (a redirect from
+    an API is a misconfiguration, not something to chase silently)."""
+    return NoDelayClient(
+        base_url=base_url,
+        transport=transport,
+        verify=tls_verify(settings),
+        timeout=httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=None,
+        ),
+        follow_redirects=False,
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",  # what auditor.kernel.bounded decodes
+        },
+    )
