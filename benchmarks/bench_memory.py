@@ -131,6 +131,10 @@ def measure(size: int, *, evidence: bool, user_levels: bool, keep: Path | None) 
         sandbox.wait(timeout=30)
     out = folder / "out"
     print(f"\n{size:,} credentials: scan {wall:.1f} s, exit {code}")
+    summary = (folder / "scan.log").read_text(encoding="utf-8", errors="replace").splitlines()
+    for line in summary:
+        if line.startswith("  ") and ("credentials" in line or "note:" in line):
+            print(f"  | {line.strip()}")
     print(
         f"  peak RSS            {peak / 2**20:>9.0f} MiB  ({peak / size / 1024:.2f} KiB/credential)"
     )
