@@ -114,8 +114,9 @@ def run_scan(config: Path, out: Path, *, evidence: bool) -> tuple[float, int, in
     if evidence:
         args += ["--evidence", str(out / "evidence.zip")]
     started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with (config.parent / "scan.log").open("wb") as log:
+        proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return time.perf_counter() - started, usage.ru_maxrss * 1024, proc.returncode
 
@@ -131,8 +132,8 @@ def measure(size: int, *, evidence: bool, user_levels: bool, keep: Path | None) 
         sandbox.wait(timeout=30)
     out = folder / "out"
     print(f"\n{size:,} credentials: scan {wall:.1f} s, exit {code}")
-    summary = (folder / "scan.log").read_text(encoding="utf-8", errors="replace").splitlines()
-    for line in summary:
+    log = (config.parent / "scan.log").read_text(encoding="utf-8", errors="replace")
+    for line in log.splitlines():
         if line.startswith("  ") and ("credentials" in line or "note:" in line):
             print(f"  | {line.strip()}")
     print(
