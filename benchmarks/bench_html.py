@@ -42,6 +42,7 @@ from auditor.kernel.model import ScanResult
 from providers.base import ClientFactory
 from reports import FORMATS
 from reports import html as html_format
+from reports.base import joined
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 CHROMIUM = "/usr/bin/chromium"
@@ -85,7 +86,7 @@ def render_all(result: ScanResult, out: Path) -> Path:
                 f"  (target <= {TARGET_MB:.0f} MB: {verdict(size, TARGET_MB)}; streamed)"
             )
             continue
-        files = render(result)
+        files = joined(render(result))
         elapsed = time.perf_counter() - started
         for file_name, text in files.items():
             data = text.encode("utf-8")

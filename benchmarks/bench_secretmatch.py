@@ -40,6 +40,7 @@ from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.withhold import withhold_model
 from providers.base import ClientFactory
 from reports import FORMATS
+from reports.base import joined
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 
@@ -77,6 +78,10 @@ def scan(size: int) -> tuple[ScanResult, SecretSet]:
     return result, found
 
 
+def _joined(render: Any, result: Any) -> dict[str, str]:
+    return joined(render(result))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000, help="credentials per tenant")
@@ -90,7 +95,7 @@ def main() -> None:
     print(f"{'file':<22} {'render s':>9} {'MB':>7} {'check s':>8} {'MB/s':>7}")
     texts: list[str] = []
     for render in FORMATS.values():
-        render_s, files = timed(functools.partial(render, result))
+        render_s, files = timed(functools.partial(_joined, render, result))
         for name, text in files.items():
             check_s, hit = timed(functools.partial(found.contains, text))
             size = len(text.encode()) / 1e6

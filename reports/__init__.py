@@ -1,21 +1,43 @@
-"""Output formats. ``FORMATS`` maps a format name (as in ``-f``) to its renderer.
+"""Output formats. ``FORMATS`` maps a format name (as in ``-f``) to its ``Streamer``.
 
-Each renderer takes a ``ScanResult`` and returns ``{file name: text}``; the CLI writes the files
-(docs/architecture.md "Output files"). ``csv`` gives two files, the others one.
+Each streamer takes a ``ScanResult`` and returns ``{file name: lazy text chunks}``; the caller
+writes the files as the chunks come (``auditor.app.outputset``), and each format module's
+``render`` gives the joined text (``reports.base``; docs/architecture.md "Output files"). ``csv``
+gives two files, the others one.
 """
 
 from __future__ import annotations
 
-from reports import csv, html, json, markdown, ocsf, oscal
-from reports.base import Renderer
+from collections.abc import Iterable, Iterator, Mapping
 
-FORMATS: dict[str, Renderer] = {
-    "html": html.render,
-    "markdown": markdown.render,
-    "json": json.render,
-    "csv": csv.render,
-    "ocsf": ocsf.render,
-    "oscal": oscal.render,
+from auditor.kernel.model import ScanResult
+from reports import csv, html, json, markdown, ocsf, oscal
+from reports.base import Renderer, Streamer, joined, streaming
+
+
+def _oscal_stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
+    """The OSCAL document, rendered when it is read (not while the other formats are written):
+    ``reports/oscal.py`` builds it whole."""
+
+    def chunks() -> Iterator[str]:
+        yield from oscal.render(result).values()
+
+    return {oscal.FILE_NAME: chunks()}
+
+
+FORMATS: dict[str, Streamer] = {
+    "html": html.stream,
+    "markdown": markdown.stream,
+    "json": json.stream,
+    "csv": csv.stream,
+    "ocsf": ocsf.stream,
+    "oscal": _oscal_stream,
 }
 
-__all__ = ["FORMATS", "Renderer"]
+
+def render(name: str, result: ScanResult) -> dict[str, str]:
+    """Format ``name``'s files, joined (for tests and small outputs)."""
+    return joined(FORMATS[name](result))
+
+
+__all__ = ["FORMATS", "Renderer", "Streamer", "joined", "render", "streaming"]

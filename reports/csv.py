@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 
 from auditor.kernel.model import Credential, Finding, ScanResult, TenantCoverage
 from auditor.kernel.timestamps import format_timestamp
 from auditor.kernel.visible import visible
 from reports import view
+from reports.base import joined
 
 FINDINGS_FILE = "findings.csv"
 INVENTORY_FILE = "inventory.csv"
@@ -81,13 +83,21 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+ROWS_PER_CHUNK = 500
+
+
+def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The table as chunks of ``ROWS_PER_CHUNK`` rows (the header first)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(columns)
-    for row in rows:
+    for n, row in enumerate(rows, 1):
         writer.writerow([neutralise(cell) for cell in row])
-    return buffer.getvalue()
+        if n % ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def finding_row(f: Finding) -> list[object]:
@@ -162,16 +172,22 @@ def coverage_row(cov: TenantCoverage) -> list[object]:
     return [row.get(column) for column in FINDING_COLUMNS]
 
 
-def render(result: ScanResult) -> Mapping[str, str]:
-    open_rules = view.open_rules_by_credential(result.findings)
+def _findings(result: ScanResult) -> Iterator[str]:
     gaps = [coverage_row(c) for c in view.coverage_gaps(result)]
-    return {
-        FINDINGS_FILE: _table(
-            FINDING_COLUMNS,
-            [*gaps, *(finding_row(f) for f in view.ordered_findings(result.findings))],
-        ),
-        INVENTORY_FILE: _table(
-            INVENTORY_COLUMNS,
-            (inventory_row(c, open_rules.get(c.key, [])) for c in result.credentials),
-        ),
-    }
+    ordered = view.ordered_findings(result.findings)  # a list of references, not of copies
+    yield from _table(FINDING_COLUMNS, chain(gaps, (finding_row(f) for f in ordered)))
+
+
+def _inventory(result: ScanResult) -> Iterator[str]:
+    open_rules = view.open_rules_by_credential(result.findings)
+    rows = (inventory_row(c, open_rules.get(c.key, [])) for c in result.credentials)
+    yield from _table(INVENTORY_COLUMNS, rows)
+
+
+def stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
+    """Both tables, generated row by row as they are written (``reports.base``)."""
+    return {FINDINGS_FILE: _findings(result), INVENTORY_FILE: _inventory(result)}
+
+
+def render(result: ScanResult) -> Mapping[str, str]:
+    return joined(stream(result))

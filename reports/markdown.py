@@ -17,7 +17,7 @@ so escaping cannot stop them; they ping or link but cannot inject markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from auditor.kernel.model import Finding, ScanResult, WaiverStatus
 from auditor.kernel.visible import visible
@@ -277,21 +277,34 @@ def _waivers(result: ScanResult) -> list[str]:
     return [*lines, ""]
 
 
-def to_markdown(result: ScanResult) -> str:
-    parts = [
-        *_header(result),
-        *_fix_first(result),
-        *_summary(result),
-        *_coverage(result),
-        *_findings(result),
-        *_waivers(result),
+def _sections(result: ScanResult) -> Iterator[list[str]]:
+    yield _header(result)
+    yield _fix_first(result)
+    yield _summary(result)
+    yield _coverage(result)
+    yield _findings(result)
+    yield _waivers(result)
+    yield [
         "---",
         "",
         "Full outputs: `report.html` (every finding, the inventory, the compliance matrix and "
         "the effective policy), `results.json`, `findings.csv`, `inventory.csv`, "
         "`findings.ocsf.jsonl`.",
     ]
-    return "\n".join(parts) + "\n"
+
+
+def _chunks(result: ScanResult) -> Iterator[str]:
+    for lines in _sections(result):
+        yield "".join(line + "\n" for line in lines)
+
+
+def stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
+    """The report section by section (it is bounded in size whatever the population)."""
+    return {FILE_NAME: _chunks(result)}
+
+
+def to_markdown(result: ScanResult) -> str:
+    return "".join(_chunks(result))
 
 
 def render(result: ScanResult) -> Mapping[str, str]:

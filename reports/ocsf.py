@@ -32,13 +32,14 @@ produced the finding (``scan.finished_at``). Mapping decisions:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from auditor.kernel.model import Finding, ScanResult, TenantCoverage
 from auditor.kernel.timestamps import format_timestamp
 from reports import view
+from reports.base import buffered, joined
 
 FILE_NAME = "findings.ocsf.jsonl"
 OCSF_VERSION = "1.3.0"
@@ -238,8 +239,21 @@ def coverage_finding(cov: TenantCoverage, result: ScanResult) -> dict[str, Any]:
     }
 
 
+def _line(event: dict[str, Any]) -> str:
+    return json.dumps(event, ensure_ascii=False, sort_keys=True, default=str) + "\n"
+
+
+def _events(result: ScanResult) -> Iterator[str]:
+    for cov in view.coverage_gaps(result):
+        yield _line(coverage_finding(cov, result))
+    for f in view.ordered_findings(result.findings):
+        yield _line(detection_finding(f, result))
+
+
+def stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
+    """One line per event, made as it is written (``reports.base``)."""
+    return {FILE_NAME: buffered(_events(result))}
+
+
 def render(result: ScanResult) -> Mapping[str, str]:
-    events = [coverage_finding(c, result) for c in view.coverage_gaps(result)]
-    events += [detection_finding(f, result) for f in view.ordered_findings(result.findings)]
-    lines = [json.dumps(e, ensure_ascii=False, sort_keys=True, default=str) for e in events]
-    return {FILE_NAME: "".join(line + "\n" for line in lines)}
+    return joined(stream(result))

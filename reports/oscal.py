@@ -40,6 +40,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -191,20 +192,31 @@ def _risk(w: WaiverStatus, ids: _Ids) -> dict[str, Any]:
     }
 
 
-def _resource(ids: _Ids, name: str, data: bytes, title: str) -> dict[str, Any]:
+def _resource(ids: _Ids, name: str, data: bytes | Digest, title: str) -> dict[str, Any]:
+    digest = data.sha256 if isinstance(data, Digest) else hashlib.sha256(data).hexdigest()
     return {
         "uuid": ids("resource", name),
         "title": title,
         "rlinks": [
             {
                 "href": name,
-                "hashes": [{"algorithm": "SHA-256", "value": hashlib.sha256(data).hexdigest()}],
+                "hashes": [{"algorithm": "SHA-256", "value": digest}],
             }
         ],
     }
 
 
-def document(result: ScanResult, attachments: Mapping[str, bytes] | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Digest:
+    """An attachment given by its SHA-256 (hex) rather than its bytes: the evidence bundle
+    streams its entries and hashes them as they are written, never holding one whole."""
+
+    sha256: str
+
+
+def document(
+    result: ScanResult, attachments: Mapping[str, bytes | Digest] | None = None
+) -> dict[str, Any]:
     """The OSCAL document as Python data; ``attachments`` are the files it travels with (an
     evidence bundle's), by name; default: ``results.json`` as ``-f json`` writes it."""
     scan = result.scan
@@ -304,7 +316,9 @@ def document(result: ScanResult, attachments: Mapping[str, bytes] | None = None)
     }
 
 
-def render(result: ScanResult, attachments: Mapping[str, bytes] | None = None) -> dict[str, str]:
+def render(
+    result: ScanResult, attachments: Mapping[str, bytes | Digest] | None = None
+) -> dict[str, str]:
     text = json.dumps(document(result, attachments), indent=2, ensure_ascii=False)
     return {FILE_NAME: text + "\n"}
 

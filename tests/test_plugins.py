@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from reports.json import load
+
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / "tests" / "plugins" / "example_vendor"
 SECRET = "example-token-secret-value-0123456789"
@@ -61,7 +63,7 @@ def test_a_plugin_vendor_is_scanned_end_to_end(site: Path, tmp_path: Path) -> No
     args = ["scan", "-c", str(config), "-o", str(tmp_path / "out"), "--as-of", "2026-11-24"]
     result = credaudit([*args, "--no-history", "-f", "json,markdown,csv,ocsf,html"], site, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr  # critical: inactive owner
-    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    doc = load(json.loads((tmp_path / "out" / "results.json").read_text()))
     (coverage,) = doc["coverage"]
     assert (coverage["provider"], coverage["provider_label"], coverage["status"]) == (
         "example",
@@ -138,7 +140,7 @@ def test_a_plugin_vendor_declares_its_privilege_judgement(
     args = ["scan", "-c", str(config), "-o", str(tmp_path / "out"), "--as-of", "2026-11-24"]
     result = credaudit([*args, "--no-history", "-f", "json"], site, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    doc = load(json.loads((tmp_path / "out" / "results.json").read_text()))
     verdicts = {
         f["credential_id"]: f for f in doc["findings"] if f["rule_id"] == "privileged-access"
     }

@@ -20,6 +20,7 @@ from auditor.kernel.http import clean_vendor_text as _clean
 from auditor.kernel.model import TenantCoverage, TenantInventory
 from auditor.kernel.phases import NO_PHASES, PhaseListener, PhaseUpdate
 from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.sharing import Sharing
 from auditor.kernel.withhold import WITHHELD_DETAIL, WITHHELD_NOTE, withhold_model
 from providers.base import ClientFactory, Provider, TenantSettings
 
@@ -207,6 +208,7 @@ async def collect_tenant(
         },
     )
     progress.tenant_finished(coverage)
+    Sharing().share_all(inventory.credentials)  # equal parts once: a third of the memory
     return TenantInventory(coverage=coverage, credentials=inventory.credentials)
 
 

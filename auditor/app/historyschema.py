@@ -161,9 +161,21 @@ _FINDINGS = TypeAdapter(list[Finding])
 _CREDENTIALS = TypeAdapter(list[Credential])
 
 
+_PACK_BATCH = 2_000
+
+
 def _pack(adapter: TypeAdapter[Any], items: list[Any]) -> bytes:
-    # straight to JSON bytes in pydantic-core; a fast zlib level: this runs on every scan
-    return zlib.compress(adapter.dump_json(items), 1)
+    """``items`` as zlib-compressed JSON (a list). Dumped in batches straight to JSON bytes in
+    pydantic-core and compressed as they come, so a 100,000-credential tenant is never one
+    JSON text in memory; a fast zlib level: this runs on every scan."""
+    packer = zlib.compressobj(1)
+    out = [packer.compress(b"[")]
+    for start in range(0, len(items), _PACK_BATCH):
+        batch = adapter.dump_json(items[start : start + _PACK_BATCH])
+        out.append(packer.compress((b"," if start else b"") + batch[1:-1]))
+    out.append(packer.compress(b"]"))
+    out.append(packer.flush())
+    return b"".join(out)
 
 
 def _unpack(blob: bytes) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 COMMIT = ".credaudit-commit"
@@ -83,13 +83,15 @@ def _move_into_place(commit: Path, out_dir: Path) -> None:
 
 def write_set(
     out_dir: Path,
-    texts: Mapping[str, str],
+    texts: Mapping[str, str | Iterable[str]],
     *,
     writers: Mapping[str, Writer] | None = None,
     mode: int = 0o644,
 ) -> list[Path]:
-    """Write ``texts`` (name → content) and ``writers`` (name → function writing that file)
-    into ``out_dir`` as one set; returns the paths, in the order given."""
+    """Write ``texts`` (name → content: a string, or an iterable of chunks written as they
+    come, so an output is never held whole) and ``writers`` (name → function writing that
+    file) into ``out_dir`` as one set; returns the paths, in the order given. Anything raised
+    while a file is written (by a chunk iterable too) leaves the folder as it was."""
     out_dir.mkdir(parents=True, exist_ok=True)
     recover(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir))
@@ -98,7 +100,11 @@ def write_set(
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("w", encoding="utf-8") as handle:
-                handle.write(text)
+                if isinstance(text, str):
+                    handle.write(text)
+                else:
+                    for chunk in text:
+                        handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(path, mode)

@@ -12,12 +12,28 @@ from auditor.kernel.coveragenotes import info
 from auditor.kernel.errors import EvidenceError
 from auditor.kernel.model import Credential, ScanResult, TenantCoverage, TenantInventory
 from auditor.kernel.timestamps import check_as_of, parse_timestamp
+from reports.json import load
 
 
 def inventories_from_document(document: Any) -> tuple[list[TenantInventory], datetime, str]:
     """The inventories, as-of and scan id of a ``results.json`` document, validated."""
     if not isinstance(document, dict):
         raise EvidenceError("results.json: not a JSON object")
+    try:
+        document = load(document)  # 2.x as it is; 3.x expanded to the 2.x shape
+    except ValueError as exc:
+        raise EvidenceError(str(exc)) from None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise EvidenceError(
+            "results.json: its credentials refer to tables entries it does not have; "
+            "not an intact credaudit results file"
+        ) from None
+    known = {c.get("tenant") for c in document.get("coverage") or () if isinstance(c, dict)}
+    for item in document.get("credentials") or ():
+        if isinstance(item, dict) and item.get("tenant") not in known:
+            raise EvidenceError(
+                f"results.json: credential of unknown tenant {item.get('tenant')!r}"
+            )
     try:
         coverage = [TenantCoverage.model_validate(c) for c in document.get("coverage") or ()]
         credentials = [Credential.model_validate(c) for c in document.get("credentials") or ()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from auditor.kernel.errors import (
 from auditor.kernel.inputfile import RESULTS_LIMIT, read_text
 from auditor.kernel.model import SEVERITIES, SEVERITY_RANK, ScanResult
 from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.secretstream import SecretScanner
 from auditor.kernel.visible import visible
 from auditor.kernel.withhold import withhold_model, withhold_text
 
@@ -46,6 +47,21 @@ def exit_code_for(result: ScanResult, fail_on: str) -> int:
     return EXIT_OK
 
 
+class _SecretSeen(Exception):
+    """An output being written held a fragment of a secret (``write_outputs`` starts over)."""
+
+
+def _checked(name: str, chunks: Iterable[str], secrets: SecretSet) -> Iterator[str]:
+    """``chunks`` as they come, checked: raises ``_SecretSeen`` after the last one if the text
+    held a fragment (before the set is committed, so nothing holding one is left behind)."""
+    scanner = SecretScanner(secrets)
+    for chunk in chunks:
+        scanner.feed(chunk)
+        yield chunk
+    if scanner.close():
+        raise _SecretSeen(name)
+
+
 def write_outputs(
     result: ScanResult,
     out_dir: Path,
@@ -54,14 +70,15 @@ def write_outputs(
     secrets: SecretSet | Sequence[str] = (),
     also: Mapping[str, Writer] | None = None,
 ) -> list[Path]:
-    """Render every format and write its files; all rendered before any is written.
+    """Stream every format into its files, written as one set.
 
     ``secrets``: values no fragment of which may appear in an output (``known_secrets``: the
     tenants' secrets and their key material, the webhook URL; a scan's set also holds the bearer
     tokens it received). The engine already withholds them from vendor text; this is the last
-    check, on the rendered text: if any output holds a fragment, the result is withheld again
-    (its coverage then says vendor text was withheld) and rendered anew, and whatever still
-    matches is replaced in the text. Nothing holding a fragment is written.
+    check, on the text as it is written: if any output holds a fragment, nothing is committed,
+    the result is withheld again (its coverage then says vendor text was withheld) and the
+    outputs are made anew, each checked again and, if it still matches, joined and replaced in
+    the text (the one case where an output is held whole). Nothing holding a fragment is written.
 
     The files, and ``also`` (name → a function writing that file, e.g. the evidence bundle),
     are written as one set (``auditor.app.outputset``): all of them or, after a crash, none.
@@ -70,14 +87,30 @@ def write_outputs(
 
     found = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets)
 
-    def render(r: ScanResult) -> list[tuple[str, str]]:
-        return [(f, text) for name in formats for f, text in FORMATS[name](r).items()]
+    def streams(r: ScanResult) -> dict[str, Iterable[str]]:
+        return {f: chunks for name in formats for f, chunks in FORMATS[name](r).items()}
 
-    rendered = render(result)
-    if any(found.contains(text) for _, text in rendered):
-        rendered = render(withhold_model(result, found))
-        rendered = [(f, withhold_text(f, text, found)) for f, text in rendered]
-    return write_set(out_dir, dict(rendered), writers=also)
+    try:
+        return write_set(
+            out_dir,
+            {f: _checked(f, chunks, found) for f, chunks in streams(result).items()},
+            writers=also,
+        )
+    except _SecretSeen:
+        pass
+    withheld = withhold_model(result, found)
+    whole: set[str] = set()  # outputs that still matched: joined and replaced in the text
+    while True:
+        texts: dict[str, str | Iterable[str]] = {}
+        for f, chunks in streams(withheld).items():
+            if f in whole:
+                texts[f] = withhold_text(f, "".join(chunks), found)
+            else:
+                texts[f] = _checked(f, chunks, found)
+        try:
+            return write_set(out_dir, texts, writers=also)
+        except _SecretSeen as exc:
+            whole.add(str(exc.args[0]))  # a new name each time: the loop ends
 
 
 def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
@@ -157,6 +190,10 @@ def reevaluation_plan(loaded: LoadedConfig | None, document: Any) -> Any:
 
 
 def read_document(path: Path) -> Any:
+    """A saved ``results.json`` of any supported version, in the 2.x shape (every credential and
+    finding whole: ``reports.json.load``), for every reader of saved results."""
+    from reports.json import load
+
     try:
         text = read_text(path, limit=RESULTS_LIMIT, what="file")
     except ConfigError as exc:
@@ -169,7 +206,15 @@ def read_document(path: Path) -> Any:
         raise UsageError(f"--from-inventory: {path} nests too deeply for a results.json") from None
     if not isinstance(document, dict) or not isinstance(document.get("coverage"), list):
         raise UsageError(f"--from-inventory: {path} is not a credaudit results.json")
-    return document
+    try:
+        return load(document)
+    except ValueError as exc:
+        raise UsageError(f"--from-inventory: {path}: {exc}") from None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise UsageError(
+            f"--from-inventory: {path}: its credentials or findings refer to entries it does not "
+            "have; not an intact credaudit results.json"
+        ) from None
 
 
 def record_history(

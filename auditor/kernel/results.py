@@ -265,8 +265,13 @@ class TrendPoint(_Frozen):
 class ScanResult(_Frozen):
     """Everything a report needs; ``results.json`` is its serialisation."""
 
-    schema_version: str = "2.2"
-    """2.2: added ``TenantCoverage.note_details`` (structured coverage notes: kind, severity,
+    schema_version: str = "3.0"
+    """3.0: ``results.json`` is compact (``reports/jsoncodec.py``): credentials leave out their
+    defaults and refer to ``tables``; findings refer to their credential by index and leave out
+    what it and ``finding_defaults`` give. The model itself is unchanged; ``reports.json.load``
+    reads 2.x and 3.x documents alike.
+
+    2.2: added ``TenantCoverage.note_details`` (structured coverage notes: kind, severity,
     count; ``notes`` keeps each one's text, causes first).
 
     2.1: added ``Capabilities.last_used_since``, ``Owner.kind``, ``Owner.status_reason``,

@@ -15,6 +15,7 @@ reported, and the coverage of each tenant whose text was touched says so (``WITH
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from auditor.kernel.coveragenotes import caveat
 from auditor.kernel.errors import AuditorError
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
+from auditor.kernel.secretstream import SecretScanner
 
 WITHHELD_NOTE = (
     "vendor text was withheld from this report because it matched a configured secret or a "
@@ -67,13 +69,10 @@ def _note(coverage: Any, touched: set[str]) -> Any:
 def withhold_model(model: _M, secrets: SecretSet) -> _M:
     """``model`` with every fragment of ``secrets`` withheld and the coverage noting it (also
     when the text was withheld before, at source: ``WITHHELD`` is already in it)."""
-    if not secrets:
-        return model
-    text = model.model_dump_json()
-    if WITHHELD not in text and not secrets.contains(text):
+    if not secrets or not _touched(model, secrets):
         return model
     touched: set[str] = set()
-    original = json.loads(text)
+    original = json.loads(model.model_dump_json())
     data = _scrub(original, secrets, _ALL, touched)
     if isinstance(data, dict):
         coverage = data.get("coverage")
@@ -95,6 +94,47 @@ def withhold_model(model: _M, secrets: SecretSet) -> _M:
             "text matching a secret could not be withheld without breaking the scan result; "
             "refusing to use it (please report this)"
         ) from None  # the validation error would quote the text
+
+
+_PIECEWISE = 64
+"""A tuple field of more models than this is checked one model at a time."""
+
+
+def _pieces(model: BaseModel) -> Iterator[str]:
+    """``model``'s JSON in pieces: its large tuples of models (credentials, findings) one model at
+    a time, nested models field by field, the rest at once; never the whole text (a 200,000-
+    credential result dumps to hundreds of MB)."""
+    large: list[str] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel) or (
+            isinstance(value, tuple)
+            and len(value) > _PIECEWISE
+            and all(isinstance(v, BaseModel) for v in value)
+        ):
+            large.append(name)
+    yield model.model_dump_json(exclude=set(large))
+    for name in large:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from _pieces(value)
+        else:
+            for item in value:
+                yield item.model_dump_json()
+
+
+def _touched(model: BaseModel, secrets: SecretSet) -> bool:
+    """Whether ``model``'s JSON holds a fragment of ``secrets`` or the withheld mark (what
+    ``secrets.contains(model.model_dump_json())`` answers, checked piece by piece)."""
+    scanner = SecretScanner(secrets)
+    for piece in _pieces(model):
+        if WITHHELD in piece:
+            return True
+        scanner.feed(piece)
+        scanner.feed("\n")
+        if scanner.found:
+            return True
+    return scanner.close()
 
 
 def _restore(data: Any, original: Any, loc: tuple[int | str, ...]) -> None:

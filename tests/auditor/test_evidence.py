@@ -27,6 +27,7 @@ from auditor.app.evidence import (
     PUBLIC_KEY,
     REDACTED,
     SIGNATURE,
+    bundle_entries,
     bundle_files,
     redact_config,
     write_bundle,
@@ -231,7 +232,8 @@ def test_tampering_any_file_of_an_unsigned_bundle_names_it(
     result: ScanResult, tmp_path: Path
 ) -> None:
     target = tmp_path / "unsigned.zip"
-    original = write_bundle(target, result)
+    write_bundle(target, result)
+    original = bundle_entries(target)
     for name in original:
         if name == MANIFEST:
             continue  # without a signature the manifest vouches only for the other files
@@ -244,7 +246,8 @@ def test_tampering_any_file_of_an_unsigned_bundle_names_it(
 
 def test_missing_and_extra_files_are_named(result: ScanResult, tmp_path: Path) -> None:
     target = tmp_path / "b.zip"
-    files = write_bundle(target, result)
+    write_bundle(target, result)
+    files = bundle_entries(target)
     files.pop("policy.json")
     files["reports/extra.txt"] = b"hello"
     rebuild(target, files)
@@ -317,7 +320,8 @@ def test_unsafe_names_are_rejected_without_extracting(
     result: ScanResult, tmp_path: Path, name: str, reason: str
 ) -> None:
     target = tmp_path / "bad.zip"
-    files = write_bundle(target, result)
+    write_bundle(target, result)
+    files = bundle_entries(target)
     with zipfile.ZipFile(target, "a") as archive:
         archive.writestr(zipfile.ZipInfo(name), b"pwned")
     before = sorted(tmp_path.rglob("*"))
@@ -329,7 +333,8 @@ def test_unsafe_names_are_rejected_without_extracting(
 
 def test_duplicate_and_symlink_entries_are_rejected(result: ScanResult, tmp_path: Path) -> None:
     target = tmp_path / "dup.zip"
-    files = write_bundle(target, result)
+    write_bundle(target, result)
+    files = bundle_entries(target)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with zipfile.ZipFile(target, "a") as archive:
@@ -506,10 +511,15 @@ def test_inventory_documents_are_validated(result: ScanResult) -> None:
         c.credential_count for c in result.coverage
     ]
     assert (as_of, scan_id) == (AS_OF, result.scan.id)
-    document["credentials"][3]["owner"]["status"] = "sleeping"
+    owner = document["tables"]["owners"][document["credentials"][3]["owner"]]
+    owner["status"] = "sleeping"
     with pytest.raises(EvidenceError, match=r"results.json: owner.status: Input should be"):
         inventories_from_document(document)
-    document["credentials"][3]["owner"]["status"] = "active"
+    owner["status"] = "active"
+    document["credentials"][3]["owner"] = len(document["tables"]["owners"])
+    with pytest.raises(EvidenceError, match="refer to tables entries it does not have"):
+        inventories_from_document(document)
+    document["credentials"][3]["owner"] = 0
     document["credentials"][3]["tenant"] = "elsewhere"
     with pytest.raises(EvidenceError, match="credential of unknown tenant 'elsewhere'"):
         inventories_from_document(document)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.app.sandbox import Sandbox, Simulation
 from auditor.cli import cli
+from reports.json import load
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 pytestmark = pytest.mark.e2e
@@ -43,7 +44,7 @@ def run(args: list[str], env: dict[str, str] | None = None) -> Result:
 
 
 def findings(path: Path) -> set[tuple[str, str, str]]:
-    doc: Any = json.loads(path.read_text())
+    doc: Any = load(json.loads(path.read_text()))
     return {(f["fingerprint"], f["status"], f["message"]) for f in doc["findings"]}
 
 
@@ -93,7 +94,7 @@ def test_evidence_bundle_verify_and_tamper(
     # the bundle's results.json is the one written to -o (same scan, same marks)
     assert findings(out / "results.json") == {
         (f["fingerprint"], f["status"], f["message"])
-        for f in json.loads(contents["reports/results.json"])["findings"]
+        for f in load(json.loads(contents["reports/results.json"]))["findings"]
     }
 
     ok = run(["verify", str(bundle)])
@@ -141,7 +142,7 @@ def test_history_diff_and_reevaluation(
     assert listed.exit_code == 0, listed.output
     scans = json.loads(listed.output)
     one: Any = json.loads((tmp_path / "one" / "results.json").read_text())
-    two: Any = json.loads((tmp_path / "two" / "results.json").read_text())
+    two: Any = load(json.loads((tmp_path / "two" / "results.json").read_text()))
     assert [s["id"] for s in scans] == [one["scan"]["id"], two["scan"]["id"]]
     assert (tmp_path / "credaudit.db").is_file()  # history.database, beside the config
 
@@ -205,7 +206,7 @@ def test_unusable_history_still_writes_the_reports(
     assert result.exit_code == 2, result.output
     assert "history database" in result.output
     assert "the reports are written without history marks" in result.output
-    doc = json.loads((out / "results.json").read_text())
+    doc = load(json.loads((out / "results.json").read_text()))
     assert {f["change"] for f in doc["findings"]} == {None}
     assert run([*args, "--no-history"], env).exit_code == 0
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from auditor.app.sandbox import Faults, Sandbox, Simulation
 from auditor.cli import cli
 from auditor.kernel.errors import UsageError
+from reports.json import load
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 pytestmark = pytest.mark.e2e
@@ -147,7 +148,7 @@ def test_tenant_allow_lists_over_loopback(
     args = [*ARGS, "-c", str(config), "-o", str(out), "--fail-on", "never"]
     result = CliRunner().invoke(cli, args, env=read_env(env_file))
     assert result.exit_code == 0, result.output
-    doc = json.loads((out / "results.json").read_text())
+    doc = load(json.loads((out / "results.json").read_text()))
     name = "admin full, tenant allow list only"
     expected = "manual" if refused else "pass"
     assert _c1_status(doc, name, "no-source-restriction") == expected

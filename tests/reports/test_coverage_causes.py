@@ -22,7 +22,7 @@ from auditor.app.sandbox import Simulation
 from auditor.kernel.coveragenotes import caveat, info
 from auditor.kernel.model import ScanResult, TenantCoverage
 from providers.base import ClientFactory
-from reports import FORMATS, html, markdown
+from reports import html, markdown, render
 from reports.markdown import md_text
 
 from .conftest import AS_OF, FINISHED, STARTED
@@ -91,11 +91,11 @@ def test_every_output_shows_the_same_causes(partial_isc: ScanResult) -> None:
     (data,) = json.loads(partial_isc.model_dump_json())["coverage"]
     assert data["notes"][0] == cause
     assert data["note_details"][0]["severity"] == "cause"
-    files = FORMATS["csv"](partial_isc)
+    files = render("csv", partial_isc)
     rows = list(csv.DictReader(io.StringIO(files["findings.csv"])))
     (row,) = [r for r in rows if r["rule_id"] == "coverage"]
     assert row["message"] == f"tenant sandbox-isc was collected only partially: {cause}"
-    (lines,) = FORMATS["ocsf"](partial_isc).values()
+    (lines,) = render("ocsf", partial_isc).values()
     events = [json.loads(line) for line in lines.splitlines()]
     (event,) = [e for e in events if cause in e["message"]]
     assert event["message"] == f"tenant sandbox-isc was collected only partially: {cause}"

@@ -41,9 +41,9 @@ def test_curated_demo_validates(
 ) -> None:
     doc = document(curated)
     assert errors(validator, doc) == []
-    assert doc["schema_version"] == "2.2"
+    assert doc["schema_version"] == "3.0"
     assert len(doc["credentials"]) == 81
-    assert {f["status"] for f in doc["findings"]} == {"fail", "manual"}
+    assert {f["status"] for f in json_format.load(doc)["findings"]} == {"fail", "manual"}
     assert [
         (g["tenant"], g["rule_id"], g["capability"], g["credentials"])
         for g in doc["not_applicable"]
@@ -61,7 +61,7 @@ def test_rich_result_validates(
     """Waivers in every state, a failed and a partial tenant, history fields filled."""
     doc = document(rich)
     assert errors(validator, doc) == []
-    assert {f["status"] for f in doc["findings"]} == {
+    assert {f["status"] for f in json_format.load(doc)["findings"]} == {
         "fail", "manual", "waived", "not_applicable"
     }  # fmt: skip
     assert [w["state"] for w in doc["waivers"]] == ["active", "expiring", "expired", "stale"]
@@ -76,7 +76,11 @@ def test_rich_result_validates(
         (("scan", "as_of"), "2026-11-24T00:00:00+01:00"),
         (("findings", 0, "status"), "open"),
         (("findings", 0, "fingerprint"), "not-a-fingerprint"),
-        (("credentials", 0, "owner", "status"), "gone"),
+        (("findings", 0, "credential"), -1),
+        (("findings", 0, "credential"), "0"),
+        (("credentials", 0, "owner"), {"status": "active"}),
+        (("tables", "owners", 0, "status"), "gone"),
+        (("finding_defaults", "stale", "severity"), "urgent"),
         (("coverage", 0, "status"), "ok"),
     ],
 )
@@ -94,7 +98,9 @@ def test_schema_rejects_invalid_values(
     assert errors(validator, doc) != []
 
 
-@pytest.mark.parametrize("key", ["schema_version", "findings", "credentials", "coverage"])
+@pytest.mark.parametrize(
+    "key", ["schema_version", "findings", "credentials", "coverage", "tables", "finding_defaults"]
+)
 def test_schema_requires_top_level_keys(
     validator: jsonschema.Draft202012Validator, curated: ScanResult, key: str
 ) -> None:

@@ -18,8 +18,8 @@ import pytest
 from auditor.app.evidence import MANIFEST, bundle_files
 from auditor.kernel.model import ScanResult
 from auditor.kernel.timestamps import format_timestamp
-from reports import FORMATS, oscal
 from reports import json as json_format
+from reports import oscal, render
 from tests.reports.conftest import replace
 
 NS = "https://credaudit.invalid/ns/oscal"
@@ -36,7 +36,7 @@ def validate(doc: dict[str, Any]) -> Any:
 
 
 def doc_of(result: ScanResult) -> dict[str, Any]:
-    text = FORMATS["oscal"](result)[oscal.FILE_NAME]
+    text = render("oscal", result)[oscal.FILE_NAME]
     document: dict[str, Any] = json.loads(text)
     return document
 
@@ -181,15 +181,15 @@ def test_the_evidence_bundle_holds_it_with_the_bundle_hashes(curated: ScanResult
 
 
 def test_same_scan_same_bytes_and_vendor_text_visible(curated: ScanResult) -> None:
-    assert FORMATS["oscal"](curated) == FORMATS["oscal"](curated)
+    assert render("oscal", curated) == render("oscal", curated)
     cred = curated.credentials[0]
     hostile = replace(cred, name="admin\u202e\ufeffkey  \n")
     changed = replace(curated, credentials=(hostile, *curated.credentials[1:]))
-    text = FORMATS["oscal"](changed)[oscal.FILE_NAME]
+    text = render("oscal", changed)[oscal.FILE_NAME]
     assert "\u202e" not in text and "\ufeff" not in text and "<U+202E>" in text
     validate(json.loads(text))
     assert list(oscal.stream(curated)[oscal.FILE_NAME]) == [
-        FORMATS["oscal"](curated)[oscal.FILE_NAME]
+        render("oscal", curated)[oscal.FILE_NAME]
     ]
 
 

@@ -1,0 +1,116 @@
+"""Issue 16, memory: what keeps a 200,000-credential scan in bounded memory changes nothing a
+reader can see. Equal parts are shared (``auditor.kernel.sharing``), the secret check of a model
+reads it piece by piece (``withhold_model``), history marks share their fields sets and packs
+its rows in batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.app.historymark import _replace
+from auditor.app.historyschema import _FINDINGS, _pack, _unpack
+from auditor.kernel.model import (
+    Capabilities,
+    Credential,
+    EffectivePrivilege,
+    Owner,
+    ScanResult,
+    TenantCoverage,
+    TenantInventory,
+)
+from auditor.kernel.secretmatch import WITHHELD, SecretSet
+from auditor.kernel.sharing import Sharing
+from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model
+
+CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
+SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+def credential(i: int, name: str = "") -> Credential:
+    return Credential(
+        provider="sailpoint",
+        tenant="t",
+        id=f"c{i}",
+        name=name or f"key {i}",
+        owner=Owner(id=f"o{i % 3}", status="active", roles=("admin",)),
+        scopes=("sp:scopes:all",),
+        capabilities=Capabilities(network_restriction=True, expiry=True, last_used=True),
+        privilege=EffectivePrivilege(roles=("admin",), permissions=3, basis="full"),
+    )
+
+
+def test_sharing_makes_equal_parts_one_object_and_changes_nothing_visible() -> None:
+    creds = [credential(i) for i in range(9)]
+    before = [c.model_dump(mode="json") for c in creds]
+    hashes = [hash(c) for c in creds]
+    Sharing().share_all(creds)
+    assert [c.model_dump(mode="json") for c in creds] == before
+    assert [hash(c) for c in creds] == hashes
+    assert creds == [credential(i) for i in range(9)]
+    assert len({id(c.capabilities) for c in creds}) == 1
+    assert len({id(c.privilege) for c in creds}) == 1
+    assert len({id(c.owner) for c in creds}) == 3  # three distinct owners
+    assert len({id(c.scopes) for c in creds}) == 1
+    assert len({id(c.__pydantic_fields_set__) for c in creds}) == 1
+    # a copy with an update still gets its own fields set: the shared one is never changed
+    renamed = creds[0].model_copy(update={"name": "other"})
+    assert renamed.name == "other" and creds[1].name == "key 1"
+    assert creds[1].model_fields_set == before_fields(creds[1])
+
+
+def before_fields(c: Credential) -> set[str]:
+    return set(credential(int(c.id[1:])).model_fields_set)
+
+
+def test_history_marks_share_fields_sets(rich: ScanResult) -> None:
+    marked = [_replace(f, change="new") for f in rich.findings]
+    assert len({id(f.__pydantic_fields_set__) for f in marked}) <= 2
+    assert [f.change for f in marked] == ["new"] * len(marked)
+    assert [f.model_copy(update={"change": None}) for f in marked] == [
+        f.model_copy(update={"change": None}) for f in rich.findings
+    ]
+
+
+@pytest.mark.parametrize("count", [0, 1, 1999, 2000, 2001, 4500])
+def test_history_rows_are_packed_in_batches_to_the_same_json(rich: ScanResult, count: int) -> None:
+    findings = (list(rich.findings) * (count // max(1, len(rich.findings)) + 1))[:count]
+    assert _unpack(_pack(_FINDINGS, findings)) == _FINDINGS.dump_python(findings, mode="json")
+
+
+def test_a_secret_deep_in_a_large_population_is_found_and_withheld() -> None:
+    """``withhold_model`` checks a large tuple one model at a time: a fragment in the last of
+    500 credentials, or in the coverage, is still found (and a clean one is returned as is)."""
+    creds = (*(credential(i) for i in range(499)), credential(499, f"key {SECRET}"))
+    coverage = TenantCoverage(tenant="t", provider="sailpoint", status="complete")
+    dirty = TenantInventory(coverage=coverage, credentials=creds)
+    secrets = SecretSet([SECRET])
+    out = withhold_model(dirty, secrets)
+    assert out.credentials[-1].name == f"key {WITHHELD}"
+    assert WITHHELD_NOTE in out.coverage.notes
+    clean = TenantInventory(coverage=coverage, credentials=creds[:-1])
+    assert withhold_model(clean, secrets) is clean
+    noted = TenantInventory(
+        coverage=coverage.model_copy(update={"error": f"e {SECRET}"}), credentials=creds[:-1]
+    )
+    assert withhold_model(noted, secrets).coverage.error == f"e {WITHHELD}"
+
+
+def test_saved_3_0_results_read_whole_by_every_reader(rich: ScanResult, tmp_path: Path) -> None:
+    """``read_document`` (``scan --from-inventory``, ``remediate plan --from-results``) gives
+    the 2.x shape: the fingerprints and first-seen instants a 3.0 file leaves out are there."""
+    from auditor.app.remediateplan import first_seen_from_document
+    from auditor.app.runs import read_document
+    from reports import render
+
+    path = tmp_path / "results.json"
+    path.write_text(render("json", rich)["results.json"], encoding="utf-8")
+    document = read_document(path)
+    assert [f["fingerprint"] for f in document["findings"]] == [
+        f.fingerprint for f in rich.findings
+    ]
+    assert first_seen_from_document(document) == {
+        f.fingerprint: f.first_seen for f in rich.findings if f.first_seen is not None
+    }
+    assert first_seen_from_document(document)  # rich has "new" findings

@@ -1,0 +1,72 @@
+"""``auditor.kernel.secretstream``: a streamed text is checked exactly as ``contains`` checks it
+joined, wherever the chunks and the checked pieces are cut."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.kernel.secretmatch import FRAGMENT, SecretSet
+from auditor.kernel.secretstream import SecretScanner
+from tests.auditor.test_secretmatch import CARRIERS, PAD, SECRET
+
+
+def scan(secrets: SecretSet, chunks: list[str], piece: int) -> bool:
+    scanner = SecretScanner(secrets, piece=piece)
+    for chunk in chunks:
+        scanner.feed(chunk)
+    return scanner.close()
+
+
+def cut(text: str, sizes: list[int]) -> list[str]:
+    chunks, at = [], 0
+    for size in sizes:
+        chunks.append(text[at : at + size])
+        at += size
+    return [*chunks, text[at:]]
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+@pytest.mark.parametrize("piece", [1, 7, 40, 1 << 20])
+def test_every_form_is_found_in_any_chunking(carrier: str, piece: int) -> None:
+    secrets = SecretSet([SECRET])
+    text = f"{PAD}{CARRIERS[carrier](SECRET)} {PAD}"
+    for size in (1, 3, 11, 50):
+        chunks = [text[i : i + size] for i in range(0, len(text), size)]
+        assert scan(secrets, chunks, piece), (size, piece)
+
+
+def test_a_fragment_cut_at_every_position_is_found() -> None:
+    """The fragment, raw or behind escaped invisible characters, across every cut point."""
+    secrets = SecretSet([SECRET])
+    for body in (
+        SECRET[:FRAGMENT],
+        "\\u200b".join(SECRET[:FRAGMENT]),
+        "&#8203;".join(SECRET[:FRAGMENT]),
+    ):
+        text = "-" * 90 + body + "-" * 90
+        for at in range(len(text)):
+            assert scan(secrets, [text[:at], text[at:]], piece=50), (body, at)
+
+
+def test_clean_text_and_no_secrets_are_clean() -> None:
+    assert not scan(SecretSet([SECRET]), ["-" * 5000, SECRET[: FRAGMENT - 1], "-" * 5000], 100)
+    assert not scan(SecretSet(), [SECRET], 100)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.text(max_size=120),
+    after=st.text(max_size=120),
+    carrier=st.sampled_from(sorted(CARRIERS)),
+    present=st.booleans(),
+    sizes=st.lists(st.integers(min_value=0, max_value=60), max_size=12),
+    piece=st.integers(min_value=1, max_value=200),
+)
+def test_same_answer_as_contains_on_the_joined_text(
+    before: str, after: str, carrier: str, present: bool, sizes: list[int], piece: int
+) -> None:
+    secrets = SecretSet([SECRET])
+    text = before + (CARRIERS[carrier](SECRET) if present else "") + after
+    assert scan(secrets, cut(text, sizes), piece) == secrets.contains(text)
