@@ -88,7 +88,7 @@ class HttpConfig(_Strict):
     response_timeout: PositiveFloat = 120.0
     tenant_timeout: PositiveFloat = 1800.0
     max_empty_pages: PositiveInt = 3
-    max_records: PositiveInt = 50_000
+    max_records: PositiveInt = 250_000
     rate_limit: RateLimitConfig | None = None
 
 

@@ -44,7 +44,7 @@ class HttpSettings:
     """Total time for one tenant, retries and ``Retry-After`` waits included."""
     max_empty_pages: int = 3
     """Empty pages in a row that still carry a next-page token before paging stops."""
-    max_records: int = 50_000
+    max_records: int = 250_000
     """Records one paged listing may hold before paging stops (a bound on memory)."""
 
 

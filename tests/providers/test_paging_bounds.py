@@ -136,3 +136,12 @@ def test_sp_probe_stops_at_the_record_ceiling_with_fresh_ids_at_every_offset() -
     assert route.call_count == 5 and len(inventory.credentials) == 1250
     assert inventory.coverage.status == "partial"
     assert any("more than 1000 records" in n for n in inventory.coverage.notes)
+
+
+def test_the_default_record_bound_admits_the_largest_tenant_we_support() -> None:
+    """The bound stops a hostile endless listing, not a real tenant: the scale target is
+    200,000 credentials (README "Performance"), and at the old default of 50,000 a 100,000-
+    credential tenant came back partial."""
+    from auditor.app.configmodel import HttpConfig
+
+    assert HttpSettings().max_records == HttpConfig().max_records == 250_000
