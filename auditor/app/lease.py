@@ -19,8 +19,10 @@ clocks (NTP) and a lease time well above their skew; the default is 15 minutes, 
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,7 +30,10 @@ from typing import Any
 
 from auditor.app.history import History
 from auditor.app.historydb import Target
+from auditor.kernel.errors import AuditorError
 from auditor.kernel.timestamps import format_timestamp, parse_timestamp
+
+logger = logging.getLogger("credaudit.schedule")
 
 
 def new_holder() -> str:
@@ -132,3 +137,21 @@ class LeaseStore:
                     "ORDER BY schedule"
                 )
             ]
+
+
+def keep_renewed(
+    leases: LeaseStore, name: str, seconds: int, every: float, stop: threading.Event
+) -> None:
+    """A running scan's heartbeat (its own thread): renew ``name``'s lease every ``every``
+    seconds until ``stop``; log, and stop renewing, once another host took an expired lease."""
+    while not stop.wait(timeout=every):
+        try:
+            if not leases.renew(name, seconds):
+                logger.error(
+                    "schedule %s: the lease expired and another host took it; "
+                    "raise schedules[].lease_seconds",
+                    name,
+                )
+                return
+        except (AuditorError, OSError) as exc:
+            logger.error("schedule %s: cannot renew the lease: %s", name, exc)

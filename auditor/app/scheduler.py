@@ -31,13 +31,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from auditor.app.config import LoadedConfig, ScheduleConfig
-from auditor.app.lease import LeaseStore, last_fire_time
+from auditor.app.lease import LeaseStore, keep_renewed, last_fire_time
 from auditor.app.notify import Notifier, RunReport
 from auditor.app.runfolders import (
     HEALTH,
@@ -57,6 +56,7 @@ from auditor.app.schedulejobs import (
     make_trigger,
     serve,
 )
+from auditor.app.schedulerecord import RunRecord, ScanOutcomeLike, ScanPath, _log_fields
 from auditor.kernel.errors import AuditorError
 from auditor.kernel.model import ScanResult
 from auditor.kernel.timestamps import format_timestamp
@@ -75,34 +75,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("credaudit.schedule")
-
-
-class ScanOutcomeLike(Protocol):
-    """What the scan path hands back (``auditor.app.runs.ScanOutcome``)."""
-
-    @property
-    def result(self) -> ScanResult: ...
-
-    @property
-    def history_error(self) -> str | None: ...
-
-
-ScanPath = Callable[[LoadedConfig, Path, datetime], ScanOutcomeLike]
-"""(configuration, run folder, as-of) → outcome; raises when no result could be produced."""
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A finished run, without the (large) scan result."""
-
-    schedule: str
-    run_dir: Path
-    status: str
-    started_at: datetime
-    duration_seconds: float
-    error: str | None
-    log: dict[str, Any]
-    notified: bool
 
 
 class ScheduledRunner:
@@ -173,8 +145,11 @@ class ScheduledRunner:
             logger.info("schedule %s: run skipped: %s", name, why)
             return RunRecord(name, folder, "skipped", when, 0.0, None, {"skipped": why}, False)
         stop = threading.Event()
+        every = self.renew_every or schedule.lease_seconds / 3
         heartbeat = threading.Thread(
-            target=self._renew, args=(name, schedule.lease_seconds, stop), daemon=True
+            target=keep_renewed,
+            args=(self.leases, name, schedule.lease_seconds, every, stop),
+            daemon=True,
         )
         heartbeat.start()
         try:
@@ -187,19 +162,6 @@ class ScheduledRunner:
             except (AuditorError, OSError) as exc:
                 # the lease expires by itself; the fire time may then run again elsewhere
                 logger.error("schedule %s: cannot release the lease: %s", name, exc)
-
-    def _renew(self, name: str, seconds: int, stop: threading.Event) -> None:
-        while not stop.wait(timeout=self.renew_every or seconds / 3):
-            try:
-                if not self.leases.renew(name, seconds):
-                    logger.error(
-                        "schedule %s: the lease expired and another host took it; "
-                        "raise schedules[].lease_seconds",
-                        name,
-                    )
-                    return
-            except (AuditorError, OSError) as exc:
-                logger.error("schedule %s: cannot renew the lease: %s", name, exc)
 
     def _lease_failed(
         self, schedule: ScheduleConfig, folder: Path, when: datetime, error: str
@@ -349,31 +311,3 @@ class ScheduledRunner:
             if secret:
                 text = text.replace(secret, "[redacted]")
         return text
-
-
-def _log_fields(
-    name: str,
-    run: str,
-    status: str,
-    duration: float,
-    result: ScanResult | None,
-    error: str | None,
-) -> dict[str, Any]:
-    summary = result.summary if result is not None else None
-    return {
-        "event": "scheduled_run",
-        "schedule": name,
-        "run": run,
-        "status": status,
-        "duration_seconds": duration,
-        "tenants": summary["tenants"] if summary else 0,
-        "tenants_failed": summary["tenants_failed"] if summary else 0,
-        "credentials": summary["credentials"] if summary else 0,
-        "findings": summary["by_severity"] if summary else {},
-        # failing ones, like "findings" beside it (summary["new"] also counts manual and waived)
-        "new_findings": sum(1 for f in result.findings if f.change == "new" and f.status == "fail")
-        if result is not None
-        else 0,
-        "scan_id": result.scan.id if result is not None else None,
-        "error": error,
-    }
