@@ -48,7 +48,7 @@ PRINTABLE = (
 )
 FULL_SIZE = 0.75  # PDF points per CSS px: the page printed at 100 %
 HEADING_SIZE = 14  # px; headings are 15-20 px, body text and tables at most 12.5 px in print
-HEADER_BAND = 40  # px above a table's first row on a page where its header must be
+HEADER_BAND = 60  # px above a table's first row on a page where its header must be (it may wrap)
 SORT_GLYPHS = set("↕↑↓▲▼△▽⇅⇵⬍")
 
 SCREEN = """() => {
