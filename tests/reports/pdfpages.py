@@ -1,12 +1,12 @@
-"""The printed report read back as an auditor sees it: each PDF page rendered to pixels and its text.
+"""A printed report as its reader sees it: each PDF page rendered to pixels, and its text.
 
-``page.pdf`` (Chromium) writes the PDF; PDFium (pypdfium2) renders every page to a bitmap and
-extracts its text with positions. The checks in ``test_pdf.py`` look at these, not at the DOM, so
-they see what the paper shows: ink at the clipped edge, a header repeated with some columns, a
-badge broken at a line end, a heading left alone at the foot of a page.
+Chromium's ``page.pdf`` writes the PDF; PDFium (pypdfium2) renders every page to a greyscale
+bitmap (``Page.png()`` writes it as a PNG file) and gives each character's box, font size and
+transformation. ``test_pdf.py`` checks these rather than the DOM, so it sees what the paper shows:
+ink cut by the page edge, a repeated header missing columns, a badge broken over two lines, a
+heading left alone at the foot of a page.
 
-Coordinates: pixels from the page's top-left corner at ``DPI``; a text line's ``top``/``bottom``
-are in the same pixels.
+Coordinates are pixels from the page's top-left corner at 96 dpi, so one pixel is one CSS px.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ INK = 200  # a grey value darker than this is ink (the palest border, --line #d9
 class Word:
     text: str
     left: float
-    top: float
     right: float
 
 
@@ -61,23 +60,16 @@ class Page:
     grey: bytes  # one byte per pixel, row after row, ``width`` bytes a row
     lines: tuple[Line, ...]  # top to bottom
 
-    @property
-    def text(self) -> str:
-        return "\n".join(line.text for line in self.lines)
-
     def ink(self, x: int, y: int) -> bool:
         return self.grey[y * self.width + x] < INK
 
-    def ink_rows(self) -> list[int]:
-        """Rows (top to bottom) holding at least one ink pixel."""
-        w = self.width
-        return [y for y in range(self.height) if min(self.grey[y * w : (y + 1) * w]) < INK]
-
-    def ink_columns(self, x0: int, x1: int) -> list[int]:
-        """Columns in ``[x0, x1)`` holding at least one ink pixel."""
-        w = self.width
-        cols = [self.grey[x::w] for x in range(max(0, x0), min(w, x1))]
-        return [max(0, x0) + i for i, col in enumerate(cols) if min(col) < INK]
+    def first_ink(self, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int] | None:
+        """The first ink pixel, row by row, in the rectangle ``[x0, x1) x [y0, y1)``."""
+        for y in range(y0, y1):
+            row = self.grey[y * self.width + x0 : y * self.width + x1]
+            if row and min(row) < INK:
+                return x0 + next(i for i, v in enumerate(row) if v < INK), y
+        return None
 
     def png(self) -> bytes:
         return grey_png(self.width, self.height, self.grey)
@@ -94,8 +86,8 @@ def read(pdf: bytes) -> list[Page]:
 def _page(page: Any, number: int) -> Page:
     bitmap = page.render(scale=SCALE, grayscale=True)
     width, height, stride = bitmap.width, bitmap.height, bitmap.stride
-    raw = bytes(bitmap.buffer)
-    grey = b"".join(raw[y * stride : y * stride + width] for y in range(height))
+    data = bytes(bitmap.buffer)
+    grey = b"".join(data[y * stride : y * stride + width] for y in range(height))
     textpage = page.get_textpage()
     try:
         lines = _lines(_chars(textpage, page.get_height()))
@@ -181,10 +173,7 @@ def _line(group: list[_Char]) -> Line:
         max(c.bottom for c in group),
         max(c.size for c in group),
         max(set(scales), key=scales.count),
-        tuple(
-            Word("".join(c.ch for c in w), w[0].left, min(c.top for c in w), w[-1].right)
-            for w in words
-        ),
+        tuple(Word("".join(c.ch for c in w), w[0].left, w[-1].right) for w in words),
     )
 
 
@@ -198,27 +187,45 @@ def edge_problems(page: Page, box: tuple[int, int, int, int]) -> list[str]:
     w, h = page.width, page.height
     found: list[str] = []
     margins = {
-        "left": [(x, y) for x in range(0, left) for y in range(h) if page.ink(x, y)],
-        "top": [(x, y) for y in range(0, top) for x in range(w) if page.ink(x, y)],
-        "right": [(x, y) for x in range(right, w) for y in range(h) if page.ink(x, y)],
-        "bottom": [(x, y) for y in range(bottom, h) for x in range(w) if page.ink(x, y)],
+        "left": (0, 0, left, h),
+        "top": (0, 0, w, top),
+        "right": (right, 0, w, h),
+        "bottom": (0, bottom, w, h),
     }
-    for side, inked in margins.items():
-        if inked:
-            found.append(f"page {page.number}: ink in the {side} margin at {inked[0]}")
+    for side, area in margins.items():
+        if (at := page.first_ink(*area)) is not None:
+            found.append(f"page {page.number}: ink in the {side} margin at {at}")
     for line in page.lines:
         if line.right > right or line.bottom > bottom:
             found.append(f"page {page.number}: text beyond the printable area: {line.text[:60]!r}")
     for x in range(right - EDGE, right):
-        for y in range(top, bottom):
-            if page.ink(x, y) and not _on_rule(page, x, y):
-                found.append(f"page {page.number}: ink at the right edge, ({x}, {y})")
-                break
+        cut = [y for y in range(top, bottom) if page.ink(x, y) and not _on_rule(page, x, y)]
+        if cut:
+            found.append(f"page {page.number}: ink cut by the right edge at ({x}, {cut[0]})")
     for y in range(bottom - EDGE, bottom):
-        for x in range(left, right):
-            if page.ink(x, y) and not _on_rule(page, x, y):
-                found.append(f"page {page.number}: ink at the bottom edge, ({x}, {y})")
-                break
+        cut = [x for x in range(left, right) if page.ink(x, y) and not _on_rule(page, x, y)]
+        if cut:
+            found.append(f"page {page.number}: ink cut by the bottom edge at ({cut[0]}, {y})")
+    return found
+
+
+def split_words(page: Page, words: set[str]) -> list[str]:
+    """Words broken over two lines: a line holds a proper start of one (two characters at least)
+    and a line just below it, overlapping it across, holds the rest ("CRITICA" above "L")."""
+    found = []
+    for i, line in enumerate(page.lines):
+        below = [b for b in page.lines[i + 1 :] if b.top - line.top < 2.5 * line.size]
+        for head in line.words:
+            for word in words:
+                if len(head.text) < 2 or head.text == word or not word.startswith(head.text):
+                    continue
+                rest = word[len(head.text) :]
+                if any(
+                    w.text.startswith(rest) and w.left < head.right and w.right > head.left
+                    for b in below
+                    for w in b.words
+                ):
+                    found.append(f"page {page.number}: {head.text!r} + {rest!r}")
     return found
 
 
