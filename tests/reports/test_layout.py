@@ -11,7 +11,8 @@ refused, malformed records: an incomplete scan with a banner and many manual res
 - print (A4 landscape, what an auditor files): ``page.pdf`` produces the PDF; the same print
   layout is measured with print media emulated at the page's content width: screen-only controls
   and sort glyphs are gone, every header cell is laid out whole, badges are not split, headings
-  avoid a break after them, and the page is no wider than the paper.
+  avoid a break after them, and the page is no wider than the paper (``test_pdf.py`` checks the
+  PDF's pages themselves, rendered to pixels).
 
 Measurements only: nothing here depends on time.
 """
