@@ -12,6 +12,10 @@ STAMP  := $(VENV)/.credaudit-installed
 $(STAMP): requirements/lock.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "credaudit needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
+	@# pip itself first, from the lock (hash-checked): the pip a venv starts with may be too old to
+	@# install the lock (pip 23.2 refuses a hash-pinned dependency requested with an extra)
+	sed -n '/^pip==/,/^    # via/p' requirements/lock.txt | grep -v '# via' > $(VENV)/pip-pin.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/pip-pin.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/lock.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
