@@ -278,10 +278,13 @@ class SailPointProvider(Provider):
         )
 
     def _normalise(self, items: list[Any]) -> tuple[list[Credential], list[RecordError]]:
+        """Every listed record normalised; ``items`` is emptied as it goes (each raw record is
+        let go once normalised, so a tenant's raw records and credentials are not held twice)."""
         credentials: list[Credential] = []
         errors: list[RecordError] = []
         seen: set[str] = set()
-        for index, raw in enumerate(items):
+        for index in range(len(items)):
+            raw, items[index] = items[index], None
             try:
                 credential = parse_pat(raw, tenant=self.settings.name)
             except RecordProblem as exc:
@@ -298,13 +301,18 @@ class SailPointProvider(Provider):
                 continue
             seen.add(credential.id)
             credentials.append(credential)
+        items.clear()
         return credentials, errors
 
 
 def _with_owners(
     credentials: list[Credential], lookup: OwnerLookup, levels: LevelLookup
 ) -> list[Credential]:
-    return [_with_owner(c, lookup, levels) for c in credentials]
+    """``credentials`` with their owners, replaced in place (each old one let go as it goes:
+    never two copies of the tenant)."""
+    for index, credential in enumerate(credentials):
+        credentials[index] = _with_owner(credential, lookup, levels)
+    return credentials
 
 
 def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup) -> Credential:
