@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from auditor.kernel.coveragenotes import CoverageNote, cause, caveat, info
 from auditor.kernel.http import ApiClient
 from auditor.kernel.model import RecordError, TenantCoverage, TenantInventory
+from auditor.kernel.sharing import Sharing
 from providers.conductorone.allowlists import TenantAllowLists
 from providers.conductorone.normalise import (
     BadRecord,
@@ -88,6 +89,7 @@ class _Assembly:
         self.notes.extend(sorted(self.owner_failures, key=lambda n: (n.kind, n.message)))
         credentials, errors, seen = [], [], set()
         deleted = duplicates = 0
+        sharing = Sharing()  # equal parts shared as each credential is made, not at the end
         for index, parsed in enumerate(items):
             if isinstance(parsed, RecordError):
                 errors.append(parsed)
@@ -113,6 +115,7 @@ class _Assembly:
                 errors.append(record_error(index, {"id": parsed.raw_id}, exc))
                 continue
             seen.add(parsed.raw_id)
+            sharing.share(credential)
             credentials.append(credential)
         if deleted:
             self.notes.append(
