@@ -218,7 +218,8 @@ def test_the_stream_is_the_document_as_json_dumps_writes_it(
     text is byte for byte ``json.dumps(document, indent=2)``: empty arrays and objects, absent
     optional parts, attachments given as bytes or digests."""
     for name, result in _variants(request.getfixturevalue(which)).items():
-        for attachments in (None, {"b.json": b"{}", "a.csv": oscal.Digest("00" * 32)}):
+        given: dict[str, bytes | oscal.Digest] = {"b.json": b"{}", "a.csv": oscal.Digest("0" * 64)}
+        for attachments in (None, given):
             expected = json.dumps(oscal.document(result, attachments), indent=2, ensure_ascii=False)
             text = "".join(oscal.chunks(result, attachments))
             assert text == expected + "\n", name
