@@ -6,10 +6,14 @@ or less, and memory grows linearly with the population. For each size N this scr
 1. starts ``credaudit sandbox --size N/2`` (two simulated tenants, N/2 credentials each) in its
    own process, on loopback ports chosen by the system, and lets it write its configuration;
 2. runs ``credaudit scan`` on that configuration in a child process, writing every format
-   (``-f html,markdown,json,csv,ocsf``: six files), with a fresh history database (the default
-   scan path: marks and stores the scan) and, with ``--evidence``, the evidence bundle;
+   (``-f html,markdown,json,csv,ocsf,oscal``: seven files), with a fresh history database (the
+   default scan path: marks and stores the scan) and, with ``--evidence``, the evidence bundle;
 3. reads the child's peak resident set size from the kernel (``wait4``'s ``ru_maxrss``: the
-   scan process alone, not the sandbox) and the size of every file it wrote.
+   scan process alone, not the sandbox) and the size of every file it wrote;
+4. samples the child's resident set (``/proc/<pid>/status`` ``VmRSS``) every 0.1 s and tells
+   the phase each sample fell in from what the scan has written so far: ``collect+evaluate``
+   (no history database yet), ``history`` (the database, no output yet), ``output`` (the
+   outputs' staging folder exists), and prints the peak of each phase: where the peak is.
 
 SailPoint's per-user level lookup (``user_levels``), which the sandbox's configuration turns on,
 costs one request per owner: it is turned off here unless ``--user-levels`` is given (it changes
@@ -30,11 +34,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FORMATS = "html,markdown,json,csv,ocsf"
+FORMATS = "html,markdown,json,csv,ocsf,oscal"
 AS_OF = "2026-11-24T00:00:00Z"
 STARTUP_TIMEOUT = 600.0
 
@@ -91,8 +96,40 @@ def configure(config: Path, *, user_levels: bool) -> None:
     config.write_text(text, encoding="utf-8")
 
 
-def run_scan(config: Path, out: Path, *, evidence: bool) -> tuple[float, int, int]:
-    """``credaudit scan`` in a child process: (wall seconds, peak RSS bytes, exit code)."""
+def _rss(pid: int) -> int:
+    """A process's resident set now, in bytes (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _phase(config: Path, out: Path) -> str:
+    if out.is_dir() and any(p.name.startswith(".credaudit-") for p in out.iterdir()):
+        return "output"
+    if (config.parent / "history.db").exists():
+        return "history"
+    return "collect+evaluate"
+
+
+def _sample(
+    pid: int, config: Path, out: Path, peaks: dict[str, int], stop: threading.Event
+) -> None:
+    """Peak resident set per phase (``_phase``), sampled every 0.1 s until ``stop``."""
+    while not stop.wait(0.1):
+        phase, rss = _phase(config, out), _rss(pid)
+        peaks[phase] = max(peaks.get(phase, 0), rss)
+
+
+def run_scan(
+    config: Path, out: Path, *, evidence: bool, peaks: dict[str, int]
+) -> tuple[float, int, int]:
+    """``credaudit scan`` in a child process: (wall seconds, peak RSS bytes, exit code);
+    ``peaks`` gets the sampled peak of each phase."""
     env = {**_env(), **_read_env_file(config.with_name("sandbox.env"))}
     args = [
         sys.executable,
@@ -116,7 +153,14 @@ def run_scan(config: Path, out: Path, *, evidence: bool) -> tuple[float, int, in
     started = time.perf_counter()
     with (config.parent / "scan.log").open("wb") as log:
         proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        stop = threading.Event()
+        sampler = threading.Thread(target=_sample, args=(proc.pid, config, out, peaks, stop))
+        sampler.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            stop.set()
+            sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return time.perf_counter() - started, usage.ru_maxrss * 1024, proc.returncode
 
@@ -126,7 +170,8 @@ def measure(size: int, *, evidence: bool, user_levels: bool, keep: Path | None) 
     sandbox, config = start_sandbox(size // 2, folder)
     try:
         configure(config, user_levels=user_levels)
-        wall, peak, code = run_scan(config, folder / "out", evidence=evidence)
+        peaks: dict[str, int] = {}
+        wall, peak, code = run_scan(config, folder / "out", evidence=evidence, peaks=peaks)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
@@ -139,6 +184,8 @@ def measure(size: int, *, evidence: bool, user_levels: bool, keep: Path | None) 
     print(
         f"  peak RSS            {peak / 2**20:>9.0f} MiB  ({peak / size / 1024:.2f} KiB/credential)"
     )
+    for phase, rss in peaks.items():
+        print(f"    sampled in {phase:<17}{rss / 2**20:>6.0f} MiB")
     for path in sorted(out.iterdir()):
         bytes_ = path.stat().st_size
         print(f"  {path.name:<20}{bytes_ / 1e6:>9.1f} MB  ({bytes_ / size:,.0f} B/credential)")

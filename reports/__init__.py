@@ -8,22 +8,9 @@ gives two files, the others one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-
 from auditor.kernel.model import ScanResult
 from reports import csv, html, json, markdown, ocsf, oscal
 from reports.base import Renderer, Streamer, joined, streaming
-
-
-def _oscal_stream(result: ScanResult) -> Mapping[str, Iterable[str]]:
-    """The OSCAL document, rendered when it is read (not while the other formats are written):
-    ``reports/oscal.py`` builds it whole."""
-
-    def chunks() -> Iterator[str]:
-        yield from oscal.render(result).values()
-
-    return {oscal.FILE_NAME: chunks()}
-
 
 FORMATS: dict[str, Streamer] = {
     "html": html.stream,
@@ -31,7 +18,7 @@ FORMATS: dict[str, Streamer] = {
     "json": json.stream,
     "csv": csv.stream,
     "ocsf": ocsf.stream,
-    "oscal": _oscal_stream,
+    "oscal": oscal.stream,
 }
 
 

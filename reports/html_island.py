@@ -200,12 +200,15 @@ class Islands:
             "tenant": [d["tenant"][e[0]] for e in entries],
             "owner": [owner_code[e[3]] for e in entries],
         }
-        per_credential = [
-            _credential_codes(c, d, open_rules, worst) if c is not None else {} for c in creds
-        ]
-        for name in CREDENTIAL_COLUMNS:
-            blank = len(SEVERITIES) if name == "worst" else 0
-            self.cred_columns[name] = [codes.get(name, blank) for codes in per_credential]
+        # column by column as each credential's codes are made (not a dict per credential held
+        # for the whole population: docs/architecture.md "Memory boundary")
+        blanks = {name: len(SEVERITIES) if name == "worst" else 0 for name in CREDENTIAL_COLUMNS}
+        columns: dict[str, list[int]] = {name: [] for name in CREDENTIAL_COLUMNS}
+        for c in creds:
+            codes = _credential_codes(c, d, open_rules, worst) if c is not None else {}
+            for name, column in columns.items():
+                column.append(codes.get(name, blanks[name]))
+        self.cred_columns.update(columns)
         usual = _usual_remediation(findings)
         self.rem = {rule: d["remediation"][text] for rule, text in usual.items()}
         self.finding_columns = {
@@ -219,13 +222,13 @@ class Islands:
                 for f in findings
             ],
         }
-        self.extra = [
-            [
+        self.extra = [  # tuples: a JSON array each, at two thirds of a list's memory
+            (
                 i,
                 d["remediation"][f.remediation],
                 d["waiver"][waiver_text(f)],
                 int(f.change == "new"),
-            ]
+            )
             for i, f in enumerate(findings)
             if f.remediation != usual.get(f.rule_id, "") or f.waiver or f.change == "new"
         ]

@@ -37,9 +37,10 @@ Extension props use the namespace ``https://credaudit.invalid/ns/oscal`` (a URI 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,7 @@ from auditor.kernel.model import Credential, Finding, ScanResult, WaiverStatus
 from auditor.kernel.timestamps import format_timestamp
 from auditor.kernel.visible import visible
 from reports import json as json_format
+from reports.base import buffered
 
 FILE_NAME = "assessment-results.oscal.json"
 OSCAL_VERSION = "1.1.3"
@@ -214,50 +216,88 @@ class Digest:
     sha256: str
 
 
-def document(
-    result: ScanResult, attachments: Mapping[str, bytes | Digest] | None = None
+class _Lazy:
+    """A JSON array of the document made as it is written (``stream``): its items come from
+    ``make()`` one at a time, so the document's population-sized arrays (inventory items,
+    observations, findings) are never held whole; ``document`` lists them."""
+
+    def __init__(self, make: Callable[[], Iterable[Any]]) -> None:
+        self.make = make
+
+
+def _observations(
+    result: ScanResult, open_findings: list[Finding], ids: _Ids, collected: str
+) -> Iterator[dict[str, Any]]:
+    by_cred: dict[tuple[str, str], list[Finding]] = {}
+    for f in open_findings:
+        by_cred.setdefault((f.tenant, f.credential_id), []).append(f)
+    for c in result.credentials:
+        yield _observation(c, by_cred.get((c.tenant, c.id), []), ids, collected)
+    del by_cred
+    for cov in result.coverage:
+        if cov.status != "complete":
+            yield {
+                "uuid": ids("coverage", cov.tenant),
+                "title": f"Tenant {visible(cov.tenant)} collected {cov.status}",
+                "description": f"Tenant {visible(cov.tenant)} ({cov.provider}) was not "
+                f"collected completely ({cov.status}): credentials not collected were not "
+                "assessed, and no control is satisfied by their absence.",
+                "methods": ["TEST"],
+                "collected": collected,
+            }
+
+
+def _findings(
+    result: ScanResult,
+    open_findings: list[Finding],
+    ids: _Ids,
+    nist: dict[str, str],
+    risks: dict[str, str],
+) -> Iterator[dict[str, Any]]:
+    seen = {(c.tenant, c.id) for c in result.credentials}
+    for f in open_findings:
+        obs = ids("observation", f.tenant, f.credential_id)
+        observation = obs if (f.tenant, f.credential_id) in seen else None
+        targets: list[str | None] = [*sorted({nist[c] for c in f.controls if c in nist})]
+        for t in targets or [None]:
+            yield _finding(f, t, ids, observation, risks)
+
+
+def _results_json_digest(result: ScanResult) -> dict[str, Digest]:
+    """``results.json`` as ``-f json`` writes it, by its SHA-256, hashed as it is streamed."""
+    digests = {}
+    for name, chunks in json_format.stream(result).items():
+        hashed = hashlib.sha256()
+        for chunk in chunks:
+            hashed.update(chunk.encode())
+        digests[name] = Digest(hashed.hexdigest())
+    return digests
+
+
+def _back_matter(
+    result: ScanResult,
+    ids: _Ids,
+    plan: dict[str, Any],
+    attachments: Mapping[str, bytes | Digest] | None,
+) -> Iterator[dict[str, Any]]:
+    yield plan
+    if attachments is None:
+        attachments = _results_json_digest(result)
+    for name, data in sorted(attachments.items()):
+        yield _resource(ids, name, data, f"credaudit evidence file {name}")
+
+
+def _skeleton(
+    result: ScanResult, attachments: Mapping[str, bytes | Digest] | None
 ) -> dict[str, Any]:
-    """The OSCAL document as Python data; ``attachments`` are the files it travels with (an
-    evidence bundle's), by name; default: ``results.json`` as ``-f json`` writes it."""
+    """The document with its population-sized arrays as ``_Lazy`` (made as they are read)."""
     scan = result.scan
     ids = _Ids(scan.id)
     collected = _ts(scan.as_of)
     nist = _nist_controls(result)
     open_findings = [f for f in result.findings if f.status in ("fail", "manual", "waived")]
-    by_cred: dict[tuple[str, str], list[Finding]] = {}
-    for f in open_findings:
-        by_cred.setdefault((f.tenant, f.credential_id), []).append(f)
-    observations = [
-        _observation(c, by_cred.get((c.tenant, c.id), []), ids, collected)
-        for c in result.credentials
-    ]
-    seen = {(c.tenant, c.id) for c in result.credentials}
-    for cov in result.coverage:
-        if cov.status != "complete":
-            observations.append(
-                {
-                    "uuid": ids("coverage", cov.tenant),
-                    "title": f"Tenant {visible(cov.tenant)} collected {cov.status}",
-                    "description": f"Tenant {visible(cov.tenant)} ({cov.provider}) was not "
-                    f"collected completely ({cov.status}): credentials not collected were not "
-                    "assessed, and no control is satisfied by their absence.",
-                    "methods": ["TEST"],
-                    "collected": collected,
-                }
-            )
+    incomplete = any(cov.status != "complete" for cov in result.coverage)
     risks = {w.id: ids("risk", w.id) for w in result.evaluation.waivers}
-    findings: list[dict[str, Any]] = []
-    for f in open_findings:
-        obs = ids("observation", f.tenant, f.credential_id)
-        observation = obs if (f.tenant, f.credential_id) in seen else None
-        targets: list[str | None] = [*sorted({nist[c] for c in f.controls if c in nist})]
-        findings.extend(_finding(f, t, ids, observation, risks) for t in targets or [None])
-    if attachments is None:
-        attachments = {name: text.encode() for name, text in json_format.render(result).items()}
-    resources = [
-        _resource(ids, name, data, f"credaudit evidence file {name}")
-        for name, data in sorted(attachments.items())
-    ]
     policy = json.dumps(result.evaluation.policy, sort_keys=True, separators=(",", ":"))
     plan = {
         "uuid": ids("plan"),
@@ -282,15 +322,18 @@ def document(
             ]
         },
     }
-    items = [_credential_item(c, ids) for c in result.credentials]
-    if items:
-        result_doc["local-definitions"] = {"inventory-items": items}
-    if observations:
-        result_doc["observations"] = observations
+    if result.credentials:
+        result_doc["local-definitions"] = {
+            "inventory-items": _Lazy(lambda: (_credential_item(c, ids) for c in result.credentials))
+        }
+    if result.credentials or incomplete:
+        result_doc["observations"] = _Lazy(
+            lambda: _observations(result, open_findings, ids, collected)
+        )
     if risks:
         result_doc["risks"] = [_risk(w, ids) for w in result.evaluation.waivers]
-    if findings:
-        result_doc["findings"] = findings
+    if open_findings:  # each open result is at least one finding
+        result_doc["findings"] = _Lazy(lambda: _findings(result, open_findings, ids, nist, risks))
     if scan.status != "complete":
         result_doc["remarks"] = (
             "Incomplete scan: at least one tenant failed or was collected partially; "
@@ -311,18 +354,81 @@ def document(
                 "remarks": "No separate assessment plan: the effective policy (back-matter) is it.",
             },
             "results": [result_doc],
-            "back-matter": {"resources": [plan, *resources]},
+            "back-matter": {
+                "resources": _Lazy(lambda: _back_matter(result, ids, plan, attachments))
+            },
         }
     }
+
+
+def _listed(value: Any) -> Any:
+    """``value`` with every ``_Lazy`` made into a list (the whole document as data)."""
+    if isinstance(value, _Lazy):
+        return [_listed(item) for item in value.make()]
+    if isinstance(value, dict):
+        return {key: _listed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_listed(item) for item in value]
+    return value
+
+
+def document(
+    result: ScanResult, attachments: Mapping[str, bytes | Digest] | None = None
+) -> dict[str, Any]:
+    """The OSCAL document as Python data; ``attachments`` are the files it travels with (an
+    evidence bundle's), by name; default: ``results.json`` as ``-f json`` writes it (hashed as
+    it is streamed). ``stream`` writes the same document without holding it."""
+    listed: dict[str, Any] = _listed(_skeleton(result, attachments))
+    return listed
+
+
+def _dumps(value: Any, depth: int) -> str:
+    """``value`` as ``json.dumps(..., indent=2)`` writes it at nesting ``depth``."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + "  " * depth) if depth else text
+
+
+def _encoded(value: Any, depth: int) -> Iterator[str]:
+    """``value`` in pieces whose join is exactly ``json.dumps(value, indent=2,
+    ensure_ascii=False)`` at nesting ``depth``, each ``_Lazy`` array made as it is written (its
+    items are plain data, each dumped whole): JSON strings hold no raw line break, so a nested
+    value's text is its own text re-indented."""
+    inner = "\n" + "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield ("," if i else "") + inner + json.dumps(key, ensure_ascii=False) + ": "
+            yield from _encoded(item, depth + 1)
+        yield "\n" + "  " * depth + "}"
+    elif isinstance(value, _Lazy) or (isinstance(value, list) and value):
+        items = value.make() if isinstance(value, _Lazy) else value
+        opened = False
+        for item in items:
+            yield ("," if opened else "[") + inner
+            if isinstance(value, _Lazy):
+                yield _dumps(item, depth + 1)
+            else:
+                yield from _encoded(item, depth + 1)
+            opened = True
+        yield ("\n" + "  " * depth + "]") if opened else "[]"
+    else:
+        yield _dumps(value, depth)
+
+
+def chunks(
+    result: ScanResult, attachments: Mapping[str, bytes | Digest] | None = None
+) -> Iterator[str]:
+    """The document's text in pieces of about 64 Ki characters, made as they are read."""
+    yield from buffered(itertools.chain(_encoded(_skeleton(result, attachments), 0), ("\n",)))
 
 
 def render(
     result: ScanResult, attachments: Mapping[str, bytes | Digest] | None = None
 ) -> dict[str, str]:
-    text = json.dumps(document(result, attachments), indent=2, ensure_ascii=False)
-    return {FILE_NAME: text + "\n"}
+    return {FILE_NAME: "".join(chunks(result, attachments))}
 
 
 def stream(result: ScanResult) -> Mapping[str, Iterator[str]]:
-    """The streaming interface (``stream(result) -> {file name: chunks}``): one chunk."""
-    return {name: iter((text,)) for name, text in render(result).items()}
+    """The streaming interface (``stream(result) -> {file name: chunks}``): nothing is made
+    until the chunks are read, and the document is never held whole."""
+    return {FILE_NAME: chunks(result)}

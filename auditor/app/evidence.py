@@ -125,20 +125,20 @@ def _entries(
     result: ScanResult, config: AuditConfig | None, waivers: Sequence[Any], formats: Formats
 ) -> dict[str, bytes]:
     files = {n: b"".join(c) for n, c in _streams(result, config, waivers, formats).items()}
-    files.update(_last(result, formats, files))
+    files.update((n, b"".join(c)) for n, c in _last(result, formats, files).items())
     return files
 
 
 def _last(
     result: ScanResult, formats: Formats, attachments: Mapping[str, bytes | Any]
-) -> dict[str, bytes]:
-    """The ``LAST`` format's entries, over ``attachments`` (bytes or ``oscal.Digest``)."""
+) -> dict[str, Iterable[bytes]]:
+    """The ``LAST`` format's entries, over ``attachments`` (bytes or ``oscal.Digest``), as lazy
+    chunks of bytes."""
     if LAST not in formats:
         return {}
     from reports import oscal
 
-    rendered = oscal.render(result, attachments=attachments)
-    return {f"reports/{name}": text.encode() for name, text in rendered.items()}
+    return {f"reports/{oscal.FILE_NAME}": map(str.encode, oscal.chunks(result, attachments))}
 
 
 def _manifest(
@@ -289,15 +289,12 @@ def write_bundle(
             from reports.oscal import Digest
 
             digests = {name: Digest(digest) for name, (_, digest, _) in spooled.items()}
-            last = _last(result, formats, digests)
-            if any(found.contains(data.decode()) for data in last.values()):
-                spooled = None
+            last = _spool(_last(result, formats, digests), found, path.parent, stack)
+            spooled = None if last is None else {**spooled, **last}
         if spooled is not None:
             sizes = {name: (digest, size) for name, (_, digest, size) in spooled.items()}
-            sizes.update((n, (hashlib.sha256(d).hexdigest(), len(d))) for n, d in last.items())
             entries: dict[str, bytes | BinaryIO] = dict(_manifest(result, sizes, signing_key))
             entries.update((name, spool) for name, (spool, _, _) in spooled.items())
-            entries.update(last)
             write_zip(path, entries)
             return
     files = bundle_files(

@@ -123,13 +123,17 @@ class History:
         except self._db.errors as exc:
             raise self._error("cannot read", exc) from None
 
-    def record(self, result: ScanResult, *, config_hash: str | None = None) -> ScanResult:
-        """Mark ``result`` against the history and store it, atomically; return it marked."""
+    def record(
+        self, result: ScanResult, *, config_hash: str | None = None, in_place: bool = False
+    ) -> ScanResult:
+        """Mark ``result`` against the history and store it, atomically; return it marked.
+        ``in_place``: its findings are marked themselves (``historymark.InPlace``: the caller
+        gives ``result`` up, and undoes the marks if this raises)."""
         try:
             with self._write() as db:
                 if db.execute("SELECT 1 FROM scans WHERE id = ?", (result.scan.id,)).fetchone():
                     raise HistoryError(f"scan {result.scan.id} is already recorded")
-                marked = _mark(db, result)
+                marked = _mark(db, result, in_place=in_place)
                 _store(db, marked, config_hash)
         except self._db.errors as exc:
             raise self._error("cannot record the scan", exc) from None

@@ -223,24 +223,33 @@ def record_history(
     """Mark and store ``result`` in the history; on failure, the reason and ``result`` unmarked.
 
     What is stored is first checked like the reports (``write_outputs``): every fragment of
-    ``secrets`` (default ``known_secrets``) is withheld and the coverage notes it."""
+    ``secrets`` (default ``known_secrets``) is withheld and the coverage notes it.
+
+    ``result`` is given up: its findings are marked in place (``historymark.InPlace``, the
+    memory of a large scan), so the caller uses what this returns instead; on failure that is
+    ``result`` exactly as it came (the marks undone)."""
     from auditor.app.evidence import redact_config
     from auditor.app.history import History, canonical_hash
-    from auditor.app.historymark import _replace
+    from auditor.app.historymark import InPlace, _replace
     from auditor.app.historytarget import history_target
     from auditor.app.trend import chart_points
     from auditor.kernel.errors import ConfigError, HistoryError
 
     result = withhold_model(result, secrets if secrets is not None else known_secrets(loaded))
+    marks = InPlace(result)
     try:
         with History(history_target(loaded)) as history:
             marked = history.record(
-                result, config_hash=canonical_hash(redact_config(loaded.config))
+                result, config_hash=canonical_hash(redact_config(loaded.config)), in_place=True
             )
             tenants = [c.tenant for c in marked.coverage]
             return _replace(marked, trend=chart_points(history, tenants)), None
     except (HistoryError, ConfigError, OSError) as exc:
+        marks.undo()
         return result, str(exc)
+    except BaseException:
+        marks.undo()
+        raise
 
 
 @dataclasses.dataclass(frozen=True)

@@ -331,12 +331,14 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         return items
 
     def _add(self, items: list[Any], page: list[Any]) -> None:
-        items.extend(page)
+        """A page's records, each checked as it comes (``_Assembly.parsed``: the raw dicts are
+        let go page by page, not held for the whole tenant), and their owners queued."""
         for raw in page:
             user_id = raw.get("userId") if isinstance(raw, dict) else None
             if isinstance(user_id, str) and user_id and user_id not in self._requested:
                 self._requested.add(user_id)
                 self._pending.append(user_id)
+            items.append(self.parsed(len(items), raw))
         if len(self._pending) >= self.provider.owner_batch_size:
             self._flush_owners(full_only=True)
         self.provider.on_progress(len(items))

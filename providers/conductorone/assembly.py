@@ -14,10 +14,12 @@ from pydantic import ValidationError
 
 from auditor.kernel.coveragenotes import CoverageNote, cause, caveat, info
 from auditor.kernel.http import ApiClient
-from auditor.kernel.model import TenantCoverage, TenantInventory
+from auditor.kernel.model import RecordError, TenantCoverage, TenantInventory
+from auditor.kernel.sharing import Sharing
 from providers.conductorone.allowlists import TenantAllowLists
 from providers.conductorone.normalise import (
     BadRecord,
+    Parsed,
     parse_client,
     read_str_list,
     record_error,
@@ -53,7 +55,16 @@ class _Assembly:
     unresolved: dict[str, str]
     owner_failures: list[CoverageNote]
 
-    def _inventory(self, items: list[Any], base_url: str) -> TenantInventory:
+    @staticmethod
+    def parsed(index: int, raw: Any) -> Parsed | RecordError:
+        """The ``index``-th record of the listing checked (``parse_client``) as it is read, or why
+        it cannot be read: what ``_inventory`` needs of it, so the raw dict need not be kept."""
+        try:
+            return parse_client(raw)
+        except (BadRecord, ValidationError) as exc:
+            return record_error(index, raw, exc)
+
+    def _inventory(self, items: list[Parsed | RecordError], base_url: str) -> TenantInventory:
         owners = OwnerTable(unresolved=self.unresolved)
         left = self.provider.options.inactive_employment_statuses
         left = DEFAULT_LEFT_EMPLOYMENT if left is None else left
@@ -78,9 +89,12 @@ class _Assembly:
         self.notes.extend(sorted(self.owner_failures, key=lambda n: (n.kind, n.message)))
         credentials, errors, seen = [], [], set()
         deleted = duplicates = 0
-        for index, raw in enumerate(items):
+        sharing = Sharing()  # equal parts shared as each credential is made, not at the end
+        for index, parsed in enumerate(items):
+            if isinstance(parsed, RecordError):
+                errors.append(parsed)
+                continue
             try:
-                parsed = parse_client(raw)
                 if parsed.deleted:
                     # revoked (docs/vendors/conductorone.md §5): not part of the population
                     deleted += 1
@@ -97,9 +111,11 @@ class _Assembly:
                     allow_lists=self.allow_lists,
                 )
             except (BadRecord, ValidationError) as exc:
-                errors.append(record_error(index, raw, exc))
+                # parsed: its id is the record's (``parse_client`` read it as it is)
+                errors.append(record_error(index, {"id": parsed.raw_id}, exc))
                 continue
             seen.add(parsed.raw_id)
+            sharing.share(credential)
             credentials.append(credential)
         if deleted:
             self.notes.append(

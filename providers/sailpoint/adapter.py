@@ -32,6 +32,7 @@ from auditor.kernel.model import (
     TenantInventory,
 )
 from auditor.kernel.privilege import PrivilegeJudge
+from auditor.kernel.sharing import Sharing
 from providers.base import Provider, TenantSettings
 from providers.options import Options
 from providers.permissions import Permission
@@ -179,7 +180,8 @@ class SailPointProvider(Provider):
             items, notes, partial = await self._list(client, version)
             # CPU work on the whole tenant (20k records: seconds), in a worker thread so that
             # the other tenants' request chains on this event loop go on meanwhile
-            credentials, errors = await asyncio.to_thread(self._normalise, items)
+            sharing = Sharing()  # equal parts shared as each credential is made
+            credentials, errors = await asyncio.to_thread(self._normalise, items, sharing)
             self.on_progress(len(credentials))
             lookup = await resolve_owners(
                 client,
@@ -194,7 +196,9 @@ class SailPointProvider(Provider):
                 ),
             )
             levels = await self._levels(client, credentials, lookup)
-            credentials = await asyncio.to_thread(_with_owners, credentials, lookup, levels)
+            credentials = await asyncio.to_thread(
+                _with_owners, credentials, lookup, levels, sharing
+            )
             managed = sum(1 for c in credentials if c.managed)
             notes += [*lookup.notes, *levels.notes]
             notes += [
@@ -277,11 +281,16 @@ class SailPointProvider(Provider):
             client, version, params, body, notes, tenant=self.settings.name
         )
 
-    def _normalise(self, items: list[Any]) -> tuple[list[Credential], list[RecordError]]:
+    def _normalise(
+        self, items: list[Any], sharing: Sharing | None = None
+    ) -> tuple[list[Credential], list[RecordError]]:
+        """Every listed record normalised; ``items`` is emptied as it goes (each raw record is
+        let go once normalised, so a tenant's raw records and credentials are not held twice)."""
         credentials: list[Credential] = []
         errors: list[RecordError] = []
         seen: set[str] = set()
-        for index, raw in enumerate(items):
+        for index in range(len(items)):
+            raw, items[index] = items[index], None
             try:
                 credential = parse_pat(raw, tenant=self.settings.name)
             except RecordProblem as exc:
@@ -297,14 +306,26 @@ class SailPointProvider(Provider):
                 )
                 continue
             seen.add(credential.id)
+            if sharing is not None:
+                sharing.share(credential)
             credentials.append(credential)
+        items.clear()
         return credentials, errors
 
 
 def _with_owners(
-    credentials: list[Credential], lookup: OwnerLookup, levels: LevelLookup
+    credentials: list[Credential],
+    lookup: OwnerLookup,
+    levels: LevelLookup,
+    sharing: Sharing | None = None,
 ) -> list[Credential]:
-    return [_with_owner(c, lookup, levels) for c in credentials]
+    """``credentials`` with their owners, replaced in place (each old one let go as it goes:
+    never two copies of the tenant), their equal parts shared as they are made."""
+    for index, credential in enumerate(credentials):
+        credentials[index] = _with_owner(credential, lookup, levels)
+        if sharing is not None:
+            sharing.share(credentials[index])
+    return credentials
 
 
 def _with_owner(credential: Credential, lookup: OwnerLookup, levels: LevelLookup) -> Credential:

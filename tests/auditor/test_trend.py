@@ -174,3 +174,36 @@ def test_history_commands_read_a_postgresql_history(
     wrong = runner.invoke(cli, ["history", "-c", str(config)], env={"HIST_PW": "wrong-pw-4242"})
     assert wrong.exit_code == 2 and "password authentication failed" in wrong.output
     assert "wrong-pw-4242" not in wrong.output
+
+
+def test_recording_marks_in_place_and_a_failure_gives_the_result_back_unmarked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``record_history`` marks the findings themselves (not copies: the memory of a large scan);
+    when recording fails after marking (here: reading the trend back), the result it returns is
+    exactly the unmarked one, so the reports say nothing of a history that was not updated."""
+    import auditor.app.trend
+    from auditor.app.runs import record_history
+    from auditor.kernel.errors import HistoryError
+    from tests.auditor.test_scheduler import loaded_with
+
+    loaded = loaded_with(tmp_path, "history: {database: hist/h.db}\n")
+    result = scan(1, {"t1": "complete"}, [finding("t1", "A"), finding("t1", "B")])
+    before = [(f.model_dump(), set(f.model_fields_set)) for f in result.findings]
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise HistoryError("the trend cannot be read")
+
+    monkeypatch.setattr(auditor.app.trend, "chart_points", broken)
+    given, error = record_history(loaded, result)
+    assert error == "the trend cannot be read" and given is result
+    assert [(f.model_dump(), set(f.model_fields_set)) for f in given.findings] == before
+    assert all(f.change is None and f.first_seen is None for f in given.findings)
+
+    monkeypatch.undo()
+    again = scan(2, {"t1": "complete"}, [finding("t1", "A")])
+    marked, error = record_history(loaded, again)
+    assert error is None
+    (kept,) = marked.findings
+    assert kept is again.findings[0] and kept.change == "persisting"  # marked in place
+    assert "change" in kept.model_fields_set

@@ -188,9 +188,50 @@ def test_same_scan_same_bytes_and_vendor_text_visible(curated: ScanResult) -> No
     text = render("oscal", changed)[oscal.FILE_NAME]
     assert "\u202e" not in text and "\ufeff" not in text and "<U+202E>" in text
     validate(json.loads(text))
-    assert list(oscal.stream(curated)[oscal.FILE_NAME]) == [
-        render("oscal", curated)[oscal.FILE_NAME]
-    ]
+    pieces = list(oscal.stream(curated)[oscal.FILE_NAME])
+    assert len(pieces) > 1 and "".join(pieces) == render("oscal", curated)[oscal.FILE_NAME]
+
+
+def _variants(result: ScanResult) -> dict[str, ScanResult]:
+    complete = tuple(replace(c, status="complete") for c in result.coverage)
+    no_findings = replace(result.evaluation, findings=())
+    return {
+        "as is": result,
+        "no credentials": replace(result, credentials=()),
+        "no findings": replace(result, evaluation=no_findings),
+        "nothing": replace(result, credentials=(), evaluation=no_findings),
+        "nothing, complete": replace(
+            result,
+            credentials=(),
+            evaluation=replace(no_findings, waivers=()),
+            coverage=complete,
+            scan=replace(result.scan, status="complete"),
+        ),
+    }
+
+
+@pytest.mark.parametrize("which", ["curated", "rich"])
+def test_the_stream_is_the_document_as_json_dumps_writes_it(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """The document is streamed (its population-sized arrays made as they are written), and the
+    text is byte for byte ``json.dumps(document, indent=2)``: empty arrays and objects, absent
+    optional parts, attachments given as bytes or digests."""
+    for name, result in _variants(request.getfixturevalue(which)).items():
+        given: dict[str, bytes | oscal.Digest] = {"b.json": b"{}", "a.csv": oscal.Digest("0" * 64)}
+        for attachments in (None, given):
+            expected = json.dumps(oscal.document(result, attachments), indent=2, ensure_ascii=False)
+            text = "".join(oscal.chunks(result, attachments))
+            assert text == expected + "\n", name
+            validate(json.loads(text))
+
+
+def test_the_default_attachment_is_results_json_hashed_as_it_streams(curated: ScanResult) -> None:
+    doc = doc_of(curated)
+    (resource,) = doc["assessment-results"]["back-matter"]["resources"][1:]
+    whole = render("json", curated)[json_format.FILE_NAME].encode()
+    assert resource["rlinks"][0]["href"] == json_format.FILE_NAME
+    assert resource["rlinks"][0]["hashes"][0]["value"] == hashlib.sha256(whole).hexdigest()
 
 
 def test_the_demo_writes_a_valid_document(tmp_path: Path) -> None:
