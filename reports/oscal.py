@@ -40,7 +40,7 @@ import hashlib
 import itertools
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,6 +50,9 @@ from auditor.kernel.timestamps import format_timestamp
 from auditor.kernel.visible import visible
 from reports import json as json_format
 from reports.base import buffered
+from reports.lazyjson import Lazy as _Lazy
+from reports.lazyjson import encoded as _encoded
+from reports.lazyjson import listed as _listed
 
 FILE_NAME = "assessment-results.oscal.json"
 OSCAL_VERSION = "1.1.3"
@@ -216,15 +219,6 @@ class Digest:
     sha256: str
 
 
-class _Lazy:
-    """A JSON array of the document made as it is written (``stream``): its items come from
-    ``make()`` one at a time, so the document's population-sized arrays (inventory items,
-    observations, findings) are never held whole; ``document`` lists them."""
-
-    def __init__(self, make: Callable[[], Iterable[Any]]) -> None:
-        self.make = make
-
-
 def _observations(
     result: ScanResult, open_findings: list[Finding], ids: _Ids, collected: str
 ) -> Iterator[dict[str, Any]]:
@@ -361,17 +355,6 @@ def _skeleton(
     }
 
 
-def _listed(value: Any) -> Any:
-    """``value`` with every ``_Lazy`` made into a list (the whole document as data)."""
-    if isinstance(value, _Lazy):
-        return [_listed(item) for item in value.make()]
-    if isinstance(value, dict):
-        return {key: _listed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_listed(item) for item in value]
-    return value
-
-
 def document(
     result: ScanResult, attachments: Mapping[str, bytes | Digest] | None = None
 ) -> dict[str, Any]:
@@ -380,39 +363,6 @@ def document(
     it is streamed). ``stream`` writes the same document without holding it."""
     listed: dict[str, Any] = _listed(_skeleton(result, attachments))
     return listed
-
-
-def _dumps(value: Any, depth: int) -> str:
-    """``value`` as ``json.dumps(..., indent=2)`` writes it at nesting ``depth``."""
-    text = json.dumps(value, indent=2, ensure_ascii=False)
-    return text.replace("\n", "\n" + "  " * depth) if depth else text
-
-
-def _encoded(value: Any, depth: int) -> Iterator[str]:
-    """``value`` in pieces whose join is exactly ``json.dumps(value, indent=2,
-    ensure_ascii=False)`` at nesting ``depth``, each ``_Lazy`` array made as it is written (its
-    items are plain data, each dumped whole): JSON strings hold no raw line break, so a nested
-    value's text is its own text re-indented."""
-    inner = "\n" + "  " * (depth + 1)
-    if isinstance(value, dict) and value:
-        yield "{"
-        for i, (key, item) in enumerate(value.items()):
-            yield ("," if i else "") + inner + json.dumps(key, ensure_ascii=False) + ": "
-            yield from _encoded(item, depth + 1)
-        yield "\n" + "  " * depth + "}"
-    elif isinstance(value, _Lazy) or (isinstance(value, list) and value):
-        items = value.make() if isinstance(value, _Lazy) else value
-        opened = False
-        for item in items:
-            yield ("," if opened else "[") + inner
-            if isinstance(value, _Lazy):
-                yield _dumps(item, depth + 1)
-            else:
-                yield from _encoded(item, depth + 1)
-            opened = True
-        yield ("\n" + "  " * depth + "]") if opened else "[]"
-    else:
-        yield _dumps(value, depth)
 
 
 def chunks(
