@@ -147,7 +147,8 @@ def summarize(result: ScanResult, *, every_note: bool = False) -> list[str]:
 
 def known_secrets(loaded: LoadedConfig, into: SecretSet | None = None) -> SecretSet:
     """The configured secrets, with the key material each tenant's provider derives from its
-    secret, and the webhook URL's path and query (its host is not secret)."""
+    secret, the webhook URL's path and query (its host is not secret), and a PostgreSQL
+    history's password when it is set."""
     from urllib.parse import urlsplit
 
     from auditor.app.engine import default_registry
@@ -164,6 +165,17 @@ def known_secrets(loaded: LoadedConfig, into: SecretSet | None = None) -> Secret
         url = loaded.webhook_url.get_secret_value()
         parts = urlsplit(url)
         found.add(url, public_prefix=f"{parts.scheme}://{parts.netloc}")
+    if loaded.config.history.is_postgres:  # the shared history's password
+        from auditor.app.historydb import PostgresTarget
+        from auditor.app.historytarget import history_target
+        from auditor.kernel.errors import ConfigError
+
+        try:
+            target = history_target(loaded)
+        except ConfigError:
+            target = None  # not set here: nothing can leak what was never read
+        if isinstance(target, PostgresTarget) and target.password is not None:
+            found.add(target.password)
     return found
 
 

@@ -171,3 +171,18 @@ def test_the_configuration_names_a_postgresql_history(tmp_path: Path) -> None:
         loaded_with(tmp_path, "history: {database: h.db, password_env: PGPW}\n")
     sqlite = target_of(loaded_with(tmp_path, "history: {database: sub/h.db}\n"))
     assert sqlite == tmp_path / "sub" / "h.db"
+
+
+def test_the_history_password_is_a_known_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outputs are checked against every configured secret: the shared history's password is
+    one (and an unset one is simply not known, never an error for a report)."""
+    from auditor.app.runs import known_secrets
+
+    url = "postgresql://credaudit@db.example:5432/credaudit"
+    loaded = loaded_with(tmp_path, f"history: {{database: '{url}', password_env: PGPW}}\n")
+    monkeypatch.delenv("PGPW", raising=False)
+    assert not known_secrets(loaded).contains("pw-value-1234567890")
+    monkeypatch.setenv("PGPW", "pw-value-1234567890")
+    assert known_secrets(loaded).contains("a report quoting pw-value-1234567890 by mistake")
