@@ -364,3 +364,30 @@ tenants:
     # the key is SailPoint's own (SailPointOptions): the configuration says so, located
     with pytest.raises(ConfigError, match=r"tenants\[0\]\.user_levels: .*sailpoint tenants only"):
         load_config(path, env={"S": secret})
+
+
+def test_collection_runs_with_a_short_gil_switch_interval_and_puts_it_back() -> None:
+    """Worker threads normalise while other tenants' chains wait on the event loop: during
+    collection a thread holds the GIL for at most ``SWITCH_INTERVAL``, and the process's own
+    interval is back afterwards, also when a tenant fails."""
+    import sys
+
+    from auditor.app.enginecollect import SWITCH_INTERVAL
+
+    seen: list[float] = []
+
+    class Recording(GoodProvider):
+        async def collect(self) -> TenantInventory:
+            seen.append(sys.getswitchinterval())
+            return await super().collect()
+
+    before = sys.getswitchinterval()
+    plan = ScanPlan(
+        tenants=(settings("good", "conductorone"), settings("buggy", "sailpoint")),
+        evaluator=lambda inv, as_of: Evaluation(),
+    )
+    result = run_scan(plan, AS_OF, registry={"conductorone": Recording, "sailpoint": BuggyProvider})
+    assert SWITCH_INTERVAL < before
+    assert seen == [SWITCH_INTERVAL]
+    assert sys.getswitchinterval() == before
+    assert [c.status for c in result.coverage] == ["complete", "failed"]
