@@ -177,9 +177,10 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
-    # every credential searched for the scan's secrets (20k: seconds of CPU), in a worker thread
-    # so that the tenants still collecting go on meanwhile
-    inventory = await asyncio.to_thread(withhold_model, _own(inventory, settings), secrets)
+    # every credential searched for the scan's secrets, then equal parts shared once (a third of
+    # the memory): seconds of CPU at 20k, in a worker thread so that the tenants still collecting
+    # go on meanwhile
+    inventory = await asyncio.to_thread(_withheld_and_shared, _own(inventory, settings), secrets)
     status, notes = inventory.coverage.status, list[CoverageNote]()
     if factory.withheld() and WITHHELD_NOTE not in inventory.coverage.notes:
         notes.append(WITHHELD_DETAIL)  # withheld at source, the mark since cut by an adapter
@@ -209,8 +210,13 @@ async def collect_tenant(
         },
     )
     progress.tenant_finished(coverage)
-    Sharing().share_all(inventory.credentials)  # equal parts once: a third of the memory
     return TenantInventory(coverage=coverage, credentials=inventory.credentials)
+
+
+def _withheld_and_shared(inventory: TenantInventory, secrets: SecretSet) -> TenantInventory:
+    inventory = withhold_model(inventory, secrets)
+    Sharing().share_all(inventory.credentials)
+    return inventory
 
 
 def scrub_secret(inventory: TenantInventory, secret: str) -> TenantInventory:
