@@ -7,6 +7,10 @@ restriction objects are one of a handful, and pydantic gives every model instanc
 credential). ``Sharing.share`` makes equal parts one object: the models stay equal, hash, dump and
 validate exactly as before (they are frozen, so no one can tell), and a credential costs about a
 third of the memory.
+
+A nested model met again as the very object the pool already holds (a ConductorOne owner is one
+object for all their credentials) is known by identity, without hashing it again: hashing a
+frozen model hashes every field, every time.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ class Sharing:
     def __init__(self) -> None:
         self._sets: dict[frozenset[str], set[str]] = {}
         self._values: dict[Any, Any] = {}
+        self._pooled_models: dict[int, BaseModel] = {}
+        """The pool's own models by ``id``: only objects the pool holds, so no id is reused."""
 
     def share(self, model: BaseModel) -> BaseModel:
         """``model`` with its fields set and its nested frozen models and tuples shared (in
@@ -36,7 +42,11 @@ class Sharing:
         values = model.__dict__
         for name, value in values.items():
             if isinstance(value, BaseModel):
+                if self._pooled_models.get(id(value)) is value:
+                    continue  # already the pool's, and shared
                 shared = self._pooled(self.share(value))
+                if shared is value:
+                    self._pooled_models[id(value)] = value
             elif isinstance(value, tuple) and value:
                 shared = self._pooled(value)
             else:

@@ -387,7 +387,7 @@ def test_collection_runs_with_a_short_gil_switch_interval_and_puts_it_back() -> 
         evaluator=lambda inv, as_of: Evaluation(),
     )
     result = run_scan(plan, AS_OF, registry={"conductorone": Recording, "sailpoint": BuggyProvider})
-    assert SWITCH_INTERVAL < before
+    assert before > SWITCH_INTERVAL
     assert seen == [SWITCH_INTERVAL]
     assert sys.getswitchinterval() == before
     assert [c.status for c in result.coverage] == ["complete", "failed"]
