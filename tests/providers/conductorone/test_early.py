@@ -14,7 +14,7 @@ import respx
 
 from auditor.kernel.model import TenantInventory
 from providers.conductorone.early import _Early
-from providers.conductorone.normalise import BadRecord
+from providers.conductorone.normalise import BadRecord, to_credential
 from tests.providers.conductorone.conftest import FakeTime
 from tests.providers.conductorone.test_adapter import (
     BASE,
@@ -143,7 +143,7 @@ def test_a_client_that_cannot_be_made_is_a_record_error_either_way(
     import providers.conductorone.assembly as assembly
     import providers.conductorone.early as early_module
 
-    real = early_module.to_credential
+    real = to_credential
 
     def failing(parsed: Any, **kwargs: Any) -> Any:
         if parsed.raw_id == "k100":
