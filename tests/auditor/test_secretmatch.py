@@ -223,3 +223,10 @@ def test_a_pattern_re2_refuses_leaves_the_reference_way(monkeypatch: pytest.Monk
     assert secrets.contains("a" + SECRET[9:22])
     assert secrets._prefilter._pattern is False
     assert not secrets.contains("nothing secret here at all")
+
+
+@given(st.text(max_size=300) | st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_project_keeps_exactly_ascii_letters_and_digits(text: str) -> None:
+    from auditor.kernel.secretforms import _NOT_ALNUM, project
+
+    assert project(text) == _NOT_ALNUM.sub("", text)
