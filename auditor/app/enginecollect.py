@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from auditor.app.collecttuning import collecting
 from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import AuditorError, ProviderError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, TokenProvider
@@ -263,10 +263,6 @@ def _failed(settings: TenantSettings, base_url: str | None, error: str) -> Tenan
     )
 
 
-SWITCH_INTERVAL = 0.0005
-"""Seconds a thread may hold the GIL while another waits for it, during collection."""
-
-
 async def collect_all(
     tenants: Sequence[TenantSettings],
     *,
@@ -274,19 +270,10 @@ async def collect_all(
     clients: ClientFactory,
     progress: Progress,
 ) -> list[TenantInventory]:
-    """Every tenant, concurrently on this event loop.
-
-    CPU work of a tenant that has its data (normalising, checking for secrets) runs in worker
-    threads while the other tenants' request chains go on here. Python lets a running thread keep
-    the GIL for ``sys.getswitchinterval()`` (5 ms by default) before a waiting one gets it, so every
-    response arriving meanwhile would wait up to that long to be read and answered with the next
-    request: during collection the interval is ``SWITCH_INTERVAL``, and put back after
-    (``benchmarks/bench_scale.py``: 0.2 s of a 5.5 s collection at 5,000 per tenant)."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, SWITCH_INTERVAL))
-    try:
+    """Every tenant, concurrently on this event loop; CPU work of a tenant that has its data
+    (normalising, checking for secrets) runs in worker threads meanwhile, with the interpreter
+    set for it (``auditor.app.collecttuning``)."""
+    with collecting():
         return list(
             await asyncio.gather(*(collect_tenant(t, registry, clients, progress) for t in tenants))
         )
-    finally:
-        sys.setswitchinterval(before)
