@@ -15,9 +15,9 @@ back (``benchmarks/bench_scale.py`` measures the effect; no test times anything)
   the loop for 50 to 180 ms four times, on top of the young collections. During collection the
   objects alive at its start are frozen (``gc.freeze``: start-up state, never garbage) and full
   collections are held back (``FULL_COLLECTIONS_HELD``); the young generations are still
-  collected as before, which frees the short-lived cycles requests and responses leave. Afterwards the
-  frozen objects are unfrozen and the thresholds put back, so the next full collection (during
-  evaluation or the outputs) sees everything again.
+  collected as before, which frees the short-lived cycles requests and responses leave.
+  Afterwards the frozen objects are unfrozen and the thresholds put back, so the next full
+  collection (during evaluation or the outputs) sees everything again.
 """
 
 from __future__ import annotations
