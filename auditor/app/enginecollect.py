@@ -22,7 +22,13 @@ from auditor.kernel.model import TenantCoverage, TenantInventory
 from auditor.kernel.phases import NO_PHASES, PhaseListener, PhaseUpdate
 from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.sharing import Sharing
-from auditor.kernel.withhold import WITHHELD_DETAIL, WITHHELD_NOTE, withhold_model
+from auditor.kernel.withhold import (
+    WITHHELD_DETAIL,
+    WITHHELD_NOTE,
+    Vouched,
+    withhold_inventory,
+    withhold_model,
+)
 from providers.base import ClientFactory, Provider, TenantSettings
 
 __all__ = [
@@ -131,6 +137,7 @@ async def collect_tenant(
     budget = asyncio.timeout(settings.http.tenant_timeout + BACKSTOP_GRACE)
     progress.tenant_started(settings.name, settings.provider)
     base_url: str | None = None
+    provider: Provider | None = None
     try:
         base_url = cls.base_url_for(settings)
         provider = cls(settings, factory)
@@ -180,7 +187,10 @@ async def collect_tenant(
     # every credential searched for the scan's secrets, then equal parts shared once (a third of
     # the memory): seconds of CPU at 20k, in a worker thread so that the tenants still collecting
     # go on meanwhile
-    inventory = await asyncio.to_thread(_withheld_and_shared, _own(inventory, settings), secrets)
+    vouched = provider.vouched if provider is not None else None
+    inventory = await asyncio.to_thread(
+        _withheld_and_shared, _own(inventory, settings), secrets, vouched
+    )
     status, notes = inventory.coverage.status, list[CoverageNote]()
     if factory.withheld() and WITHHELD_NOTE not in inventory.coverage.notes:
         notes.append(WITHHELD_DETAIL)  # withheld at source, the mark since cut by an adapter
@@ -213,8 +223,10 @@ async def collect_tenant(
     return TenantInventory(coverage=coverage, credentials=inventory.credentials)
 
 
-def _withheld_and_shared(inventory: TenantInventory, secrets: SecretSet) -> TenantInventory:
-    inventory = withhold_model(inventory, secrets)
+def _withheld_and_shared(
+    inventory: TenantInventory, secrets: SecretSet, vouched: Vouched | None
+) -> TenantInventory:
+    inventory = withhold_inventory(inventory, secrets, vouched)
     Sharing().share_all(inventory.credentials)
     return inventory
 

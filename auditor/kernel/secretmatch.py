@@ -152,6 +152,12 @@ class SecretSet:
     def __bool__(self) -> bool:
         return self._count > 0
 
+    @property
+    def generation(self) -> int:
+        """Grows with every value added: a text found clean at one generation may hold a
+        fragment of a value added since."""
+        return self._count
+
     def add(self, value: str | SecretStr | None, *, public_prefix: str = "") -> None:
         """Register ``value``; a ``public_prefix`` it starts with (a format's constant text,
         such as ``secret-token:conductorone.com:v1:``) is not itself secret and is left out."""

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from auditor.kernel.coveragenotes import CoverageNote, cause, caveat, info
 from auditor.kernel.http import ApiClient
 from auditor.kernel.model import Credential, RecordError, TenantCoverage, TenantInventory
+from auditor.kernel.withhold import Vouched
 from providers.conductorone.allowlists import TenantAllowLists
 from providers.conductorone.early import _Early
 from providers.conductorone.normalise import (
@@ -88,6 +89,7 @@ class _Assembly(_Early):
         self.notes.extend(sorted(self.owner_failures, key=lambda n: (n.kind, n.message)))
         credentials, errors, seen = [], [], set()
         deleted = duplicates = 0
+        clean_at: set[int | None] = set()
         for index, parsed in enumerate(items):
             if isinstance(parsed, RecordError):
                 errors.append(parsed)
@@ -102,14 +104,17 @@ class _Assembly(_Early):
             made = self.made.get(index)
             if made is not None and made.still_valid(owners, parsed.user_id or ""):
                 result = made.result  # made early, and shared then (providers.conductorone.early)
+                checked = made.clean_at
             else:
                 result = self._made_now(parsed, owners)
+                checked = self._clean_at(result) if isinstance(result, Credential) else None
             if not isinstance(result, Credential):
                 # parsed: its id is the record's (``parse_client`` read it as it is)
                 errors.append(record_error(index, {"id": parsed.raw_id}, result))
                 continue
             seen.add(parsed.raw_id)
             credentials.append(result)
+            clean_at.add(checked)
         if deleted:
             self.notes.append(
                 info(
@@ -170,4 +175,8 @@ class _Assembly(_Early):
             requests=self.api.stats.requests,
             retries=self.api.stats.retries,
         )
-        return TenantInventory(coverage=coverage, credentials=tuple(credentials))
+        inventory = TenantInventory(coverage=coverage, credentials=tuple(credentials))
+        generation = self.api.secrets.generation
+        if clean_at <= {generation}:  # every credential searched, none touched, nothing added since
+            self.provider.vouched = Vouched(inventory.credentials, self.api.secrets, generation)
+        return inventory

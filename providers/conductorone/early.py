@@ -15,6 +15,10 @@ The end result is exactly the one normalising everything at the end gives
 when its owner, owner notes and owner role ids are still the very ones it was made with; else
 it makes it again): the same credentials, record errors and notes, in the same order.
 
+Each credential made early is also searched for the scan's secrets there (``_clean_at``); when
+every credential returned was found clean at the secrets' current generation, the provider
+vouches for them (``auditor.kernel.withhold.Vouched``) and the engine searches only the coverage.
+
 ``_Early`` is a mixin of ``_Run``.
 """
 
@@ -27,8 +31,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from auditor.kernel.coveragenotes import CoverageNote
+from auditor.kernel.http import ApiClient
 from auditor.kernel.model import Credential, Owner
 from auditor.kernel.sharing import Sharing
+from auditor.kernel.withhold import clean
 from providers.conductorone.allowlists import TenantAllowLists
 from providers.conductorone.normalise import BadRecord, Parsed, read_str_list, to_credential
 from providers.conductorone.owners import (
@@ -53,6 +59,8 @@ class Made:
     owner: Owner
     notes: tuple[str, ...]
     role_ids: tuple[str, ...] | None
+    clean_at: int | None = None
+    """The secrets' generation the credential was found ``clean`` at (``None``: it was not)."""
 
     def still_valid(self, owners: OwnerTable, user_id: str) -> bool:
         """Whether the owner table still gives what this was made with."""
@@ -67,6 +75,7 @@ class _Early:
     """The early normalising of ``_Run`` (which calls ``_early_init`` in its ``__init__``)."""
 
     provider: ConductorOneProvider
+    api: ApiClient
     tenant: str
     roles: dict[str, str]
     catalogue: Catalogue
@@ -189,4 +198,13 @@ class _Early:
                 result = exc
             else:
                 self.sharing.share(result)
-            self.made[index] = Made(result, owner, notes, role_ids)
+            clean_at = self._clean_at(result) if isinstance(result, Credential) else None
+            self.made[index] = Made(result, owner, notes, role_ids, clean_at)
+
+    def _clean_at(self, credential: Credential) -> int | None:
+        """The secrets' generation ``credential`` is ``clean`` at, or ``None``: searched here,
+        in the worker thread, so that the engine need not search the whole population again
+        once the last page is in (``auditor.kernel.withhold.Vouched``)."""
+        secrets = self.api.secrets
+        generation = secrets.generation
+        return generation if clean(credential, secrets) else None

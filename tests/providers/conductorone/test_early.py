@@ -11,8 +11,11 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from pydantic import SecretStr
 
 from auditor.kernel.model import TenantInventory
+from auditor.kernel.secretmatch import WITHHELD, SecretSet
+from auditor.kernel.withhold import clean, withhold_inventory
 from providers.conductorone.early import _Early
 from providers.conductorone.normalise import BadRecord, to_credential
 from tests.providers.conductorone.conftest import FakeTime
@@ -158,3 +161,38 @@ def test_a_client_that_cannot_be_made_is_a_record_error_either_way(
     at_end = _collect(fake_time, early=False, ask_again=False, roles_after_owners=False)
     assert early.model_dump_json() == at_end.model_dump_json()
     assert [e.record_id for e in early.coverage.record_errors] == ["bad", "k100"]
+
+
+def _with_secrets(fake: FakeTime, records: list[dict[str, Any]]) -> tuple[Any, TenantInventory]:
+    from providers.base import ClientFactory
+    from providers.conductorone import ConductorOneProvider
+    from tests.providers.conductorone.conftest import NOW, settings_for
+    from tests.providers.conductorone.test_adapter import CLIENT_ID, SECRET
+
+    secrets = SecretSet()
+    ConductorOneProvider.register_secrets(SecretStr(SECRET), secrets)
+    factory = ClientFactory(sleep=fake.sleep, clock=fake.clock, jitter=lambda: 0.5, secrets=secrets)
+    made = ConductorOneProvider(settings_for(CLIENT_ID, SECRET), factory, wall_clock=lambda: NOW)
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        mock_tenant(mock, _search(records), _users(False))
+        inventory = asyncio.run(made.collect())
+    return made, inventory
+
+
+def test_clean_credentials_are_vouched_for(fake_time: FakeTime) -> None:
+    made, inventory = _with_secrets(fake_time, _records())
+    secrets = made.vouched.secrets
+    assert made.vouched.covers(inventory.credentials, secrets)
+    assert secrets.generation > 1  # the secret, its key material and the bearer token
+    assert withhold_inventory(inventory, secrets, made.vouched) is inventory
+
+
+def test_a_credential_holding_withheld_text_is_not_vouched_for(fake_time: FakeTime) -> None:
+    from tests.providers.conductorone.test_adapter import SECRET
+
+    records = _records()
+    records[200]["displayName"] = f"echo {SECRET[-30:]}"  # withheld at receipt: the mark stays
+    made, inventory = _with_secrets(fake_time, records)
+    assert made.vouched is None
+    (echoed,) = [c for c in inventory.credentials if WITHHELD in c.name]
+    assert not clean(echoed, SecretSet([SECRET]))
