@@ -29,7 +29,7 @@ from contextlib import contextmanager
 
 __all__ = ["FULL_COLLECTIONS_HELD", "SWITCH_INTERVAL", "collecting"]
 
-SWITCH_INTERVAL = 0.0005
+SWITCH_INTERVAL = 0.0001
 """Seconds a thread may hold the GIL while another waits for it, during collection."""
 FULL_COLLECTIONS_HELD = 1_000_000_000
 """The third ``gc`` threshold during collection: young-generation collections before a full one
