@@ -391,7 +391,9 @@ def test_collection_runs_with_the_interpreter_tuned_and_puts_it_back() -> None:
     )
     result = run_scan(plan, AS_OF, registry={"conductorone": Recording, "sailpoint": BuggyProvider})
     assert before > SWITCH_INTERVAL
-    assert seen == [(SWITCH_INTERVAL, (*threshold[:2], FULL_COLLECTIONS_HELD), True)]
+    ((interval, thresholds, frozen),) = seen
+    assert interval == pytest.approx(SWITCH_INTERVAL)  # kept in whole microseconds
+    assert (thresholds, frozen) == ((*threshold[:2], FULL_COLLECTIONS_HELD), True)
     assert sys.getswitchinterval() == before
     assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, 0)
     assert [c.status for c in result.coverage] == ["complete", "failed"]
