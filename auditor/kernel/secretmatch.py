@@ -292,7 +292,10 @@ class SecretSet:
         where such a string is withheld whole."""
         if not self._loose_windows:
             return False
-        view = project(fold(text))
+        return self._loose_hit(project(fold(text)))
+
+    def _loose_hit(self, view: str) -> bool:
+        """Whether a projected view (``project(fold(text))``) holds a loose window."""
         if len(view) < FRAGMENT or not self._loose_prefilter.may_hold(view):
             return False
         windows, anchors, get, n = (

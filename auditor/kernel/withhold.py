@@ -28,9 +28,10 @@ from pydantic import BaseModel, ValidationError
 
 from auditor.kernel.coveragenotes import caveat
 from auditor.kernel.errors import AuditorError
+from auditor.kernel.jsonpieces import dumps_pieces
 from auditor.kernel.results import TenantInventory
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
-from auditor.kernel.secretstream import SecretScanner
+from auditor.kernel.secretstream import LooseScanner, SecretScanner
 
 WITHHELD_NOTE = (
     "vendor text was withheld from this report because it matched a configured secret or a "
@@ -192,13 +193,17 @@ def _restore(data: Any, original: Any, loc: tuple[int | str, ...]) -> None:
 def withhold_json(value: Any, secrets: SecretSet) -> Any:
     """A parsed vendor JSON document with every string holding a fragment withheld, so that an
     adapter never quotes, cuts, ``repr``-escapes or stores one (the HTTP layer calls this on
-    every API response). Checked as one text first: a clean document is returned as it is."""
+    every API response). Checked as one text first (``json.dumps``, written and searched in
+    pieces: ``auditor.kernel.jsonpieces``): a clean document is returned as it is."""
     if not secrets:
         return value
-    text = json.dumps(value, ensure_ascii=False)
-    if secrets.contains(text):
+    scanner, loose = SecretScanner(secrets), LooseScanner(secrets)
+    for piece in dumps_pieces(value):
+        scanner.feed(piece)
+        loose.feed(piece)
+    if scanner.close():
         value = _scrub(value, secrets, _ALL, set())
-    if secrets.contains_loose(text):
+    if loose.close():
         value = _scrub_loose(value, secrets)
     return value
 
