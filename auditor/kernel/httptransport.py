@@ -23,6 +23,14 @@ describes). So the proxy transport's connection pool gets a network backend that
 to every TCP connection it opens (``_NoDelayBackend``); ``tests/auditor/test_nodelay.py`` reads
 the option back from a real proxied connection, so an httpx or httpcore upgrade that moves these
 internals fails there rather than silently.
+
+**One write per request.** h11 hands httpcore a request's head and its body as separate writes,
+and each became its own ``send`` (and, over TLS, its own record): with TCP_NODELAY, two segments,
+and the server woken twice for one request (about 0.2 ms more per round trip on the loopback
+sandbox, ``benchmarks/bench_scale.py``). The pool's connections (``_OneWriteStream``) hold what is
+written until the connection is next read, which for HTTP/1.1 is once the request is complete,
+and send it at once; a body past ``WRITE_HELD`` bytes goes out as it comes. A connection closed
+with a request held sends nothing of it.
 """
 
 from __future__ import annotations
@@ -49,6 +57,8 @@ _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 """httpx's own default (``httpx._config.DEFAULT_LIMITS``); httpx always passes its limits."""
 SOCKET_OPTIONS: tuple[tuple[int, int, int], ...] = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 """Set on every socket the client opens (see the module docstring)."""
+WRITE_HELD = 64 * 1024
+"""Bytes of a request held before they are sent anyway (a large body goes in several writes)."""
 
 
 class _NoDelayBackend(httpcore.AsyncNetworkBackend):
@@ -80,8 +90,93 @@ class _NoDelayBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+class _OneWriteStream(httpcore.AsyncNetworkStream):
+    """A connection whose writes are held until the next read: a request goes out in one
+    ``send`` (see the module docstring)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._held: list[bytes] = []
+        self._size = 0
+        self._timeout: float | None = None
+
+    async def _flush(self) -> None:
+        if self._held:
+            data, self._held, self._size = b"".join(self._held), [], 0
+            await self._inner.write(data, self._timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        if not buffer:  # h11 ends a Content-Length body with an empty write
+            return
+        self._held.append(buffer)
+        self._size += len(buffer)
+        self._timeout = timeout
+        if self._size >= WRITE_HELD:
+            await self._flush()
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        await self._flush()
+        return await self._inner.read(max_bytes, timeout)
+
+    async def aclose(self) -> None:
+        self._held, self._size = [], 0  # never sent: the peer sees no partial request
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+    ) -> httpcore.AsyncNetworkStream:
+        await self._flush()  # a proxy's CONNECT was read already; nothing is held
+        return _OneWriteStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _OneWriteBackend(httpcore.AsyncNetworkBackend):
+    """A backend whose connections are ``_OneWriteStream``s."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _OneWriteStream(
+            await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _one_write(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:
+    """``transport`` with its pool's connections writing each request at once."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.AsyncNetworkBackend):
+        pool._network_backend = _OneWriteBackend(backend)  # type: ignore[union-attr]
+    return transport
+
+
 class NoDelayClient(httpx.AsyncClient):
-    """``httpx.AsyncClient`` whose own transports, direct and proxy, set ``SOCKET_OPTIONS``."""
+    """``httpx.AsyncClient`` whose own transports, direct and proxy, set ``SOCKET_OPTIONS`` and
+    write each request at once."""
 
     def _init_transport(
         self,
@@ -95,14 +190,16 @@ class NoDelayClient(httpx.AsyncClient):
     ) -> httpx.AsyncBaseTransport:
         if transport is not None:
             return transport
-        return httpx.AsyncHTTPTransport(
-            verify=verify,
-            cert=cert,
-            trust_env=trust_env,
-            http1=http1,
-            http2=http2,
-            limits=limits,
-            socket_options=SOCKET_OPTIONS,
+        return _one_write(
+            httpx.AsyncHTTPTransport(
+                verify=verify,
+                cert=cert,
+                trust_env=trust_env,
+                http1=http1,
+                http2=http2,
+                limits=limits,
+                socket_options=SOCKET_OPTIONS,
+            )
         )
 
     def _init_proxy_transport(
@@ -129,7 +226,7 @@ class NoDelayClient(httpx.AsyncClient):
         backend = getattr(pool, "_network_backend", None)
         if isinstance(backend, httpcore.AsyncNetworkBackend):
             pool._network_backend = _NoDelayBackend(backend)  # type: ignore[union-attr]
-        return made
+        return _one_write(made)
 
 
 def tls_verify(settings: HttpSettings) -> ssl.SSLContext:

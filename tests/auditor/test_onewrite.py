@@ -1,0 +1,144 @@
+"""One write per request (``auditor.kernel.httptransport._OneWriteStream``): a request's head and
+body leave in one ``send``, over plain TCP and TLS, directly and through a proxy; a large body
+still goes out as it comes, and arrives whole; a connection closed with a request held sends
+nothing of it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from pathlib import Path
+from typing import Any
+
+import httpcore
+import pytest
+from httpcore._backends.anyio import AnyIOStream
+
+from auditor.kernel.http import ApiClient, HttpSettings
+from auditor.kernel.httptransport import WRITE_HELD, _OneWriteStream
+from tests.auditor.test_nodelay import _certificate, _ok, no_env_proxy  # noqa: F401 - fixture
+from tests.rawserver import raw_server
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every write reaching a real connection (plain or TLS)."""
+    seen: list[int] = []
+    real = AnyIOStream.write
+
+    async def counting(self: AnyIOStream, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        seen.append(len(buffer))
+        await real(self, buffer, timeout)
+
+    monkeypatch.setattr(AnyIOStream, "write", counting)
+    return seen
+
+
+@pytest.mark.usefixtures("no_env_proxy")
+def test_a_request_with_a_body_is_one_write(writes: list[int]) -> None:
+    async def scenario() -> None:
+        async with (
+            raw_server(_ok) as served,
+            ApiClient(tenant="t", base_url=served.url, settings=HttpSettings()) as api,
+        ):
+            await api.post_json("/b", json={"pageSize": 25, "pageToken": "x" * 40})
+            await api.get_json("/a")
+            await api.post_json("/b", json={"pageSize": 25})
+
+    asyncio.run(scenario())
+    assert len(writes) == 3  # head and body together, each time
+
+
+@pytest.mark.usefixtures("no_env_proxy")
+def test_a_tls_request_is_one_write(tmp_path: Path, writes: list[int]) -> None:
+    cert_file, key_file = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    bodies: list[bytes] = []
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        bodies.append(await reader.readexactly(length))
+        await _ok("", writer)
+        await writer.drain()
+        writer.close()
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=context)
+        port = server.sockets[0].getsockname()[1]
+        settings = HttpSettings(ca_bundle=str(cert_file))
+        try:
+            async with ApiClient(
+                tenant="t", base_url=f"https://localhost:{port}", settings=settings
+            ) as api:
+                await api.post_json("/search", json={"pageSize": 25})
+        finally:
+            server.close()
+
+    asyncio.run(scenario())
+    assert len(writes) == 1
+    assert json.loads(bodies[0]) == {"pageSize": 25}
+
+
+@pytest.mark.usefixtures("no_env_proxy")
+def test_a_large_body_goes_out_as_it_comes_and_arrives_whole(writes: list[int]) -> None:
+    received: list[Any] = []
+
+    async def echo_size(line: str, writer: asyncio.StreamWriter) -> None:
+        received.append(line)
+        await _ok(line, writer)
+
+    big = {"refs": [{"id": f"user-{i:06d}"} for i in range(10_000)]}
+    size = len(json.dumps(big, separators=(",", ":")))  # as httpx writes it
+    assert size > 2 * WRITE_HELD
+
+    async def scenario() -> None:
+        async with (
+            raw_server(echo_size) as served,
+            ApiClient(tenant="t", base_url=served.url, settings=HttpSettings()) as api,
+        ):
+            await api.post_json("/search", json=big)  # raw_server reads exactly Content-Length
+
+    asyncio.run(scenario())
+    assert received == ["POST /search HTTP/1.1"]  # the server read Content-Length bytes
+    (sent,) = writes  # sent when it passed WRITE_HELD, with the head, not held for the read
+    assert sent > size
+
+
+class _Inner(httpcore.AsyncNetworkStream):
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.closed = False
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        return b"HTTP/1.1 200 OK\r\n"
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        self.written.append(buffer)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_held_writes_go_at_the_next_read_and_never_after_a_close() -> None:
+    async def scenario() -> tuple[list[bytes], list[bytes]]:
+        sent = _Inner()
+        stream = _OneWriteStream(sent)
+        await stream.write(b"POST / HTTP/1.1\r\n\r\n")
+        await stream.write(b"{}")
+        assert sent.written == []
+        await stream.read(100)
+        await stream.write(b"x" * WRITE_HELD)  # a large body: sent without waiting for a read
+        assert sent.written[-1] == b"x" * WRITE_HELD
+        dropped = _Inner()
+        closing = _OneWriteStream(dropped)
+        await closing.write(b"POST / HTTP/1.1\r\n\r\n")
+        await closing.aclose()
+        assert dropped.closed
+        return sent.written, dropped.written
+
+    sent, dropped = asyncio.run(scenario())
+    assert sent == [b"POST / HTTP/1.1\r\n\r\n{}", b"x" * WRITE_HELD]
+    assert dropped == []
