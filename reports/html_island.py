@@ -163,7 +163,7 @@ class Islands:
         # entry of a finding whose credential is not in the inventory or is named differently)
         self.tenants: list[str] = [c.tenant for c in ordered]
         self.names: list[str] = [names[c.key] for c in ordered]
-        del names
+        names.clear()
         self.ids: list[str] = [shown(c.id) for c in ordered]
         self.entry_owners: list[Owner] = [_pooled(owner_pool, owner_of(c)) for c in ordered]
         self.creds: list[Credential | None] = list(ordered)
@@ -180,8 +180,8 @@ class Islands:
             if key in said:
                 known = said[key]
             elif found >= 0:
-                c = ordered[found]
-                known = (c.name, c.owner.name or "", c.owner.id or "")
+                own = ordered[found]
+                known = (own.name, own.owner.name or "", own.owner.id or "")
             else:
                 known = None
             if known != saying:
@@ -189,9 +189,7 @@ class Islands:
                 self.tenants.append(f.tenant)
                 self.names.append(shown(f.credential_name))
                 self.ids.append(shown(f.credential_id))
-                self.entry_owners.append(
-                    _pooled(owner_pool, (owner_name, owner_id, "", owner_id))
-                )
+                self.entry_owners.append(_pooled(owner_pool, (owner_name, owner_id, "", owner_id)))
                 self.creds.append(None)
                 found = index[key] = len(self.creds) - 1  # its other findings use it too
                 said[key] = saying
@@ -313,9 +311,7 @@ def _quads(flat: array[int]) -> Iterator[str]:
     step = 4 * 4096
     for start in range(0, len(flat), step):
         part = flat[start : start + step]
-        quads = ",".join(
-            f"[{i},{r},{w},{n}]" for i, r, w, n in zip(*[iter(part)] * 4, strict=True)
-        )
+        quads = ",".join(f"[{i},{r},{w},{n}]" for i, r, w, n in zip(*[iter(part)] * 4, strict=True))
         yield ("," if start else "") + quads
     yield "]"
 

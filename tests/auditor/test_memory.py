@@ -6,6 +6,7 @@ its rows in batches."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +16,7 @@ from auditor.kernel.model import (
     Capabilities,
     Credential,
     EffectivePrivilege,
+    Evaluation,
     Owner,
     ScanResult,
     TenantCoverage,
@@ -23,6 +25,9 @@ from auditor.kernel.model import (
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.sharing import Sharing
 from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model
+
+if TYPE_CHECKING:
+    from auditor.app.historydb import Target
 
 CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
 SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
@@ -114,3 +119,54 @@ def test_saved_3_0_results_read_whole_by_every_reader(rich: ScanResult, tmp_path
         f.fingerprint: f.first_seen for f in rich.findings if f.first_seen is not None
     }
     assert first_seen_from_document(document)  # rich has "new" findings
+
+
+def test_a_large_tenant_is_stored_in_pieces_and_read_back_whole(
+    history_target: Target,
+) -> None:
+    """The history writes a tenant's inventory and findings into its row piece by piece
+    (``Backend.insert_blobs``: SQLite's incremental blob I/O, PostgreSQL one parameter), never
+    holding the blob joined; what it reads back is every credential and finding as stored."""
+    from datetime import UTC, datetime, timedelta
+
+    from auditor.app.history import History
+    from auditor.kernel.model import Finding, ScanInfo, ToolInfo, fingerprint
+
+    when = datetime(2026, 11, 24, tzinfo=UTC)
+    creds = tuple(credential(i) for i in range(4500))  # three batches of _PACK_BATCH and more
+    findings = tuple(
+        Finding(
+            rule_id=rule,
+            status="fail",
+            severity="high",
+            provider="sailpoint",
+            tenant="t",
+            credential_id=c.id,
+            credential_name=c.name,
+            message=f"{rule} on {c.id}",
+            evidence={"n": n},
+            fingerprint=fingerprint("t", c.id, rule),
+        )
+        for n, c in enumerate(creds)
+        for rule in ("stale", "no-expiry")
+    )
+    coverage = TenantCoverage(
+        tenant="t", provider="sailpoint", status="complete", credential_count=len(creds)
+    )
+    result = ScanResult(
+        tool=ToolInfo(version="9.9"),
+        scan=ScanInfo(
+            id="large", started_at=when, finished_at=when + timedelta(minutes=1), as_of=when,
+            status="complete",
+        ),
+        coverage=(coverage,),
+        credentials=creds,
+        evaluation=Evaluation(findings=findings),
+    )  # fmt: skip
+    with History(history_target) as history:
+        marked = history.record(result)
+        (record,) = history.scans()
+        assert history.findings(record) == list(marked.findings)
+        (inventory,) = history.inventories(record)
+    assert inventory.credentials == creds
+    assert inventory.coverage == coverage
