@@ -170,3 +170,68 @@ def test_a_large_tenant_is_stored_in_pieces_and_read_back_whole(
         (inventory,) = history.inventories(record)
     assert inventory.credentials == creds
     assert inventory.coverage == coverage
+
+
+def test_shared_field_dicts_are_key_sharing_smaller_and_hold_the_same_items() -> None:
+    """``Sharing`` puts a credential's field dict in a key-sharing dict (one names table per
+    class): smaller, the same items in the same order; a model of a few fields is left as it
+    is (a key-sharing dict keeps room for about 30 values)."""
+    import sys
+
+    creds = [credential(i) for i in range(3)]
+    plain = [dict(c.__dict__) for c in creds]
+    sizes = [sys.getsizeof(c.__dict__) for c in creds]
+    owner_size = sys.getsizeof(creds[0].owner.__dict__)
+    Sharing().share_all(creds)
+    assert [list(c.__dict__.items()) for c in creds] == [list(p.items()) for p in plain]
+    assert all(sys.getsizeof(c.__dict__) < s for c, s in zip(creds, sizes, strict=True))
+    assert sys.getsizeof(creds[0].owner.__dict__) <= owner_size
+    fresh = [credential(i) for i in range(3)]
+    assert [c.model_dump_json() for c in creds] == [c.model_dump_json() for c in fresh]
+    # a copy with an update keeps its own values and leaves the shared names alone
+    copy = creds[0].model_copy(update={"name": "other"})
+    assert copy.name == "other" and creds[0].name == "key 0"
+    # a model whose dict is not pydantic's layout is left as it is
+    odd = credential(9)
+    object.__setattr__(odd, "__dict__", {"extra": 1, **odd.__dict__})
+    before = odd.__dict__
+    Sharing().share(odd)
+    assert odd.__dict__ is before
+
+
+def test_evidence_pool_shares_only_what_reads_the_same() -> None:
+    """Equal evidence of a rule is one dict; values that compare equal but read differently
+    (``1``, ``True``, ``1.0``; a list and a tuple; another key order) are never merged, and a
+    rule whose evidence is mostly unique stops being pooled after ``PROBE`` results."""
+    from policies.construct import EvidencePool
+
+    pool = EvidencePool()
+    first = pool.shared({"expires_at": None})
+    assert pool.shared({"expires_at": None}) is first
+    kinds = [{"x": 1}, {"x": True}, {"x": 1.0}, {"x": [1]}, {"x": (1,)}]
+    assert [pool.shared(dict(k)) for k in kinds] == kinds
+    shared = [pool.shared(dict(k)) for k in kinds]
+    assert [type(s["x"]) for s in shared] == [type(k["x"]) for k in kinds]
+    a, b = pool.shared({"a": 1, "b": 2}), pool.shared({"b": 2, "a": 1})
+    assert a is not b and list(b) == ["b", "a"]
+    sparse = EvidencePool()
+    for n in range(EvidencePool.PROBE):
+        sparse.shared({"idle_seconds": n})
+    assert sparse.table is None  # stopped: no repr per result from here on
+    late = {"idle_seconds": 1}
+    assert sparse.shared(late) is late
+
+
+def test_the_evaluator_shares_equal_messages_and_evidence(rich: ScanResult) -> None:
+    """What the evaluator builds: equal messages are one str, equal evidence of a rule one
+    dict (the findings still dump exactly as before: ``tests/policies`` and the goldens)."""
+    by_text: dict[str, set[int]] = {}
+    by_evidence: dict[tuple[str, str, str], set[int]] = {}
+    for f in rich.findings:
+        by_text.setdefault(f.message, set()).add(id(f.message))
+        if f.rule_id != "inactive-owner":  # its fold makes a new dict per row
+            key = (f.tenant, f.rule_id, repr(f.evidence))  # one pool per tenant and rule
+            by_evidence.setdefault(key, set()).add(id(f.evidence))
+    assert all(len(ids) == 1 for ids in by_text.values())
+    assert all(len(ids) == 1 for ids in by_evidence.values())
+    assert len(by_evidence) < len(rich.findings)  # some evidence is shared at all
