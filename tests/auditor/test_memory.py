@@ -6,7 +6,7 @@ its rows in batches."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -208,7 +208,7 @@ def test_evidence_pool_shares_only_what_reads_the_same() -> None:
     pool = EvidencePool()
     first = pool.shared({"expires_at": None})
     assert pool.shared({"expires_at": None}) is first
-    kinds = [{"x": 1}, {"x": True}, {"x": 1.0}, {"x": [1]}, {"x": (1,)}]
+    kinds: list[dict[str, Any]] = [{"x": 1}, {"x": True}, {"x": 1.0}, {"x": [1]}, {"x": (1,)}]
     assert [pool.shared(dict(k)) for k in kinds] == kinds
     shared = [pool.shared(dict(k)) for k in kinds]
     assert [type(s["x"]) for s in shared] == [type(k["x"]) for k in kinds]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ def test_flat_extra_is_the_text_of_its_tuples(size: int) -> None:
     """``extra`` is held as one flat array of four codes per finding (memory); its text is what
     the tuples it replaced were written as, chunk for chunk."""
     quads = [(i, i % 7, (i * 3) % 300, i % 2) for i in range(size)]
-    flat = html_island.array("i", [code for quad in quads for code in quad])
+    flat = array("i", [code for quad in quads for code in quad])
     assert list(html_island._quads(flat)) == list(html_island._chunked(quads))
 
 
