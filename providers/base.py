@@ -27,6 +27,7 @@ from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit,
 from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.withhold import Vouched
 from providers.options import NoOptions, Options
 from providers.permissions import Permission
 
@@ -134,6 +135,9 @@ class Provider(ABC):
         self.clients = clients
         self.on_progress: Callable[[int], None] = _ignore
         """The engine sets this; call it with the running count of credentials collected."""
+        self.vouched: Vouched | None = None
+        """Set by a provider that searched the credentials it returns for the scan's secrets
+        itself (``auditor.kernel.withhold.Vouched``): the engine does not search them again."""
 
     @classmethod
     def validate(cls, settings: TenantSettings) -> None:

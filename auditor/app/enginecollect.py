@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from auditor.app.collecttuning import collecting
 from auditor.kernel.coveragenotes import CoverageNote, cause
 from auditor.kernel.errors import AuditorError, ProviderError
 from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, TokenProvider
@@ -21,7 +22,13 @@ from auditor.kernel.model import TenantCoverage, TenantInventory
 from auditor.kernel.phases import NO_PHASES, PhaseListener, PhaseUpdate
 from auditor.kernel.secretmatch import SecretSet
 from auditor.kernel.sharing import Sharing
-from auditor.kernel.withhold import WITHHELD_DETAIL, WITHHELD_NOTE, withhold_model
+from auditor.kernel.withhold import (
+    WITHHELD_DETAIL,
+    WITHHELD_NOTE,
+    Vouched,
+    withhold_inventory,
+    withhold_model,
+)
 from providers.base import ClientFactory, Provider, TenantSettings
 
 __all__ = [
@@ -130,6 +137,7 @@ async def collect_tenant(
     budget = asyncio.timeout(settings.http.tenant_timeout + BACKSTOP_GRACE)
     progress.tenant_started(settings.name, settings.provider)
     base_url: str | None = None
+    provider: Provider | None = None
     try:
         base_url = cls.base_url_for(settings)
         provider = cls(settings, factory)
@@ -176,9 +184,13 @@ async def collect_tenant(
     requests, retries = factory.totals()
     for made in factory.created:
         await made.aclose()
-    # every credential searched for the scan's secrets (20k: seconds of CPU), in a worker thread
-    # so that the tenants still collecting go on meanwhile
-    inventory = await asyncio.to_thread(withhold_model, _own(inventory, settings), secrets)
+    # every credential searched for the scan's secrets, then equal parts shared once (a third of
+    # the memory): seconds of CPU at 20k, in a worker thread so that the tenants still collecting
+    # go on meanwhile
+    vouched = provider.vouched if provider is not None else None
+    inventory = await asyncio.to_thread(
+        _withheld_and_shared, _own(inventory, settings), secrets, vouched
+    )
     status, notes = inventory.coverage.status, list[CoverageNote]()
     if factory.withheld() and WITHHELD_NOTE not in inventory.coverage.notes:
         notes.append(WITHHELD_DETAIL)  # withheld at source, the mark since cut by an adapter
@@ -208,8 +220,15 @@ async def collect_tenant(
         },
     )
     progress.tenant_finished(coverage)
-    Sharing().share_all(inventory.credentials)  # equal parts once: a third of the memory
     return TenantInventory(coverage=coverage, credentials=inventory.credentials)
+
+
+def _withheld_and_shared(
+    inventory: TenantInventory, secrets: SecretSet, vouched: Vouched | None
+) -> TenantInventory:
+    inventory = withhold_inventory(inventory, secrets, vouched)
+    Sharing().share_all(inventory.credentials)
+    return inventory
 
 
 def scrub_secret(inventory: TenantInventory, secret: str) -> TenantInventory:
@@ -263,6 +282,10 @@ async def collect_all(
     clients: ClientFactory,
     progress: Progress,
 ) -> list[TenantInventory]:
-    return list(
-        await asyncio.gather(*(collect_tenant(t, registry, clients, progress) for t in tenants))
-    )
+    """Every tenant, concurrently on this event loop; CPU work of a tenant that has its data
+    (normalising, checking for secrets) runs in worker threads meanwhile, with the interpreter
+    set for it (``auditor.app.collecttuning``)."""
+    with collecting():
+        return list(
+            await asyncio.gather(*(collect_tenant(t, registry, clients, progress) for t in tenants))
+        )

@@ -32,6 +32,7 @@ from auditor.kernel.errors import (
 )
 from auditor.kernel.httpretry import _Attempt
 from auditor.kernel.httpsettings import ErrorParser, HttpSettings, RequestStats
+from auditor.kernel.jsonpieces import loads
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.vendortext import LOCATION_LIMIT, clean_vendor_text, parse_retry_after
 from auditor.kernel.withhold import withhold_json
@@ -44,8 +45,9 @@ OFF_LOOP_BYTES = 1 << 20
 
 def _decode(response: httpx.Response, secrets: SecretSet) -> tuple[Any, Any]:
     """In a worker thread: the parsed body and the same with secrets withheld (thread-safe: it
-    only reads the response and the secrets)."""
-    body = response.json()
+    only reads the response and the secrets). Decoded item by item when it is a large array
+    (``auditor.kernel.jsonpieces``), so the event loop is not held up by one long call."""
+    body = loads(response.content)
     return body, withhold_json(body, secrets)
 
 

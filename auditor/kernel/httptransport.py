@@ -27,10 +27,14 @@ internals fails there rather than silently.
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 from typing import Any
 
+# httpcore imports these at a client's first request, on the event loop (~30 ms mid-collection):
+import anyio._backends._asyncio
+import anyio.streams.tls  # noqa: F401
 import httpcore
 import httpx
 
@@ -128,15 +132,47 @@ class NoDelayClient(httpx.AsyncClient):
         return made
 
 
-def tls_verify(settings: HttpSettings) -> ssl.SSLContext | bool:
-    """Certificate verification: the system's, or the tenant's ``ca_bundle`` (a corporate
-    TLS-intercepting proxy); never off."""
+def tls_verify(settings: HttpSettings) -> ssl.SSLContext:
+    """Certificate verification: httpx's default (certifi's roots, or ``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR`` from the environment), or the tenant's ``ca_bundle`` (a corporate
+    TLS-intercepting proxy); never off.
+
+    Loading a CA bundle takes some 20 to 30 ms of CPU, and httpx loads one for every client it
+    makes, HTTPS or not (``httpx.create_ssl_context``): on the event loop, at the start of every
+    tenant, while the other tenants' requests wait. A context is made once per bundle and shared
+    (an ``SSLContext`` is made to be shared by connections); a ``ca_bundle`` file that changes
+    (a long-running scheduler) gets a new one."""
     if settings.ca_bundle is None:
-        return True
-    try:
-        return ssl.create_default_context(cafile=settings.ca_bundle)
-    except (OSError, ssl.SSLError) as exc:
-        raise TransportError(f"cannot load ca_bundle {settings.ca_bundle}: {exc}") from exc
+        key = ("default", os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"), 0, 0)
+    else:
+        try:
+            found = os.stat(settings.ca_bundle)
+        except OSError as exc:
+            raise TransportError(f"cannot load ca_bundle {settings.ca_bundle}: {exc}") from exc
+        key = ("bundle", settings.ca_bundle, None, found.st_mtime_ns, found.st_size)
+    context = _CONTEXTS.get(key)
+    if context is None:
+        try:
+            context = (
+                httpx.create_ssl_context(trust_env=True)
+                if settings.ca_bundle is None
+                else ssl.create_default_context(cafile=settings.ca_bundle)
+            )
+        except (OSError, ssl.SSLError) as exc:
+            source = (
+                f"ca_bundle {settings.ca_bundle}"
+                if settings.ca_bundle is not None
+                else "the CA certificates (certifi, SSL_CERT_FILE or SSL_CERT_DIR)"
+            )
+            raise TransportError(f"cannot load {source}: {exc}") from exc
+        if len(_CONTEXTS) >= 32:  # bundles that keep changing: start over
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = context
+    return context
+
+
+_CONTEXTS: dict[tuple[str, str | None, str | None, int, int], ssl.SSLContext] = {}
+"""``tls_verify``'s contexts, by bundle (and its mtime and size)."""
 
 
 def build_client(

@@ -18,7 +18,7 @@ an anchor at a multiple of ``STRIDE``, so a block of text is first checked by lo
 those anchors, all in C (``set.isdisjoint`` over ``map``); only a block with an anchor hit is
 slid over window by window. Clean text costs one pass of ``lower``, a set check for invisible
 characters (none in ASCII text), a literal search for ``\\``, ``&`` and ``%`` (the escapes) and one
-set lookup per ``STRIDE`` characters: about 40 MB/s (``benchmarks/bench_secretmatch.py``).
+set lookup per ``STRIDE`` characters: about 40 MB/s, the reference way.
 
 Values shorter than ``MIN_SECRET`` are ignored (they would match ordinary words); a value shorter
 than ``FRAGMENT`` is matched only whole. The values never leave this object: no repr, no message.
@@ -26,6 +26,15 @@ than ``FRAGMENT`` is matched only whole. The values never leave this object: no 
 The invisible characters and their escapes (``INVISIBLE``, ``hidden``, ``_safe_cut``) are in
 ``auditor.kernel.invisible``; the forms of a value and the folded views (``forms``, ``fold``,
 ``project``, ``FRAGMENT``) in ``auditor.kernel.secretforms``. Both are re-exported here.
+
+**Performance boundary.** Clean text is by far the common case (every output is checked whole
+before it is written), so before the anchor lookups a text is first searched with one RE2
+pattern, the alternation of every ``FRAGMENT``-character window (``_Prefilter``: a DFA in C, about
+ten times the anchors' throughput, ``benchmarks/bench_secretmatch.py``). It answers exactly "does
+any window occur", so a text it passes holds no fragment; a text it flags, a text RE2 cannot take
+(a lone surrogate is not UTF-8) and a set whose pattern RE2 refuses (too large for
+``PREFILTER_MEMORY``) all go the reference way above, which also finds the spans.
+``tests/auditor/test_secretmatch.py`` holds the two ways to the same answers.
 """
 
 from __future__ import annotations
@@ -33,7 +42,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
+from typing import Any
 
+import re2
 from pydantic import SecretStr
 
 from auditor.kernel.invisible import _ESCAPES as _ESCAPES
@@ -80,7 +91,42 @@ then slid over window by window, so a block is kept small."""
 CHUNK = 1 << 22
 """Characters ``contains`` reads at a time."""
 MIN_SECRET = 8
+PREFILTER_MEMORY = 256 << 20
+"""RE2's memory budget for the prefilter (its default, 8 MiB, holds some 50,000 windows; a scan's
+bearer tokens can add more)."""
 WITHHELD = "[withheld: matched a secret]"
+
+
+class _Prefilter:
+    """One RE2 pattern: the alternation of ``windows`` (see the module docstring), made when first
+    needed after the windows changed (``stale``)."""
+
+    def __init__(self, windows: set[str]) -> None:
+        self._windows = windows
+        self._pattern: Any = None  # None: to make; False: RE2 refused it
+
+    def stale(self) -> None:
+        self._pattern = None
+
+    def may_hold(self, view: str) -> bool:
+        """Whether ``view`` may hold one of the windows: ``False`` only when the pattern searched
+        it and found none."""
+        pattern = self._pattern
+        if pattern is None:
+            options = re2.Options()
+            options.max_mem = PREFILTER_MEMORY
+            options.log_errors = False
+            try:
+                pattern = re2.compile("|".join(map(re2.escape, sorted(self._windows))), options)
+            except re2.error:
+                pattern = False
+            self._pattern = pattern
+        if pattern is False:
+            return True
+        try:
+            return pattern.search(view) is not None
+        except UnicodeEncodeError:  # a lone surrogate: RE2 takes UTF-8 only
+            return True
 
 
 class SecretSet:
@@ -95,6 +141,8 @@ class SecretSet:
         self._loose_windows: set[str] = set()
         self._loose_anchors: set[str] = set()
         self._count = 0
+        self._prefilter = _Prefilter(self._windows)
+        self._loose_prefilter = _Prefilter(self._loose_windows)
         for value in values:
             self.add(value)
 
@@ -103,6 +151,12 @@ class SecretSet:
 
     def __bool__(self) -> bool:
         return self._count > 0
+
+    @property
+    def generation(self) -> int:
+        """Grows with every value added: a text found clean at one generation may hold a
+        fragment of a value added since."""
+        return self._count
 
     def add(self, value: str | SecretStr | None, *, public_prefix: str = "") -> None:
         """Register ``value``; a ``public_prefix`` it starts with (a format's constant text,
@@ -143,6 +197,8 @@ class SecretSet:
                 self._windows.add(view[i : i + FRAGMENT])
             for i in range(len(view) - ANCHOR + 1):
                 self._anchors.add(view[i : i + ANCHOR])
+        self._prefilter.stale()
+        self._loose_prefilter.stale()
         if self._whole:
             alternatives = sorted(self._whole, key=len, reverse=True)
             self._short = re.compile("|".join(map(re.escape, alternatives)))
@@ -191,7 +247,7 @@ class SecretSet:
         found: list[tuple[int, int]] = []
         n = len(view)
         windows, get = self._windows, view.__getitem__
-        if windows:
+        if windows and n >= FRAGMENT and self._prefilter.may_hold(view):
             for block in range(0, n, BLOCK):
                 end = min(n, block + BLOCK)
                 anchors = map(
@@ -236,7 +292,12 @@ class SecretSet:
         where such a string is withheld whole."""
         if not self._loose_windows:
             return False
-        view = project(fold(text))
+        return self._loose_hit(project(fold(text)))
+
+    def _loose_hit(self, view: str) -> bool:
+        """Whether a projected view (``project(fold(text))``) holds a loose window."""
+        if len(view) < FRAGMENT or not self._loose_prefilter.may_hold(view):
+            return False
         windows, anchors, get, n = (
             self._loose_windows,
             self._loose_anchors,

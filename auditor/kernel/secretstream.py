@@ -6,17 +6,21 @@ a secret, exactly as ``SecretSet.contains`` would on the joined text, holding at
 ``PIECE`` characters at a time. Text is checked in pieces cut where ``contains`` cuts (never inside
 an escape sequence), with the last ``FRAGMENT - 1`` characters of each piece's folded view carried
 into the next, so a fragment across a cut is found.
+
+``LooseScanner`` does the same for ``SecretSet.contains_loose`` (letters and digits alone, so
+pieces are projected one by one and the last ``FRAGMENT - 1`` projected characters carried).
 """
 
 from __future__ import annotations
 
 from auditor.kernel.invisible import hidden
-from auditor.kernel.secretforms import fold
+from auditor.kernel.secretforms import fold, project
 from auditor.kernel.secretmatch import FRAGMENT, SecretSet, _safe_cut
 
-PIECE = 1 << 20
+PIECE = 1 << 18
 """Characters checked at a time (``contains`` reads ``CHUNK``, 4 Mi): checking one piece makes a
-few copies of it, so a stream is checked in smaller ones."""
+few copies of it, and each check is a call into C that other threads wait on, so a stream is
+checked in smaller ones."""
 _TAIL = 64
 """Characters held back from each piece: an escape sequence (at most 16) is never cut."""
 
@@ -57,5 +61,39 @@ class SecretScanner:
             piece = "".join(piece[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True))
         view = self._carry + fold(piece)
         if self._secrets._view_spans(view):
+            self.found = True
+        self._carry = view[-(FRAGMENT - 1) :]
+
+
+class LooseScanner:
+    """``SecretSet.contains_loose`` over chunks: ``feed`` them, ``close`` answers."""
+
+    def __init__(self, secrets: SecretSet, *, piece: int = PIECE) -> None:
+        self._secrets = secrets
+        self._piece = piece
+        self._pending: list[str] = []
+        self._length = 0
+        self._carry = ""
+        self.found = False
+
+    def feed(self, chunk: str) -> None:
+        if self.found or not self._secrets._loose_windows or not chunk:
+            return
+        self._pending.append(chunk)
+        self._length += len(chunk)
+        if self._length >= self._piece:
+            self._check()
+
+    def close(self) -> bool:
+        if not self.found and self._pending:
+            self._check()
+        return self.found
+
+    def _check(self) -> None:
+        # fold and project keep one character for one (or drop it) whatever follows, so pieces
+        # projected one by one make the projection of the whole
+        view = self._carry + project(fold("".join(self._pending)))
+        self._pending, self._length = [], 0
+        if self._secrets._loose_hit(view):
             self.found = True
         self._carry = view[-(FRAGMENT - 1) :]

@@ -10,6 +10,10 @@ dict in a key-sharing dict (``key_sharing``: one names table per model class, 29
 credential): the models stay equal, hash, dump and validate exactly as before (they are frozen,
 and a key-sharing dict is a ``dict`` holding the same items in the same order, so no one can
 tell), and a credential costs about a third of the memory.
+
+A nested model met again as the very object the pool already holds (a ConductorOne owner is one
+object for all their credentials) is known by identity, without hashing it again: hashing a
+frozen model hashes every field, every time.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class Sharing:
         self._sets: dict[frozenset[str], set[str]] = {}
         self._values: dict[Any, Any] = {}
         self._templates: dict[type, tuple[tuple[str, ...], dict[str, Any]] | None] = {}
+        self._pooled_models: dict[int, BaseModel] = {}
+        """The pool's own models by ``id``: only objects the pool holds, so no id is reused."""
 
     def share(self, model: BaseModel) -> BaseModel:
         """``model`` with its fields set and its nested frozen models and tuples shared and its
@@ -56,7 +62,11 @@ class Sharing:
         values = self._compact(model)
         for name, value in values.items():
             if isinstance(value, BaseModel):
+                if self._pooled_models.get(id(value)) is value:
+                    continue  # already the pool's, and shared
                 shared = self._pooled(self.share(value))
+                if shared is value:
+                    self._pooled_models[id(value)] = value
             elif isinstance(value, tuple) and value:
                 shared = self._pooled(value)
             else:

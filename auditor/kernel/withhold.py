@@ -7,6 +7,11 @@ reported, and the coverage of each tenant whose text was touched says so (``WITH
 - ``withhold_model``: any model (an inventory, a whole ``ScanResult``) through its JSON dump: a
   dump without a fragment (the normal case) returns the model unchanged, otherwise every string is
   redacted and the model validated again, with the note added.
+- ``Vouched`` / ``clean`` / ``withhold_inventory``: a provider that searched its credentials
+  itself while collecting (in the time it waits on the network) says so with a ``Vouched``; the
+  engine then searches only the coverage, as long as the credentials are the very ones vouched
+  for and no secret was added since (``SecretSet.generation``). Anything else takes
+  ``withhold_model`` whole.
 - ``withhold_json``: a vendor's JSON response, string by string, before any adapter reads it.
 - ``withhold_text``: the last check on a rendered output (a report, a bundle entry): replace, check
   again, and raise rather than hand back text that still holds a fragment.
@@ -16,14 +21,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from auditor.kernel.coveragenotes import caveat
 from auditor.kernel.errors import AuditorError
+from auditor.kernel.jsonpieces import dumps_pieces
+from auditor.kernel.results import TenantInventory
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
-from auditor.kernel.secretstream import SecretScanner
+from auditor.kernel.secretstream import LooseScanner, SecretScanner
 
 WITHHELD_NOTE = (
     "vendor text was withheld from this report because it matched a configured secret or a "
@@ -64,6 +72,42 @@ def _note(coverage: Any, touched: set[str]) -> Any:
             details = list(coverage.get("note_details") or [])
             coverage["note_details"] = [*details, WITHHELD_DETAIL.model_dump()]
     return coverage
+
+
+def clean(model: BaseModel, secrets: SecretSet) -> bool:
+    """Whether ``withhold_model`` would return ``model`` as it is (no fragment, no mark)."""
+    return not secrets or not _touched(model, secrets)
+
+
+@dataclass(frozen=True)
+class Vouched:
+    """``credentials`` (the tuple a provider returns) were each found ``clean`` against
+    ``secrets`` at ``generation`` or later, with no value added after."""
+
+    credentials: tuple[BaseModel, ...]
+    secrets: SecretSet
+    generation: int
+
+    def covers(self, credentials: tuple[BaseModel, ...], secrets: SecretSet) -> bool:
+        return (
+            credentials is self.credentials
+            and secrets is self.secrets
+            and secrets.generation == self.generation
+        )
+
+
+def withhold_inventory(
+    inventory: TenantInventory, secrets: SecretSet, vouched: Vouched | None = None
+) -> TenantInventory:
+    """``withhold_model`` of a provider's inventory; credentials ``vouched`` for are not
+    searched again."""
+    if (
+        vouched is not None
+        and vouched.covers(inventory.credentials, secrets)
+        and clean(inventory.coverage, secrets)
+    ):
+        return inventory
+    return withhold_model(inventory, secrets)
 
 
 def withhold_model(model: _M, secrets: SecretSet) -> _M:
@@ -149,13 +193,17 @@ def _restore(data: Any, original: Any, loc: tuple[int | str, ...]) -> None:
 def withhold_json(value: Any, secrets: SecretSet) -> Any:
     """A parsed vendor JSON document with every string holding a fragment withheld, so that an
     adapter never quotes, cuts, ``repr``-escapes or stores one (the HTTP layer calls this on
-    every API response). Checked as one text first: a clean document is returned as it is."""
+    every API response). Checked as one text first (``json.dumps``, written and searched in
+    pieces: ``auditor.kernel.jsonpieces``): a clean document is returned as it is."""
     if not secrets:
         return value
-    text = json.dumps(value, ensure_ascii=False)
-    if secrets.contains(text):
+    scanner, loose = SecretScanner(secrets), LooseScanner(secrets)
+    for piece in dumps_pieces(value):
+        scanner.feed(piece)
+        loose.feed(piece)
+    if scanner.close():
         value = _scrub(value, secrets, _ALL, set())
-    if secrets.contains_loose(text):
+    if loose.close():
         value = _scrub_loose(value, secrets)
     return value
 

@@ -217,20 +217,24 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
         self._tasks: list[asyncio.Task[None]] = []
         self._owner_phase: Phase | None = None
         self._slots = asyncio.Semaphore(max(1, provider.settings.http.max_concurrency))
+        self._early_init()
 
     async def collect(self, base_url: str) -> TenantInventory:
         roles_task = asyncio.create_task(self._load_roles())
         settings_task = asyncio.create_task(self._load_settings())
+        tenantwide = asyncio.gather(roles_task, settings_task)
+        tenantwide.add_done_callback(self._tenantwide_read)
         try:
             items = await self._load_clients()
             self._flush_owners()
-            await roles_task
-            await settings_task
+            await tenantwide
             await asyncio.gather(*self._tasks)
+            await self._early_done()
         except BaseException:
-            for task in (roles_task, settings_task, *self._tasks):
+            tasks = (roles_task, settings_task, *self._tasks, *self._early_cancel())
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(roles_task, settings_task, *self._tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             raise
         finally:
             if self._owner_phase is not None:
@@ -339,6 +343,7 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                 self._requested.add(user_id)
                 self._pending.append(user_id)
             items.append(self.parsed(len(items), raw))
+            self._early_note(items, len(items) - 1)
         if len(self._pending) >= self.provider.owner_batch_size:
             self._flush_owners(full_only=True)
         self.provider.on_progress(len(items))

@@ -4,7 +4,8 @@ each personal client normalised (``providers.conductorone.normalise``) with its 
 effective privilege and allow lists, soft-deleted clients excluded, repeats counted once, and the
 coverage notes that say why the population is ``partial`` or an owner unknown.
 
-``_Assembly`` is a mixin of ``_Run``."""
+``_Assembly`` is a mixin of ``_Run``; most clients are made before it runs, while the search
+pages (``providers.conductorone.early``)."""
 
 from __future__ import annotations
 
@@ -14,24 +15,18 @@ from pydantic import ValidationError
 
 from auditor.kernel.coveragenotes import CoverageNote, cause, caveat, info
 from auditor.kernel.http import ApiClient
-from auditor.kernel.model import RecordError, TenantCoverage, TenantInventory
-from auditor.kernel.sharing import Sharing
+from auditor.kernel.model import Credential, RecordError, TenantCoverage, TenantInventory
+from auditor.kernel.withhold import Vouched
 from providers.conductorone.allowlists import TenantAllowLists
+from providers.conductorone.early import _Early
 from providers.conductorone.normalise import (
     BadRecord,
     Parsed,
     parse_client,
-    read_str_list,
     record_error,
     to_credential,
 )
-from providers.conductorone.owners import (
-    DEFAULT_LEFT_EMPLOYMENT,
-    OwnerTable,
-    employed_note,
-    owner_from_user,
-    owner_unknown,
-)
+from providers.conductorone.owners import OwnerTable, employed_note
 from providers.conductorone.privilege import Catalogue
 
 if TYPE_CHECKING:
@@ -40,8 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["_Assembly"]
 
 
-class _Assembly:
-    """``_Run._inventory`` (``_Run`` sets these attributes in its ``__init__``)."""
+class _Assembly(_Early):
+    """``_Run._inventory`` (``_Run`` sets these attributes in its ``__init__``); the owner table
+    and the clients made early come from ``_Early``."""
 
     provider: ConductorOneProvider
     api: ApiClient
@@ -64,24 +60,28 @@ class _Assembly:
         except (BadRecord, ValidationError) as exc:
             return record_error(index, raw, exc)
 
+    def _made_now(
+        self, parsed: Parsed, owners: OwnerTable
+    ) -> Credential | BadRecord | ValidationError:
+        try:
+            credential = to_credential(
+                parsed,
+                tenant=self.tenant,
+                roles=self.roles,
+                owners=owners,
+                catalogue=self.catalogue,
+                allow_lists=self.allow_lists,
+            )
+        except (BadRecord, ValidationError) as exc:
+            return exc
+        self.sharing.share(credential)
+        return credential
+
     def _inventory(self, items: list[Parsed | RecordError], base_url: str) -> TenantInventory:
-        owners = OwnerTable(unresolved=self.unresolved)
-        left = self.provider.options.inactive_employment_statuses
-        left = DEFAULT_LEFT_EMPLOYMENT if left is None else left
-        for user in self.users:
-            try:
-                owner, notes = owner_from_user(user, self.roles, left)
-                owners.role_ids[user["id"]] = tuple(read_str_list(user, "roleIds"))
-            except BadRecord as exc:
-                owners.unresolved[user["id"]] = f"owner record unreadable ({exc})"
-                self.owner_failures.append(
-                    owner_unknown("owner-record-unreadable", f"owner record unreadable ({exc})", 1)
-                )
-                continue
-            owners.found[user["id"]] = owner
-            owners.notes[user["id"]] = tuple(notes)
+        owners = self._finish_owners()
         employed = employed_note(self.users, owners.found)
-        if employed and left:  # [] turns the employmentStatus check off: nothing to review
+        left = self.provider.options.inactive_employment_statuses
+        if employed and (left is None or left):  # [] turns the employmentStatus check off
             self.notes.append(caveat("employment-status", employed))
         # Every credential is still collected and evaluated (its owner rules give `manual`), so
         # the population is complete; the notes (one per reason, batches aggregated) say why
@@ -89,34 +89,32 @@ class _Assembly:
         self.notes.extend(sorted(self.owner_failures, key=lambda n: (n.kind, n.message)))
         credentials, errors, seen = [], [], set()
         deleted = duplicates = 0
-        sharing = Sharing()  # equal parts shared as each credential is made, not at the end
+        clean_at: set[int | None] = set()
         for index, parsed in enumerate(items):
             if isinstance(parsed, RecordError):
                 errors.append(parsed)
                 continue
-            try:
-                if parsed.deleted:
-                    # revoked (docs/vendors/conductorone.md §5): not part of the population
-                    deleted += 1
-                    continue
-                if parsed.raw_id in seen:
-                    duplicates += 1
-                    continue
-                credential = to_credential(
-                    parsed,
-                    tenant=self.tenant,
-                    roles=self.roles,
-                    owners=owners,
-                    catalogue=self.catalogue,
-                    allow_lists=self.allow_lists,
-                )
-            except (BadRecord, ValidationError) as exc:
+            if parsed.deleted:
+                # revoked (docs/vendors/conductorone.md §5): not part of the population
+                deleted += 1
+                continue
+            if parsed.raw_id in seen:
+                duplicates += 1
+                continue
+            made = self.made.get(index)
+            if made is not None and made.still_valid(owners, parsed.user_id or ""):
+                result = made.result  # made early, and shared then (providers.conductorone.early)
+                checked = made.clean_at
+            else:
+                result = self._made_now(parsed, owners)
+                checked = self._clean_at(result) if isinstance(result, Credential) else None
+            if not isinstance(result, Credential):
                 # parsed: its id is the record's (``parse_client`` read it as it is)
-                errors.append(record_error(index, {"id": parsed.raw_id}, exc))
+                errors.append(record_error(index, {"id": parsed.raw_id}, result))
                 continue
             seen.add(parsed.raw_id)
-            sharing.share(credential)
-            credentials.append(credential)
+            credentials.append(result)
+            clean_at.add(checked)
         if deleted:
             self.notes.append(
                 info(
@@ -177,4 +175,8 @@ class _Assembly:
             requests=self.api.stats.requests,
             retries=self.api.stats.retries,
         )
-        return TenantInventory(coverage=coverage, credentials=tuple(credentials))
+        inventory = TenantInventory(coverage=coverage, credentials=tuple(credentials))
+        generation = self.api.secrets.generation
+        if clean_at <= {generation}:  # every credential searched, none touched, nothing added since
+            self.provider.vouched = Vouched(inventory.credentials, self.api.secrets, generation)
+        return inventory

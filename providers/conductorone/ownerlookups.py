@@ -10,6 +10,7 @@ refused or failed batch leaves its owners unresolved and is counted for a covera
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from auditor.kernel.coveragenotes import CoverageNote, split_request_id
@@ -43,6 +44,7 @@ class _OwnerLookups:
     _slots: asyncio.Semaphore
     _requested: set[str]
     _owner_phase: Phase | None
+    _users_arrived: Callable[[], None]  # providers.conductorone.early
 
     def _flush_owners(self, *, full_only: bool = False) -> None:
         """Start lookups for the pending ids; mid-search only full batches (so ⌈U/100⌉ in all)."""
@@ -85,3 +87,4 @@ class _OwnerLookups:
                 if self._owner_phase is not None:
                     self._owner_phase.advance(len(ids))
         self.users.extend(found)
+        self._users_arrived()  # providers.conductorone.early

@@ -364,3 +364,36 @@ tenants:
     # the key is SailPoint's own (SailPointOptions): the configuration says so, located
     with pytest.raises(ConfigError, match=r"tenants\[0\]\.user_levels: .*sailpoint tenants only"):
         load_config(path, env={"S": secret})
+
+
+def test_collection_runs_with_the_interpreter_tuned_and_puts_it_back() -> None:
+    """Worker threads normalise while other tenants' chains wait on the event loop: during
+    collection a thread holds the GIL for at most ``SWITCH_INTERVAL`` and no full garbage
+    collection walks the population; the process's own settings are back afterwards, also when
+    a tenant fails (``auditor.app.collecttuning``)."""
+    import gc
+    import sys
+
+    from auditor.app.collecttuning import FULL_COLLECTIONS_HELD, SWITCH_INTERVAL
+
+    seen: list[tuple[float, tuple[int, ...], bool]] = []
+
+    class Recording(GoodProvider):
+        async def collect(self) -> TenantInventory:
+            seen.append((sys.getswitchinterval(), gc.get_threshold(), gc.get_freeze_count() > 0))
+            return await super().collect()
+
+    before = sys.getswitchinterval()
+    threshold = gc.get_threshold()
+    plan = ScanPlan(
+        tenants=(settings("good", "conductorone"), settings("buggy", "sailpoint")),
+        evaluator=lambda inv, as_of: Evaluation(),
+    )
+    result = run_scan(plan, AS_OF, registry={"conductorone": Recording, "sailpoint": BuggyProvider})
+    assert before > SWITCH_INTERVAL
+    ((interval, thresholds, frozen),) = seen
+    assert interval == pytest.approx(SWITCH_INTERVAL)  # kept in whole microseconds
+    assert (thresholds, frozen) == ((*threshold[:2], FULL_COLLECTIONS_HELD), True)
+    assert sys.getswitchinterval() == before
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, 0)
+    assert [c.status for c in result.coverage] == ["complete", "failed"]

@@ -167,3 +167,66 @@ def test_fold_keeps_one_character_for_one() -> None:
         len(fold(chr(c))) == 1 for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000
     )
     assert fold("İSTANBUL ß") == "istanbul ß"
+
+
+# -- the RE2 prefilter (performance boundary) against the reference anchor lookups ------------
+
+
+def _reference(secrets: SecretSet) -> SecretSet:
+    """The same set with the prefilter off: every text goes the reference way."""
+    secrets._prefilter._pattern = False
+    secrets._loose_prefilter._pattern = False
+    return secrets
+
+
+_NEAR = st.sampled_from([SECRET, SECRET.lower(), json.dumps(SECRET), quote(SECRET), "é\u0130ß"])
+
+
+@given(st.lists(st.one_of(st.text(max_size=40), _NEAR.map(lambda s: s[3:20])), max_size=12))
+def test_the_prefilter_gives_the_reference_answers(parts: list[str]) -> None:
+    text = "".join(parts)
+    fast = SecretSet([SECRET, "ünïcödé-sécret-välue"])
+    reference = _reference(SecretSet([SECRET, "ünïcödé-sécret-välue"]))
+    view = fold(text)
+    assert fast._view_spans(view) == reference._view_spans(view)
+    assert fast.contains(text) == reference.contains(text)
+    assert fast.spans(text) == reference.spans(text)
+    assert fast.contains_loose(text) == reference.contains_loose(text)
+
+
+def test_clean_text_is_passed_by_the_prefilter_without_the_anchor_lookups() -> None:
+    secrets = SecretSet([SECRET])
+    clean = "0123456789abcdef-" * 1000
+    assert not secrets.contains(clean)
+    assert secrets._prefilter._pattern not in (None, False)  # it was made and used
+    assert secrets.contains(clean + SECRET[7:19])
+
+
+def test_a_value_added_later_is_in_the_prefilter() -> None:
+    secrets = SecretSet([SECRET])
+    assert not secrets.contains("x" * 50)  # the prefilter is made with SECRET alone
+    later = "Later-added-bearer-token-0123456789"
+    secrets.add(later)
+    assert secrets.contains(f"..{later[4:20]}..")
+
+
+def test_text_re2_cannot_take_goes_the_reference_way() -> None:
+    secrets = SecretSet([SECRET])
+    text = "\ud800" + SECRET[2:16]  # a lone surrogate: not UTF-8
+    assert secrets.contains(text)
+    assert secrets.redact(text) == "\ud800" + WITHHELD
+
+
+def test_a_pattern_re2_refuses_leaves_the_reference_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("auditor.kernel.secretmatch.PREFILTER_MEMORY", 1 << 10)
+    secrets = SecretSet([SECRET])
+    assert secrets.contains("a" + SECRET[9:22])
+    assert secrets._prefilter._pattern is False
+    assert not secrets.contains("nothing secret here at all")
+
+
+@given(st.text(max_size=300) | st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_project_keeps_exactly_ascii_letters_and_digits(text: str) -> None:
+    from auditor.kernel.secretforms import _NOT_ALNUM, project
+
+    assert project(text) == _NOT_ALNUM.sub("", text)

@@ -3,12 +3,14 @@ joined, wherever the chunks and the checked pieces are cut."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.kernel.secretmatch import FRAGMENT, SecretSet
-from auditor.kernel.secretstream import SecretScanner
+from auditor.kernel.secretstream import LooseScanner, SecretScanner
 from tests.auditor.test_secretmatch import CARRIERS, PAD, SECRET
 
 
@@ -70,3 +72,34 @@ def test_same_answer_as_contains_on_the_joined_text(
     secrets = SecretSet([SECRET])
     text = before + (CARRIERS[carrier](SECRET) if present else "") + after
     assert scan(secrets, cut(text, sizes), piece) == secrets.contains(text)
+
+
+_LOOSE_CARRIERS: dict[str, Callable[[str], str]] = {
+    "spaced": " ".join,
+    "dashed every 3": lambda s: "-".join(s[i : i + 3] for i in range(0, len(s), 3)),
+    "line breaks": "\n".join,
+    "combining marks": "\u0301".join,
+    "whole": lambda s: s,
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.text(max_size=120),
+    after=st.text(max_size=120),
+    carrier=st.sampled_from(sorted(_LOOSE_CARRIERS)),
+    present=st.booleans(),
+    sizes=st.lists(st.integers(min_value=0, max_value=60), max_size=12),
+    piece=st.integers(min_value=1, max_value=200),
+)
+def test_the_loose_scanner_gives_contains_loose_on_the_joined_text(
+    before: str, after: str, carrier: str, present: bool, sizes: list[int], piece: int
+) -> None:
+    secrets = SecretSet([SECRET])
+    text = before + (_LOOSE_CARRIERS[carrier](SECRET[3:30]) if present else "") + after
+    scanner = LooseScanner(secrets, piece=piece)
+    for chunk in cut(text, sizes):
+        scanner.feed(chunk)
+    assert scanner.close() == secrets.contains_loose(text)
+    if present:
+        assert scanner.found

@@ -22,7 +22,14 @@ from auditor.kernel.model import (
     TenantInventory,
 )
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
-from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model, withhold_text
+from auditor.kernel.withhold import (
+    WITHHELD_NOTE,
+    Vouched,
+    clean,
+    withhold_inventory,
+    withhold_model,
+    withhold_text,
+)
 from providers.base import TenantSettings
 from providers.conductorone.auth import SECRET_PREFIX, b64url_encode, encode_client_secret
 
@@ -166,3 +173,63 @@ def test_a_conductorone_private_key_in_pkcs8_pem_is_withheld() -> None:
     body = pem.splitlines()[1]  # MC4CAQAwBQYDK2VwBCIEI…
     assert secrets.contains(body)
     assert WITHHELD in secrets.redact(f"key was {body}")
+
+
+# -- credentials a provider vouches for (auditor.kernel.withhold.Vouched) ----------------------
+
+
+def _credentials_only(text: str) -> TenantInventory:
+    """``text`` in a credential; the coverage clean."""
+    made = inventory(text)
+    return TenantInventory(coverage=inventory("clean").coverage, credentials=made.credentials)
+
+
+def test_vouched_credentials_are_not_searched_again() -> None:
+    secrets = SecretSet([SECRET])
+    clean_one = _credentials_only("nothing secret")
+    assert clean(clean_one.credentials[0], secrets)
+    vouched = Vouched(clean_one.credentials, secrets, secrets.generation)
+    assert withhold_inventory(clean_one, secrets, vouched) is clean_one
+    # what it skips: a vouch that (wrongly) covers a fragment is taken at its word ...
+    echo = _credentials_only(SECRET[:20])
+    assert not clean(echo.credentials[0], secrets)
+    lied = Vouched(echo.credentials, secrets, secrets.generation)
+    assert withhold_inventory(echo, secrets, lied) is echo
+    # ... which is why a vouch covers exactly those credentials, that set, that generation
+    assert withhold_inventory(echo, secrets, None) is not echo
+
+
+def test_a_vouch_covers_only_its_tuple_its_set_and_its_generation() -> None:
+    secrets = SecretSet([SECRET])
+    echo = _credentials_only(SECRET[:20])
+    same_values = TenantInventory(coverage=echo.coverage, credentials=tuple(echo.credentials))
+    for vouched in (
+        Vouched(same_values.credentials, secrets, secrets.generation),  # another tuple
+        Vouched(echo.credentials, SecretSet([SECRET]), secrets.generation),  # another set
+        Vouched(echo.credentials, secrets, secrets.generation - 1),  # a value added since
+    ):
+        out = withhold_inventory(echo, secrets, vouched)
+        assert out is not echo and not secrets.contains(out.model_dump_json())
+        assert WITHHELD_NOTE in out.coverage.notes
+
+
+def test_a_value_added_after_the_vouch_voids_it() -> None:
+    secrets = SecretSet([SECRET])
+    later = "a-bearer-token-received-later-0123456789"
+    echo = _credentials_only(later[:20])
+    vouched = Vouched(echo.credentials, secrets, secrets.generation)  # clean when vouched
+    secrets.add(later)
+    out = withhold_inventory(echo, secrets, vouched)
+    assert WITHHELD in out.credentials[0].name and WITHHELD_NOTE in out.coverage.notes
+
+
+def test_the_coverage_is_searched_even_when_the_credentials_are_vouched_for() -> None:
+    secrets = SecretSet([SECRET])
+    touched = TenantInventory(
+        coverage=inventory(SECRET[:20]).coverage,
+        credentials=_credentials_only("clean").credentials,
+    )
+    vouched = Vouched(touched.credentials, secrets, secrets.generation)
+    out = withhold_inventory(touched, secrets, vouched)
+    assert not secrets.contains(out.model_dump_json())
+    assert WITHHELD_NOTE in out.coverage.notes
