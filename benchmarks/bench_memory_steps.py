@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -91,6 +92,7 @@ def main() -> None:
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)  # the outputs: gigabytes at 200,000
 
 
 if __name__ == "__main__":
