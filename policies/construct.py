@@ -111,3 +111,42 @@ not build exactly what ``Finding.model_construct`` builds."""
 
 def no_set(instance: object, value: object) -> None:  # pragma: no cover - never called
     raise AssertionError("the fast constructor is not in use")
+
+
+class EvidencePool:
+    """Equal evidence dicts of one rule made one object (evidence is read-only JSON:
+    ``policies.base``): most rules say the same few things about many credentials
+    (``no-expiry``: one dict for all, ``full-owner-access``: three), and an evidence dict costs
+    200 to 800 bytes, at half a million findings per scan.
+
+    Equal means the same ``repr`` (for JSON values: the same types, values and key order, so
+    the same output) and ``==``. A rule whose first ``PROBE`` results share less than a
+    ``1 / SPARSE`` part (its evidence names an instant or a count of seconds: ``stale``,
+    ``expired``) stops being pooled, so it pays for ``PROBE`` ``repr`` calls only."""
+
+    __slots__ = ("hits", "table", "tries")
+
+    PROBE = 1000
+    SPARSE = 4
+
+    def __init__(self) -> None:
+        self.table: dict[str, dict[str, Any]] | None = {}
+        self.tries = 0
+        self.hits = 0
+
+    def shared(self, evidence: dict[str, Any]) -> dict[str, Any]:
+        """``evidence``, or the pool's equal dict."""
+        table = self.table
+        if table is None:
+            return evidence
+        key = repr(evidence)
+        found = table.get(key)
+        self.tries += 1
+        if found is None:
+            table[key] = evidence
+        elif found == evidence:
+            self.hits += 1
+            evidence = found
+        if self.tries == self.PROBE and self.hits * self.SPARSE < self.tries:
+            self.table = None
+        return evidence

@@ -56,8 +56,9 @@ _sha256 = hashlib.sha256  # the fingerprint: auditor.kernel.model.fingerprint, i
 class _Prepared:
     """One enabled rule, ready for one tenant."""
 
-    __slots__ = ("controls", "counts", "ctx", "evaluate", "managed_remediation", "remediation",
-                 "requires", "rule", "rule_id", "rule_key", "severity", "waivers")  # fmt: skip
+    __slots__ = ("controls", "counts", "ctx", "evaluate", "evidence", "managed_remediation",
+                 "remediation", "requires", "rule", "rule_id", "rule_key", "severity",
+                 "waivers")  # fmt: skip
 
     def __init__(
         self, settings: RuleSettings, ctx: RuleContext[Any], waivers: list[Waiver]
@@ -75,6 +76,7 @@ class _Prepared:
         self.controls = controls_for(rule.id) + rule.controls
         self.waivers = waivers
         self.counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+        self.evidence = construct.EvidencePool()
 
 
 def evaluate(
@@ -105,12 +107,13 @@ def _evaluate(
     findings: list[Finding] = []
     not_applicable: list[NotApplicable] = []
     counts: dict[str, dict[str, int]] = {}
+    messages: dict[str, str] = {}  # every distinct message once (``_judge``)
     for inventory in sorted(inventories, key=lambda inv: inv.coverage.tenant):
         tenant = inventory.coverage.tenant
         tally.tenant_seen(tenant, inventory.coverage.status)
         facts = Facts(inventory.credentials)
         prepared = _prepare(policy.for_tenant(tenant), tenant, facts, by_rule, as_of)
-        _run(facts, prepared, as_of, tally, findings, not_applicable)
+        _run(facts, prepared, as_of, tally, findings, not_applicable, messages)
         for item in prepared:
             row = counts.setdefault(item.rule_id, dict.fromkeys(STATUSES, 0))
             for status, number in item.counts.items():
@@ -176,6 +179,7 @@ def _run(
     tally: WaiverTally,
     findings: list[Finding],
     not_applicable: list[NotApplicable],
+    messages: dict[str, str],
 ) -> None:
     """Judge one tenant's credentials and append their findings to ``findings`` in (credential
     id, rule id) order, whatever order the credentials came in.
@@ -204,12 +208,12 @@ def _run(
                 rules.append(item)
     order = _id_order(facts)
     if order is None:
-        _judge(facts, todo, as_of, tally, findings)
+        _judge(facts, todo, as_of, tally, findings, messages)
         return
     # Judged in the order the credentials came (the order they sit in memory: judging in id
     # order instead took 2.15 s rather than 1.85 s in bench_policies.py), then put in id order.
     built: list[Finding] = []
-    bounds = _judge(facts, todo, as_of, tally, built)
+    bounds = _judge(facts, todo, as_of, tally, built, messages)
     _reorder(built, bounds, order, findings)
 
 
@@ -288,15 +292,23 @@ def _judge(
     as_of: datetime,
     tally: WaiverTally,
     findings: list[Finding],
+    messages: dict[str, str],
 ) -> array[int]:
     """Evaluate the screened rules of each credential and append its findings (rule id order)
     to ``findings``; returns where each credential's findings begin in ``findings`` (one offset
-    per credential, then the end)."""
+    per credential, then the end).
+
+    Memory (docs/architecture.md "Memory boundary"): equal messages are one ``str`` (through
+    ``messages``, one table for the scan: "last used 216 days ago; limit 90 days" recurs) and
+    equal evidence of a rule one dict (``construct.EvidencePool``); the credential's fields are
+    its own ``str`` objects (the columns hold them, no copy). Nothing a reader sees changes:
+    both are immutable in use (evidence is read-only, ``policies.base``)."""
     # The hot loop: names are bound to locals and ``construct.fast_construct`` is inlined because
     # per-finding function calls were a measurable share. The credential's own fields come from
     # the columns (read in order, already in memory) rather than from the credential and its
     # owner, which sit elsewhere in memory for each credential.
     append = findings.append
+    intern = messages.setdefault
     bounds = array("q")  # machine integers: no int object per credential to chase in _reorder
     mark = bounds.append
     fast = construct.construct is construct.fast_construct and construct.SETTERS is not None
@@ -345,8 +357,8 @@ def _judge(
             values["rule_id"] = item.rule_id
             values["status"] = status
             values["severity"] = item.severity
-            values["message"] = message
-            values["evidence"] = evidence
+            values["message"] = intern(message, message)
+            values["evidence"] = item.evidence.shared(evidence)
             values["remediation"] = item.managed_remediation if managed else item.remediation
             values["controls"] = item.controls
             values["fingerprint"] = sha256(key + item.rule_key).hexdigest()[:32]

@@ -34,10 +34,11 @@ island text; the digits need no escaping.
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from auditor.kernel.model import SEVERITIES, Credential, Finding
+from auditor.kernel.model import SEVERITIES, SEVERITY_RANK, Credential, Finding
 from auditor.kernel.visible import visible
 from reports import view
 from reports.view_fix import ACTIONS, OWNER_ACTION, action_of
@@ -140,41 +141,65 @@ def finding_owner(f: Finding) -> tuple[str, str]:
 
 
 class Islands:
-    """Every dictionary and column of the three islands, computed once from the result."""
+    """Every dictionary and column of the three islands, computed once from the result.
+
+    Memory (docs/architecture.md "Memory boundary"): a code column is an ``array`` of machine
+    integers (4 bytes a code, not a list of int objects), ``extra`` one flat array of four codes
+    per finding, the inventory's entries parallel lists with equal owners one tuple, and a
+    finding is checked against its credential's own fields rather than a copy of them per
+    credential: at 200,000 credentials and 560,000 findings the islands are held while the
+    page is written."""
 
     def __init__(self, findings: Sequence[Finding], credentials: Sequence[Credential]) -> None:
-        open_rules = view.open_rules_by_credential(findings)
-        worst = view.worst_severity(findings)
+        open_worst = _open_and_worst(findings)
         names = {c.key: shown(c.name) for c in credentials}
         ordered = sorted(
             credentials, key=lambda c: (names[c.key].casefold(), names[c.key], c.tenant, c.id)
         )
         self.count = len(ordered)
-        entries: list[tuple[str, str, str, Owner, Credential | None]] = [
-            (c.tenant, names[c.key], shown(c.id), owner_of(c), c) for c in ordered
-        ]
+        owner_pool: dict[Owner, Owner] = {}
+        # the entries, as parallel lists: tenant, name and id shown, owner, credential (None: an
+        # entry of a finding whose credential is not in the inventory or is named differently)
+        self.tenants: list[str] = [c.tenant for c in ordered]
+        self.names: list[str] = [names[c.key] for c in ordered]
+        names.clear()
+        self.ids: list[str] = [shown(c.id) for c in ordered]
+        self.entry_owners: list[Owner] = [_pooled(owner_pool, owner_of(c)) for c in ordered]
+        self.creds: list[Credential | None] = list(ordered)
         index = {c.key: i for i, c in enumerate(ordered)}
-        # what a finding must say of its credential to be shown with the inventory's entry
-        said = {c.key: (c.name, c.owner.name or "", c.owner.id or "") for c in ordered}
-        self.cred: list[int] = []
+        # what a finding must say of its credential to be shown with the inventory's entry: the
+        # fields of the credential ``index`` points at, or ``said`` once a finding's own entry
+        # replaced it
+        said: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self.cred = array("i")
         for f in findings:
             key = (f.tenant, f.credential_id)
             found = index.get(key, -1)
-            if said.get(key) != (f.credential_name, f.owner_name or "", f.owner_id or ""):
+            saying = (f.credential_name, f.owner_name or "", f.owner_id or "")
+            if key in said:
+                known = said[key]
+            elif found >= 0:
+                own = ordered[found]
+                known = (own.name, own.owner.name or "", own.owner.id or "")
+            else:
+                known = None
+            if known != saying:
                 owner_name, owner_id = finding_owner(f)
-                owner = (owner_name, owner_id, "", owner_id)
-                entries.append(
-                    (f.tenant, shown(f.credential_name), shown(f.credential_id), owner, None)
-                )
-                found = index[key] = len(entries) - 1  # its other findings use it too
-                said[key] = (f.credential_name, f.owner_name or "", f.owner_id or "")
+                self.tenants.append(f.tenant)
+                self.names.append(shown(f.credential_name))
+                self.ids.append(shown(f.credential_id))
+                self.entry_owners.append(_pooled(owner_pool, (owner_name, owner_id, "", owner_id)))
+                self.creds.append(None)
+                found = index[key] = len(self.creds) - 1  # its other findings use it too
+                said[key] = saying
             self.cred.append(found)
-        self.entries = entries
-        self.owners = sorted({e[3] for e in entries}, key=lambda o: (o[0].casefold(), *o))
+        del index, said, ordered
+        self.owners = sorted(owner_pool, key=lambda o: (o[0].casefold(), *o))
+        del owner_pool
         owner_code = {o: i for i, o in enumerate(self.owners)}
-        creds = [e[4] for e in entries]
+        creds = self.creds
         self.dicts = {
-            "tenant": Dictionary(e[0] for e in entries),
+            "tenant": Dictionary(self.tenants),
             "date": Dictionary(
                 t
                 for c in creds
@@ -189,49 +214,57 @@ class Islands:
             "scopes": Dictionary(", ".join(c.scopes) for c in creds if c is not None),
             "networks": Dictionary(networks_text(c) for c in creds if c is not None),
             "notes": Dictionary("\n".join(c.notes) for c in creds if c is not None),
-            "open": Dictionary(", ".join(rules) for rules in open_rules.values()),
+            "open": Dictionary(rules for rules, _ in open_worst.values()),
             "rule": Dictionary(f.rule_id for f in findings),
             "message": Dictionary(f.message for f in findings),
             "remediation": Dictionary(f.remediation for f in findings),
             "waiver": Dictionary(waiver_text(f) for f in findings),
         }
         d = self.dicts
-        self.cred_columns: dict[str, list[int]] = {
-            "tenant": [d["tenant"][e[0]] for e in entries],
-            "owner": [owner_code[e[3]] for e in entries],
+        self.cred_columns: dict[str, array[int]] = {
+            "tenant": array("i", [d["tenant"][t] for t in self.tenants]),
+            "owner": array("i", [owner_code[o] for o in self.entry_owners]),
         }
+        del owner_code
         # column by column as each credential's codes are made (not a dict per credential held
         # for the whole population: docs/architecture.md "Memory boundary")
         blanks = {name: len(SEVERITIES) if name == "worst" else 0 for name in CREDENTIAL_COLUMNS}
-        columns: dict[str, list[int]] = {name: [] for name in CREDENTIAL_COLUMNS}
+        columns: dict[str, array[int]] = {name: array("i") for name in CREDENTIAL_COLUMNS}
         for c in creds:
-            codes = _credential_codes(c, d, open_rules, worst) if c is not None else {}
+            codes = _credential_codes(c, d, open_worst) if c is not None else {}
             for name, column in columns.items():
                 column.append(codes.get(name, blanks[name]))
+        del open_worst
         self.cred_columns.update(columns)
         usual = _usual_remediation(findings)
         self.rem = {rule: d["remediation"][text] for rule, text in usual.items()}
-        self.finding_columns = {
+        self.finding_columns: dict[str, array[int]] = {
             "cred": self.cred,
-            "rule": [d["rule"][f.rule_id] for f in findings],
-            "msg": [d["message"][f.message] for f in findings],
-            "p": [
-                SEVERITIES.index(f.severity)
-                + 5 * view.STATUS_ORDER.index(f.status)
-                + 25 * ACTION_IDS.index(action_of(f))
-                for f in findings
-            ],
+            "rule": array("i", (d["rule"][f.rule_id] for f in findings)),
+            "msg": array("i", (d["message"][f.message] for f in findings)),
+            "p": array(
+                "i",
+                (
+                    SEVERITIES.index(f.severity)
+                    + 5 * view.STATUS_ORDER.index(f.status)
+                    + 25 * ACTION_IDS.index(action_of(f))
+                    for f in findings
+                ),
+            ),
         }
-        self.extra = [  # tuples: a JSON array each, at two thirds of a list's memory
-            (
-                i,
-                d["remediation"][f.remediation],
-                d["waiver"][waiver_text(f)],
-                int(f.change == "new"),
-            )
-            for i, f in enumerate(findings)
-            if f.remediation != usual.get(f.rule_id, "") or f.waiver or f.change == "new"
-        ]
+        # [finding, remediation, waiver, new] where the remediation is not the rule's usual one,
+        # a waiver applies or the finding is new: four codes each, flat
+        self.extra = array("i")
+        for i, f in enumerate(findings):
+            if f.remediation != usual.get(f.rule_id, "") or f.waiver or f.change == "new":
+                self.extra.extend(
+                    (
+                        i,
+                        d["remediation"][f.remediation],
+                        d["waiver"][waiver_text(f)],
+                        int(f.change == "new"),
+                    )
+                )
 
     def dictionaries(self) -> Iterator[str]:
         yield safe_json(
@@ -252,9 +285,9 @@ class Islands:
 
     def credentials(self) -> Iterator[str]:
         yield f'{{"count":{self.count},"name":'
-        yield from _strings([e[1] for e in self.entries])
+        yield from _strings(self.names)
         yield ',"id":'
-        yield from _strings([e[2] for e in self.entries])
+        yield from _strings(self.ids)
         yield from _columns(self.cred_columns)
         yield "}"
 
@@ -262,8 +295,47 @@ class Islands:
         yield f'{{"count":{len(self.cred)}'
         yield from _columns(self.finding_columns)
         yield ',"extra":'
-        yield from _chunked(self.extra)
+        yield from _quads(self.extra)
         yield "}"
+
+
+def _open_and_worst(findings: Iterable[Finding]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(tenant, credential id) → (the rule ids of its open findings joined by ", ", the most
+    severe one's severity): ``view.open_rules_by_credential`` joined and ``view.worst_severity``
+    in one dict, each distinct pair one tuple (a few hundred pairs for 200,000 credentials)."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    pool: dict[tuple[str, str], tuple[str, str]] = {}
+    rank = SEVERITY_RANK
+    for f in findings:
+        if f.status not in view.OPEN_STATUSES:
+            continue
+        key = (f.tenant, f.credential_id)
+        known = out.get(key)
+        pair: tuple[str, str]
+        if known is None:
+            pair = (f.rule_id, f.severity)
+        else:
+            rules, worst = known
+            severity = f.severity if rank[f.severity] > rank[worst] else worst
+            pair = (f"{rules}, {f.rule_id}", severity)
+        out[key] = pool.setdefault(pair, pair)
+    return out
+
+
+def _pooled(pool: dict[Owner, Owner], owner: Owner) -> Owner:
+    return pool.setdefault(owner, owner)
+
+
+def _quads(flat: array[int]) -> Iterator[str]:
+    """``flat`` read four codes at a time, as a JSON array of four-number arrays: the text
+    ``_chunked`` writes for the same values as tuples, 4,096 of them per chunk."""
+    yield "["
+    step = 4 * 4096
+    for start in range(0, len(flat), step):
+        part = flat[start : start + step]
+        quads = ",".join(f"[{i},{r},{w},{n}]" for i, r, w, n in zip(*[iter(part)] * 4, strict=True))
+        yield ("," if start else "") + quads
+    yield "]"
 
 
 CREDENTIAL_COLUMNS = (
@@ -282,8 +354,7 @@ CREDENTIAL_COLUMNS = (
 def _credential_codes(
     c: Credential,
     d: dict[str, Dictionary],
-    open_rules: dict[tuple[str, str], list[str]],
-    worst: dict[tuple[str, str], str],
+    open_worst: dict[tuple[str, str], tuple[str, str]],
 ) -> dict[str, int]:
     return {
         "created": d["date"][view.fmt_date(c.created_at)],
@@ -293,13 +364,9 @@ def _credential_codes(
         "scopes": d["scopes"][", ".join(c.scopes)],
         "networks": d["networks"][networks_text(c)],
         "notes": d["notes"]["\n".join(c.notes)],
-        "open": d["open"][", ".join(open_rules.get(c.key, ()))],
-        "worst": SEVERITIES.index(worst[c.key]) if c.key in worst else len(SEVERITIES),
+        "open": d["open"][open_worst[c.key][0] if c.key in open_worst else ""],
+        "worst": SEVERITIES.index(open_worst[c.key][1]) if c.key in open_worst else len(SEVERITIES),
     }
-
-
-def _extra(i: int, f: Finding, d: dict[str, Dictionary]) -> list[int]:
-    return [i, d["remediation"][f.remediation], d["waiver"][waiver_text(f)], int(f.change == "new")]
 
 
 def _usual_remediation(findings: Iterable[Finding]) -> dict[str, str]:
@@ -324,7 +391,7 @@ def _chunked(values: Sequence[object]) -> Iterator[str]:
     yield "]"
 
 
-def _columns(columns: dict[str, list[int]]) -> Iterator[str]:
+def _columns(columns: Mapping[str, Sequence[int]]) -> Iterator[str]:
     yield ',"cols":{'
     for n, (name, codes) in enumerate(columns.items()):
         width, digits = encode(codes)

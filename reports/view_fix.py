@@ -114,7 +114,7 @@ def action_of(finding: Finding) -> str:
     return _BY_RULE.get(finding.rule_id, "review")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per credential with an open finding: kept small
 class FixItem:
     """One credential (credential groups) or one owner (the owner group) and why."""
 
@@ -171,10 +171,15 @@ def _remediation(findings: Iterable[Finding]) -> tuple[tuple[str, str], ...]:
     """One text per rule: its plain remediation (a managed credential's adds a caveat to the same
     text, shown on that finding's own row)."""
     texts: dict[str, str] = {}
+    _shortest(texts, findings)
+    return tuple(sorted(texts.items()))
+
+
+def _shortest(texts: dict[str, str], findings: Iterable[Finding]) -> None:
+    """Per rule in ``texts``, the shortest remediation of ``findings`` (the first of equals)."""
     for f in findings:
         if f.remediation and (f.rule_id not in texts or len(f.remediation) < len(texts[f.rule_id])):
             texts[f.rule_id] = f.remediation
-    return tuple(sorted(texts.items()))
 
 
 def _owner_key(f: Finding) -> tuple[str, str]:
@@ -189,7 +194,7 @@ def fix_first(findings: Sequence[Finding]) -> list[FixGroup]:
             by_credential[(f.tenant, f.credential_id)].append(f)
     calling: Counter[str] = Counter(action_of(f) for f in findings)
     placed: dict[str, list[FixItem]] = defaultdict(list)
-    behind: dict[str, list[Finding]] = defaultdict(list)
+    behind: dict[str, dict[str, str]] = defaultdict(dict)  # _remediation, as findings come
     owners: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for (tenant, cred_id), open_findings in by_credential.items():
         open_findings.sort(key=_finding_order)
@@ -215,15 +220,16 @@ def fix_first(findings: Sequence[Finding]) -> list[FixGroup]:
                 findings=tuple(open_findings),
             )
         )
-        behind[action].extend(
-            f for f in open_findings if f.status == "fail" and action_of(f) == action
+        _shortest(
+            behind[action],
+            (f for f in open_findings if f.status == "fail" and action_of(f) == action),
         )
     groups = [
         FixGroup(
             action=action,
             by="credential",
             items=tuple(sorted(placed[action.id], key=_item_order)),
-            remediation=_remediation(behind[action.id]),
+            remediation=tuple(sorted(behind[action.id].items())),
             severity=_worst_of(item.severity for item in placed[action.id]),
             findings=calling[action.id],
         )

@@ -29,7 +29,7 @@ from auditor.app.historyschema import (
     _CREDENTIALS,
     _FINDINGS,
     _fmt,
-    _pack,
+    _pack_chunks,
     _ts,
     _unpack,
     canonical_hash,
@@ -167,8 +167,8 @@ def _store(db: Backend, result: ScanResult, config_hash: str | None) -> None:
     ).fetchone()
     for coverage in result.coverage:
         tenant = coverage.tenant
-        db.execute(
-            "INSERT INTO scan_tenants VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        db.insert_blobs(
+            "scan_tenants",
             (
                 seq,
                 tenant,
@@ -176,9 +176,15 @@ def _store(db: Backend, result: ScanResult, config_hash: str | None) -> None:
                 coverage.status,
                 coverage.credential_count,
                 coverage.model_dump_json(),
-                _pack(_CREDENTIALS, [c for c in result.credentials if c.tenant == tenant]),
-                _pack(_FINDINGS, [f for f in result.findings if f.tenant == tenant]),
             ),
+            {
+                "inventory": _pack_chunks(
+                    _CREDENTIALS, [c for c in result.credentials if c.tenant == tenant]
+                ),
+                "findings": _pack_chunks(
+                    _FINDINGS, [f for f in result.findings if f.tenant == tenant]
+                ),
+            },
         )
     db.executemany(
         "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -165,9 +165,16 @@ _PACK_BATCH = 2_000
 
 
 def _pack(adapter: TypeAdapter[Any], items: list[Any]) -> bytes:
-    """``items`` as zlib-compressed JSON (a list). Dumped in batches straight to JSON bytes in
-    pydantic-core and compressed as they come, so a 100,000-credential tenant is never one
-    JSON text in memory; a fast zlib level: this runs on every scan."""
+    """``items`` as zlib-compressed JSON (a list): ``_pack_chunks`` joined."""
+    return b"".join(_pack_chunks(adapter, items))
+
+
+def _pack_chunks(adapter: TypeAdapter[Any], items: list[Any]) -> list[bytes]:
+    """``items`` as zlib-compressed JSON (a list), in the pieces the compressor gave. Dumped in
+    batches straight to JSON bytes in pydantic-core and compressed as they come, so a
+    100,000-credential tenant is never one JSON text in memory, and never joined either: the
+    history writes the pieces into the row (``Backend.insert_blobs``). A fast zlib level: this
+    runs on every scan."""
     packer = zlib.compressobj(1)
     out = [packer.compress(b"[")]
     for start in range(0, len(items), _PACK_BATCH):
@@ -175,7 +182,7 @@ def _pack(adapter: TypeAdapter[Any], items: list[Any]) -> bytes:
         out.append(packer.compress((b"," if start else b"") + batch[1:-1]))
     out.append(packer.compress(b"]"))
     out.append(packer.flush())
-    return b"".join(out)
+    return [piece for piece in out if piece]
 
 
 def _unpack(blob: bytes) -> list[dict[str, Any]]:

@@ -4,9 +4,12 @@ A 200,000-credential inventory is mostly repetition: every credential of a tenan
 same ``Capabilities``, most owners hold several credentials, most privilege and inherited
 restriction objects are one of a handful, and pydantic gives every model instance its own
 ``__pydantic_fields_set__`` (a set of up to 21 names: about 2 KB, more than the rest of the
-credential). ``Sharing.share`` makes equal parts one object: the models stay equal, hash, dump and
-validate exactly as before (they are frozen, so no one can tell), and a credential costs about a
-third of the memory.
+credential) and its own field dict with its own copy of the field names' hash table (832 bytes
+for a credential's 22 fields). ``Sharing.share`` makes equal parts one object and puts each field
+dict in a key-sharing dict (``key_sharing``: one names table per model class, 296 bytes a
+credential): the models stay equal, hash, dump and validate exactly as before (they are frozen,
+and a key-sharing dict is a ``dict`` holding the same items in the same order, so no one can
+tell), and a credential costs about a third of the memory.
 
 A nested model met again as the very object the pool already holds (a ConductorOne owner is one
 object for all their credentials) is known by identity, without hashing it again: hashing a
@@ -15,12 +18,27 @@ frozen model hashes every field, every time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
 _SET = "__pydantic_fields_set__"
+
+
+def key_sharing(names: Sequence[str]) -> dict[str, Any]:
+    """A dict holding ``names`` in this order (every value ``None``) whose copies share one
+    table of the names (CPython's key-sharing instance dicts, PEP 412): a copy stores only its
+    values, and assigning to one of ``names`` keeps it so. About a third of a plain dict's size
+    for 17 to 22 names (measured: 296 instead of 832 bytes for 22), and as fast to read."""
+
+    class _Keys:
+        def __init__(self) -> None:
+            for name in names:
+                setattr(self, name, None)
+
+    return _Keys().__dict__
 
 
 class Sharing:
@@ -29,17 +47,19 @@ class Sharing:
     def __init__(self) -> None:
         self._sets: dict[frozenset[str], set[str]] = {}
         self._values: dict[Any, Any] = {}
+        self._templates: dict[type, tuple[tuple[str, ...], dict[str, Any]] | None] = {}
         self._pooled_models: dict[int, BaseModel] = {}
         """The pool's own models by ``id``: only objects the pool holds, so no id is reused."""
 
     def share(self, model: BaseModel) -> BaseModel:
-        """``model`` with its fields set and its nested frozen models and tuples shared (in
-        place: only equal values are swapped in); returns the pool's equal model if it has one."""
+        """``model`` with its fields set and its nested frozen models and tuples shared and its
+        field dict key-sharing (in place: only equal values are swapped in, the same items put
+        in a smaller dict); returns the pool's equal model if it has one."""
         fields = getattr(model, _SET)
         shared_set = self._sets.setdefault(frozenset(fields), fields)
         if shared_set is not fields:
             object.__setattr__(model, _SET, shared_set)
-        values = model.__dict__
+        values = self._compact(model)
         for name, value in values.items():
             if isinstance(value, BaseModel):
                 if self._pooled_models.get(id(value)) is value:
@@ -52,8 +72,31 @@ class Sharing:
             else:
                 continue
             if shared is not value:
-                values[name] = shared
+                values[name] = shared  # an existing key: the dict stays key-sharing
         return model
+
+    def _compact(self, model: BaseModel) -> dict[str, Any]:
+        """Put ``model``'s field dict in a key-sharing dict of its class's field names, when it
+        holds exactly those names in that order (pydantic's layout; anything else is left as
+        it is) and that is smaller: a key-sharing dict keeps room for about 30 values, so a
+        model of a few fields (``Owner``: 7) is smaller as it is. Returns the field dict."""
+        values = model.__dict__
+        cls = type(model)
+        if cls not in self._templates:
+            names = tuple(cls.model_fields)
+            template = key_sharing(names)
+            smaller = sys.getsizeof(template.copy()) < sys.getsizeof(values)
+            self._templates[cls] = (names, template) if smaller else None
+        known = self._templates[cls]
+        if known is None:
+            return values
+        names, template = known
+        if len(values) != len(names) or tuple(values) != names:
+            return values
+        compact = template.copy()
+        compact.update(values)
+        object.__setattr__(model, "__dict__", compact)
+        return compact
 
     def _pooled(self, value: Any) -> Any:
         try:

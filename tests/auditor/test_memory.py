@@ -6,6 +6,7 @@ its rows in batches."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from auditor.kernel.model import (
     Capabilities,
     Credential,
     EffectivePrivilege,
+    Evaluation,
     Owner,
     ScanResult,
     TenantCoverage,
@@ -23,6 +25,9 @@ from auditor.kernel.model import (
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.sharing import Sharing
 from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model
+
+if TYPE_CHECKING:
+    from auditor.app.historydb import Target
 
 CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
 SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
@@ -114,3 +119,119 @@ def test_saved_3_0_results_read_whole_by_every_reader(rich: ScanResult, tmp_path
         f.fingerprint: f.first_seen for f in rich.findings if f.first_seen is not None
     }
     assert first_seen_from_document(document)  # rich has "new" findings
+
+
+def test_a_large_tenant_is_stored_in_pieces_and_read_back_whole(
+    history_target: Target,
+) -> None:
+    """The history writes a tenant's inventory and findings into its row piece by piece
+    (``Backend.insert_blobs``: SQLite's incremental blob I/O, PostgreSQL one parameter), never
+    holding the blob joined; what it reads back is every credential and finding as stored."""
+    from datetime import UTC, datetime, timedelta
+
+    from auditor.app.history import History
+    from auditor.kernel.model import Finding, ScanInfo, ToolInfo, fingerprint
+
+    when = datetime(2026, 11, 24, tzinfo=UTC)
+    creds = tuple(credential(i) for i in range(4500))  # three batches of _PACK_BATCH and more
+    findings = tuple(
+        Finding(
+            rule_id=rule,
+            status="fail",
+            severity="high",
+            provider="sailpoint",
+            tenant="t",
+            credential_id=c.id,
+            credential_name=c.name,
+            message=f"{rule} on {c.id}",
+            evidence={"n": n},
+            fingerprint=fingerprint("t", c.id, rule),
+        )
+        for n, c in enumerate(creds)
+        for rule in ("stale", "no-expiry")
+    )
+    coverage = TenantCoverage(
+        tenant="t", provider="sailpoint", status="complete", credential_count=len(creds)
+    )
+    result = ScanResult(
+        tool=ToolInfo(version="9.9"),
+        scan=ScanInfo(
+            id="large", started_at=when, finished_at=when + timedelta(minutes=1), as_of=when,
+            status="complete",
+        ),
+        coverage=(coverage,),
+        credentials=creds,
+        evaluation=Evaluation(findings=findings),
+    )  # fmt: skip
+    with History(history_target) as history:
+        marked = history.record(result)
+        (record,) = history.scans()
+        assert history.findings(record) == list(marked.findings)
+        (inventory,) = history.inventories(record)
+    assert inventory.credentials == creds
+    assert inventory.coverage == coverage
+
+
+def test_shared_field_dicts_are_key_sharing_smaller_and_hold_the_same_items() -> None:
+    """``Sharing`` puts a credential's field dict in a key-sharing dict (one names table per
+    class): smaller, the same items in the same order; a model of a few fields is left as it
+    is (a key-sharing dict keeps room for about 30 values)."""
+    import sys
+
+    creds = [credential(i) for i in range(3)]
+    plain = [dict(c.__dict__) for c in creds]
+    sizes = [sys.getsizeof(c.__dict__) for c in creds]
+    owner_size = sys.getsizeof(creds[0].owner.__dict__)
+    Sharing().share_all(creds)
+    assert [list(c.__dict__.items()) for c in creds] == [list(p.items()) for p in plain]
+    assert all(sys.getsizeof(c.__dict__) < s for c, s in zip(creds, sizes, strict=True))
+    assert sys.getsizeof(creds[0].owner.__dict__) <= owner_size
+    fresh = [credential(i) for i in range(3)]
+    assert [c.model_dump_json() for c in creds] == [c.model_dump_json() for c in fresh]
+    # a copy with an update keeps its own values and leaves the shared names alone
+    copy = creds[0].model_copy(update={"name": "other"})
+    assert copy.name == "other" and creds[0].name == "key 0"
+    # a model whose dict is not pydantic's layout is left as it is
+    odd = credential(9)
+    object.__setattr__(odd, "__dict__", {"extra": 1, **odd.__dict__})
+    before = odd.__dict__
+    Sharing().share(odd)
+    assert odd.__dict__ is before
+
+
+def test_evidence_pool_shares_only_what_reads_the_same() -> None:
+    """Equal evidence of a rule is one dict; values that compare equal but read differently
+    (``1``, ``True``, ``1.0``; a list and a tuple; another key order) are never merged, and a
+    rule whose evidence is mostly unique stops being pooled after ``PROBE`` results."""
+    from policies.construct import EvidencePool
+
+    pool = EvidencePool()
+    first = pool.shared({"expires_at": None})
+    assert pool.shared({"expires_at": None}) is first
+    kinds: list[dict[str, Any]] = [{"x": 1}, {"x": True}, {"x": 1.0}, {"x": [1]}, {"x": (1,)}]
+    assert [pool.shared(dict(k)) for k in kinds] == kinds
+    shared = [pool.shared(dict(k)) for k in kinds]
+    assert [type(s["x"]) for s in shared] == [type(k["x"]) for k in kinds]
+    a, b = pool.shared({"a": 1, "b": 2}), pool.shared({"b": 2, "a": 1})
+    assert a is not b and list(b) == ["b", "a"]
+    sparse = EvidencePool()
+    for n in range(EvidencePool.PROBE):
+        sparse.shared({"idle_seconds": n})
+    assert sparse.table is None  # stopped: no repr per result from here on
+    late = {"idle_seconds": 1}
+    assert sparse.shared(late) is late
+
+
+def test_the_evaluator_shares_equal_messages_and_evidence(rich: ScanResult) -> None:
+    """What the evaluator builds: equal messages are one str, equal evidence of a rule one
+    dict (the findings still dump exactly as before: ``tests/policies`` and the goldens)."""
+    by_text: dict[str, set[int]] = {}
+    by_evidence: dict[tuple[str, str, str], set[int]] = {}
+    for f in rich.findings:
+        by_text.setdefault(f.message, set()).add(id(f.message))
+        if f.rule_id != "inactive-owner":  # its fold makes a new dict per row
+            key = (f.tenant, f.rule_id, repr(f.evidence))  # one pool per tenant and rule
+            by_evidence.setdefault(key, set()).add(id(f.evidence))
+    assert all(len(ids) == 1 for ids in by_text.values())
+    assert all(len(ids) == 1 for ids in by_evidence.values())
+    assert len(by_evidence) < len(rich.findings)  # some evidence is shared at all

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from typing import Any
 
 import pytest
@@ -67,6 +68,24 @@ def test_chunked_arrays_join_to_one_json_array(size: int) -> None:
     chunks = list(html_island._chunked(values))
     assert json.loads("".join(chunks)) == values
     assert len(chunks) == 2 + -(-size // 4096)
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 9000])
+def test_flat_extra_is_the_text_of_its_tuples(size: int) -> None:
+    """``extra`` is held as one flat array of four codes per finding (memory); its text is what
+    the tuples it replaced were written as, chunk for chunk."""
+    quads = [(i, i % 7, (i * 3) % 300, i % 2) for i in range(size)]
+    flat = array("i", [code for quad in quads for code in quad])
+    assert list(html_island._quads(flat)) == list(html_island._chunked(quads))
+
+
+def test_open_rules_and_worst_severity_pooled_as_the_view_gives_them(rich: ScanResult) -> None:
+    findings = view.ordered_findings(rich.findings) * 2  # a credential's rules repeat too
+    pairs = html_island._open_and_worst(findings)
+    rules = view.open_rules_by_credential(findings)
+    worst = view.worst_severity(findings)
+    assert pairs == {key: (", ".join(rules[key]), worst[key]) for key in rules}
+    assert len({id(p) for p in pairs.values()}) == len(set(pairs.values()))
 
 
 def islands(result: ScanResult) -> dict[str, Any]:
