@@ -241,7 +241,14 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                 self._owner_phase.finish()
         # normalising every record (20k: seconds of CPU) in a worker thread, so that the other
         # tenants' request chains on this event loop go on meanwhile
-        return await asyncio.to_thread(self._inventory, items, base_url)
+        try:
+            return await asyncio.to_thread(self._inventory, items, base_url)
+        finally:
+            # this run sits in reference cycles (its tasks and callbacks) that only a full garbage
+            # collection frees, and none runs while tenants collect (auditor.app.collecttuning):
+            # what it read is let go now, not held beside the inventory until then
+            items.clear()
+            self._let_go()
 
     # -- personal clients ---------------------------------------------------------------------
 

@@ -173,6 +173,13 @@ class _Early:
         while self._job is not None:
             await self._job
 
+    def _let_go(self) -> None:
+        """Once the inventory is made: the records, users and early results go."""
+        self.made = {}
+        self._early_items = None
+        self._waiting, self._ready = {}, []
+        self.users.clear()
+
     def _early_cancel(self) -> list[asyncio.Task[None]]:
         return [self._job] if self._job is not None else []
 
