@@ -61,11 +61,18 @@ WRITE_HELD = 64 * 1024
 """Bytes of a request held before they are sent anyway (a large body goes in several writes)."""
 
 
-class _NoDelayBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's own backend, with ``SOCKET_OPTIONS`` added to every TCP connection."""
+class _Wrapped(httpcore.AsyncNetworkBackend):
+    """A backend that hands everything to ``inner``; subclasses change the options of a TCP
+    connection (``_options``) or wrap it (``_stream``)."""
 
     def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
         self._inner = inner
+
+    def _options(self, socket_options: Any) -> Any:
+        return socket_options
+
+    def _stream(self, stream: httpcore.AsyncNetworkStream) -> httpcore.AsyncNetworkStream:
+        return stream
 
     async def connect_tcp(
         self,
@@ -75,8 +82,10 @@ class _NoDelayBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
-        options = [*(socket_options or ()), *SOCKET_OPTIONS]
-        return await self._inner.connect_tcp(host, port, timeout, local_address, options)
+        options = self._options(socket_options)
+        return self._stream(
+            await self._inner.connect_tcp(host, port, timeout, local_address, options)
+        )
 
     async def connect_unix_socket(
         self,
@@ -88,6 +97,13 @@ class _NoDelayBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+class _NoDelayBackend(_Wrapped):
+    """httpcore's own backend, with ``SOCKET_OPTIONS`` added to every TCP connection."""
+
+    def _options(self, socket_options: Any) -> Any:
+        return [*(socket_options or ()), *SOCKET_OPTIONS]
 
 
 class _OneWriteStream(httpcore.AsyncNetworkStream):
@@ -135,34 +151,11 @@ class _OneWriteStream(httpcore.AsyncNetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class _OneWriteBackend(httpcore.AsyncNetworkBackend):
+class _OneWriteBackend(_Wrapped):
     """A backend whose connections are ``_OneWriteStream``s."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return _OneWriteStream(
-            await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        )
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return await self._inner.connect_unix_socket(path, timeout, socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    def _stream(self, stream: httpcore.AsyncNetworkStream) -> httpcore.AsyncNetworkStream:
+        return _OneWriteStream(stream)
 
 
 def _one_write(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:

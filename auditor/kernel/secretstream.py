@@ -25,9 +25,8 @@ _TAIL = 64
 """Characters held back from each piece: an escape sequence (at most 16) is never cut."""
 
 
-class SecretScanner:
-    """Feed chunks with ``feed``; ``found`` says whether a fragment was seen so far (the last
-    piece is checked by ``close``, which returns the answer)."""
+class _Pieces:
+    """Chunks gathered into pieces of about ``piece`` characters, each handed to ``_check``."""
 
     def __init__(self, secrets: SecretSet, *, piece: int = PIECE) -> None:
         self._secrets = secrets
@@ -37,22 +36,37 @@ class SecretScanner:
         self._carry = ""
         self.found = False
 
+    def _wanted(self) -> bool:
+        return bool(self._secrets)
+
     def feed(self, chunk: str) -> None:
-        if self.found or not self._secrets or not chunk:
+        if self.found or not chunk or not self._wanted():
             return
         self._pending.append(chunk)
         self._length += len(chunk)
         if self._length >= self._piece + _TAIL:
-            text = "".join(self._pending)
-            cut = _safe_cut(text, len(text) - _TAIL)
-            self._check(text[:cut])
-            self._pending, self._length = [text[cut:]], len(text) - cut
+            self._take(cut=True)
 
     def close(self) -> bool:
-        if not self.found and self._secrets and self._pending:
-            self._check("".join(self._pending))
+        if not self.found and self._pending and self._wanted():
+            self._take(cut=False)
         self._pending, self._length = [], 0
         return self.found
+
+    def _take(self, *, cut: bool) -> None:
+        text = "".join(self._pending)
+        at = _safe_cut(text, len(text) - _TAIL) if cut else len(text)
+        self._check(text[:at])
+        rest = text[at:]
+        self._pending, self._length = ([rest] if rest else []), len(rest)
+
+    def _check(self, piece: str) -> None:
+        raise NotImplementedError
+
+
+class SecretScanner(_Pieces):
+    """Feed chunks with ``feed``; ``found`` says whether a fragment was seen so far (the last
+    piece is checked by ``close``, which returns the answer)."""
 
     def _check(self, piece: str) -> None:
         removed = hidden(piece)
@@ -65,35 +79,16 @@ class SecretScanner:
         self._carry = view[-(FRAGMENT - 1) :]
 
 
-class LooseScanner:
+class LooseScanner(_Pieces):
     """``SecretSet.contains_loose`` over chunks: ``feed`` them, ``close`` answers."""
 
-    def __init__(self, secrets: SecretSet, *, piece: int = PIECE) -> None:
-        self._secrets = secrets
-        self._piece = piece
-        self._pending: list[str] = []
-        self._length = 0
-        self._carry = ""
-        self.found = False
+    def _wanted(self) -> bool:
+        return bool(self._secrets._loose_windows)
 
-    def feed(self, chunk: str) -> None:
-        if self.found or not self._secrets._loose_windows or not chunk:
-            return
-        self._pending.append(chunk)
-        self._length += len(chunk)
-        if self._length >= self._piece:
-            self._check()
-
-    def close(self) -> bool:
-        if not self.found and self._pending:
-            self._check()
-        return self.found
-
-    def _check(self) -> None:
+    def _check(self, piece: str) -> None:
         # fold and project keep one character for one (or drop it) whatever follows, so pieces
         # projected one by one make the projection of the whole
-        view = self._carry + project(fold("".join(self._pending)))
-        self._pending, self._length = [], 0
+        view = self._carry + project(fold(piece))
         if self._secrets._loose_hit(view):
             self.found = True
         self._carry = view[-(FRAGMENT - 1) :]

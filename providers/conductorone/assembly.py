@@ -9,15 +9,13 @@ pages (``providers.conductorone.early``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from auditor.kernel.coveragenotes import CoverageNote, cause, caveat, info
-from auditor.kernel.http import ApiClient
 from auditor.kernel.model import Credential, RecordError, TenantCoverage, TenantInventory
 from auditor.kernel.withhold import Vouched
-from providers.conductorone.allowlists import TenantAllowLists
 from providers.conductorone.early import _Early
 from providers.conductorone.normalise import (
     BadRecord,
@@ -27,29 +25,17 @@ from providers.conductorone.normalise import (
     to_credential,
 )
 from providers.conductorone.owners import OwnerTable, employed_note
-from providers.conductorone.privilege import Catalogue
-
-if TYPE_CHECKING:
-    from providers.conductorone.adapter import ConductorOneProvider
 
 __all__ = ["_Assembly"]
 
 
 class _Assembly(_Early):
     """``_Run._inventory`` (``_Run`` sets these attributes in its ``__init__``); the owner table
-    and the clients made early come from ``_Early``."""
+    and the clients made early come from ``_Early`` (which declares the rest of ``_Run``'s
+    attributes it reads)."""
 
-    provider: ConductorOneProvider
-    api: ApiClient
-    tenant: str
     notes: list[CoverageNote]
     partial: bool
-    roles: dict[str, str]
-    catalogue: Catalogue
-    allow_lists: TenantAllowLists
-    users: list[dict[str, Any]]
-    unresolved: dict[str, str]
-    owner_failures: list[CoverageNote]
 
     @staticmethod
     def parsed(index: int, raw: Any) -> Parsed | RecordError:
