@@ -183,9 +183,10 @@ class SailPointProvider(Provider):
             sharing = Sharing()  # equal parts shared as each credential is made
             credentials, errors = await asyncio.to_thread(self._normalise, items, sharing)
             self.on_progress(len(credentials))
+            owner_ids = await asyncio.to_thread(_owner_ids, credentials)
             lookup = await resolve_owners(
                 client,
-                [c.owner.id or "" for c in credentials],
+                owner_ids,
                 concurrency=http.max_concurrency,
                 states=LifecycleStates.of(
                     *(
@@ -230,6 +231,21 @@ class SailPointProvider(Provider):
         Opt-in (``user_levels: true``): it costs one request per owner (there is no batch form)
         and the scope ``sp:auth-user:read``, where the rest of the collection needs only the PAT
         list's right and the default scope, in batches (least privilege: off unless asked for)."""
+        wanted, off = await asyncio.to_thread(self._level_plan, credentials, lookup)
+        if off is not None or not wanted:
+            return off or LevelLookup()
+        return await resolve_levels(
+            client,
+            wanted,
+            concurrency=self.settings.http.max_concurrency,
+            on_step=lambda: self.on_progress(len(credentials)),
+        )
+
+    def _level_plan(
+        self, credentials: list[Credential], lookup: OwnerLookup
+    ) -> tuple[list[str], LevelLookup | None]:
+        """In a worker thread (a whole tenant's credentials): the owners whose levels are
+        wanted, or, when ``user_levels`` is off, what to say instead of reading them."""
         wanted = [
             c.owner.id
             for c in credentials
@@ -240,22 +256,15 @@ class SailPointProvider(Provider):
             # an owner the tenant does not know has no auth user either
             and lookup.facts.get(c.owner.id, _UNKNOWN_OWNER).status != "not_found"
         ]
-        if not wanted:
-            return LevelLookup()
-        if self.options.user_levels is not True:
-            full = [c for c in credentials if c.scope_mode == "full"]
-            owners = {c.owner.id for c in full} & set(wanted)
-            pats = sum(1 for c in full if c.owner.id in owners)
-            if not pats:
-                return LevelLookup()
-            off = OFF_NOTE.format(pats=pats, owners=len(owners))
-            return LevelLookup(notes=[caveat("user-levels-off", off, count=pats)])
-        return await resolve_levels(
-            client,
-            wanted,
-            concurrency=self.settings.http.max_concurrency,
-            on_step=lambda: self.on_progress(len(credentials)),
-        )
+        if not wanted or self.options.user_levels is True:
+            return wanted, None
+        full = [c for c in credentials if c.scope_mode == "full"]
+        owners = {c.owner.id for c in full} & set(wanted)
+        pats = sum(1 for c in full if c.owner.id in owners)
+        if not pats:
+            return [], LevelLookup()
+        off = OFF_NOTE.format(pats=pats, owners=len(owners))
+        return [], LevelLookup(notes=[caveat("user-levels-off", off, count=pats)])
 
     async def _list(
         self, client: ApiClient, version: ApiVersion
@@ -311,6 +320,10 @@ class SailPointProvider(Provider):
             credentials.append(credential)
         items.clear()
         return credentials, errors
+
+
+def _owner_ids(credentials: list[Credential]) -> list[str]:
+    return [c.owner.id or "" for c in credentials]
 
 
 def _with_owners(
