@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,16 +37,39 @@ FULL_COLLECTIONS_HELD = 1_000_000_000
 (10 by default)."""
 
 
+class _Tuning:
+    """The settings held while at least one collection runs (scheduled scans run in threads of
+    one process, and may overlap): the first to start saves and sets them, the last to end puts
+    back what the first saved."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.saved: tuple[float, tuple[int, int, int]] = (0.0, (700, 10, 10))
+
+
+_TUNING = _Tuning()
+
+
 @contextmanager
 def collecting() -> Iterator[None]:
-    """The interpreter set for collection (see the module docstring), and put back after."""
-    switch, threshold = sys.getswitchinterval(), gc.get_threshold()
-    sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
-    gc.freeze()
-    gc.set_threshold(threshold[0], threshold[1], FULL_COLLECTIONS_HELD)
+    """The interpreter set for collection (see the module docstring), and put back after the
+    last collection running ends."""
+    with _TUNING.lock:
+        _TUNING.running += 1
+        if _TUNING.running == 1:
+            switch, threshold = sys.getswitchinterval(), gc.get_threshold()
+            _TUNING.saved = (switch, threshold)
+            sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
+            gc.freeze()
+            gc.set_threshold(threshold[0], threshold[1], FULL_COLLECTIONS_HELD)
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-        sys.setswitchinterval(switch)
+        with _TUNING.lock:
+            _TUNING.running -= 1
+            if _TUNING.running == 0:
+                switch, threshold = _TUNING.saved
+                gc.set_threshold(*threshold)
+                gc.unfreeze()
+                sys.setswitchinterval(switch)

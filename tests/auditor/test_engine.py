@@ -397,3 +397,23 @@ def test_collection_runs_with_the_interpreter_tuned_and_puts_it_back() -> None:
     assert sys.getswitchinterval() == before
     assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, 0)
     assert [c.status for c in result.coverage] == ["complete", "failed"]
+
+
+def test_overlapping_collections_put_the_interpreter_back_once_the_last_ends() -> None:
+    """Scheduled scans run in threads of one process and may overlap: the settings stay tuned
+    while any collection runs and come back to the process's own when the last one ends, in
+    whichever order they end (not to the tuned values the second one found)."""
+    import gc
+    import sys
+
+    from auditor.app.collecttuning import FULL_COLLECTIONS_HELD, collecting
+
+    switch, threshold = sys.getswitchinterval(), gc.get_threshold()
+    first, second = collecting(), collecting()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[2] == FULL_COLLECTIONS_HELD  # the second still collects
+    second.__exit__(None, None, None)
+    assert (sys.getswitchinterval(), gc.get_threshold()) == (switch, threshold)
+    assert gc.get_freeze_count() == 0
