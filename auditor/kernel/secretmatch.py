@@ -65,6 +65,7 @@ __all__ = [
     "FRAGMENT",
     "INVISIBLE",
     "MIN_SECRET",
+    "PREFILTER_MIN",
     "STRIDE",
     "WITHHELD",
     "_ESCAPES",
@@ -91,6 +92,10 @@ then slid over window by window, so a block is kept small."""
 CHUNK = 1 << 22
 """Characters ``contains`` reads at a time."""
 MIN_SECRET = 8
+PREFILTER_MIN = 1024
+"""Views shorter than this skip the prefilter: RE2's search lets go of the interpreter lock and
+must get it back, which with another thread at work costs about 30 us, more than the anchor
+lookups of a short view (about 20 us for 1,024 characters, ``benchmarks/bench_secretmatch.py``)."""
 PREFILTER_MEMORY = 256 << 20
 """RE2's memory budget for the prefilter (its default, 8 MiB, holds some 50,000 windows; a scan's
 bearer tokens can add more)."""
@@ -247,7 +252,7 @@ class SecretSet:
         found: list[tuple[int, int]] = []
         n = len(view)
         windows, get = self._windows, view.__getitem__
-        if windows and n >= FRAGMENT and self._prefilter.may_hold(view):
+        if windows and n >= FRAGMENT and (n < PREFILTER_MIN or self._prefilter.may_hold(view)):
             for block in range(0, n, BLOCK):
                 end = min(n, block + BLOCK)
                 anchors = map(
@@ -296,7 +301,9 @@ class SecretSet:
 
     def _loose_hit(self, view: str) -> bool:
         """Whether a projected view (``project(fold(text))``) holds a loose window."""
-        if len(view) < FRAGMENT or not self._loose_prefilter.may_hold(view):
+        if len(view) < FRAGMENT or (
+            len(view) >= PREFILTER_MIN and not self._loose_prefilter.may_hold(view)
+        ):
             return False
         windows, anchors, get, n = (
             self._loose_windows,

@@ -79,7 +79,7 @@ __all__ = [
     "_check_base_url",
 ]
 
-YIELDS = 8
+YIELDS = 40
 """Event-loop turns given to the next page's request before this page is read: enough for httpx
 to write it (its pool and lock checkpoints), so the reading overlaps the round trip."""
 

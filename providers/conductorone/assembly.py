@@ -76,6 +76,7 @@ class _Assembly(_Early):
         credentials, errors, seen = [], [], set()
         deleted = duplicates = 0
         clean_at: set[int | None] = set()
+        made_now: list[Credential] = []  # searched together after the loop (``_clean_at``)
         for index, parsed in enumerate(items):
             if isinstance(parsed, RecordError):
                 errors.append(parsed)
@@ -88,19 +89,24 @@ class _Assembly(_Early):
                 duplicates += 1
                 continue
             made = self.made.get(index)
-            if made is not None and made.still_valid(owners, parsed.user_id or ""):
+            early = made is not None and made.still_valid(owners, parsed.user_id or "")
+            if made is not None and early:
                 result = made.result  # made early, and shared then (providers.conductorone.early)
                 checked = made.clean_at
             else:
                 result = self._made_now(parsed, owners)
-                checked = self._clean_at(result) if isinstance(result, Credential) else None
+                checked = None
             if not isinstance(result, Credential):
                 # parsed: its id is the record's (``parse_client`` read it as it is)
                 errors.append(record_error(index, {"id": parsed.raw_id}, result))
                 continue
             seen.add(parsed.raw_id)
             credentials.append(result)
-            clean_at.add(checked)
+            if early:
+                clean_at.add(checked)
+            else:
+                made_now.append(result)
+        clean_at.update(self._clean_at(made_now))
         if deleted:
             self.notes.append(
                 info(

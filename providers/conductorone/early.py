@@ -34,7 +34,7 @@ from auditor.kernel.coveragenotes import CoverageNote
 from auditor.kernel.http import ApiClient
 from auditor.kernel.model import Credential, Owner
 from auditor.kernel.sharing import Sharing
-from auditor.kernel.withhold import clean
+from auditor.kernel.withhold import clean_each
 from providers.conductorone.allowlists import TenantAllowLists
 from providers.conductorone.normalise import BadRecord, Parsed, read_str_list, to_credential
 from providers.conductorone.owners import (
@@ -186,6 +186,7 @@ class _Early:
     def _make(self, indices: list[int]) -> None:
         """In a worker thread: clients ``indices`` made with the owner table as it is now."""
         assert self._early_items is not None
+        made: list[tuple[int, Credential | BadRecord | ValidationError, Any, Any, Any]] = []
         for index in indices:
             parsed: Parsed = self._early_items[index]
             user_id = parsed.user_id or ""
@@ -205,13 +206,18 @@ class _Early:
                 result = exc
             else:
                 self.sharing.share(result)
-            clean_at = self._clean_at(result) if isinstance(result, Credential) else None
+            made.append((index, result, owner, notes, role_ids))
+        credentials = [result for _, result, *_ in made if isinstance(result, Credential)]
+        found = iter(self._clean_at(credentials))
+        for index, result, owner, notes, role_ids in made:
+            clean_at = next(found) if isinstance(result, Credential) else None
             self.made[index] = Made(result, owner, notes, role_ids, clean_at)
 
-    def _clean_at(self, credential: Credential) -> int | None:
-        """The secrets' generation ``credential`` is ``clean`` at, or ``None``: searched here,
-        in the worker thread, so that the engine need not search the whole population again
-        once the last page is in (``auditor.kernel.withhold.Vouched``)."""
+    def _clean_at(self, credentials: list[Credential]) -> list[int | None]:
+        """The secrets' generation each of ``credentials`` is ``clean`` at, or ``None``:
+        searched here, in the worker thread, so that the engine need not search the whole
+        population again once the last page is in (``auditor.kernel.withhold.Vouched``); as
+        one text first (``clean_each``)."""
         secrets = self.api.secrets
         generation = secrets.generation
-        return generation if clean(credential, secrets) else None
+        return [generation if ok else None for ok in clean_each(credentials, secrets)]

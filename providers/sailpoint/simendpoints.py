@@ -85,7 +85,9 @@ class SimEndpoints(SimPlumbing):
             return self._error(
                 403, "The server understood the request but refuses to authorize it."
             )
-        rows = self._rendered(version, MANAGED_READ in client.rights)
+        managed = MANAGED_READ in client.rights
+        rows = self._rendered(version, managed)
+        whole = rows
         if owner is not None:
             wanted = client.identity if owner == "me" else owner
             rows = [r for r in rows if _owner_id(r) == wanted]
@@ -109,6 +111,8 @@ class SimEndpoints(SimPlumbing):
             except FilterError as exc:
                 return self._error(400, str(exc))
             rows = rows[offset : offset + limit]
+        if rows is whole:  # as rendered: the body encoded once (``_whole_list``)
+            return self._whole_list(version, managed)
         return self._json(200, rows)
 
     async def _public_identities(self, request: Request) -> Response:

@@ -46,6 +46,7 @@ class SailPointSimulatedTenant(SimulatedTenant):
 
     def mint(self) -> tuple[str, str]:
         client_id, secret = self.simulator.mint_client("admin")
+        self.simulator.warm(client_id)
         return client_id, secret
 
     def mint_remediation(self) -> tuple[str, str]:

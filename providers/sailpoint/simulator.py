@@ -113,6 +113,7 @@ class SailPointSimulator(SimWrites):
         self._bad = malformed_indices(seed, self.faults.malformed_records, len(self.dataset.pats))
         self._identities = {i.id.lower(): i for i in self.dataset.identities}
         self._cache: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+        self._encoded: dict[tuple[str, bool], bytes] = {}
         pat_routes = [f"/{v}/personal-access-tokens" for v in VERSIONS if v != "v1"]
         self._starlette = Starlette(
             routes=[
@@ -152,7 +153,7 @@ class SailPointSimulator(SimWrites):
     def delete_out_of_band(self, pat_id: str) -> None:
         """Someone deletes ``pat_id`` in the vendor's UI (between a plan and its apply)."""
         self.deleted.add(pat_id)
-        self._cache.clear()
+        self._changed()
 
     def expire_tokens(self) -> None:
         """Every issued access token expires now (the next call with one answers 401)."""

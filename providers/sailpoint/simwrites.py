@@ -40,9 +40,6 @@ class SimWrites(SimEndpoints):
                 return index, pat
         return None
 
-    def _changed(self) -> None:
-        self._cache.clear()
-
     async def _delete_pat(self, request: Request) -> Response:
         client, refused = await self._authenticate(request)
         if client is None:

@@ -9,6 +9,7 @@ import json
 import sys
 import unicodedata
 from collections.abc import Callable
+from unittest import mock
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -20,6 +21,7 @@ from auditor.kernel.secretmatch import (
     _INVISIBLE_CHARS,
     FRAGMENT,
     INVISIBLE,
+    PREFILTER_MIN,
     WITHHELD,
     SecretSet,
     fold,
@@ -188,10 +190,32 @@ def test_the_prefilter_gives_the_reference_answers(parts: list[str]) -> None:
     fast = SecretSet([SECRET, "ünïcödé-sécret-välue"])
     reference = _reference(SecretSet([SECRET, "ünïcödé-sécret-välue"]))
     view = fold(text)
-    assert fast._view_spans(view) == reference._view_spans(view)
-    assert fast.contains(text) == reference.contains(text)
-    assert fast.spans(text) == reference.spans(text)
-    assert fast.contains_loose(text) == reference.contains_loose(text)
+    with mock.patch("auditor.kernel.secretmatch.PREFILTER_MIN", 0):  # every view through it
+        assert fast._view_spans(view) == reference._view_spans(view)
+        assert fast.contains(text) == reference.contains(text)
+        assert fast.spans(text) == reference.spans(text)
+        assert fast.contains_loose(text) == reference.contains_loose(text)
+
+
+@pytest.mark.parametrize(
+    ("length", "searched"), [(PREFILTER_MIN - 1, False), (PREFILTER_MIN, True)]
+)
+def test_only_views_of_prefilter_min_or_more_go_through_the_prefilter(
+    length: int, searched: bool
+) -> None:
+    secrets = SecretSet([SECRET])
+    calls: list[int] = []
+    real = secrets._prefilter.may_hold
+
+    def counted(view: str) -> bool:
+        calls.append(len(view))
+        return real(view)
+
+    secrets._prefilter.may_hold = counted  # type: ignore[method-assign]
+    clean = ("0123456789abcdef-" * 100)[:length]
+    assert not secrets.contains(clean)
+    assert secrets.contains(clean[: length - 14] + SECRET[3:17])  # found either way
+    assert bool(calls) is searched
 
 
 def test_clean_text_is_passed_by_the_prefilter_without_the_anchor_lookups() -> None:
@@ -206,23 +230,25 @@ def test_clean_text_is_passed_by_the_prefilter_without_the_anchor_lookups() -> N
 
 def test_a_value_added_later_is_in_the_prefilter() -> None:
     secrets = SecretSet([SECRET])
-    assert not secrets.contains("x" * 50)  # the prefilter is made with SECRET alone
+    pad = "x" * PREFILTER_MIN
+    assert not secrets.contains(pad)  # the prefilter is made with SECRET alone
+    assert secrets._prefilter._pattern not in (None, False)
     later = "Later-added-bearer-token-0123456789"
     secrets.add(later)
-    assert secrets.contains(f"..{later[4:20]}..")
+    assert secrets.contains(f"{pad}..{later[4:20]}..")
 
 
 def test_text_re2_cannot_take_goes_the_reference_way() -> None:
     secrets = SecretSet([SECRET])
-    text = "\ud800" + SECRET[2:16]  # a lone surrogate: not UTF-8
+    text = "\ud800" + "x" * PREFILTER_MIN + SECRET[2:16]  # a lone surrogate: not UTF-8
     assert secrets.contains(text)
-    assert secrets.redact(text) == "\ud800" + WITHHELD
+    assert secrets.redact(text) == "\ud800" + "x" * PREFILTER_MIN + WITHHELD
 
 
 def test_a_pattern_re2_refuses_leaves_the_reference_way(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("auditor.kernel.secretmatch.PREFILTER_MEMORY", 1 << 10)
     secrets = SecretSet([SECRET])
-    assert secrets.contains("a" + SECRET[9:22])
+    assert secrets.contains("a" * PREFILTER_MIN + SECRET[9:22])
     assert secrets._prefilter._pattern is False
     assert not secrets.contains("nothing secret here at all")
 

@@ -8,6 +8,7 @@ import sqlite3
 import zlib
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pydantic import SecretStr
@@ -26,6 +27,7 @@ from auditor.kernel.withhold import (
     WITHHELD_NOTE,
     Vouched,
     clean,
+    clean_each,
     withhold_inventory,
     withhold_model,
     withhold_text,
@@ -233,3 +235,57 @@ def test_the_coverage_is_searched_even_when_the_credentials_are_vouched_for() ->
     out = withhold_inventory(touched, secrets, vouched)
     assert not secrets.contains(out.model_dump_json())
     assert WITHHELD_NOTE in out.coverage.notes
+
+
+def _named(*names: str) -> list[Credential]:
+    return [
+        Credential(
+            provider="sailpoint",
+            tenant="t",
+            id=f"c{i}",
+            name=name,
+            owner=Owner(),
+            capabilities=CAPS,
+        )
+        for i, name in enumerate(names)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        ((), []),
+        (("a",), [True]),
+        (("a", "b", "c"), [True, True, True]),
+        (("a", f"x{SECRET[:14]}", "c"), [True, False, True]),  # one touched among clean ones
+        ((f"{SECRET[:14]}", "b", SECRET.upper()), [False, True, False]),
+        (("a", f"b {WITHHELD}", "c"), [True, False, True]),  # the mark counts as touched
+        # a fragment only across two of them (SECRET[:6] ends one, SECRET[6:12] starts the
+        # next, with the separator between): neither holds one
+        ((f"a {SECRET[:6]}", f"{SECRET[6:12]} b"), [True, True]),
+    ],
+)
+def test_clean_each_answers_as_clean_does_one_by_one(
+    names: tuple[str, ...], expected: list[bool]
+) -> None:
+    secrets = SecretSet([SECRET])
+    models = _named(*names)
+    assert clean_each(models, secrets) == expected == [clean(m, secrets) for m in models]
+
+
+def test_clean_each_searches_a_clean_batch_once() -> None:
+    secrets = SecretSet([SECRET])
+    searched: list[int] = []
+    real = secrets._view_spans
+
+    def counted(view: str) -> list[tuple[int, int]]:
+        searched.append(len(view))
+        return real(view)
+
+    secrets._view_spans = counted  # type: ignore[method-assign]
+    assert clean_each(_named(*(f"client {i}" for i in range(25))), secrets) == [True] * 25
+    assert len(searched) == 1
+
+
+def test_clean_each_with_no_secrets_searches_nothing() -> None:
+    assert clean_each(_named("a", SECRET), SecretSet()) == [True, True]

@@ -316,3 +316,41 @@ def test_fault_settings_are_validated(kwargs: dict[str, float]) -> None:
 def test_ground_truth_rejects_unknown_versions(fake_time: FakeTime) -> None:
     with pytest.raises(ValueError, match="api_version must be one of v3, beta"):
         make_sim(fake_time).ground_truth("v4")
+
+
+def test_the_whole_list_is_encoded_once_and_again_after_a_write(fake_time: FakeTime) -> None:
+    sim = make_sim(fake_time)
+    encoded: list[int] = []
+    real = sim._encoded_list
+
+    def counting(version: str, include_managed: bool) -> bytes:
+        if (version, include_managed) not in sim._encoded:
+            encoded.append(1)
+        return real(version, include_managed)
+
+    sim._encoded_list = counting  # type: ignore[method-assign]
+
+    async def body(c: httpx.AsyncClient) -> None:
+        h = await token(c, sim)
+        first = await c.get("/v3/personal-access-tokens", headers=h)
+        again = await c.get("/v3/personal-access-tokens", headers=h)
+        # the bytes ``_json`` would send for the rendered list, twice from one encoding
+        assert first.content == again.content
+        assert first.json() == sim.ground_truth("v3")
+        assert len(sim._encoded) == 1
+        gone = first.json()[0]["id"]
+        writer = await token(c, sim, "remediation")
+        deleted = await c.delete(f"/v3/personal-access-tokens/{gone}", headers=writer)
+        assert deleted.status_code == 204
+        after = await c.get("/v3/personal-access-tokens", headers=h)
+        assert gone not in {r["id"] for r in after.json()}
+        assert after.json() == sim.ground_truth("v3")
+        sim.delete_out_of_band(after.json()[0]["id"])
+        last = await c.get("/v3/personal-access-tokens", headers=h)
+        assert last.json() == sim.ground_truth("v3") and len(last.json()) == len(after.json()) - 1
+        # a filtered list is its own body, and leaves the encoded one alone
+        own = await c.get("/v3/personal-access-tokens?owner-id=me", headers=h)
+        assert own.status_code == 200 and len(own.json()) < len(last.json())
+
+    run(sim, body)
+    assert len(encoded) == 3  # once, then after each of the two writes
