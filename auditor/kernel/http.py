@@ -177,12 +177,19 @@ class ApiClient(ResponseMapping, RetryPolicy, Paging):
         response = await self.request("POST", path, json=json, retry=read_only)
         return await self._read_json(response, "POST", path)
 
-    async def post_json_deferred(self, path: str, *, json: Any, read_only: bool = True) -> Deferred:
+    async def post_json_deferred(
+        self,
+        path: str,
+        *,
+        json: Any,
+        read_only: bool = True,
+        on_sent: Callable[[], None] | None = None,
+    ) -> Deferred:
         """``post_json`` in two steps, for a cursor-paged search: the decoded body to take the
         paging decisions from at once (``Deferred.raw``), and the body with the scan's secrets
         withheld, for everything else, when ``Deferred.withheld()`` is called (after the next
-        page's request is on its way)."""
-        response = await self.request("POST", path, json=json, retry=read_only)
+        page's request is on its way: ``on_sent`` is called when it is on the wire)."""
+        response = await self.request("POST", path, json=json, retry=read_only, on_sent=on_sent)
         return Deferred(self._json(response, "POST", path), self, "POST", path)
 
     async def post_form(self, path: str, *, data: Mapping[str, str]) -> Any:
@@ -202,17 +209,25 @@ class ApiClient(ResponseMapping, RetryPolicy, Paging):
         retry: bool | None = None,
         authenticated: bool = True,
         shown_as: str | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> httpx.Response:
         """Send one logical request; returns a 2xx response or raises (see module docstring).
 
         ``path`` may be an absolute URL (the base URL is then not used); ``shown_as`` names it
-        in error messages instead, for a URL that is itself a secret (a webhook's)."""
+        in error messages instead, for a URL that is itself a secret (a webhook's). ``on_sent``
+        is called when an attempt's request is on the wire (``SENT_EVENT``)."""
         method = method.upper()
         retryable = method in IDEMPOTENT_METHODS if retry is None else retry
         attempts = self.settings.max_retries + 1 if retryable else 1
         send = {"params": params, "json": json, "data": data, "content": content}
         state = _Attempt(
-            method, path, shown_as or path, send, authenticated, headers=dict(headers or {})
+            method,
+            path,
+            shown_as or path,
+            send,
+            authenticated,
+            headers=dict(headers or {}),
+            on_sent=on_sent,
         )
         retrying = AsyncRetrying(
             stop=stop_after_attempt(attempts),

@@ -12,7 +12,7 @@ declared below.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -47,6 +47,22 @@ def _decode(response: httpx.Response, secrets: SecretSet) -> tuple[Any, Any]:
     only reads the response and the secrets)."""
     body = response.json()
     return body, withhold_json(body, secrets)
+
+
+SENT_EVENT = "http11.receive_response_headers.started"
+"""httpcore's trace event right before a request's first read, which is when a connection
+writes what it held of the request (``auditor.kernel.httptransport._OneWriteStream``): once the
+task that sends it next waits, the request is on the wire."""
+
+
+def _sent_tracer(on_sent: Callable[[], None]) -> Callable[[str, Any], Awaitable[None]]:
+    """An httpcore ``trace`` extension calling ``on_sent`` at ``SENT_EVENT``."""
+
+    async def trace(name: str, info: Any) -> None:
+        if name == SENT_EVENT:
+            on_sent()
+
+    return trace
 
 
 class Deferred:
@@ -85,9 +101,10 @@ class ResponseMapping:
     async def _fetch(self, state: _Attempt, headers: Mapping[str, str]) -> httpx.Response:
         """Send, then read the body within ``max_body_bytes`` (``auditor.kernel.bounded``)."""
         shown = clean_vendor_text(state.shown, 100)
+        extensions = {} if state.on_sent is None else {"trace": _sent_tracer(state.on_sent)}
         try:
             request = self._client.build_request(
-                state.method, state.path, headers=headers, **state.send
+                state.method, state.path, headers=headers, extensions=extensions, **state.send
             )
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:

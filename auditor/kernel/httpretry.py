@@ -55,6 +55,8 @@ class _Attempt:
     number: int = 0
     refreshed_auth: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    on_sent: Callable[[], None] | None = None
+    """Called once the request is on the wire (``ApiClient.post_json_deferred``)."""
 
 
 class RetryPolicy:

@@ -79,9 +79,6 @@ __all__ = [
     "_check_base_url",
 ]
 
-YIELDS = 40
-"""Event-loop turns given to the next page's request before this page is read: enough for httpx
-to write it (its pool and lock checkpoints), so the reading overlaps the round trip."""
 
 # The paths, as named in openapi.yaml ``paths`` (docs/vendors/conductorone.md §2):
 SEARCH_PATH = "/api/v1/search/iam/personal_clients"  # every user's (§2.3)
@@ -275,9 +272,11 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                         except PaginationError as exc:
                             stop = exc
                         if stop is None and not deferred.holds_secret(token):
-                            ahead = asyncio.create_task(self._search(token))
-                            for _ in range(YIELDS):  # until it is written to the socket
-                                await asyncio.sleep(0)
+                            sent = asyncio.get_running_loop().create_future()
+                            ahead = asyncio.create_task(self._search(token, sent))
+                            # this page is read once the next request is on the wire (or
+                            # failed), so the reading overlaps its round trip
+                            await asyncio.wait((sent, ahead), return_when=asyncio.FIRST_COMPLETED)
                     body = deferred.withheld()
                     page, token = read_page(body, "personal client search", self.tenant)
                     pages.advance()
@@ -307,11 +306,18 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                     await asyncio.gather(ahead, return_exceptions=True)
         return await self._load_own(refused)
 
-    async def _search(self, token: str) -> Deferred:
+    async def _search(self, token: str, sent: asyncio.Future[None] | None = None) -> Deferred:
         request: dict[str, Any] = {"pageSize": self.provider.search_page_size}
         if token:
             request["pageToken"] = token  # same request plus the token (§3)
-        return await self.api.post_json_deferred(SEARCH_PATH, json=request, read_only=True)
+
+        def on_sent() -> None:
+            if sent is not None and not sent.done():
+                sent.set_result(None)
+
+        return await self.api.post_json_deferred(
+            SEARCH_PATH, json=request, read_only=True, on_sent=on_sent
+        )
 
     async def _load_own(self, refused: PermissionDeniedError) -> list[Any]:
         # Search needs Super Administrator (docs/vendors/conductorone.md §2.3, DOCS api.mdx L52);

@@ -142,3 +142,41 @@ def test_held_writes_go_at_the_next_read_and_never_after_a_close() -> None:
     sent, dropped = asyncio.run(scenario())
     assert sent == [b"POST / HTTP/1.1\r\n\r\n{}", b"x" * WRITE_HELD]
     assert dropped == []
+
+
+@pytest.mark.usefixtures("no_env_proxy")
+def test_on_sent_is_called_once_the_request_is_on_the_wire_before_its_answer() -> None:
+    """``post_json_deferred(on_sent=...)``: called when the request has left (the server holds
+    it already), long before the answer comes; a request that never gets one still said so."""
+    events: list[str] = []
+    answer = asyncio.Event()
+
+    async def slow(line: str, writer: asyncio.StreamWriter) -> None:
+        events.append(f"arrived {line.split()[1]}")
+        await answer.wait()
+        await _ok(line, writer)
+
+    async def scenario() -> None:
+        async with (
+            raw_server(slow) as served,
+            ApiClient(tenant="t", base_url=served.url, settings=HttpSettings()) as api,
+        ):
+            sent = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(
+                api.post_json_deferred(
+                    "/search", json={"pageSize": 25}, on_sent=lambda: sent.set_result(None)
+                )
+            )
+            await asyncio.wait_for(sent, 5)
+            events.append("on_sent")
+            for _ in range(100):  # the server reads it; no answer is sent meanwhile
+                if len(events) == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert not task.done()
+            answer.set()
+            assert (await task).raw == {}
+            events.append("answered")
+
+    asyncio.run(scenario())
+    assert set(events[:2]) == {"on_sent", "arrived /search"} and events[2:] == ["answered"]
