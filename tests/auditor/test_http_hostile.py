@@ -78,3 +78,22 @@ def test_a_huge_redirect_location_is_bounded_and_redacted(respx_mock: respx.Mock
     assert len(message) < 500
     assert SECRET not in message and "very-secret" not in message
     assert "https://evil.example/cb?client_secret=" in message
+
+
+def test_cookies_a_vendor_sets_are_not_kept_nor_sent_back(respx_mock: respx.MockRouter) -> None:
+    big = "x" * 3000
+    respx_mock.get(f"{BASE}/set").respond(
+        200,
+        json={},
+        headers=[("Set-Cookie", f"c{i}={big}; Path=/") for i in range(20)],
+    )
+    seen = respx_mock.get(f"{BASE}/next").respond(200, json={})
+
+    async def go() -> None:
+        async with client() as api:
+            await api.get_json("/set")
+            await api.get_json("/next")
+            assert not api._client.cookies
+
+    asyncio.run(go())
+    assert "cookie" not in seen.calls.last.request.headers
