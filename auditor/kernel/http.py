@@ -188,7 +188,8 @@ class ApiClient(ResponseMapping, RetryPolicy, Paging):
         """``post_json`` in two steps, for a cursor-paged search: the decoded body to take the
         paging decisions from at once (``Deferred.raw``), and the body with the scan's secrets
         withheld, for everything else, when ``Deferred.withheld()`` is called (after the next
-        page's request is on its way: ``on_sent`` is called when it is on the wire)."""
+        page's request is on its way: ``on_sent`` is called as it is written, so that the
+        request is on the wire once the sending task next waits; ``SENT_EVENT``)."""
         response = await self.request("POST", path, json=json, retry=read_only, on_sent=on_sent)
         return Deferred(self._json(response, "POST", path), self, "POST", path)
 
@@ -215,7 +216,8 @@ class ApiClient(ResponseMapping, RetryPolicy, Paging):
 
         ``path`` may be an absolute URL (the base URL is then not used); ``shown_as`` names it
         in error messages instead, for a URL that is itself a secret (a webhook's). ``on_sent``
-        is called when an attempt's request is on the wire (``SENT_EVENT``)."""
+        is called as each attempt's request is written (``SENT_EVENT``; not at all over a
+        transport that is not httpcore's, such as an in-process ASGI app)."""
         method = method.upper()
         retryable = method in IDEMPOTENT_METHODS if retry is None else retry
         attempts = self.settings.max_retries + 1 if retryable else 1

@@ -52,14 +52,18 @@ def _decode(response: httpx.Response, secrets: SecretSet) -> tuple[Any, Any]:
 SENT_EVENT = "http11.receive_response_headers.started"
 """httpcore's trace event right before a request's first read, which is when a connection
 writes what it held of the request (``auditor.kernel.httptransport._OneWriteStream``): once the
-task that sends it next waits, the request is on the wire."""
+task that sends it next waits, the request is on the wire. Transports that are not httpcore's
+(an in-process ASGI app, a test mock) send no trace events."""
 
 
 def _sent_tracer(on_sent: Callable[[], None]) -> Callable[[str, Any], Awaitable[None]]:
-    """An httpcore ``trace`` extension calling ``on_sent`` at ``SENT_EVENT``."""
+    """An httpcore ``trace`` extension calling ``on_sent`` at ``SENT_EVENT`` of the request
+    itself, not of the ``CONNECT`` that opens a tunnel through a proxy for it (httpcore passes
+    the request's extensions on to that one too). ``on_sent`` runs just before the write, in the
+    sending task: it must only signal (set a future), never work or wait."""
 
     async def trace(name: str, info: Any) -> None:
-        if name == SENT_EVENT:
+        if name == SENT_EVENT and getattr(info.get("request"), "method", b"") != b"CONNECT":
             on_sent()
 
     return trace

@@ -275,7 +275,8 @@ class _Run(_OwnerLookups, _TenantWide, _Assembly):
                             sent = asyncio.get_running_loop().create_future()
                             ahead = asyncio.create_task(self._search(token, sent))
                             # this page is read once the next request is on the wire (or
-                            # failed), so the reading overlaps its round trip
+                            # failed), so the reading overlaps its round trip; over a transport
+                            # that sends no trace events (the in-process demo) once it is done
                             await asyncio.wait((sent, ahead), return_when=asyncio.FIRST_COMPLETED)
                     body = deferred.withheld()
                     page, token = read_page(body, "personal client search", self.tenant)

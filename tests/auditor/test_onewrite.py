@@ -16,6 +16,7 @@ import pytest
 from httpcore._backends.anyio import AnyIOStream
 
 from auditor.kernel.http import ApiClient, HttpSettings
+from auditor.kernel.httpresponses import SENT_EVENT, _sent_tracer
 from auditor.kernel.httptransport import WRITE_HELD, _OneWriteStream
 from tests.auditor.test_nodelay import _certificate, _ok, no_env_proxy  # noqa: F401 - fixture
 from tests.rawserver import raw_server
@@ -146,8 +147,8 @@ def test_held_writes_go_at_the_next_read_and_never_after_a_close() -> None:
 
 @pytest.mark.usefixtures("no_env_proxy")
 def test_on_sent_is_called_once_the_request_is_on_the_wire_before_its_answer() -> None:
-    """``post_json_deferred(on_sent=...)``: called when the request has left (the server holds
-    it already), long before the answer comes; a request that never gets one still said so."""
+    """``post_json_deferred(on_sent=...)``: called as the request is written: the server then
+    has it, while its answer has not come."""
     events: list[str] = []
     answer = asyncio.Event()
 
@@ -169,14 +170,35 @@ def test_on_sent_is_called_once_the_request_is_on_the_wire_before_its_answer() -
             )
             await asyncio.wait_for(sent, 5)
             events.append("on_sent")
-            for _ in range(100):  # the server reads it; no answer is sent meanwhile
+            for _ in range(500):  # the server reads it; no answer is sent meanwhile
                 if len(events) == 2:
                     break
                 await asyncio.sleep(0.01)
-            assert not task.done()
+            assert set(events) == {"on_sent", "arrived /search"} and not task.done()
             answer.set()
             assert (await task).raw == {}
             events.append("answered")
 
     asyncio.run(scenario())
     assert set(events[:2]) == {"on_sent", "arrived /search"} and events[2:] == ["answered"]
+
+
+def test_on_sent_ignores_the_connect_of_a_proxy_tunnel() -> None:
+    """httpcore passes a request's extensions on to the ``CONNECT`` it tunnels it through: that
+    one's trace events are not the request being written."""
+    called: list[str] = []
+    trace = _sent_tracer(lambda: called.append("sent"))
+
+    def event(name: str, method: bytes) -> None:
+        request = httpcore.Request(method, "https://vendor.test/search")
+
+        async def call() -> None:
+            await trace(name, {"request": request})
+
+        asyncio.run(call())
+
+    event(SENT_EVENT, b"CONNECT")
+    event("http11.send_request_body.complete", b"POST")
+    assert called == []
+    event(SENT_EVENT, b"POST")
+    assert called == ["sent"]

@@ -218,6 +218,27 @@ def test_only_views_of_prefilter_min_or_more_go_through_the_prefilter(
     assert bool(calls) is searched
 
 
+@pytest.mark.parametrize(
+    ("length", "searched"), [(PREFILTER_MIN - 1, False), (PREFILTER_MIN, True)]
+)
+def test_only_loose_views_of_prefilter_min_or_more_go_through_the_loose_prefilter(
+    length: int, searched: bool
+) -> None:
+    secrets = SecretSet([SECRET])
+    calls: list[int] = []
+    real = secrets._loose_prefilter.may_hold
+
+    def counted(view: str) -> bool:
+        calls.append(len(view))
+        return real(view)
+
+    secrets._loose_prefilter.may_hold = counted  # type: ignore[method-assign]
+    clean = ("0123456789abcdef" * 100)[:length]  # letters and digits: the projection is itself
+    assert not secrets.contains_loose(clean)
+    assert secrets.contains_loose(clean[: length - 14] + SECRET[3:17])  # found either way
+    assert bool(calls) is searched
+
+
 def test_clean_text_is_passed_by_the_prefilter_without_the_anchor_lookups() -> None:
     secrets = SecretSet([SECRET])
     clean = "0123456789abcdef-" * 1000

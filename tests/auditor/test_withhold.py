@@ -23,6 +23,7 @@ from auditor.kernel.model import (
     TenantInventory,
 )
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
+from auditor.kernel.secretstream import SecretScanner
 from auditor.kernel.withhold import (
     WITHHELD_NOTE,
     Vouched,
@@ -260,9 +261,6 @@ def _named(*names: str) -> list[Credential]:
         (("a", f"x{SECRET[:14]}", "c"), [True, False, True]),  # one touched among clean ones
         ((f"{SECRET[:14]}", "b", SECRET.upper()), [False, True, False]),
         (("a", f"b {WITHHELD}", "c"), [True, False, True]),  # the mark counts as touched
-        # a fragment only across two of them (SECRET[:6] ends one, SECRET[6:12] starts the
-        # next, with the separator between): neither holds one
-        ((f"a {SECRET[:6]}", f"{SECRET[6:12]} b"), [True, True]),
     ],
 )
 def test_clean_each_answers_as_clean_does_one_by_one(
@@ -289,3 +287,21 @@ def test_clean_each_searches_a_clean_batch_once() -> None:
 
 def test_clean_each_with_no_secrets_searches_nothing() -> None:
     assert clean_each(_named("a", SECRET), SecretSet()) == [True, True]
+
+
+def test_a_batch_found_touched_as_a_whole_is_searched_model_by_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fragment only across two models (the batch's text is theirs run together): the batch
+    is found touched, and each model is then searched on its own, here both clean."""
+    real, calls = SecretScanner.close, []
+
+    def close(self: SecretScanner) -> bool:
+        calls.append(1)
+        return True if len(calls) == 1 else real(self)  # the batch's search: touched
+
+    monkeypatch.setattr(SecretScanner, "close", close)
+    secrets = SecretSet([SECRET])
+    models = _named("a", "b", "c")
+    assert clean_each(models, secrets) == [True, True, True]
+    assert len(calls) == 1 + 3  # the batch, then each model
