@@ -178,3 +178,64 @@ def test_every_sandbox_connection_has_nodelay(sandbox: Sandbox) -> None:
                 sock = connection.transport.get_extra_info("socket")
                 found.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
     assert found == [1, 1]
+
+
+def test_a_sandbox_response_is_one_write(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Head and body of each response in one ``send`` (``auditor.app.sandboxhttp``): uvicorn
+    writes them apart."""
+    from asyncio.selector_events import _SelectorSocketTransport  # type: ignore[attr-defined]
+
+    writes: list[int] = []
+    real = _SelectorSocketTransport.write
+
+    def counting(self: Any, data: bytes) -> None:
+        if data:
+            writes.append(len(data))
+        real(self, data)
+
+    monkeypatch.setattr(_SelectorSocketTransport, "write", counting)
+    with httpx.Client() as client:
+        for url in sandbox.urls:
+            response = client.get(f"{url}/nowhere")
+            assert response.status_code == 404 and response.content
+    assert len(writes) == 2  # one response each from the two tenants, each one write
+
+
+def test_held_writes_go_out_together_and_before_a_close() -> None:
+    from auditor.app.sandboxhttp import _HeldWrites
+
+    class Inner:
+        def __init__(self) -> None:
+            self.sent: list[bytes] = []
+            self.closed = False
+
+        def write(self, data: bytes) -> None:
+            assert not self.closed
+            self.sent.append(data)
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def close(self) -> None:
+            self.closed = True
+
+        def get_extra_info(self, name: str) -> str:
+            return f"info {name}"
+
+    async def scenario() -> Inner:
+        inner = Inner()
+        held = _HeldWrites(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+        held.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        held.write(b"")
+        held.write(b'{"a": 1}')
+        assert inner.sent == []  # held until the loop's next turn
+        await asyncio.sleep(0)
+        assert inner.sent == [b'HTTP/1.1 200 OK\r\n\r\n{"a": 1}']
+        held.write(b"last")
+        held.close()  # what was written goes first
+        assert inner.sent[-1] == b"last" and inner.closed
+        assert held.get_extra_info("peername") == "info peername"
+        await asyncio.sleep(0)  # the scheduled flush finds nothing more to send
+        return inner
+
+    assert len(asyncio.run(scenario()).sent) == 2
