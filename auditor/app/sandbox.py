@@ -23,7 +23,6 @@ from typing import Any
 import httpx
 import uvicorn
 
-from auditor.app.sandboxhttp import OneWriteH11Protocol
 from auditor.kernel.errors import UsageError
 from auditor.kernel.urls import is_loopback_host
 from providers.base import Provider, TenantSettings
@@ -111,9 +110,7 @@ class Sandbox:
             _bind(family, host, port + n if port else 0) for n in range(len(simulation.simulated))
         ]
         self.servers = [
-            uvicorn.Server(
-                uvicorn.Config(t.app, log_level="warning", lifespan="off", http=OneWriteH11Protocol)
-            )
+            uvicorn.Server(uvicorn.Config(t.app, log_level="warning", lifespan="off"))
             for t in simulation.simulated
         ]
         self._thread: threading.Thread | None = None
