@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from auditor.kernel.errors import HistoryError
 from auditor.kernel.model import Credential, Finding
 from auditor.kernel.timestamps import format_timestamp, parse_timestamp
 
@@ -185,8 +186,30 @@ def _pack_chunks(adapter: TypeAdapter[Any], items: list[Any]) -> list[bytes]:
     return [piece for piece in out if piece]
 
 
+UNPACK_FLOOR = 256 << 20
+"""Bytes any history blob may decompress to (``_unpack``), however small it is."""
+UNPACK_RATIO = 100
+"""Above ``UNPACK_FLOOR``, how many times its own size a blob may decompress to. The history
+writes JSON at zlib level 1, about 10 to 1 (a 200,000-credential scan's findings: ~20 MB for
+~220 MB); a blob past this is not one credaudit wrote (a damaged or tampered shared database)
+and is refused before it fills memory."""
+
+
 def _unpack(blob: bytes) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(zlib.decompress(blob))
+    """A blob of ``_pack_chunks``, decompressed within ``UNPACK_FLOOR`` / ``UNPACK_RATIO``."""
+    cap = max(UNPACK_FLOOR, UNPACK_RATIO * len(blob))
+    inflate = zlib.decompressobj()
+    try:
+        text = inflate.decompress(blob, cap + 1)
+    except zlib.error as exc:
+        raise HistoryError(f"a history record does not decompress ({exc})") from None
+    if len(text) > cap or inflate.unconsumed_tail:
+        raise HistoryError(
+            f"a history record of {len(blob):,} bytes decompresses to more than {cap:,}: not one "
+            "credaudit wrote (a damaged or tampered database); restore the database from a "
+            "backup or start a new one"
+        )
+    data: list[dict[str, Any]] = json.loads(text)
     return data
 
 

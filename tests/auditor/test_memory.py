@@ -235,3 +235,23 @@ def test_the_evaluator_shares_equal_messages_and_evidence(rich: ScanResult) -> N
     assert all(len(ids) == 1 for ids in by_text.values())
     assert all(len(ids) == 1 for ids in by_evidence.values())
     assert len(by_evidence) < len(rich.findings)  # some evidence is shared at all
+
+
+def test_a_history_blob_that_decompresses_past_its_cap_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A zlib bomb in a (shared, tampered) history database: refused before it fills memory."""
+    import zlib
+
+    from auditor.app import historyschema
+    from auditor.kernel.errors import HistoryError
+
+    monkeypatch.setattr(historyschema, "UNPACK_FLOOR", 1 << 16)
+    bomb = zlib.compress(b"[" + b" " * (50 << 20) + b"]", 9)  # 50 MiB of spaces: ~50 KB
+    assert len(bomb) * historyschema.UNPACK_RATIO < 50 << 20
+    with pytest.raises(HistoryError, match="decompresses to more than"):
+        _unpack(bomb)
+    with pytest.raises(HistoryError, match="does not decompress"):
+        _unpack(b"not zlib at all")
+    fine = zlib.compress(b"[" + b" " * 60_000 + b"]")  # within the floor
+    assert _unpack(fine) == []
