@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.kernel.errors import ConfigError
+from auditor.kernel.inputfile import read_text
 from auditor.kernel.timestamps import parse_timestamp
 
 RUN_DIR = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>[1-9]\d{0,3}))?$")
@@ -126,10 +128,17 @@ def update_latest(folder: Path, run_dir: Path) -> None:
         raise
 
 
+HEALTH_LIMIT = 1 << 20
+"""Bytes ``read_health`` reads at most: credaudit writes a few hundred."""
+
+
 def read_health(path: Path) -> dict[str, Any]:
+    """``health.json`` as written, or ``{}`` when it is missing or is not one credaudit wrote
+    (not JSON, not an object, over ``HEALTH_LIMIT``, or not a regular file: a FIFO put in its
+    place would otherwise hang the scheduler): the next write replaces it."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        doc = json.loads(read_text(path, limit=HEALTH_LIMIT, what="schedule health file"))
+    except (ConfigError, ValueError):
         return {}
     return doc if isinstance(doc, dict) else {}
 

@@ -594,3 +594,22 @@ def test_sigterm_during_a_run_lets_it_finish_and_exits_0(tmp_path: Path) -> None
     finished = stderr.index('"event": "scheduled_run"')
     assert stopping < finished, stderr
     assert stderr.rstrip().endswith("stopped")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge", "not json", "a list", "missing"])
+def test_a_health_file_credaudit_did_not_write_reads_as_empty(tmp_path: Path, kind: str) -> None:
+    """A FIFO in its place would hang ``read_text``; a huge one fill memory: neither is read."""
+    import os
+
+    from auditor.app.runfolders import HEALTH_LIMIT
+
+    path = tmp_path / "health.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "huge":
+        path.write_text('{"last_run": "' + "x" * HEALTH_LIMIT + '"}')
+    elif kind == "not json":
+        path.write_text("{")
+    elif kind == "a list":
+        path.write_text("[]")
+    assert read_health(path) == {}
