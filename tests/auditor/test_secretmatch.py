@@ -200,42 +200,25 @@ def test_the_prefilter_gives_the_reference_answers(parts: list[str]) -> None:
 @pytest.mark.parametrize(
     ("length", "searched"), [(PREFILTER_MIN - 1, False), (PREFILTER_MIN, True)]
 )
+@pytest.mark.parametrize("loose", [False, True])
 def test_only_views_of_prefilter_min_or_more_go_through_the_prefilter(
-    length: int, searched: bool
+    length: int, searched: bool, loose: bool
 ) -> None:
+    """Both prefilters: the fragments' and the loose one's (``contains_loose``)."""
     secrets = SecretSet([SECRET])
+    prefilter = secrets._loose_prefilter if loose else secrets._prefilter
+    search = secrets.contains_loose if loose else secrets.contains
     calls: list[int] = []
-    real = secrets._prefilter.may_hold
+    real = prefilter.may_hold
 
     def counted(view: str) -> bool:
         calls.append(len(view))
         return real(view)
 
-    secrets._prefilter.may_hold = counted  # type: ignore[method-assign]
-    clean = ("0123456789abcdef-" * 100)[:length]
-    assert not secrets.contains(clean)
-    assert secrets.contains(clean[: length - 14] + SECRET[3:17])  # found either way
-    assert bool(calls) is searched
-
-
-@pytest.mark.parametrize(
-    ("length", "searched"), [(PREFILTER_MIN - 1, False), (PREFILTER_MIN, True)]
-)
-def test_only_loose_views_of_prefilter_min_or_more_go_through_the_loose_prefilter(
-    length: int, searched: bool
-) -> None:
-    secrets = SecretSet([SECRET])
-    calls: list[int] = []
-    real = secrets._loose_prefilter.may_hold
-
-    def counted(view: str) -> bool:
-        calls.append(len(view))
-        return real(view)
-
-    secrets._loose_prefilter.may_hold = counted  # type: ignore[method-assign]
-    clean = ("0123456789abcdef" * 100)[:length]  # letters and digits: the projection is itself
-    assert not secrets.contains_loose(clean)
-    assert secrets.contains_loose(clean[: length - 14] + SECRET[3:17])  # found either way
+    prefilter.may_hold = counted  # type: ignore[method-assign]
+    clean = ("0123456789abcdef" * 100)[:length]  # letters and digits: its own projection
+    assert not search(clean)
+    assert search(clean[: length - 14] + SECRET[3:17])  # found either way
     assert bool(calls) is searched
 
 
