@@ -167,6 +167,11 @@ def _one_write(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:
     return transport
 
 
+def _transport(**options: Any) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with ``SOCKET_OPTIONS`` on every connection it opens."""
+    return httpx.AsyncHTTPTransport(**options, socket_options=SOCKET_OPTIONS)
+
+
 class _NoCookies(httpx.Cookies):
     """A cookie jar that keeps nothing a response sets."""
 
@@ -202,14 +207,13 @@ class NoDelayClient(httpx.AsyncClient):
         if transport is not None:
             return transport
         return _one_write(
-            httpx.AsyncHTTPTransport(
+            _transport(
                 verify=verify,
                 cert=cert,
                 trust_env=trust_env,
                 http1=http1,
                 http2=http2,
                 limits=limits,
-                socket_options=SOCKET_OPTIONS,
             )
         )
 
@@ -223,7 +227,7 @@ class NoDelayClient(httpx.AsyncClient):
         http2: bool = False,
         limits: httpx.Limits = _LIMITS,
     ) -> httpx.AsyncBaseTransport:
-        made = httpx.AsyncHTTPTransport(
+        made = _transport(
             verify=verify,
             cert=cert,
             trust_env=trust_env,
@@ -231,7 +235,6 @@ class NoDelayClient(httpx.AsyncClient):
             http2=http2,
             limits=limits,
             proxy=proxy,
-            socket_options=SOCKET_OPTIONS,
         )
         pool = getattr(made, "_pool", None)
         backend = getattr(pool, "_network_backend", None)

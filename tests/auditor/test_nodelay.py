@@ -18,7 +18,8 @@ import asyncio.base_events
 import datetime as dt
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -128,12 +129,30 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-@pytest.mark.usefixtures("no_loop_nodelay", "no_env_proxy")
-def test_the_client_sets_nodelay_on_a_tls_connection(tmp_path: Path) -> None:
+OnConnect = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def tls_client(tmp_path: Path, on_connect: OnConnect) -> AsyncIterator[ApiClient]:
+    """An ``ApiClient`` for a loopback TLS server (a fresh certificate it trusts) whose
+    connections ``on_connect`` serves."""
     cert_file, key_file = _certificate(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    settings = HttpSettings(ca_bundle=str(cert_file))
+    try:
+        async with ApiClient(
+            tenant="t", base_url=f"https://localhost:{port}", settings=settings
+        ) as api:
+            yield api
+    finally:
+        server.close()
 
+
+@pytest.mark.usefixtures("no_loop_nodelay", "no_env_proxy")
+def test_the_client_sets_nodelay_on_a_tls_connection(tmp_path: Path) -> None:
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         await _ok("", writer)
@@ -142,17 +161,9 @@ def test_the_client_sets_nodelay_on_a_tls_connection(tmp_path: Path) -> None:
 
     async def scenario() -> list[int]:
         seen: list[int] = []
-        server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=context)
-        port = server.sockets[0].getsockname()[1]
-        settings = HttpSettings(ca_bundle=str(cert_file))
-        try:
-            async with ApiClient(
-                tenant="t", base_url=f"https://localhost:{port}", settings=settings
-            ) as api:
-                _nodelay_of(api, seen)
-                await api.get_json("/v3/personal-access-tokens")
-        finally:
-            server.close()
+        async with tls_client(tmp_path, on_connect) as api:
+            _nodelay_of(api, seen)
+            await api.get_json("/v3/personal-access-tokens")
         return seen
 
     assert asyncio.run(scenario()) == [1]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from httpcore._backends.anyio import AnyIOStream
 from auditor.kernel.http import ApiClient, HttpSettings
 from auditor.kernel.httpresponses import SENT_EVENT, _sent_tracer
 from auditor.kernel.httptransport import WRITE_HELD, _OneWriteStream
-from tests.auditor.test_nodelay import _certificate, _ok, no_env_proxy  # noqa: F401 - fixture
+from tests.auditor.test_nodelay import _ok, no_env_proxy, tls_client  # noqa: F401 - fixture
 from tests.rawserver import raw_server
 
 
@@ -53,9 +52,6 @@ def test_a_request_with_a_body_is_one_write(writes: list[int]) -> None:
 
 @pytest.mark.usefixtures("no_env_proxy")
 def test_a_tls_request_is_one_write(tmp_path: Path, writes: list[int]) -> None:
-    cert_file, key_file = _certificate(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
     bodies: list[bytes] = []
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -67,16 +63,8 @@ def test_a_tls_request_is_one_write(tmp_path: Path, writes: list[int]) -> None:
         writer.close()
 
     async def scenario() -> None:
-        server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=context)
-        port = server.sockets[0].getsockname()[1]
-        settings = HttpSettings(ca_bundle=str(cert_file))
-        try:
-            async with ApiClient(
-                tenant="t", base_url=f"https://localhost:{port}", settings=settings
-            ) as api:
-                await api.post_json("/search", json={"pageSize": 25})
-        finally:
-            server.close()
+        async with tls_client(tmp_path, on_connect) as api:
+            await api.post_json("/search", json={"pageSize": 25})
 
     asyncio.run(scenario())
     assert len(writes) == 1

@@ -57,15 +57,18 @@ def test_clean_text_and_no_secrets_are_clean() -> None:
     assert not scan(SecretSet(), [SECRET], 100)
 
 
+_CUT_TEXT = {
+    "before": st.text(max_size=120),
+    "after": st.text(max_size=120),
+    "present": st.booleans(),
+    "sizes": st.lists(st.integers(min_value=0, max_value=60), max_size=12),
+    "piece": st.integers(min_value=1, max_value=200),
+}
+"""A text around a carried secret (or not), cut into chunks, checked in pieces."""
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    before=st.text(max_size=120),
-    after=st.text(max_size=120),
-    carrier=st.sampled_from(sorted(CARRIERS)),
-    present=st.booleans(),
-    sizes=st.lists(st.integers(min_value=0, max_value=60), max_size=12),
-    piece=st.integers(min_value=1, max_value=200),
-)
+@given(carrier=st.sampled_from(sorted(CARRIERS)), **_CUT_TEXT)
 def test_same_answer_as_contains_on_the_joined_text(
     before: str, after: str, carrier: str, present: bool, sizes: list[int], piece: int
 ) -> None:
@@ -84,14 +87,7 @@ _LOOSE_CARRIERS: dict[str, Callable[[str], str]] = {
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    before=st.text(max_size=120),
-    after=st.text(max_size=120),
-    carrier=st.sampled_from(sorted(_LOOSE_CARRIERS)),
-    present=st.booleans(),
-    sizes=st.lists(st.integers(min_value=0, max_value=60), max_size=12),
-    piece=st.integers(min_value=1, max_value=200),
-)
+@given(carrier=st.sampled_from(sorted(_LOOSE_CARRIERS)), **_CUT_TEXT)
 def test_the_loose_scanner_gives_contains_loose_on_the_joined_text(
     before: str, after: str, carrier: str, present: bool, sizes: list[int], piece: int
 ) -> None:
