@@ -167,9 +167,27 @@ def _one_write(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:
     return transport
 
 
-def _transport(**options: Any) -> httpx.AsyncHTTPTransport:
-    """httpx's transport with ``SOCKET_OPTIONS`` on every connection it opens."""
-    return httpx.AsyncHTTPTransport(**options, socket_options=SOCKET_OPTIONS)
+def _transport(
+    verify: ssl.SSLContext | str | bool,
+    cert: Any,
+    trust_env: bool,
+    http1: bool,
+    http2: bool,
+    limits: httpx.Limits,
+    proxy: httpx.Proxy | None = None,
+) -> httpx.AsyncHTTPTransport:
+    """httpx's transport (``AsyncClient``'s arguments) with ``SOCKET_OPTIONS`` on every
+    connection it opens."""
+    return httpx.AsyncHTTPTransport(
+        verify=verify,
+        cert=cert,
+        trust_env=trust_env,
+        http1=http1,
+        http2=http2,
+        limits=limits,
+        proxy=proxy,
+        socket_options=SOCKET_OPTIONS,
+    )
 
 
 class _NoCookies(httpx.Cookies):
@@ -206,16 +224,7 @@ class NoDelayClient(httpx.AsyncClient):
     ) -> httpx.AsyncBaseTransport:
         if transport is not None:
             return transport
-        return _one_write(
-            _transport(
-                verify=verify,
-                cert=cert,
-                trust_env=trust_env,
-                http1=http1,
-                http2=http2,
-                limits=limits,
-            )
-        )
+        return _one_write(_transport(verify, cert, trust_env, http1, http2, limits))
 
     def _init_proxy_transport(
         self,
@@ -227,15 +236,7 @@ class NoDelayClient(httpx.AsyncClient):
         http2: bool = False,
         limits: httpx.Limits = _LIMITS,
     ) -> httpx.AsyncBaseTransport:
-        made = _transport(
-            verify=verify,
-            cert=cert,
-            trust_env=trust_env,
-            http1=http1,
-            http2=http2,
-            limits=limits,
-            proxy=proxy,
-        )
+        made = _transport(verify, cert, trust_env, http1, http2, limits, proxy)
         pool = getattr(made, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if isinstance(backend, httpcore.AsyncNetworkBackend):
