@@ -27,6 +27,7 @@ from auditor.kernel.http import ApiClient, ErrorParser, HttpSettings, RateLimit,
 from auditor.kernel.model import Capabilities, TenantInventory
 from auditor.kernel.privilege import PrivilegeJudge
 from auditor.kernel.secretmatch import SecretSet
+from auditor.kernel.sharing import Sharing
 from auditor.kernel.withhold import Vouched
 from providers.options import NoOptions, Options
 from providers.permissions import Permission
@@ -138,6 +139,10 @@ class Provider(ABC):
         self.vouched: Vouched | None = None
         """Set by a provider that searched the credentials it returns for the scan's secrets
         itself (``auditor.kernel.withhold.Vouched``): the engine does not search them again."""
+        self.sharing: Sharing | None = None
+        """Set by a provider that shared the equal parts of the credentials it returns as it made
+        them (``auditor.kernel.sharing.Sharing``): the engine shares the inventory through the
+        same pool, which passes over what it shared already."""
 
     @classmethod
     def validate(cls, settings: TenantSettings) -> None:

@@ -188,8 +188,9 @@ async def collect_tenant(
     # the memory): seconds of CPU at 20k, in a worker thread so that the tenants still collecting
     # go on meanwhile
     vouched = provider.vouched if provider is not None else None
+    sharing = provider.sharing if provider is not None else None
     inventory = await asyncio.to_thread(
-        _withheld_and_shared, _own(inventory, settings), secrets, vouched
+        _withheld_and_shared, _own(inventory, settings), secrets, vouched, sharing
     )
     status, notes = inventory.coverage.status, list[CoverageNote]()
     if factory.withheld() and WITHHELD_NOTE not in inventory.coverage.notes:
@@ -224,10 +225,12 @@ async def collect_tenant(
 
 
 def _withheld_and_shared(
-    inventory: TenantInventory, secrets: SecretSet, vouched: Vouched | None
+    inventory: TenantInventory, secrets: SecretSet, vouched: Vouched | None, sharing: Sharing | None
 ) -> TenantInventory:
+    """``inventory`` withheld, and its equal parts shared: through the provider's own pool when
+    it has one (``Provider.sharing``: what it shared already is passed over)."""
     inventory = withhold_inventory(inventory, secrets, vouched)
-    Sharing().share_all(inventory.credentials)
+    (sharing or Sharing()).share_all(inventory.credentials)
     return inventory
 
 

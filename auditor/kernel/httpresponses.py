@@ -36,7 +36,7 @@ from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.vendortext import LOCATION_LIMIT, clean_vendor_text, parse_retry_after
 from auditor.kernel.withhold import withhold_json
 
-__all__ = ["OFF_LOOP_BYTES", "Deferred", "ResponseMapping"]
+__all__ = ["OFF_LOOP_BYTES", "URLS_KEPT", "Deferred", "ResponseMapping"]
 
 OFF_LOOP_BYTES = 1 << 20
 """Response bodies at least this large are decoded off the event loop (``_read_json``)."""
@@ -49,6 +49,8 @@ def _decode(response: httpx.Response, secrets: SecretSet) -> tuple[Any, Any]:
     return body, withhold_json(body, secrets)
 
 
+URLS_KEPT = 256
+"""Paths whose joined URL a client keeps (``ResponseMapping._url``)."""
 SENT_EVENT = "http11.receive_response_headers.started"
 """httpcore's trace event right before a request's first read, which is when a connection
 writes what it held of the request (``auditor.kernel.httptransport._OneWriteStream``): once the
@@ -101,21 +103,38 @@ class ResponseMapping:
     settings: HttpSettings
     _client: httpx.AsyncClient
     _wall_clock: Callable[[], float]
+    _urls: dict[str, httpx.URL]
+    """``_url``'s answers by path."""
+
+    def _url(self, path: str) -> httpx.URL:
+        """``path`` joined to the base URL as httpx joins it (``AsyncClient._merge_url``, kept
+        by ``tests/auditor/test_http.py``), once per path: httpx parsing it again for every request
+        cost ~20 us a request on the ConductorOne search chain, where each request waits for the
+        one before. Paths that differ by an id each take a place, so the places are bounded."""
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= URLS_KEPT:
+                self._urls.clear()
+            url = self._urls[path] = self._client._merge_url(path)
+        return url
 
     async def _fetch(self, state: _Attempt, headers: Mapping[str, str]) -> httpx.Response:
         """Send, then read the body within ``max_body_bytes`` (``auditor.kernel.bounded``)."""
-        shown = clean_vendor_text(state.shown, 100)
         extensions = {} if state.on_sent is None else {"trace": _sent_tracer(state.on_sent)}
         try:
             request = self._client.build_request(
-                state.method, state.path, headers=headers, extensions=extensions, **state.send
+                state.method,
+                self._url(state.path),
+                headers=headers,
+                extensions=extensions,
+                **state.send,
             )
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise self._transport_error(state.method, state.shown, exc) from exc
         except httpx.InvalidURL as exc:  # a vendor value (an id, a filter) too long or odd
             raise ResponseFormatError(
-                f"{state.method} {shown}: cannot form the "
+                f"{state.method} {clean_vendor_text(state.shown, 100)}: cannot form the "
                 f"request URL ({clean_vendor_text(str(exc), 100)}); a value from the vendor's "
                 "data is too long or malformed to send",
                 tenant=self.tenant,
@@ -124,7 +143,8 @@ class ResponseMapping:
             await read_bounded(response, cap=self.settings.max_body_bytes)
         except (BodyTooLarge, BadEncoding) as exc:
             raise ResponseFormatError(
-                f"{state.method} {shown} returned HTTP {response.status_code} with {refusal(exc)}",
+                f"{state.method} {clean_vendor_text(state.shown, 100)} returned HTTP "
+                f"{response.status_code} with {refusal(exc)}",
                 tenant=self.tenant,
             ) from None
         except httpx.HTTPError as exc:

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tenacity import RetryCallState
-
 from auditor.kernel.errors import (
     DeadlineError,
     ProviderError,
@@ -84,12 +82,12 @@ class RetryPolicy:
             tenant=self.tenant,
         )
 
-    def _wait(self, retry_state: RetryCallState) -> float:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
+    def _wait(self, exc: BaseException, attempt_number: int) -> float:
+        """Seconds to wait after attempt ``attempt_number`` failed with ``exc``."""
         if isinstance(exc, ResponseError) and exc.retry_after is not None:
             wait = min(exc.retry_after, self.settings.retry_after_cap)
         else:
-            delay = self.settings.backoff_base * 2.0 ** (retry_state.attempt_number - 1)
+            delay = self.settings.backoff_base * 2.0 ** (attempt_number - 1)
             delay = min(delay, self.settings.backoff_max)
             wait = delay / 2 + self._jitter() * delay / 2  # "equal jitter": in [d/2, d]
         if (
@@ -104,6 +102,3 @@ class RetryPolicy:
                 tenant=self.tenant,
             ) from exc
         return wait
-
-    def _count_retry(self, retry_state: RetryCallState) -> None:
-        self.stats.retries += 1

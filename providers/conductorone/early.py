@@ -87,6 +87,7 @@ class _Early:
     def _early_init(self) -> None:
         self.owners = OwnerTable(unresolved=self.unresolved)
         self.sharing = Sharing()  # equal parts shared as each credential is made
+        self.provider.sharing = self.sharing  # the engine's pass goes through it too
         self.made: dict[int, Made] = {}
         self._early_items: list[Any] | None = None
         self._tenantwide = False  # roles and allow lists read (whether or not readable)

@@ -180,7 +180,7 @@ class SailPointProvider(Provider):
             items, notes, partial = await self._list(client, version)
             # CPU work on the whole tenant (20k records: seconds), in a worker thread so that
             # the other tenants' request chains on this event loop go on meanwhile
-            sharing = Sharing()  # equal parts shared as each credential is made
+            sharing = self.sharing = Sharing()  # equal parts shared as each one is made
             credentials, errors = await asyncio.to_thread(self._normalise, items, sharing)
             self.on_progress(len(credentials))
             owner_ids = await asyncio.to_thread(_owner_ids, credentials)

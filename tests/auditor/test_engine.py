@@ -4,7 +4,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -417,3 +417,45 @@ def test_overlapping_collections_put_the_interpreter_back_once_the_last_ends() -
     second.__exit__(None, None, None)
     assert (sys.getswitchinterval(), gc.get_threshold()) == (switch, threshold)
     assert gc.get_freeze_count() == 0
+
+
+class SharingProvider(GoodProvider):
+    """Shares what it returns through its own pool, and hands the pool over."""
+
+    async def collect(self) -> TenantInventory:
+        from auditor.kernel.sharing import Sharing
+
+        inventory = await super().collect()
+        self.sharing = Sharing()
+        self.sharing.share_all(inventory.credentials)
+        return inventory
+
+
+@pytest.mark.parametrize(("provider", "compacted"), [(SharingProvider, 0), (GoodProvider, 3)])
+def test_the_engine_shares_through_the_providers_pool_when_it_hands_one_over(
+    monkeypatch: pytest.MonkeyPatch, provider: type[Provider], compacted: int
+) -> None:
+    from auditor.kernel.sharing import Sharing
+
+    real = Sharing._compact
+    seen: list[Any] = []
+
+    def counting(self: Sharing, model: Any) -> Any:
+        if isinstance(model, Credential):
+            seen.append(model)
+        return real(self, model)
+
+    plan = ScanPlan(
+        tenants=(settings("t", "conductorone"),), evaluator=lambda inv, as_of: Evaluation()
+    )
+    original = provider.collect
+
+    async def collect_then_count(self: Provider) -> TenantInventory:
+        inventory = await original(self)
+        monkeypatch.setattr(Sharing, "_compact", counting)  # the engine's pass only
+        return inventory
+
+    monkeypatch.setattr(provider, "collect", collect_then_count)
+    result = run_scan(plan, AS_OF, registry={"conductorone": provider})
+    assert len(result.credentials) == 3
+    assert len(seen) == compacted

@@ -20,6 +20,7 @@ from auditor.kernel.errors import (
     TransportError,
 )
 from auditor.kernel.http import ApiClient, HttpSettings, RateLimit, parse_retry_after
+from auditor.kernel.httpresponses import URLS_KEPT
 from tests.fakes import FakeTime
 
 BASE = "https://api.example.test"
@@ -140,6 +141,52 @@ def test_backoff_is_exponential_then_gives_up(respx_mock: respx.MockRouter) -> N
     assert fake.sleeps == [0.25, 0.5, 1.0, 2.0]
 
 
+@pytest.mark.parametrize(
+    ("raised", "kind", "calls", "retries", "sleeps"),
+    [
+        # transient: retried with its waits, then the last one raised, naming the attempts
+        (httpx.ConnectError("refused"), TransportError, 3, 2, [0.25, 0.5]),
+        (httpx.Response(503), ServerError, 3, 2, [0.25, 0.5]),
+        # not transient: raised at once, never retried, never waited on
+        (httpx.Response(404), NotFoundError, 1, 0, []),
+        (RuntimeError("a bug below the client"), RuntimeError, 1, 0, []),
+        (asyncio.CancelledError(), asyncio.CancelledError, 1, 0, []),
+    ],
+    ids=["connect-error", "503", "404", "bug", "cancelled"],
+)
+@respx.mock(base_url=BASE, assert_all_called=False)  # respx does not count a cancelled call
+def test_what_is_retried_and_what_ends_the_attempts(
+    respx_mock: respx.MockRouter,
+    raised: Any,
+    kind: type[BaseException],
+    calls: int,
+    retries: int,
+    sleeps: list[float],
+) -> None:
+    fake = FakeTime()
+    answered: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        answered.append(request)
+        if isinstance(raised, httpx.Response):
+            return raised
+        raise raised  # respx takes only an Exception as a side effect; a cancellation is not one
+
+    respx_mock.get("/items").mock(side_effect=answer)
+    client = make_client(fake, HttpSettings(max_retries=2, backoff_base=0.5))
+
+    async def go() -> None:
+        async with client:
+            await client.get_json("/items")
+
+    with pytest.raises(kind) as info:
+        run(go())
+    assert len(answered) == calls
+    assert client.stats.retries == retries
+    assert fake.sleeps == sleeps
+    assert ("after 3 attempts" in str(info.value)) is (calls == 3)
+
+
 def test_jitter_stays_within_half_to_full_delay() -> None:
     fake = FakeTime()
     client = ApiClient(
@@ -151,11 +198,8 @@ def test_jitter_stays_within_half_to_full_delay() -> None:
         jitter=lambda: 1.0,
     )
 
-    class State:
-        attempt_number = 5
-        outcome = None
-
-    assert client._wait(State()) == 8.0  # type: ignore[arg-type]  # 1 * 2**4 = 16, capped at 8
+    failed = TransportError("GET /x: cannot reach it", tenant="t")
+    assert client._wait(failed, 5) == 8.0  # 1 * 2**4 = 16, capped at 8
 
 
 @respx.mock(base_url=BASE)
@@ -520,3 +564,32 @@ def test_an_absolute_url_with_raw_content_and_a_label_for_messages() -> None:
     assert route.calls[0].request.content == b'{"text": "x"}'
     assert str(caught.value) == "t1: POST webhook returned HTTP 404: gone (after 2 attempts)"
     assert "s3cr3tT0ken" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("base", "path"),
+    [
+        (BASE, "/api/v1/search/iam/personal_clients"),
+        (BASE, "api/v1/users/u-1"),
+        (BASE + "/prefix", "/v3/personal-access-tokens"),
+        (BASE + "/prefix/", "v3/auth-users/2c9180"),
+        (BASE, "/v3/identities/a%2Fb c?"),
+        (BASE, "/beta/ünïcode/ids"),
+        (BASE, "https://hooks.example.test/services/T000/B000/XXXX"),
+        ("http://127.0.0.1:8080", "/"),
+    ],
+)
+def test_a_path_is_joined_to_the_base_url_as_httpx_joins_it(base: str, path: str) -> None:
+    """``ResponseMapping._url`` keeps httpx's own joining (``AsyncClient._merge_url``): an
+    httpx upgrade that changes it fails here rather than sending elsewhere."""
+    client = ApiClient(tenant="t", base_url=base, settings=HttpSettings())
+    expected = client._client.build_request("GET", path).url
+    assert client._url(path) == expected
+    assert client._url(path) is client._url(path)  # joined once
+
+
+def test_joined_urls_kept_are_bounded() -> None:
+    client = ApiClient(tenant="t", base_url=BASE, settings=HttpSettings())
+    for number in range(URLS_KEPT * 3):
+        assert str(client._url(f"/users/u-{number}")) == f"{BASE}/users/u-{number}"
+        assert len(client._urls) <= URLS_KEPT

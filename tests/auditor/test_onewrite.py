@@ -190,3 +190,43 @@ def test_on_sent_ignores_the_connect_of_a_proxy_tunnel() -> None:
     assert called == []
     event(SENT_EVENT, b"POST")
     assert called == ["sent"]
+
+
+def test_is_readable_answers_as_httpcore_does_over_a_real_connection() -> None:
+    """httpcore asks a pooled connection ``is_readable`` before reusing it (readable while idle:
+    the server closed it). The connection answers from its socket, as httpcore's own stream
+    (the reference) does: idle, with data waiting, with the server gone, and closed."""
+    answers: list[tuple[bool, bool]] = []
+
+    async def scenario() -> None:
+        peers: list[asyncio.StreamWriter] = []
+
+        async def keep(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            peers.append(writer)
+
+        server = await asyncio.start_server(keep, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        inner = await httpcore.AnyIOBackend().connect_tcp("127.0.0.1", port)
+        stream = _OneWriteStream(inner)
+        assert stream._socket is not None  # answered from the socket, not through anyio
+
+        async def ask() -> None:
+            await asyncio.sleep(0.05)  # what the server did has reached this end
+            answers.append(
+                (stream.get_extra_info("is_readable"), inner.get_extra_info("is_readable"))
+            )
+
+        await ask()  # idle
+        peers[0].write(b"HTTP/1.1 408 Request Timeout\r\n\r\n")
+        await ask()  # data waiting
+        await inner.read(1000)
+        await ask()  # read: idle again
+        peers[0].close()
+        await ask()  # the server closed it
+        server.close()
+        await server.wait_closed()
+        await stream.aclose()
+        await ask()  # closed here
+
+    asyncio.run(scenario())
+    assert answers == [(False, False), (True, True), (False, False), (True, True), (True, True)]

@@ -196,3 +196,25 @@ def test_a_credential_holding_withheld_text_is_not_vouched_for(fake_time: FakeTi
     assert made.vouched is None
     (echoed,) = [c for c in inventory.credentials if WITHHELD in c.name]
     assert not clean(echoed, SecretSet([SECRET]))
+
+
+def test_every_credential_returned_was_shared_through_the_pool_handed_to_the_engine(
+    fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Provider.sharing``: the engine shares the inventory through the adapter's pool, which
+    passes over what it shared already; every credential, made early or at the end, was."""
+    from auditor.kernel.sharing import Sharing
+
+    made, inventory = _with_secrets(fake_time, _records())
+    assert made.sharing is not None
+    compacted: list[Any] = []
+    real = Sharing._compact
+
+    def counting(self: Sharing, model: Any) -> Any:
+        compacted.append(model)
+        return real(self, model)
+
+    monkeypatch.setattr(Sharing, "_compact", counting)
+    made.sharing.share_all(inventory.credentials)
+    assert len(inventory.credentials) > 250
+    assert compacted == []

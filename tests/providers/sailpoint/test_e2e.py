@@ -314,3 +314,29 @@ def test_a_server_that_pages_then_refuses_leaves_the_tenant_partial() -> None:
         n.startswith("partial population: the PAT list paged at 250, then refused the page at "
                      "offset 500 (HTTP 400)") for n in inventory.coverage.notes
     )  # fmt: skip
+
+
+def test_every_credential_returned_was_shared_through_the_pool_handed_to_the_engine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``Provider.sharing``: the engine shares the inventory through the adapter's pool, which
+    passes over what it shared already (each credential made, then given its owner)."""
+    from auditor.kernel.sharing import Sharing
+
+    fake = FakeTime()
+    sim = make_sim(fake, seed=3, size=600)
+    client_id, secret = sim.mint_client()
+    provider = SailPointProvider(settings(client_id, secret), sim_factory(sim, fake))
+    inventory = asyncio.run(provider.collect())
+    assert provider.sharing is not None
+    compacted: list[Any] = []
+    real = Sharing._compact
+
+    def counting(self: Sharing, model: Any) -> Any:
+        compacted.append(model)
+        return real(self, model)
+
+    monkeypatch.setattr(Sharing, "_compact", counting)
+    provider.sharing.share_all(inventory.credentials)
+    assert len(inventory.credentials) > 500
+    assert compacted == []
