@@ -32,13 +32,14 @@ a user would run them (``--write-config``, the env file, ``credaudit scan -c``).
 
 **CPU placement** (``--pin``, the default on a machine with two CPUs or more): the sandbox runs on
 the last CPU and everything else (the scan, the bare client) on the others. The sandbox stands for
-a vendor's servers, which never share the scanner's CPUs; on one machine they do, and Linux
-places a task woken by a loopback write on the writer's CPU (a socket wake-up is a "sync"
-wake-up: the scheduler expects the writer to sleep next). The sandbox then waits behind the
-scanner's threads: measured at 20k on a 2-vCPU VM, the sandbox's own write of a search response
-took 0.30 ms at the median but 3.8 ms at the 90th percentile unpinned (one scheduler tick), and
-0.22 / 0.27 ms pinned; the collection took 0.8 to 1.0 s less pinned, in scans alternating with
-unpinned ones. ``--no-pin`` runs both where the scheduler puts them. The scan pinned has fewer
+a vendor's servers, which never share the scanner's CPUs. On one machine they do: a task woken by
+a loopback write is a "sync" wake-up, which Linux tends to run on the writer's CPU, expecting the
+writer to sleep next; the scanner does not, so the sandbox waits behind it. Measured at 20k on a
+2-vCPU VM: the sandbox's own write of a search response took 0.30 ms at the median unpinned but
+3.8 ms at the 90th percentile (one scheduler tick), against 0.22 and 0.27 ms pinned; the
+collection took 0.8 to 1.0 s less pinned, in scans alternating with unpinned ones. Pinned, every
+round trip crosses CPUs both ways (on a VM, waking an idle virtual CPU), which the measured round
+trip includes. ``--no-pin`` runs both where the scheduler puts them. Pinned, the scan has fewer
 CPUs than it would have against a real vendor, never more.
 
 Figures are printed, never asserted (docs/architecture.md: no timed assertions). The machine is
@@ -158,9 +159,14 @@ def start_sandbox(
         str(folder),
     ]
     log = (folder / "sandbox.log").open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
-    if cpus is not None:  # before the interpreter starts a thread; later threads inherit it
-        os.sched_setaffinity(process.pid, cpus)
+    if cpus is not None:  # inherited at fork by the child and every thread it starts
+        mine = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, cpus)
+    try:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+    finally:
+        if cpus is not None:
+            os.sched_setaffinity(0, mine)
     config = folder / "sandbox-config.yaml"
     while process.poll() is None:
         if "serving" in (folder / "sandbox.log").read_text():

@@ -222,7 +222,7 @@ class ApiClient(ResponseMapping, RetryPolicy, Paging):
         transport that is not httpcore's, such as an in-process ASGI app)."""
         method = method.upper()
         retryable = method in IDEMPOTENT_METHODS if retry is None else retry
-        attempts = self.settings.max_retries + 1 if retryable else 1
+        attempts = max(0, self.settings.max_retries) + 1 if retryable else 1
         send = {"params": params, "json": json, "data": data, "content": content}
         state = _Attempt(
             method,
@@ -240,7 +240,9 @@ class ApiClient(ResponseMapping, RetryPolicy, Paging):
                     return await self._send(state)
                 except Exception as exc:
                     if number == attempts or not _is_transient(exc):
-                        raise
+                        raise  # its own error: no "no retry" deadline error for a request
+                        # that would not have been retried anyway (a retry library's loop
+                        # computed the wait first)
                     wait = self._wait(exc, number)  # may raise: the deadline would pass
                 self.stats.retries += 1
                 await self._sleep(wait)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 
+from auditor.kernel import http as http_module
 from auditor.kernel.errors import (
     AuthError,
     ClientRequestError,
@@ -157,6 +158,7 @@ def test_backoff_is_exponential_then_gives_up(respx_mock: respx.MockRouter) -> N
 @respx.mock(base_url=BASE, assert_all_called=False)  # respx does not count a cancelled call
 def test_what_is_retried_and_what_ends_the_attempts(
     respx_mock: respx.MockRouter,
+    monkeypatch: pytest.MonkeyPatch,
     raised: Any,
     kind: type[BaseException],
     calls: int,
@@ -174,6 +176,8 @@ def test_what_is_retried_and_what_ends_the_attempts(
 
     respx_mock.get("/items").mock(side_effect=answer)
     client = make_client(fake, HttpSettings(max_retries=2, backoff_base=0.5))
+    if kind is asyncio.CancelledError:  # not caught at all, whatever is deemed transient
+        monkeypatch.setattr(http_module, "_is_transient", lambda exc: True)
 
     async def go() -> None:
         async with client:
@@ -580,12 +584,31 @@ def test_an_absolute_url_with_raw_content_and_a_label_for_messages() -> None:
     ],
 )
 def test_a_path_is_joined_to_the_base_url_as_httpx_joins_it(base: str, path: str) -> None:
-    """``ResponseMapping._url`` keeps httpx's own joining (``AsyncClient._merge_url``): an
-    httpx upgrade that changes it fails here rather than sending elsewhere."""
-    client = ApiClient(tenant="t", base_url=base, settings=HttpSettings())
-    expected = client._client.build_request("GET", path).url
-    assert client._url(path) == expected
-    assert client._url(path) is client._url(path)  # joined once
+    """``ResponseMapping._url`` joins a path once: the request sent is the one a plain httpx
+    client builds from the same path and parameters, an httpx upgrade that changes the join
+    fails here rather than sending elsewhere."""
+    params = {"filters": 'id eq "a b/c"', "limit": "250"}
+    sent: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url)
+        return httpx.Response(200, json={})
+
+    async def go() -> None:
+        async with ApiClient(
+            tenant="t",
+            base_url=base,
+            settings=HttpSettings(),
+            transport=httpx.MockTransport(answer),
+        ) as client:
+            for _ in range(2):
+                await client.get_json(path, params=params)
+            assert client._url(path) is client._url(path)  # joined once
+
+    asyncio.run(go())
+    plain = httpx.AsyncClient(base_url=base.rstrip("/"))
+    expected = plain.build_request("GET", path, params=params).url
+    assert sent == [expected, expected]
 
 
 def test_joined_urls_kept_are_bounded() -> None:

@@ -14,7 +14,12 @@ import httpx
 import pytest
 import respx
 
-from auditor.kernel.errors import DeadlineError, ResponseFormatError, TransportError
+from auditor.kernel.errors import (
+    DeadlineError,
+    RateLimitedError,
+    ResponseFormatError,
+    TransportError,
+)
 from auditor.kernel.http import ApiClient, HttpSettings
 from tests.fakes import FakeTime
 from tests.rawserver import Served, bomb, head, raw_server
@@ -184,3 +189,42 @@ def test_we_ask_only_for_encodings_we_decode_and_refuse_others() -> None:
 
     assert "unsupported content encoding 'br'" in asyncio.run(go())
     assert seen == ["gzip, deflate"]
+
+
+@pytest.mark.parametrize(
+    ("max_retries", "method", "raised", "sleeps"),
+    [
+        # a retry would follow, and its wait would pass the deadline: stopped, saying so
+        (2, "GET", DeadlineError, []),
+        # the last attempt, or a request never retried: its own error, not a "no retry" one
+        (0, "GET", RateLimitedError, []),
+        (2, "POST", RateLimitedError, []),
+    ],
+    ids=["a-retry-would-follow", "last-attempt", "never-retried"],
+)
+@respx.mock(base_url="https://api.example.test")
+def test_the_deadline_stops_a_retry_only_when_one_would_follow(
+    respx_mock: respx.MockRouter,
+    max_retries: int,
+    method: str,
+    raised: type[Exception],
+    sleeps: list[float],
+) -> None:
+    fake = FakeTime()
+    respx_mock.route(path="/x").mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "30"})
+    )
+    settings = HttpSettings(max_retries=max_retries, tenant_timeout=40)
+
+    async def go() -> None:
+        async with client("https://api.example.test", settings, sleep=fake.sleep,
+                          clock=fake.clock, deadline=fake.now + 20) as api:  # fmt: skip
+            if method == "GET":
+                await api.get_json("/x")
+            else:
+                await api.post_json("/x", json={}, read_only=False)
+
+    with pytest.raises(raised) as caught:
+        asyncio.run(go())
+    assert type(caught.value) is raised
+    assert fake.sleeps == sleeps

@@ -230,3 +230,41 @@ def test_is_readable_answers_as_httpcore_does_over_a_real_connection() -> None:
 
     asyncio.run(scenario())
     assert answers == [(False, False), (True, True), (False, False), (True, True), (True, True)]
+
+
+@pytest.mark.usefixtures("no_env_proxy")
+def test_is_readable_answers_as_httpcore_does_over_tls(tmp_path: Path) -> None:
+    """The same over TLS: the pooled connection's answer is its raw socket's, as httpcore's
+    TLS stream gives it: idle after a response, readable once the server has closed."""
+    answers: list[tuple[bool, bool]] = []
+    closing = asyncio.Event()
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await _ok("", writer)
+        await writer.drain()
+        await closing.wait()
+        writer.close()
+
+    async def scenario() -> None:
+        async with tls_client(tmp_path, on_connect) as api:
+            await api.get_json("/a")
+            (pooled,) = api._client._transport._pool.connections  # type: ignore[attr-defined]
+            stream = pooled._connection._network_stream
+            assert isinstance(stream, _OneWriteStream) and stream._socket is not None
+
+            async def ask() -> None:
+                await asyncio.sleep(0.05)
+                answers.append(
+                    (
+                        stream.get_extra_info("is_readable"),
+                        stream._inner.get_extra_info("is_readable"),
+                    )
+                )
+
+            await ask()  # idle, kept alive
+            closing.set()
+            await ask()  # the server closed it
+
+    asyncio.run(scenario())
+    assert answers == [(False, False), (True, True)]
