@@ -24,6 +24,7 @@ from auditor.kernel.model import (
 from auditor.kernel.withhold import WITHHELD_NOTE
 from providers.base import ClientFactory, Provider, TenantSettings
 from providers.sailpoint.options import SailPointOptions
+from tests.fakes import count_compactions
 
 AS_OF = datetime(2026, 11, 24, tzinfo=UTC)
 CAPS = Capabilities(network_restriction=True, expiry=True, last_used=True)
@@ -435,27 +436,19 @@ class SharingProvider(GoodProvider):
 def test_the_engine_shares_through_the_providers_pool_when_it_hands_one_over(
     monkeypatch: pytest.MonkeyPatch, provider: type[Provider], compacted: int
 ) -> None:
-    from auditor.kernel.sharing import Sharing
-
-    real = Sharing._compact
-    seen: list[Any] = []
-
-    def counting(self: Sharing, model: Any) -> Any:
-        if isinstance(model, Credential):
-            seen.append(model)
-        return real(self, model)
-
     plan = ScanPlan(
         tenants=(settings("t", "conductorone"),), evaluator=lambda inv, as_of: Evaluation()
     )
     original = provider.collect
+    passes: list[list[Any]] = []
 
     async def collect_then_count(self: Provider) -> TenantInventory:
         inventory = await original(self)
-        monkeypatch.setattr(Sharing, "_compact", counting)  # the engine's pass only
+        passes.append(count_compactions(monkeypatch))  # from here on: the engine's pass
         return inventory
 
     monkeypatch.setattr(provider, "collect", collect_then_count)
     result = run_scan(plan, AS_OF, registry={"conductorone": provider})
     assert len(result.credentials) == 3
-    assert len(seen) == compacted
+    (models,) = passes
+    assert len([m for m in models if isinstance(m, Credential)]) == compacted

@@ -25,6 +25,7 @@ from auditor.kernel.model import (
 from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.sharing import Sharing
 from auditor.kernel.withhold import WITHHELD_NOTE, withhold_model
+from tests.fakes import count_compactions
 
 if TYPE_CHECKING:
     from auditor.app.historydb import Target
@@ -71,24 +72,17 @@ def test_a_model_this_pool_shared_is_passed_over_and_another_pools_is_not(
     """The engine shares each inventory through the provider's own pool
     (``Provider.sharing``): a credential that pool shared already is passed over, one it did not
     (another pool's, a copy with an update, a fresh one) is shared as ever."""
-    compacted: list[str] = []
-    real = Sharing._compact
-
-    def counting(self: Sharing, model: Any) -> dict[str, Any]:
-        compacted.append(getattr(model, "id", type(model).__name__))
-        return real(self, model)
-
-    monkeypatch.setattr(Sharing, "_compact", counting)
+    models = count_compactions(monkeypatch)
     adapter, other = Sharing(), Sharing()
     creds = [credential(i) for i in range(4)]
     adapter.share_all(creds[:3])  # what the adapter made
     other.share(creds[3])  # shared by another pool
     copied = creds[0].model_copy(update={"name": "renamed"})  # its own fields set
     fresh = credential(7)
-    compacted.clear()
+    models.clear()
     everything = [*creds, copied, fresh]
     adapter.share_all(everything)  # the engine's pass, through the adapter's pool
-    assert [c for c in compacted if c.startswith("c")] == ["c3", "c0", "c7"]
+    assert [m.id for m in models if isinstance(m, Credential)] == ["c3", "c0", "c7"]
     assert [c.model_dump_json() for c in everything] == [
         *(credential(i).model_dump_json() for i in range(4)),
         credential(0).model_copy(update={"name": "renamed"}).model_dump_json(),
@@ -96,9 +90,9 @@ def test_a_model_this_pool_shared_is_passed_over_and_another_pools_is_not(
     ]
     # what the second pass shared is the pool's: one privilege object for all of them
     assert len({id(c.privilege) for c in everything}) == 1
-    compacted.clear()
+    models.clear()
     adapter.share_all(everything)
-    assert compacted == []
+    assert models == []
 
 
 def before_fields(c: Credential) -> set[str]:

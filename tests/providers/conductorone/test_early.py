@@ -18,6 +18,7 @@ from auditor.kernel.secretmatch import WITHHELD, SecretSet
 from auditor.kernel.withhold import clean, withhold_inventory
 from providers.conductorone.early import _Early
 from providers.conductorone.normalise import BadRecord, to_credential
+from tests.fakes import count_compactions
 from tests.providers.conductorone.conftest import FakeTime
 from tests.providers.conductorone.test_adapter import (
     BASE,
@@ -203,18 +204,9 @@ def test_every_credential_returned_was_shared_through_the_pool_handed_to_the_eng
 ) -> None:
     """``Provider.sharing``: the engine shares the inventory through the adapter's pool, which
     passes over what it shared already; every credential, made early or at the end, was."""
-    from auditor.kernel.sharing import Sharing
-
     made, inventory = _with_secrets(fake_time, _records())
     assert made.sharing is not None
-    compacted: list[Any] = []
-    real = Sharing._compact
-
-    def counting(self: Sharing, model: Any) -> Any:
-        compacted.append(model)
-        return real(self, model)
-
-    monkeypatch.setattr(Sharing, "_compact", counting)
+    compacted = count_compactions(monkeypatch)
     made.sharing.share_all(inventory.credentials)
     assert len(inventory.credentials) > 250
     assert compacted == []

@@ -21,7 +21,7 @@ from auditor.kernel.model import TenantInventory
 from auditor.kernel.timestamps import parse_timestamp
 from providers.base import ClientFactory
 from providers.sailpoint import SailPointProvider, SailPointSimulator, SimFaults
-from tests.fakes import FakeTime
+from tests.fakes import FakeTime, count_compactions
 from tests.providers.sailpoint.conftest import ANCHOR, make_sim, settings, sim_factory
 from tests.providers.sailpoint.scope_spec import scope_levels
 
@@ -321,22 +321,13 @@ def test_every_credential_returned_was_shared_through_the_pool_handed_to_the_eng
 ) -> None:
     """``Provider.sharing``: the engine shares the inventory through the adapter's pool, which
     passes over what it shared already (each credential made, then given its owner)."""
-    from auditor.kernel.sharing import Sharing
-
     fake = FakeTime()
     sim = make_sim(fake, seed=3, size=600)
     client_id, secret = sim.mint_client()
     provider = SailPointProvider(settings(client_id, secret), sim_factory(sim, fake))
     inventory = asyncio.run(provider.collect())
     assert provider.sharing is not None
-    compacted: list[Any] = []
-    real = Sharing._compact
-
-    def counting(self: Sharing, model: Any) -> Any:
-        compacted.append(model)
-        return real(self, model)
-
-    monkeypatch.setattr(Sharing, "_compact", counting)
+    compacted = count_compactions(monkeypatch)
     provider.sharing.share_all(inventory.credentials)
     assert len(inventory.credentials) > 500
     assert compacted == []
