@@ -50,8 +50,9 @@ class Sharing:
     def __init__(self) -> None:
         self._sets: dict[frozenset[str], set[str]] = {}
         self._own_sets: set[int] = set()
-        """The ``id`` of each of ``_sets``' values (held there, so no id is reused): a model
-        holding one of them went through ``share`` here, and is passed over the next time."""
+        """The ``id`` of each of ``_sets``' values (held there, so no id is reused; each made by
+        this pool, never taken from a model, which may come from another pool): a model holding
+        one of them went through ``share`` here, and is passed over the next time."""
         self._values: dict[Any, Any] = {}
         self._templates: dict[type, tuple[tuple[str, ...], dict[str, Any]] | None] = {}
         self._pooled_models: dict[int, BaseModel] = {}
@@ -64,8 +65,11 @@ class Sharing:
         fields = getattr(model, _SET)
         if id(fields) in self._own_sets:
             return model  # shared by this pool already: only ``share`` hands out its sets
-        shared_set = self._sets.setdefault(frozenset(fields), fields)
-        self._own_sets.add(id(shared_set))
+        names = frozenset(fields)
+        shared_set = self._sets.get(names)
+        if shared_set is None:  # the pool's own set, never a model's nor another pool's
+            shared_set = self._sets[names] = set(fields)
+            self._own_sets.add(id(shared_set))
         if shared_set is not fields:
             object.__setattr__(model, _SET, shared_set)
         values = self._compact(model)

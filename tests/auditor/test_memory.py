@@ -93,6 +93,11 @@ def test_a_model_this_pool_shared_is_passed_over_and_another_pools_is_not(
     models.clear()
     adapter.share_all(everything)
     assert models == []
+    # a pool meeting another pool's models shares every one of them: it never takes the other
+    # pool's fields set for its own, which would pass over the rest as if it had shared them
+    models.clear()
+    Sharing().share_all(creds[:3])
+    assert [m.id for m in models if isinstance(m, Credential)] == ["c0", "c1", "c2"]
 
 
 def before_fields(c: Credential) -> set[str]:
